@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // One Azurite for the whole run; each test file uses its own tables/containers (unique names).
+    globalSetup: ["test/support/globalSetup.ts"],
+    pool: "forks",
+    // Integration tests talk to real servers over loopback; give them room on a 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
