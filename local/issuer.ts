@@ -1,0 +1,128 @@
+// The local OpenID token issuer: a stand-in for Entra ID in `npm start` and the tests.
+// It signs RS256 JWTs with a key kept under the data folder, publishes the public key as a JWKS
+// (so keyward and the local vault verify tokens exactly as they would Entra's), and offers a
+// loopback-only token endpoint that the local credential and `npm run token` use.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { randomUUID, generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { SignJWT, exportJWK } from "jose";
+
+/** Entra uses the tenant id in the issuer; the local tenant is fixed so tokens survive restarts. */
+export const LOCAL_TENANT_ID = "72f988bf-0000-4000-8000-00000000c0de";
+
+export interface TokenRequest {
+  /** The principal's object id (becomes `oid` and `sub`). */
+  oid: string;
+  /** App roles (the `roles` claim). */
+  roles?: string[];
+  audience: string;
+  lifetimeSeconds?: number;
+  /** Extra claims, for tests that need odd tokens. */
+  claims?: Record<string, unknown>;
+}
+
+export interface LocalIssuer {
+  /** The `iss` of every token, e.g. http://127.0.0.1:PORT/{tenant}/v2.0. */
+  issuer: string;
+  jwksUri: string;
+  tokenEndpoint: string;
+  port: number;
+  sign(request: TokenRequest): Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface StoredKey {
+  kid: string;
+  privateKeyPem: string;
+}
+
+function loadOrCreateKey(dataDir: string | undefined): { kid: string; privateKey: KeyObject } {
+  const file = dataDir ? path.join(dataDir, "issuer-signing-key.json") : undefined;
+  if (file && fs.existsSync(file)) {
+    const stored = JSON.parse(fs.readFileSync(file, "utf8")) as StoredKey;
+    return { kid: stored.kid, privateKey: createPrivateKey(stored.privateKeyPem) };
+  }
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = randomUUID();
+  if (file) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const stored: StoredKey = { kid, privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString() };
+    fs.writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
+  }
+  return { kid, privateKey };
+}
+
+function readBody(req: http.IncomingMessage, limit = 64 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { reject(new Error("body too large")); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export async function startLocalIssuer(options: { dataDir?: string; port?: number } = {}): Promise<LocalIssuer> {
+  const { kid, privateKey } = loadOrCreateKey(options.dataDir);
+  const publicJwk = { ...(await exportJWK(createPublicKey(privateKey))), kid, use: "sig", alg: "RS256" };
+  let origin = "";
+  const issuerPath = `/${LOCAL_TENANT_ID}/v2.0`;
+
+  const sign = async (r: TokenRequest): Promise<string> => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ ...r.claims, oid: r.oid, tid: LOCAL_TENANT_ID, roles: r.roles ?? [] })
+      .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+      .setIssuer(origin + issuerPath)
+      .setAudience(r.audience)
+      .setSubject(r.oid)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + (r.lifetimeSeconds ?? 3600))
+      .setJti(randomUUID())
+      .sign(privateKey);
+  };
+
+  const server = http.createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? "/", origin);
+    if (req.method === "GET" && url.pathname === `${issuerPath}/.well-known/openid-configuration`) {
+      return send(200, { issuer: origin + issuerPath, jwks_uri: `${origin}/discovery/keys`, token_endpoint: `${origin}/token`,
+        id_token_signing_alg_values_supported: ["RS256"] });
+    }
+    if (req.method === "GET" && url.pathname === "/discovery/keys") return send(200, { keys: [publicJwk] });
+    if (req.method === "POST" && url.pathname === "/token") {
+      readBody(req).then(async (text) => {
+        let body: Partial<TokenRequest>;
+        try { body = JSON.parse(text) as Partial<TokenRequest>; } catch { return send(400, { error: "invalid_request", error_description: "body must be JSON" }); }
+        if (typeof body.oid !== "string" || !body.oid || typeof body.audience !== "string" || !body.audience) {
+          return send(400, { error: "invalid_request", error_description: "oid and audience are required" });
+        }
+        const lifetime = typeof body.lifetimeSeconds === "number" ? body.lifetimeSeconds : 3600;
+        const token = await sign({ oid: body.oid, audience: body.audience, roles: Array.isArray(body.roles) ? body.roles.map(String) : [], lifetimeSeconds: lifetime });
+        send(200, { access_token: token, token_type: "Bearer", expires_on: Math.floor(Date.now() / 1000) + lifetime });
+      }).catch(() => send(400, { error: "invalid_request" }));
+      return;
+    }
+    send(404, { error: "not_found" });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  origin = `http://127.0.0.1:${port}`;
+  return {
+    issuer: origin + issuerPath,
+    jwksUri: `${origin}/discovery/keys`,
+    tokenEndpoint: `${origin}/token`,
+    port,
+    sign,
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

@@ -1,0 +1,102 @@
+// Every setting keyward reads, in one place, from the Functions app settings (process.env).
+// Read lazily (`settings()`), because the embedded runtime sets the environment before the app
+// handles its first call, and tests override it per file.
+
+export type IdentityMode = "local" | "managedIdentity";
+
+export interface Settings {
+  /** The storage account for state and environment data (AzureWebJobsStorage). */
+  storageConnectionString: string;
+  /** OpenID issuer the admin and data API accept tokens from (Entra ID: https://login.microsoftonline.com/{tenant}/v2.0). */
+  authIssuer: string;
+  /** JWKS of the issuer; discovered from the issuer's openid-configuration when empty. */
+  authJwksUri: string;
+  /** The app's audience (the app registration's Application ID URI or client id). */
+  authAudience: string;
+  /** Seconds of clock skew tolerated on exp/nbf. */
+  authClockSkewSeconds: number;
+  /** Separation of duty: refuse callers holding both Keys.Admin and Platform.Admin unless true. */
+  allowDualAdmin: boolean;
+  /** How keyward obtains tokens for a policy identity and the platform identity. */
+  identityMode: IdentityMode;
+  /** Local mode: the local issuer's token endpoint. */
+  localTokenEndpoint: string;
+  /** Vault URL for a vault name: https://{vault}.vault.azure.net (a port is added locally). */
+  vaultUrlTemplate: string;
+  /** Managed HSM URL for an HSM name. */
+  managedHsmUrlTemplate: string;
+  /** Local mode: PEM of the CA the local vault's certificate chains to; vault host names resolve to loopback. */
+  vaultCaCertPath: string;
+  /** The platform-managed key (versionless key id) and the principal keyward uses for it. */
+  platformKeyId: string;
+  platformPrincipalId: string;
+  platformClientId: string;
+  /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
+  dekCacheTtlSeconds: number;
+  /** Partitions re-encrypted at once per operation. */
+  reencryptParallelism: number;
+  /** NCRONTAB schedules of the timers. */
+  keyHealthProbeSchedule: string;
+  keyExpirySchedule: string;
+  rotationSweepSchedule: string;
+}
+
+function str(env: NodeJS.ProcessEnv, name: string, fallback = ""): string {
+  const v = env[name];
+  return v === undefined || v === "" ? fallback : v;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`App setting ${name}=${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = str(env, name).toLowerCase();
+  if (raw === "") return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new Error(`App setting ${name}=${JSON.stringify(raw)} must be true or false`);
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const identityMode = str(env, "KEYWARD_IDENTITY_MODE", "managedIdentity");
+  if (identityMode !== "local" && identityMode !== "managedIdentity") {
+    throw new Error(`App setting KEYWARD_IDENTITY_MODE must be "local" or "managedIdentity", not ${JSON.stringify(identityMode)}`);
+  }
+  return {
+    storageConnectionString: str(env, "AzureWebJobsStorage"),
+    authIssuer: str(env, "KEYWARD_AUTH_ISSUER"),
+    authJwksUri: str(env, "KEYWARD_AUTH_JWKS_URI"),
+    authAudience: str(env, "KEYWARD_AUTH_AUDIENCE", "api://keyward"),
+    authClockSkewSeconds: int(env, "KEYWARD_AUTH_CLOCK_SKEW_SECONDS", 120, 0, 600),
+    allowDualAdmin: bool(env, "KEYWARD_ALLOW_DUAL_ADMIN", false),
+    identityMode,
+    localTokenEndpoint: str(env, "KEYWARD_LOCAL_TOKEN_ENDPOINT"),
+    vaultUrlTemplate: str(env, "KEYWARD_VAULT_URL_TEMPLATE", "https://{vault}.vault.azure.net"),
+    managedHsmUrlTemplate: str(env, "KEYWARD_MANAGED_HSM_URL_TEMPLATE", "https://{vault}.managedhsm.azure.net"),
+    vaultCaCertPath: str(env, "KEYWARD_VAULT_CA_CERT_PATH"),
+    platformKeyId: str(env, "KEYWARD_PLATFORM_KEY_ID"),
+    platformPrincipalId: str(env, "KEYWARD_PLATFORM_PRINCIPAL_ID"),
+    platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
+    dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
+    keyHealthProbeSchedule: str(env, "KEYWARD_KEY_HEALTH_PROBE_SCHEDULE", "0 */1 * * * *"),
+    keyExpirySchedule: str(env, "KEYWARD_KEY_EXPIRY_SCHEDULE", "0 0 6 * * *"),
+    rotationSweepSchedule: str(env, "KEYWARD_ROTATION_SWEEP_SCHEDULE", "0 30 5 * * *"),
+  };
+}
+
+let cached: { env: string; value: Settings } | undefined;
+
+/** The current settings; re-read when the environment changed (tests and the local runtime set it). */
+export function settings(): Settings {
+  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k === "AzureWebJobsStorage"));
+  if (!cached || cached.env !== key) cached = { env: key, value: readSettings() };
+  return cached.value;
+}
