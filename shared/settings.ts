@@ -7,6 +7,8 @@ export type IdentityMode = "local" | "managedIdentity";
 export interface Settings {
   /** The storage account for state and environment data (AzureWebJobsStorage). */
   storageConnectionString: string;
+  /** Prefix of keyward's own state tables (policies, environments, history, audit...). */
+  statePrefix: string;
   /** OpenID issuer the admin and data API accept tokens from (Entra ID: https://login.microsoftonline.com/{tenant}/v2.0). */
   authIssuer: string;
   /** JWKS of the issuer; discovered from the issuer's openid-configuration when empty. */
@@ -64,6 +66,13 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`App setting ${name}=${JSON.stringify(raw)} must be true or false`);
 }
 
+function statePrefix(value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]{0,30}$/.test(value)) {
+    throw new Error(`App setting KEYWARD_STATE_PREFIX=${JSON.stringify(value)} must be a letter then up to 30 letters or digits`);
+  }
+  return value;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const identityMode = str(env, "KEYWARD_IDENTITY_MODE", "managedIdentity");
   if (identityMode !== "local" && identityMode !== "managedIdentity") {
@@ -71,6 +80,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   return {
     storageConnectionString: str(env, "AzureWebJobsStorage"),
+    statePrefix: statePrefix(str(env, "KEYWARD_STATE_PREFIX", "keyward")),
     authIssuer: str(env, "KEYWARD_AUTH_ISSUER"),
     authJwksUri: str(env, "KEYWARD_AUTH_JWKS_URI"),
     authAudience: str(env, "KEYWARD_AUTH_AUDIENCE", "api://keyward"),

@@ -1,0 +1,62 @@
+// An environment: one tenant database (records and files, plus backups) and its encryption state.
+
+export const ENVIRONMENT_TYPES = ["Production", "Sandbox", "Developer", "Trial", "Teams"] as const;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+
+/** The reference: Trial and Teams environments can't be added to an enterprise policy. */
+export const TYPES_WITHOUT_CMK: readonly EnvironmentType[] = ["Trial", "Teams"];
+
+export type EnvironmentState = "Enabled" | "Disabled" | "Locked";
+export type KeyType = "PlatformManaged" | "CustomerManaged" | "Byok";
+
+/** The encryption statuses of the reference, in the order the operations pass through them. */
+export type EncryptionStatus =
+  | "Encrypting" | "EncryptingOnline" | "Encrypted"
+  | "Reverting" | "RevertingOnline" | "PlatformManaged"
+  | "Failed" | "Warning";
+
+/** Statuses in which the data API refuses calls: the downtime of add and remove. */
+export const DOWNTIME_STATUSES: readonly EncryptionStatus[] = ["Encrypting", "Reverting"];
+
+export interface Progress {
+  done: number;
+  total: number;
+  unit: string;
+}
+
+export interface EnvironmentEncryption {
+  keyType: KeyType;
+  /** The enterprise policy the environment is on (or being added to). */
+  policy?: string;
+  /** The key version currently protecting the environment's active DEK. */
+  keyId?: string;
+  status: EncryptionStatus;
+  progress?: Progress;
+  /** Why the environment is Locked, in words an admin can act on. */
+  lockedReason?: string;
+  /** For Warning: which secondary store is not yet under the new key. */
+  warning?: string;
+  /** The operation running on the environment, if any (one at a time). */
+  activeOperationId?: string;
+}
+
+export interface Environment {
+  id: string;
+  displayName: string;
+  region: string;
+  type: EnvironmentType;
+  managed: boolean;
+  state: EnvironmentState;
+  encryption: EnvironmentEncryption;
+  createdAt: string;
+  createdBy: string;
+  /** When a locked environment may be deleted under the reference's rule (7 days sandbox, 30 production). */
+  lockedSince?: string;
+}
+
+/** Environment ids: letters, digits and hyphens, 1 to 64, starting with a letter or digit (GUIDs fit). */
+export const ENVIRONMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+export function isEnvironmentType(value: unknown): value is EnvironmentType {
+  return typeof value === "string" && (ENVIRONMENT_TYPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,51 @@
+// The enterprise policy: the customer's binding of one key in one vault to the platform, in the
+// ARM shape of the reference's template (Microsoft.PowerPlatform/enterprisePolicies).
+
+export interface PolicyIdentity {
+  type: "SystemAssigned";
+  /** The principal the key vault administrator grants on the key. */
+  principalId: string;
+  tenantId: string;
+  /** The client id keyward authenticates as (a managed identity in Azure). */
+  clientId: string;
+}
+
+export interface EnterprisePolicy {
+  name: string;
+  location: string;
+  keyVaultId: string;
+  keyName: string;
+  identity: PolicyIdentity;
+  /** Object ids of platform admins granted Reader: only they may add environments to it. */
+  readers: string[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+}
+
+export const POLICY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Key Vault key names: 1-127 letters, digits and hyphens. */
+export const KEY_NAME_PATTERN = /^[0-9A-Za-z-]{1,127}$/;
+/** Entra object ids are GUIDs. */
+export const OBJECT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const POLICY_RESOURCE_TYPE = "Microsoft.PowerPlatform/enterprisePolicies";
+
+/** The policy as the API returns it: the ARM resource shape plus keyward's readers list. */
+export function policyResource(p: EnterprisePolicy, subscriptionPath = "/providers/keyward"): Record<string, unknown> {
+  return {
+    id: `${subscriptionPath}/${POLICY_RESOURCE_TYPE}/${p.name}`,
+    name: p.name,
+    type: POLICY_RESOURCE_TYPE,
+    location: p.location,
+    kind: "Encryption",
+    identity: { type: p.identity.type, principalId: p.identity.principalId, tenantId: p.identity.tenantId },
+    properties: {
+      lockbox: null,
+      encryption: { state: "Enabled", keyVault: { id: p.keyVaultId, key: { name: p.keyName } } },
+      networkInjection: null,
+      readers: p.readers,
+    },
+    systemData: { createdBy: p.createdBy, createdAt: p.createdAt, lastModifiedAt: p.updatedAt },
+  };
+}

@@ -1,0 +1,33 @@
+// The composition root: every long-lived object a function needs, built once per process from
+// the settings, and rebuilt when the settings change (tests and the embedded runtime set them).
+import { settings, type Settings } from "./settings";
+import { createTokenVerifier, type TokenVerifier } from "./auth/tokenVerifier";
+import { StateStore } from "./state/stateStore";
+import type { AuditLog } from "./state/auditLog";
+
+export interface Services {
+  settings: Settings;
+  verifyToken: TokenVerifier;
+  state: StateStore;
+  audit: AuditLog;
+}
+
+let current: { settings: Settings; services: Services } | undefined;
+
+function build(s: Settings): Services {
+  if (!s.storageConnectionString) throw new Error("App setting AzureWebJobsStorage is not set");
+  if (!s.authIssuer) throw new Error("App setting KEYWARD_AUTH_ISSUER is not set");
+  const state = new StateStore(s.storageConnectionString, s.statePrefix);
+  return {
+    settings: s,
+    verifyToken: createTokenVerifier({ issuer: s.authIssuer, audience: s.authAudience, jwksUri: s.authJwksUri || undefined, clockSkewSeconds: s.authClockSkewSeconds }),
+    state,
+    audit: state.audit,
+  };
+}
+
+export function services(): Services {
+  const s = settings();
+  if (!current || current.settings !== s) current = { settings: s, services: build(s) };
+  return current.services;
+}
