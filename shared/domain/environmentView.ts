@@ -1,0 +1,25 @@
+// The environment as the API returns it (API.md "Environments").
+import type { Environment } from "./environment";
+
+export function environmentView(e: Environment): Record<string, unknown> {
+  const enc = e.encryption;
+  return {
+    id: e.id,
+    displayName: e.displayName,
+    region: e.region,
+    type: e.type,
+    managed: e.managed,
+    state: e.state,
+    encryption: {
+      keyType: enc.keyType,
+      policy: enc.policy ?? null,
+      keyId: enc.keyId ?? null,
+      status: enc.status,
+      progress: enc.progress ?? null,
+      lockedReason: enc.lockedReason ?? null,
+      ...(enc.warning ? { warning: enc.warning } : {}),
+      ...(enc.activeOperationId ? { activeOperationId: enc.activeOperationId } : {}),
+    },
+    createdAt: e.createdAt,
+  };
+}

@@ -1,0 +1,32 @@
+// Component checks behind GET /api/health. Each is bounded in time and says only up or down.
+import type { Settings } from "./settings";
+import { tableServiceClient } from "./storage/clients";
+
+export interface ComponentHealth {
+  status: "Healthy" | "Unhealthy";
+  detail?: string;
+  latencyMs: number;
+}
+
+async function timed(check: () => Promise<void>, timeoutMs = 5000): Promise<ComponentHealth> {
+  const start = Date.now();
+  try {
+    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))]);
+    return { status: "Healthy", latencyMs: Date.now() - start };
+  } catch (err) {
+    return { status: "Unhealthy", detail: err instanceof Error ? err.message.split("\n")[0].slice(0, 200) : "failed", latencyMs: Date.now() - start };
+  }
+}
+
+export async function checkComponents(s: Settings): Promise<Record<string, ComponentHealth>> {
+  const storage = timed(async () => {
+    const iterator = tableServiceClient(s.storageConnectionString).listTables().byPage({ maxPageSize: 1 });
+    await iterator.next();
+  });
+  const issuer = timed(async () => {
+    const res = await fetch(`${s.authIssuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
+    if (!res.ok) throw new Error(`openid-configuration answered ${res.status}`);
+  });
+  const [storageHealth, issuerHealth] = await Promise.all([storage, issuer]);
+  return { storage: storageHealth, tokenIssuer: issuerHealth };
+}
