@@ -1,0 +1,17 @@
+// Activity names, in one place, so an orchestration and the activity it calls can't drift apart.
+export const Activities = {
+  prepareTargetDek: "prepareTargetDek",
+  setEncryptionStatus: "setEncryptionStatus",
+  listPartitions: "listPartitions",
+  reencryptPartition: "reencryptPartition",
+  finishRekey: "finishRekey",
+  resolveKeyVersion: "resolveKeyVersion",
+  rewrapEnvironment: "rewrapEnvironment",
+} as const;
+
+export const Orchestrations = {
+  addEnvironmentToPolicy: "addEnvironmentToPolicy",
+  removeEnvironmentFromPolicy: "removeEnvironmentFromPolicy",
+  changePolicy: "changePolicy",
+  rotateKeyVersion: "rotateKeyVersion",
+} as const;

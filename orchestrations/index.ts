@@ -1,0 +1,4 @@
+import "./addEnvironmentToPolicy";
+import "./removeEnvironmentFromPolicy";
+import "./changePolicy";
+import "./rotateKeyVersion";
