@@ -1,0 +1,29 @@
+// What the parts of a running local vault share: its storage, port, event bus, faults, settings.
+import type { EventBus } from "./events";
+import type { FaultRegistry } from "./faults";
+import type { RequestLog } from "./requestLog";
+import type { StateStore, VaultState } from "./state";
+import { vaultBaseUrl } from "./hosts";
+
+export interface VaultContext {
+  store: StateStore;
+  bus: EventBus;
+  faults: FaultRegistry;
+  requests: RequestLog;
+  tenantId: string;
+  nearExpiryDays: number;
+  log: (line: string) => void;
+  /** The listening port (known once the server listens). */
+  port(): number;
+}
+
+export function baseUrlOf(ctx: VaultContext, vault: VaultState): string {
+  return vaultBaseUrl(vault.kind, vault.name, ctx.port());
+}
+
+/** Azure's recovery level for a vault's settings. */
+export function recoveryLevel(vault: VaultState): string {
+  if (!vault.softDelete) return "Purgeable";
+  const custom = vault.retentionDays < 90 ? "CustomizedRecoverable" : "Recoverable";
+  return vault.purgeProtection ? custom : `${custom}+Purgeable`;
+}

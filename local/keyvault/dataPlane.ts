@@ -1,0 +1,107 @@
+// One keys API request, end to end: vault lookup by host, challenge authentication, fault
+// injection, RBAC, then the operation. Each request lands in the request log.
+import type http from "node:http";
+import type { VaultContext } from "./context";
+import { forbiddenByRbac, unauthorized, vaultNotFound, VaultError, badParameter } from "./errors";
+import { faultError, type Fault } from "./faults";
+import { armId, RESOURCE, type VaultHost } from "./hosts";
+import { parseJsonObject, sendError, sendJson } from "./http";
+import { executeKeysOperation, routeKeysRequest } from "./keysApi";
+import { actionFor, isAuthorized } from "./rbac";
+
+export interface DataPlaneOptions {
+  verifyToken: (token: string) => Promise<{ oid: string }>;
+}
+
+function challengeHeader(ctx: VaultContext, target: VaultHost): string {
+  return `Bearer authorization="https://login.microsoftonline.com/${ctx.tenantId}", resource="${RESOURCE[target.kind]}"`;
+}
+
+/** The `aud` claim of a JWT, if the token is one (its signature was verified by verifyToken). */
+function audiences(token: string): string[] | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as { aud?: unknown };
+    if (typeof payload.aud === "string") return [payload.aud];
+    if (Array.isArray(payload.aud)) return payload.aud.filter((a): a is string => typeof a === "string");
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+async function authenticate(ctx: VaultContext, options: DataPlaneOptions, target: VaultHost, req: http.IncomingMessage): Promise<string> {
+  const challenge = challengeHeader(ctx, target);
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match) throw unauthorized("AKV10000: Request is missing a Bearer or PoP token.", challenge);
+  let oid: string;
+  try {
+    oid = (await options.verifyToken(match[1])).oid;
+  } catch (err) {
+    throw unauthorized(`AKV10032: Invalid token. ${(err as Error).message || "The token could not be verified."}`, challenge);
+  }
+  const aud = audiences(match[1]);
+  const resource = RESOURCE[target.kind];
+  if (aud && !aud.some((a) => a.replace(/\/+$/, "") === resource)) {
+    throw unauthorized(`AKV10022: Invalid audience. Expected ${resource}, found: ${aud.join(", ")}.`, challenge);
+  }
+  return oid;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function handleDataPlaneRequest(
+  ctx: VaultContext, options: DataPlaneOptions, target: VaultHost, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer,
+): Promise<void> {
+  const started = Date.now();
+  const url = new URL(req.url ?? "/", "https://vault.local");
+  const method = req.method ?? "GET";
+  const route = routeKeysRequest(method, url.pathname);
+  let principal: string | null = null;
+  let fault: Fault | undefined;
+
+  res.once("close", () => {
+    const status = res.headersSent ? res.statusCode : 0;
+    const entry = ctx.requests.add({
+      method, vault: target.name, host: req.headers.host ?? "", path: url.pathname, operation: route?.operation ?? "unknown",
+      key: route?.keyName ?? null, status, principal, fault: fault?.id ?? null, durationMs: Date.now() - started,
+    });
+    ctx.log(`keyvault: ${entry.method} ${target.name} ${entry.path} ${entry.operation} -> ${status || "dropped"}${principal ? ` principal=${principal}` : ""}${fault ? ` fault=${fault.id}` : ""} ${entry.durationMs}ms`);
+  });
+
+  try {
+    const vault = ctx.store.vault(target.name);
+    if (!vault || vault.kind !== target.kind) throw vaultNotFound(req.headers.host ?? target.name);
+    principal = await authenticate(ctx, options, target, req);
+    // URLSearchParams decodes the SDK's `api%2Dversion` to `api-version`; any version is answered.
+    if (!url.searchParams.get("api-version")) throw badParameter("The api-version query parameter (?api-version=) is required for all requests.");
+    if (!route) throw badParameter(`The request ${method} ${url.pathname} is not a keys API operation the local vault knows.`);
+
+    fault = ctx.faults.take({ vault: target.name, key: route.keyName, operation: route.operation });
+    if (fault) {
+      if (fault.latencyMs) await sleep(fault.latencyMs);
+      if (fault.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status) throw faultError(fault);
+    }
+
+    const live = ctx.store.vault(target.name);
+    if (!live) throw vaultNotFound(req.headers.host ?? target.name);
+    const vaultId = armId(live.kind, live.subscriptionId, live.resourceGroup, live.name);
+    const resource = route.keyName ? `${vaultId}/keys/${route.keyName}` : vaultId;
+    const action = actionFor(live.kind, route.operation);
+    if (!isAuthorized(Object.values(ctx.store.data.roleAssignments), principal, resource, action)) {
+      throw forbiddenByRbac({ oid: principal, tenantId: ctx.tenantId, action, resource, vaultName: live.name });
+    }
+    const result = await executeKeysOperation(ctx, live, route, parseJsonObject(body));
+    sendJson(res, result.status, result.body);
+  } catch (err) {
+    if (err instanceof VaultError) return sendError(res, err);
+    ctx.log(`keyvault: internal error on ${method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`);
+    sendError(res, new VaultError(500, "InternalServerError", "The local vault failed to process the request."));
+  }
+}

@@ -1,0 +1,16 @@
+// The local Key Vault: an HTTPS server speaking the Key Vault keys REST API that the real
+// @azure/keyvault-keys SDK talks to, with vaults and managed HSMs by host name, Azure RBAC,
+// soft delete / purge protection, Event Grid events, fault injection and a request log.
+// Never deployed; used by `npm start` and the tests.
+export type { LocalVault, LocalVaultOptions, VaultKind } from "./types";
+export { startLocalVault } from "./server";
+export { localVaultAgent, localVaultLookup, type LocalVaultAgentOptions } from "./agent";
+export {
+  localVaultManagementClient, LocalVaultManagementError,
+  type LocalVaultManagementClient, type VaultInfo, type VaultProperties, type RoleAssignmentInfo, type EventSubscriptionInfo,
+} from "./managementClient";
+export { ROLE_DEFINITIONS } from "./rbac";
+export { EVENT_TYPES, LOCAL_SUBSCRIPTION_ID, type EventGridEvent, type PublishedEvent } from "./events";
+export type { FaultSpec, Fault } from "./faults";
+export type { RequestLogEntry } from "./requestLog";
+export type { KeyOperation } from "./operations";

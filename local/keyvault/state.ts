@@ -1,0 +1,145 @@
+// The vault's own storage: every vault, key (with its private key material), deleted key, role
+// assignment and event subscription, persisted as one JSON file in dataDir. Written atomically
+// (temp file + rename) after every change, so a stop/start or a crash never loses a committed
+// change nor leaves a torn file.
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { VaultKind } from "./types";
+
+export type KeyType = "RSA" | "RSA-HSM";
+
+export interface KeyVersionState {
+  version: string;
+  kty: KeyType;
+  keySize: number;
+  keyOps: string[];
+  enabled: boolean;
+  /** Unix seconds. */
+  nbf?: number;
+  exp?: number;
+  created: number;
+  updated: number;
+  tags?: Record<string, string>;
+  /** PKCS#8 PEM. Never leaves the vault except inside an encrypted backup blob. */
+  privateKeyPem: string;
+  /** Public modulus and exponent, base64url (as in a JWK). */
+  n: string;
+  e: string;
+  /** The `exp` value for which KeyNearExpiry / KeyExpired was already published (reset when exp changes). */
+  notifiedNearExpiry?: number;
+  notifiedExpired?: number;
+}
+
+export interface LifetimeActionState {
+  trigger: { timeAfterCreate?: string; timeBeforeExpiry?: string };
+  action: { type: "Rotate" | "Notify" };
+}
+
+export interface RotationPolicyState {
+  lifetimeActions: LifetimeActionState[];
+  expiryTime?: string;
+  created: number;
+  updated: number;
+}
+
+export interface KeyState {
+  /** The name as created (lookups are case-insensitive). */
+  name: string;
+  /** In creation order; the last one is the current version. */
+  versions: KeyVersionState[];
+  rotationPolicy?: RotationPolicyState;
+}
+
+export interface DeletedKeyState {
+  key: KeyState;
+  deletedDate: number;
+  scheduledPurgeDate: number;
+}
+
+export interface VaultState {
+  name: string;
+  kind: VaultKind;
+  subscriptionId: string;
+  resourceGroup: string;
+  softDelete: boolean;
+  purgeProtection: boolean;
+  retentionDays: number;
+  created: number;
+  updated: number;
+  /** By lower-cased key name. */
+  keys: Record<string, KeyState>;
+  deletedKeys: Record<string, DeletedKeyState>;
+}
+
+export interface RoleAssignmentState {
+  id: string;
+  principalId: string;
+  roleDefinitionName: string;
+  scope: string;
+  created: number;
+}
+
+export interface EventSubscriptionState {
+  name: string;
+  endpoint: string;
+  enabled: boolean;
+  eventTypes?: string[];
+}
+
+export interface PersistedState {
+  schemaVersion: 1;
+  /** AES-256 key (base64) that seals backup blobs: a blob restores only into this local vault. */
+  backupKey: string;
+  /** By lower-cased vault name. */
+  vaults: Record<string, VaultState>;
+  roleAssignments: Record<string, RoleAssignmentState>;
+  eventSubscriptions: Record<string, EventSubscriptionState>;
+}
+
+export class StateStore {
+  private counter = 0;
+
+  private constructor(readonly file: string, readonly data: PersistedState) {}
+
+  static open(dataDir: string): StateStore {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const file = path.join(dataDir, "state.json");
+    if (!fs.existsSync(file)) {
+      const store = new StateStore(file, {
+        schemaVersion: 1,
+        backupKey: randomBytes(32).toString("base64"),
+        vaults: {},
+        roleAssignments: {},
+        eventSubscriptions: {},
+      });
+      store.save();
+      return store;
+    }
+    let data: PersistedState;
+    try {
+      data = JSON.parse(fs.readFileSync(file, "utf8")) as PersistedState;
+    } catch (err) {
+      throw new Error(`local vault state ${file} is not readable JSON (${(err as Error).message}); move it away to start empty`);
+    }
+    if (data.schemaVersion !== 1) throw new Error(`local vault state ${file} has unknown schemaVersion ${String(data.schemaVersion)}`);
+    return new StateStore(file, data);
+  }
+
+  /** Persists the whole state: write a temp file, flush it, rename over the old one. */
+  save(): void {
+    const tmp = `${this.file}.tmp-${process.pid}-${++this.counter}`;
+    const fd = fs.openSync(tmp, "w", 0o600);
+    try {
+      fs.writeSync(fd, JSON.stringify(this.data));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.file);
+  }
+
+  vault(name: string): VaultState | undefined {
+    return this.data.vaults[name.toLowerCase()];
+  }
+}
