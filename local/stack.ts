@@ -102,7 +102,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 }
 
 /** Event Grid subscriptions of the app's Event Grid functions on the local vault. */
-export const EVENT_FUNCTIONS = { keyVault: "keyVaultEvents", resources: "roleAssignmentEvents" } as const;
+export { EVENT_FUNCTION_NAMES as EVENT_FUNCTIONS } from "../shared/events/names";
+import { EVENT_FUNCTION_NAMES as EVENT_FUNCTIONS } from "../shared/events/names";
 
 async function registerEventSubscriptions(vault: LocalVault, baseUrl: string): Promise<void> {
   for (const [name, fn] of Object.entries(EVENT_FUNCTIONS)) {

@@ -6,7 +6,7 @@ import * as df from "durable-functions";
 import type { OrchestrationContext } from "durable-functions";
 import type { ChangePolicyInput, RekeyInput, RekeyResult, SetStatusInput } from "../shared/operations/contracts";
 import { activityCaller } from "./rekeyFlow";
-import { Activities, Orchestrations } from "./activityNames";
+import { Activities, Orchestrations } from "../shared/operations/names";
 
 df.app.orchestration(Orchestrations.changePolicy, function* (context: OrchestrationContext) {
   const input = context.df.getInput<ChangePolicyInput>();

@@ -11,7 +11,7 @@ import {
   type FinishRekeyOutput, type KeyFailure, type ListPartitionsOutput, type PrepareTargetDekOutput,
   type ReencryptPartitionOutput, type RekeyInput, type RekeyResult, type RetryPolicy, type SetStatusInput, type Store,
 } from "../shared/operations/contracts";
-import { Activities } from "./activityNames";
+import { Activities } from "../shared/operations/names";
 
 // The value sent back into a generator is whatever the yielded task produced, so TNext is any.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

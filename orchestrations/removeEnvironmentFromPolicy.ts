@@ -5,7 +5,7 @@ import * as df from "durable-functions";
 import type { OrchestrationContext } from "durable-functions";
 import type { RekeyInput } from "../shared/operations/contracts";
 import { rekeyFlow } from "./rekeyFlow";
-import { Orchestrations } from "./activityNames";
+import { Orchestrations } from "../shared/operations/names";
 
 df.app.orchestration(Orchestrations.removeEnvironmentFromPolicy, function* (context: OrchestrationContext) {
   const input = context.df.getInput<RekeyInput>();

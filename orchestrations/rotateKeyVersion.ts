@@ -6,7 +6,7 @@ import * as df from "durable-functions";
 import type { OrchestrationContext } from "durable-functions";
 import type { ResolveKeyVersionOutput, RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
 import { activityCaller, retryOptions } from "./rekeyFlow";
-import { Activities, Orchestrations } from "./activityNames";
+import { Activities, Orchestrations } from "../shared/operations/names";
 
 df.app.orchestration(Orchestrations.rotateKeyVersion, function* (context: OrchestrationContext) {
   const input = context.df.getInput<RotateInput>();

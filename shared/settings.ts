@@ -33,6 +33,8 @@ export interface Settings {
   platformKeyId: string;
   platformPrincipalId: string;
   platformClientId: string;
+  /** The legacy platform-held tenant key of the old bring-your-own-key feature (versionless key id). */
+  byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
   /** Partitions re-encrypted at once per operation. */
@@ -94,6 +96,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformKeyId: str(env, "KEYWARD_PLATFORM_KEY_ID"),
     platformPrincipalId: str(env, "KEYWARD_PLATFORM_PRINCIPAL_ID"),
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
+    byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     keyHealthProbeSchedule: str(env, "KEYWARD_KEY_HEALTH_PROBE_SCHEDULE", "0 */1 * * * *"),

@@ -6,6 +6,7 @@ import { AuditLog } from "./auditLog";
 import type { EnterprisePolicy } from "../domain/policy";
 import type { Environment } from "../domain/environment";
 import { historyRowKey, type OperationRecord } from "./history";
+import type { Alert } from "../alerts/alerts";
 
 export interface TenantLicenses {
   subscriptions: string[];
@@ -23,6 +24,8 @@ export class StateStore {
   readonly historyTable: DocumentTable<OperationRecord>;
   readonly operationIndex: DocumentTable<{ environmentId: string; rowKey: string }>;
   readonly tenant: DocumentTable<TenantLicenses>;
+  readonly alerts: DocumentTable<Alert>;
+  readonly alertIndex: DocumentTable<{ raisedAt: string }>;
   readonly audit: AuditLog;
 
   constructor(connectionString: string, prefix: string) {
@@ -32,6 +35,8 @@ export class StateStore {
     this.historyTable = new DocumentTable(table("History"));
     this.operationIndex = new DocumentTable(table("History"));
     this.tenant = new DocumentTable(table("Tenant"));
+    this.alerts = new DocumentTable(table("Alerts"));
+    this.alertIndex = new DocumentTable(table("Alerts"));
     this.audit = new AuditLog(table("Audit"));
   }
 

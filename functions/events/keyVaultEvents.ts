@@ -1,0 +1,50 @@
+// Event Grid: the customer's vault tells keyward about its keys.
+//   KeyNewVersionCreated -> re-wrap every DEK on the policies using that key (no downtime)
+//   KeyNearExpiry        -> alert
+//   KeyExpired           -> re-probe those policies (an expired key locks, as the reference says)
+//   VaultAccessPolicyChanged -> re-probe the policies on that vault
+// An event is a hint; the probe decides whether anything locks or unlocks.
+import { app, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { normalizeEvent, dataString } from "../../shared/events/eventShape";
+import { policiesOnVault, reconcilePolicy } from "../../shared/locking/keyHealth";
+import { startRotation } from "../../shared/operations/rotation";
+import { raiseAlert } from "../../shared/alerts/alerts";
+import { EVENT_FUNCTION_NAMES } from "../../shared/events/names";
+
+async function handle(raw: unknown, context: InvocationContext): Promise<void> {
+  const event = normalizeEvent(raw);
+  const keyName = dataString(event.data, "ObjectName", "objectName") ?? (event.type.includes(".Key") ? event.subject : undefined);
+  const vault = event.topic || dataString(event.data, "VaultName", "vaultName") || "";
+  const keyId = dataString(event.data, "Id", "id");
+  switch (event.type) {
+    case "Microsoft.KeyVault.KeyNewVersionCreated": {
+      for (const policy of await policiesOnVault(vault, keyName)) {
+        const started = await startRotation(df.getClient(context), policy.name, keyId);
+        context.log(`rotation for policy ${policy.name}: ${started.instanceId} (${started.started ? "started" : "already running"})`);
+      }
+      return;
+    }
+    case "Microsoft.KeyVault.KeyNearExpiry": {
+      const exp = Number(event.data.EXP ?? event.data.exp);
+      for (const policy of await policiesOnVault(vault, keyName)) {
+        await raiseAlert(`near-expiry-event|${keyId ?? keyName}|${policy.name}`, {
+          kind: "KeyNearExpiry", severity: "Warning", policy: policy.name, keyId,
+          dueAt: Number.isFinite(exp) && exp > 0 ? new Date(exp * 1000).toISOString() : undefined,
+          message: `The key of enterprise policy ${policy.name} expires soon. Renew its expiration date or create a new version before it expires, or its environments lock.`,
+        });
+      }
+      return;
+    }
+    case "Microsoft.KeyVault.KeyExpired":
+    case "Microsoft.KeyVault.VaultAccessPolicyChanged": {
+      const policies = await policiesOnVault(vault, event.type === "Microsoft.KeyVault.KeyExpired" ? keyName : undefined);
+      for (const policy of policies) await reconcilePolicy(policy.name, event.type);
+      return;
+    }
+    default:
+      context.log(`ignored event ${event.type}`);
+  }
+}
+
+app.eventGrid(EVENT_FUNCTION_NAMES.keyVault, { extraInputs: [df.input.durableClient()], handler: handle });

@@ -1,0 +1,20 @@
+// Timer (every minute by default, KEYWARD_KEY_HEALTH_PROBE_SCHEDULE): probe the key of every
+// policy in use. Lost access locks the policy's environments within one interval even when no
+// event arrives; restored access unlocks them.
+import { app, type InvocationContext } from "@azure/functions";
+import { settings } from "../../shared/settings";
+import { policiesInUse, reconcilePolicy } from "../../shared/locking/keyHealth";
+
+export async function probeAllPolicies(context: InvocationContext): Promise<void> {
+  for (const policy of await policiesInUse()) {
+    try {
+      const r = await reconcilePolicy(policy, "KeyHealthProbe");
+      if (r && (r.locked.length || r.unlocked.length)) context.log(`policy ${policy}: ${r.probe.status}; locked ${r.locked.join(",") || "-"}; unlocked ${r.unlocked.join(",") || "-"}`);
+    } catch (err) {
+      // One policy's trouble must not stop the others being probed.
+      context.error(`probe of policy ${policy} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+app.timer("keyHealthProbe", { schedule: settings().keyHealthProbeSchedule, handler: (_timer, context) => probeAllPolicies(context) });

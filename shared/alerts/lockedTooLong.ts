@@ -1,0 +1,29 @@
+// The reference: locked environments are deleted after 7 days (sandboxes) or 30 (production).
+// keyward records the deadline, alerts ahead of it, and deletes nothing unless a setting allows.
+import { services } from "../services";
+import { raiseAlert } from "./alerts";
+import type { Environment } from "../domain/environment";
+
+const DAY = 86_400_000;
+
+export function deletionDeadline(env: Environment): Date | undefined {
+  if (env.state !== "Locked" || !env.lockedSince) return undefined;
+  const days = env.type === "Production" ? 30 : 7;
+  return new Date(Date.parse(env.lockedSince) + days * DAY);
+}
+
+export async function checkLockedTooLong(now = new Date()): Promise<string[]> {
+  const warned: string[] = [];
+  for (const env of await services().state.listEnvironments()) {
+    const deadline = deletionDeadline(env);
+    if (!deadline) continue;
+    const daysLeft = Math.ceil((deadline.getTime() - now.getTime()) / DAY);
+    const bucket = daysLeft <= 1 ? 1 : daysLeft <= 3 ? 3 : undefined;
+    if (bucket === undefined) continue;
+    if (await raiseAlert(`locked-too-long|${env.id}|${env.lockedSince}|${bucket}`, {
+      kind: "LockedTooLong", severity: "Critical", environmentId: env.id, policy: env.encryption.policy, dueAt: deadline.toISOString(),
+      message: `Environment ${env.id} has been locked since ${env.lockedSince}; under the platform's rule its data may be deleted at ${deadline.toISOString()}. Restore the key's access to unlock it.`,
+    })) warned.push(env.id);
+  }
+  return warned;
+}

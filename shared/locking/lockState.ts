@@ -1,0 +1,58 @@
+// Locking and unlocking one environment: its state, its reason, a history entry for each, and
+// the DEK cache dropped. The data API checks the state on every call, so a lock bites at once;
+// other instances' caches expire within the TTL and they check the same state.
+import { randomUUID } from "node:crypto";
+import { services } from "../services";
+import { dekCache } from "../keyvault";
+import { trackEvent } from "../telemetry";
+import { raiseAlert } from "../alerts/alerts";
+import type { Environment } from "../domain/environment";
+
+export interface LockChange {
+  environmentId: string;
+  changed: boolean;
+}
+
+async function recordHistory(env: Environment, kind: "Lock" | "Unlock", detail: string, trigger: string): Promise<void> {
+  const at = new Date().toISOString();
+  await services().state.recordOperation({
+    operationId: randomUUID(), environmentId: env.id, operation: kind === "Lock" ? "Lock environment" : "Unlock environment", kind,
+    status: "Succeeded", startedAt: at, endedAt: at, steps: [{ name: kind, status: "Succeeded", startedAt: at, endedAt: at, detail: `${detail} (${trigger})` }],
+    policy: env.encryption.policy,
+  });
+}
+
+export async function lockEnvironment(environmentId: string, reason: string, trigger: string): Promise<LockChange> {
+  let changed = false;
+  const now = new Date().toISOString();
+  const env = await services().state.updateEnvironment(environmentId, (e) => {
+    if (e.state === "Locked" && e.encryption.lockedReason === reason) return undefined;
+    changed = e.state !== "Locked";
+    return { ...e, state: "Locked", lockedSince: e.lockedSince ?? now, encryption: { ...e.encryption, lockedReason: reason } };
+  });
+  dekCache().purgeByScope(environmentId);
+  if (env && changed) {
+    await recordHistory(env, "Lock", reason, trigger);
+    trackEvent("keyward.environment.locked", { environmentId, trigger });
+    await raiseAlert(`locked|${environmentId}|${env.lockedSince}`, {
+      kind: "EnvironmentLocked", severity: "Critical", environmentId, policy: env.encryption.policy,
+      message: `Environment ${environmentId} is locked: ${reason}. Restore the key's access to unlock it.`,
+    });
+  }
+  return { environmentId, changed };
+}
+
+export async function unlockEnvironment(environmentId: string, trigger: string): Promise<LockChange> {
+  let changed = false;
+  const env = await services().state.updateEnvironment(environmentId, (e) => {
+    if (e.state !== "Locked") return undefined;
+    changed = true;
+    const { lockedReason: _dropped, ...encryption } = e.encryption;
+    return { ...e, state: "Enabled", lockedSince: undefined, encryption };
+  });
+  if (env && changed) {
+    await recordHistory(env, "Unlock", "the key is reachable again", trigger);
+    trackEvent("keyward.environment.unlocked", { environmentId, trigger });
+  }
+  return { environmentId, changed };
+}

@@ -1,0 +1,22 @@
+// Starting a key-version rotation for a policy: from the KeyNewVersionCreated event, the daily
+// sweep, or by hand. One instance per (policy, key version), so a repeated event or a sweep that
+// overlaps an event starts nothing twice.
+import type { DurableClient } from "durable-functions";
+import { Orchestrations } from "./names";
+import { DEFAULT_RETRY, type RotateInput } from "./contracts";
+import { parseKeyId } from "../keyvault";
+
+export function rotationInstanceId(policy: string, keyId?: string): string {
+  const version = keyId ? parseKeyId(keyId).version ?? "latest" : `latest-${Date.now()}`;
+  return `rotate-${policy}-${version}`;
+}
+
+/** Returns the instance id; an instance that already exists for that version is left alone. */
+export async function startRotation(client: DurableClient, policy: string, keyId?: string): Promise<{ instanceId: string; started: boolean }> {
+  const instanceId = rotationInstanceId(policy, keyId);
+  const existing = await client.getStatus(instanceId).catch(() => undefined);
+  if (existing && existing.runtimeStatus !== undefined && existing.name) return { instanceId, started: false };
+  const input: RotateInput = { operationId: instanceId, policy, keyId, retry: DEFAULT_RETRY };
+  await client.startNew(Orchestrations.rotateKeyVersion, { instanceId, input });
+  return { instanceId, started: true };
+}
