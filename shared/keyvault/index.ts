@@ -6,7 +6,7 @@ export {
 } from "./vaultResource";
 export { credentialFor, LocalTokenCredential, LocalTokenError, audienceFromScopes, type KeyVaultIdentity } from "./credentials";
 export {
-  keyVaultClientOptions, loopbackVaultAgent, localVaultAgentFromSettings, localVaultManagementUrl, requestTimeoutPolicy,
+  keyVaultClientOptions, loopbackVaultAgent, localVaultAgentFromSettings, localVaultManagementUrl, requestTimeoutPolicy, emptyErrorBodyPolicy,
   DEFAULT_REQUEST_TIMEOUT_MS, type KeyVaultClientOptions, type LoopbackVaultAgentOptions,
 } from "./transport";
 export { KeyVaultClientFactory, keyVaultClients, type ClientFactoryOptions } from "./clientFactory";

@@ -44,12 +44,35 @@ export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
   };
 }
 
+/**
+ * Gives an error response without a body a Key Vault-shaped one. The SDK (4.10.2) reads
+ * `body.error` of every error response and throws a bare TypeError, losing the status, when a
+ * gateway answers e.g. 502/503 with no body; with this the caller gets a RestError with the
+ * status (code Http{status}), which classify.ts can tell apart.
+ */
+export function emptyErrorBodyPolicy(): PipelinePolicy {
+  return {
+    name: "keywardEmptyErrorBody",
+    async sendRequest(request, next) {
+      const response = await next(request);
+      if (response.status >= 400 && !response.bodyAsText?.trim() && !response.readableStreamBody) {
+        response.bodyAsText = JSON.stringify({ error: { code: `Http${response.status}`, message: `The vault answered ${response.status} with no body.` } });
+        response.headers.set("content-type", "application/json");
+      }
+      return response;
+    },
+  };
+}
+
 export function keyVaultClientOptions(options: { requestTimeoutMs?: number } = {}): KeyVaultClientOptions {
   const agent = localVaultAgentFromSettings();
   return {
     retryOptions: { maxRetries: 0 },
     ...(agent ? { agent } : {}),
-    additionalPolicies: [{ policy: requestTimeoutPolicy(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), position: "perRetry" }],
+    additionalPolicies: [
+      { policy: requestTimeoutPolicy(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), position: "perRetry" },
+      { policy: emptyErrorBodyPolicy(), position: "perRetry" },
+    ],
     userAgentOptions: { userAgentPrefix: "keyward" },
     // Kept on deliberately: the SDK only sends a token to a host inside the challenge's domain.
     disableChallengeResourceVerification: false,
