@@ -39,6 +39,11 @@ export interface Settings {
   dekCacheTtlSeconds: number;
   /** Partitions re-encrypted at once per operation. */
   reencryptParallelism: number;
+  /** Items one re-encryption activity processes before it returns a checkpoint. */
+  reencryptPageSize: number;
+  /** Activity retries: first interval and attempts (Durable Functions RetryOptions). */
+  activityFirstRetryMs: number;
+  activityMaxAttempts: number;
   /** NCRONTAB schedules of the timers. */
   keyHealthProbeSchedule: string;
   keyExpirySchedule: string;
@@ -99,6 +104,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
+    reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
+    activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),
+    activityMaxAttempts: int(env, "KEYWARD_ACTIVITY_MAX_ATTEMPTS", 5, 1, 20),
     keyHealthProbeSchedule: str(env, "KEYWARD_KEY_HEALTH_PROBE_SCHEDULE", "0 */1 * * * *"),
     keyExpirySchedule: str(env, "KEYWARD_KEY_EXPIRY_SCHEDULE", "0 0 6 * * *"),
     rotationSweepSchedule: str(env, "KEYWARD_ROTATION_SWEEP_SCHEDULE", "0 30 5 * * *"),
