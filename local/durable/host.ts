@@ -1,0 +1,469 @@
+// The local durable host: drives orchestrations registered with df.app.orchestration through the
+// real durable-functions replay engine, one episode per inbox message, and dispatches the work
+// they schedule. The task hub table is the source of truth; an in-memory cache spares reloading
+// instances that are running.
+//
+// The rules that make a killed process resume correctly:
+//   - every episode is checkpointed (one table transaction) BEFORE any work it scheduled starts;
+//   - completions (activity results, fired timers, child outcomes, raised events) are written to
+//     the instance's inbox BEFORE an episode consumes them;
+//   - recover() re-dispatches pending work that has no completion in the inbox yet, so work that
+//     finished before the kill is not repeated and work in flight runs again (at least once).
+import { randomUUID } from "node:crypto";
+import { getFunction } from "../functionsCore";
+import { consoleSink, type LogSink } from "../invocation";
+import { ActivityRunner } from "./activityRunner";
+import { buildClientData, type DurableClientData } from "./clientData";
+import { DurableTimers } from "./durableTimers";
+import { completedTaskId, runEpisode, terminateEpisode, type EpisodeResult } from "./episode";
+import { subOrchestrationCompletedEvent, subOrchestrationFailedEvent } from "./failures";
+import { HistoryStore, InstanceExistsError, partitionKeyOf, type InboxEntry, type InboxMessage, type StateQuery, type StoredInstance } from "./historyStore";
+import { executionStartedEvent, isTerminal, newInstanceState, nextGeneration, type InstanceState, type ParentLink, type PendingWork } from "./instanceState";
+import { KeyedQueue } from "./keyedQueue";
+import type { ScheduledWork } from "./scheduling";
+import { EventType, type HistoryEvent } from "./wire";
+
+export interface DurableHostOptions {
+  storageConnectionString: string;
+  taskHub: string;
+  /** Activities running at the same time (default 16). */
+  activityConcurrency?: number;
+  /** Deliver durable timers at once instead of at their time (tests); the orchestration clock still jumps. */
+  fireTimersImmediately?: boolean;
+  log?: LogSink;
+}
+
+export type DeliveryResult = "accepted" | "notFound" | "gone";
+
+export interface StartOptions {
+  instanceId?: string;
+  input?: unknown;
+}
+
+export { InstanceExistsError };
+export class OrchestratorNotFoundError extends Error {}
+
+const EPISODE_RETRY_LIMIT = 5;
+
+export class DurableHost {
+  readonly taskHub: string;
+  readonly store: HistoryStore;
+  private readonly log: LogSink;
+  private readonly queue = new KeyedQueue();
+  private readonly cache = new Map<string, StoredInstance>();
+  /** Work this host has started and not yet seen complete: `${instanceId}|${executionId}|${taskId}`. */
+  private readonly launched = new Set<string>();
+  private readonly drainsQueued = new Set<string>();
+  private readonly episodeFailures = new Map<string, number>();
+  private readonly retryHandles = new Set<NodeJS.Timeout>();
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly changeListeners = new Set<() => void>();
+  private readonly timers: DurableTimers;
+  private readonly activities: ActivityRunner;
+  private origin: string | undefined;
+  private stopped = false;
+
+  constructor(options: DurableHostOptions) {
+    this.taskHub = options.taskHub;
+    this.log = options.log ?? consoleSink;
+    this.store = new HistoryStore(options.storageConnectionString, options.taskHub);
+    this.timers = new DurableTimers(options.fireTimersImmediately === true);
+    this.activities = new ActivityRunner(options.activityConcurrency ?? 16, this.log);
+  }
+
+  /** Creates the task hub table if it is missing. */
+  async start(): Promise<void> {
+    await this.store.ensureTables();
+  }
+
+  /** The origin (http://127.0.0.1:PORT) the durable HTTP API is served on; needed for clientData(). */
+  setOrigin(origin: string): void {
+    this.origin = origin.replace(/\/$/, "");
+  }
+
+  get baseOrigin(): string {
+    if (!this.origin) throw new Error("the durable host has no HTTP origin yet (setOrigin)");
+    return this.origin;
+  }
+
+  /** The durableClient binding value: what df.getClient(context) builds its DurableClient from. */
+  clientData(): DurableClientData {
+    return buildClientData(this.baseOrigin, this.taskHub);
+  }
+
+  // ---------------------------------------------------------------- client operations
+
+  async startNew(name: string, options: StartOptions = {}, parent?: ParentLink): Promise<string> {
+    if (getFunction(name)?.trigger.type !== "orchestrationTrigger") {
+      throw new OrchestratorNotFoundError(`The function '${name}' doesn't exist or is not an orchestrator function.`);
+    }
+    const instanceId = options.instanceId || randomUUID().replace(/-/g, "");
+    await this.queue.run(instanceId, async () => {
+      const existing = await this.record(instanceId);
+      if (existing && !isTerminal(existing.state.runtimeStatus)) {
+        throw new InstanceExistsError(`An instance with ID '${instanceId}' already exists and is ${existing.state.runtimeStatus}.`);
+      }
+      if (existing) await this.forget(instanceId); // restarting a finished instance replaces it
+      const now = new Date().toISOString();
+      const state = newInstanceState({ instanceId, name, executionId: randomUUID(), input: options.input, now, parent });
+      const created = await this.store.create(state, { event: executionStartedEvent(state, now), executionId: state.executionId, first: true });
+      this.cache.set(instanceId, { state, etag: created.etag, stateParts: created.stateParts, history: [], inbox: [created.entry], staleRowKeys: [] });
+    });
+    this.scheduleDrain(instanceId);
+    return instanceId;
+  }
+
+  raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<DeliveryResult> {
+    const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, Timestamp: new Date().toISOString(), Name: eventName, Input: JSON.stringify(data ?? null) };
+    return this.deliver(instanceId, { event });
+  }
+
+  terminate(instanceId: string, reason: unknown): Promise<DeliveryResult> {
+    const event: HistoryEvent = { EventType: EventType.ExecutionTerminated, EventId: -1, Timestamp: new Date().toISOString(), Input: JSON.stringify(reason ?? null) };
+    return this.deliver(instanceId, { event });
+  }
+
+  /** The instance as stored (undefined if there is none). */
+  getState(instanceId: string): Promise<InstanceState | undefined> {
+    return this.store.loadState(instanceId);
+  }
+
+  /** The history events of the instance's current execution. */
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    return (await this.store.load(instanceId))?.history ?? [];
+  }
+
+  listInstances(query: StateQuery = {}): Promise<InstanceState[]> {
+    return this.store.listStates(query);
+  }
+
+  /** Deletes a finished instance and its history. False if there is none (or it is still running). */
+  async purge(instanceId: string): Promise<boolean> {
+    return this.queue.run(instanceId, async () => {
+      const state = await this.store.loadState(instanceId);
+      if (!state || !isTerminal(state.runtimeStatus)) return false;
+      await this.forget(instanceId);
+      return true;
+    });
+  }
+
+  /** Purges every finished instance matching the query; returns how many. */
+  async purgeBy(query: StateQuery): Promise<number> {
+    let purged = 0;
+    for (const state of await this.store.listStates(query)) if (await this.purge(state.instanceId)) purged++;
+    return purged;
+  }
+
+  /** Waits (by change notifications, not sleeps) until the instance has finished. */
+  waitForCompletion(instanceId: string, timeoutMs = 30_000): Promise<InstanceState> {
+    return this.waitForState(instanceId, (s) => isTerminal(s.runtimeStatus), timeoutMs, "finish");
+  }
+
+  /** Waits until the stored state of the instance satisfies the predicate. */
+  async waitForState(instanceId: string, predicate: (state: InstanceState) => boolean, timeoutMs = 30_000, what = "reach the expected state"): Promise<InstanceState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // Listen before reading, so a checkpoint between the read and the wait is not missed.
+      const changed = this.nextChange(Math.min(1000, Math.max(0, deadline - Date.now())));
+      const state = await this.store.loadState(instanceId);
+      if (state && predicate(state)) return state;
+      if (Date.now() >= deadline) {
+        throw new Error(`instance '${instanceId}' did not ${what} within ${timeoutMs} ms (status: ${state?.runtimeStatus ?? "none"})`);
+      }
+      await changed;
+    }
+  }
+
+  /** Resumes every unfinished instance of the task hub, e.g. after the previous process was killed. */
+  async recover(): Promise<number> {
+    const unfinished = await this.store.listStates({ runtimeStatus: ["Pending", "Running"] });
+    await Promise.all(
+      unfinished.map((s) =>
+        this.queue.run(s.instanceId, async () => {
+          this.cache.delete(s.instanceId);
+          const rec = await this.record(s.instanceId);
+          if (!rec || isTerminal(rec.state.runtimeStatus)) return;
+          if (rec.staleRowKeys.length) this.cleanUpStaleRows(s.instanceId, rec.staleRowKeys);
+          // Work whose completion is already in the inbox finished before the restart: do not redo it.
+          const answered = new Set(rec.inbox.filter((e) => e.executionId === rec.state.executionId).map((e) => completedTaskId(e.event)));
+          const work: ScheduledWork[] = Object.entries(rec.state.pending)
+            .filter(([id]) => !answered.has(Number(id)))
+            .map(([id, w]) => ({ taskId: Number(id), work: w }));
+          this.dispatch(rec.state, work);
+        }),
+      ),
+    );
+    for (const s of unfinished) this.scheduleDrain(s.instanceId);
+    if (unfinished.length) this.log(`[durable] recovered ${unfinished.length} unfinished instance(s) of task hub ${this.taskHub}`);
+    return unfinished.length;
+  }
+
+  /** Stops dispatching, disarms timers and waits (at most timeoutMs) for what is in flight. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.stopped = true;
+    this.timers.cancelAll();
+    for (const handle of this.retryHandles) clearTimeout(handle);
+    this.retryHandles.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const settled = Promise.allSettled([...this.background, this.queue.idle()]);
+    await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    if (timer) clearTimeout(timer);
+    this.notifyChange();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  // ---------------------------------------------------------------- inbox and episodes
+
+  /** The instance's record: from the cache, else from the table. Call only inside its queue. */
+  private async record(instanceId: string): Promise<StoredInstance | undefined> {
+    const cached = this.cache.get(instanceId);
+    if (cached) return cached;
+    const loaded = await this.store.load(instanceId);
+    if (loaded && !isTerminal(loaded.state.runtimeStatus)) this.cache.set(instanceId, loaded);
+    return loaded;
+  }
+
+  private async forget(instanceId: string): Promise<void> {
+    this.cache.delete(instanceId);
+    this.timers.cancelPrefix(`${instanceId}|`);
+    await this.store.deleteInstance(instanceId);
+  }
+
+  /** Durably appends a message to a live instance's inbox, then lets it run. */
+  private async deliver(instanceId: string, message: InboxMessage, accepts?: (state: InstanceState) => boolean): Promise<DeliveryResult> {
+    const result = await this.queue.run(instanceId, async (): Promise<DeliveryResult> => {
+      const rec = await this.record(instanceId);
+      if (!rec) return "notFound";
+      if (isTerminal(rec.state.runtimeStatus)) return "gone";
+      if (accepts && !accepts(rec.state)) return "gone";
+      const entry = await this.store.appendInbox(instanceId, message);
+      rec.inbox.push(entry);
+      rec.inbox.sort(byRowKey);
+      return "accepted";
+    });
+    if (result === "accepted") this.scheduleDrain(instanceId);
+    return result;
+  }
+
+  /** A completion for one task of one execution; ignored if that task is no longer pending. */
+  private complete(instanceId: string, executionId: string, event: HistoryEvent): Promise<DeliveryResult> {
+    const taskId = completedTaskId(event);
+    return this.deliver(instanceId, { event, executionId }, (state) => state.executionId === executionId && taskId !== undefined && state.pending[String(taskId)] !== undefined);
+  }
+
+  private scheduleDrain(instanceId: string): void {
+    if (this.stopped || this.drainsQueued.has(instanceId)) return;
+    this.drainsQueued.add(instanceId);
+    this.track(
+      this.queue.run(instanceId, async () => {
+        this.drainsQueued.delete(instanceId);
+        if (this.stopped) return;
+        const more = await this.processNext(instanceId);
+        this.episodeFailures.delete(instanceId);
+        if (more) this.scheduleDrain(instanceId); // one message per turn: others may queue in between
+      }).catch((err: unknown) => this.onEpisodeError(instanceId, err)),
+    );
+  }
+
+  private onEpisodeError(instanceId: string, err: unknown): void {
+    this.cache.delete(instanceId); // the table decides what really happened
+    const failures = (this.episodeFailures.get(instanceId) ?? 0) + 1;
+    this.episodeFailures.set(instanceId, failures);
+    this.log(`[durable] episode of instance ${instanceId} failed (attempt ${failures}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (this.stopped || failures >= EPISODE_RETRY_LIMIT) return; // recover() picks it up again
+    const handle = setTimeout(() => {
+      this.retryHandles.delete(handle);
+      this.scheduleDrain(instanceId);
+    }, 200 * 2 ** failures);
+    this.retryHandles.add(handle);
+  }
+
+  /** Consumes the next inbox message of the instance. Returns whether more are waiting. */
+  private async processNext(instanceId: string): Promise<boolean> {
+    const rec = await this.record(instanceId);
+    const entry = rec?.inbox[0];
+    if (!rec || !entry) return false;
+    if (isTerminal(rec.state.runtimeStatus) || this.isStale(rec.state, entry)) {
+      await this.store.dropInbox(instanceId, entry);
+      rec.inbox.shift();
+      return rec.inbox.length > 0;
+    }
+    const result = await this.runEpisodeFor(rec, entry);
+    await this.commit(rec, entry, result);
+    return !isTerminal(rec.state.runtimeStatus) && rec.inbox.length > 0;
+  }
+
+  private isStale(state: InstanceState, entry: InboxEntry): boolean {
+    const taskId = completedTaskId(entry.event);
+    if (taskId === undefined) return entry.event.EventType === EventType.ExecutionStarted && entry.executionId !== state.executionId;
+    return entry.executionId !== state.executionId || state.pending[String(taskId)] === undefined;
+  }
+
+  private runEpisodeFor(rec: StoredInstance, entry: InboxEntry): Promise<EpisodeResult> | EpisodeResult {
+    const now = episodeTime(rec.state, entry.event);
+    if (entry.event.EventType === EventType.ExecutionTerminated) return terminateEpisode(rec.state, entry.event, now);
+    const orchestrator = getFunction(rec.state.name);
+    if (!orchestrator || orchestrator.trigger.type !== "orchestrationTrigger") {
+      const failed = terminateEpisode(rec.state, entry.event, now);
+      failed.state.runtimeStatus = "Failed";
+      failed.state.output = `The orchestrator function '${rec.state.name}' is not registered.`;
+      return failed;
+    }
+    return runEpisode({ state: rec.state, history: rec.history, event: entry.event, now, orchestrator, log: this.log });
+  }
+
+  /** Checkpoints the episode, updates the cache, then (and only then) starts its side effects. */
+  private async commit(rec: StoredInstance, entry: InboxEntry, result: EpisodeResult): Promise<void> {
+    const before = rec.state;
+    const next = result.continueAsNew ? nextGeneration(result.state, result.continueAsNew.input, randomUUID()) : result.state;
+    const enqueue: InboxMessage[] = result.continueAsNew
+      ? [{ event: executionStartedEvent(next, result.state.lastUpdatedTime), executionId: next.executionId, first: true }]
+      : [];
+    const saved = await this.store.checkpoint({
+      state: next,
+      expectedEtag: rec.etag,
+      previousStateParts: rec.stateParts,
+      history: { generation: before.generation, episode: result.state.episodes, events: result.newEvents },
+      consumed: entry,
+      enqueue,
+    });
+    rec.state = next;
+    rec.etag = saved.etag;
+    rec.stateParts = saved.stateParts;
+    rec.history = result.continueAsNew ? [] : [...rec.history, ...result.newEvents];
+    rec.inbox = [...rec.inbox.filter((e) => e !== entry), ...saved.enqueued].sort(byRowKey);
+
+    for (const id of result.canceledTimerIds) this.timers.cancel(workKey(before.instanceId, before.executionId, id));
+    if (result.continueAsNew || isTerminal(next.runtimeStatus)) this.timers.cancelPrefix(`${before.instanceId}|${before.executionId}|`);
+    if (result.continueAsNew) {
+      this.cleanUpStaleRows(before.instanceId, []); // old history rows are garbage now
+    }
+    if (isTerminal(next.runtimeStatus)) {
+      this.cache.delete(next.instanceId);
+      if (next.parent) this.reportToParent(next);
+    }
+    this.dispatch(next, result.newWork);
+    this.notifyChange();
+  }
+
+  // ---------------------------------------------------------------- dispatching work
+
+  private dispatch(state: InstanceState, work: readonly ScheduledWork[]): void {
+    if (this.stopped) return;
+    for (const { taskId, work: w } of work) {
+      const key = workKey(state.instanceId, state.executionId, taskId);
+      if (this.launched.has(key)) continue;
+      this.launched.add(key);
+      this.launch(state, taskId, w, key);
+    }
+  }
+
+  private launch(state: InstanceState, taskId: number, work: PendingWork, key: string): void {
+    const { instanceId, executionId } = state;
+    switch (work.kind) {
+      case "activity":
+        this.track(
+          this.activities
+            .run(work.name, work.input, instanceId, taskId)
+            // Persisted even while stopping: a result already paid for need not run again after a restart.
+            .then((event) => this.complete(instanceId, executionId, event))
+            .finally(() => this.launched.delete(key)),
+        );
+        return;
+      case "timer":
+        this.timers.arm(key, work.fireAt, () => {
+          this.launched.delete(key);
+          const event: HistoryEvent = { EventType: EventType.TimerFired, EventId: -1, Timestamp: new Date().toISOString(), TimerId: taskId, FireAt: work.fireAt };
+          this.track(this.complete(instanceId, executionId, event));
+        });
+        return;
+      case "subOrchestration":
+        this.track(this.startChild({ instanceId, executionId, name: state.name, taskId }, work).finally(() => this.launched.delete(key)));
+        return;
+    }
+  }
+
+  /** Starts a sub-orchestration, or recognizes the one this parent task started before a restart. */
+  private async startChild(parent: ParentLink, work: Extract<PendingWork, { kind: "subOrchestration" }>): Promise<void> {
+    const childId = work.instanceId;
+    const existing = await this.store.loadState(childId);
+    const ours =
+      existing?.parent?.instanceId === parent.instanceId && existing.parent.executionId === parent.executionId && existing.parent.taskId === parent.taskId;
+    if (existing && ours) {
+      if (isTerminal(existing.runtimeStatus)) this.reportToParent(existing);
+      return; // still running: it reports when it finishes
+    }
+    try {
+      await this.startNew(work.name, { instanceId: childId, input: work.input }, parent);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.complete(parent.instanceId, parent.executionId, subOrchestrationFailedEvent(parent.taskId, reason, new Date().toISOString()));
+    }
+  }
+
+  private reportToParent(child: InstanceState): void {
+    const parent = child.parent;
+    if (!parent) return;
+    const now = new Date().toISOString();
+    const event =
+      child.runtimeStatus === "Completed"
+        ? subOrchestrationCompletedEvent(parent.taskId, child.output, now)
+        : subOrchestrationFailedEvent(parent.taskId, typeof child.output === "string" ? child.output : `Sub-orchestration '${child.instanceId}' ended ${child.runtimeStatus}: ${JSON.stringify(child.output)}`, now);
+    this.track(this.complete(parent.instanceId, parent.executionId, event));
+  }
+
+  private cleanUpStaleRows(instanceId: string, knownStale: string[]): void {
+    const job = async (): Promise<void> => {
+      const keys = knownStale.length ? knownStale : ((await this.store.load(instanceId))?.staleRowKeys ?? []);
+      if (keys.length) await this.store.deleteRows(partitionKeyOf(instanceId), keys);
+    };
+    this.track(job().catch((err: unknown) => this.log(`[durable] could not delete old history of ${instanceId}: ${String(err)}`)));
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private track(promise: Promise<unknown>): void {
+    const settled = promise.catch((err: unknown) => this.log(`[durable] background work failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    this.background.add(settled);
+    void settled.finally(() => this.background.delete(settled));
+  }
+
+  private notifyChange(): void {
+    const listeners = [...this.changeListeners];
+    this.changeListeners.clear();
+    for (const listener of listeners) listener();
+  }
+
+  /** Resolves at the next checkpoint of any instance, or after maxWaitMs. */
+  private nextChange(maxWaitMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const listener = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.changeListeners.delete(listener);
+        resolve();
+      }, maxWaitMs);
+      this.changeListeners.add(listener);
+    });
+  }
+}
+
+function workKey(instanceId: string, executionId: string, taskId: number): string {
+  return `${instanceId}|${executionId}|${taskId}`;
+}
+
+function byRowKey(a: InboxEntry, b: InboxEntry): number {
+  return a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0;
+}
+
+/** The episode's clock: never backwards, and at least the FireAt of the timer that fired. */
+function episodeTime(state: InstanceState, event: HistoryEvent): string {
+  let t = Math.max(Date.now(), Date.parse(state.clock));
+  if (event.EventType === EventType.TimerFired && event.FireAt) t = Math.max(t, Date.parse(event.FireAt));
+  return new Date(t).toISOString();
+}

@@ -1,0 +1,37 @@
+// Builds the InvocationContext a registered function receives, the way the real worker does:
+// trigger and extra bindings from the registration, a fresh invocation id, and a log handler that
+// writes to the runtime's logger.
+import { randomUUID } from "node:crypto";
+import { format } from "node:util";
+import { InvocationContext, type FunctionInput, type FunctionOutput, type FunctionTrigger, type LogLevel, type TriggerMetadata } from "@azure/functions";
+import { bindingsOf, type RegisteredFunction } from "./functionsCore";
+
+/** Where the local runtime writes its lines (function logs, errors, lifecycle). */
+export type LogSink = (line: string) => void;
+
+export const consoleSink: LogSink = (line) => process.stdout.write(`${line}\n`);
+
+export function createInvocationContext(
+  f: RegisteredFunction,
+  log: LogSink,
+  triggerMetadata?: TriggerMetadata,
+): InvocationContext {
+  const { extraInputs, extraOutputs } = bindingsOf(f);
+  return new InvocationContext({
+    invocationId: randomUUID(),
+    functionName: f.name,
+    triggerMetadata,
+    options: {
+      trigger: f.trigger as unknown as FunctionTrigger,
+      extraInputs: extraInputs as unknown as FunctionInput[],
+      extraOutputs: extraOutputs as unknown as FunctionOutput[],
+    },
+    logHandler: (level: LogLevel, ...args: unknown[]) => log(`[${f.name}] ${level}: ${format(...args)}`),
+  });
+}
+
+/** A short, single-line description of anything thrown. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : format(err);
+}
