@@ -71,11 +71,15 @@ export class VaultKeyWrapper implements KeyWrapper {
     if (!sameKey(target, this.key)) throw new Error(`unwrap: ${wrapped.keyId} does not belong to ${this.keyName}`);
     if (!(wrapped.wrapped instanceof Uint8Array) || wrapped.wrapped.length === 0) throw new Error("unwrap: nothing to unwrap");
     const result = await this.call("unwrapKey", target.id, (client) => client.unwrapKey(WRAP_ALGORITHM, wrapped.wrapped));
-    const dek = result.result;
-    if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES) {
-      if (dek instanceof Uint8Array) dek.fill(0);
+    const raw = result.result;
+    if (!(raw instanceof Uint8Array) || raw.length !== DEK_BYTES) {
+      if (raw instanceof Uint8Array) raw.fill(0);
       throw new KeyAccessError("Misconfigured", "UnexpectedUnwrapResult", `unwrapKey on ${target.id}: the result is not a ${DEK_BYTES}-byte DEK`, { keyId: target.id, operation: "unwrapKey" });
     }
+    // A plain Uint8Array of our own; the SDK's Buffer (possibly a slice of Node's shared pool)
+    // is wiped so the DEK does not linger there.
+    const dek = new Uint8Array(raw);
+    raw.fill(0);
     return dek;
   }
 
