@@ -53,6 +53,11 @@ export class TimerTriggers {
     return this.entries.get(name)?.next;
   }
 
+  /** How many timer functions are armed (0 after stop). */
+  get armed(): number {
+    return [...this.entries.values()].filter((e) => e.handle !== undefined).length;
+  }
+
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopped = true;
     const running: Promise<void>[] = [];
