@@ -1,0 +1,47 @@
+// The wiring shared by the environment data facade and the re-encryption primitives: one storage
+// account, one key ring table, the key resolver and the two stores.
+import { MAX_BUCKETS } from "../crypto/keyRing";
+import { createDekResolver, type DekLoaderCache, type DekResolver, type WrapperFor } from "./dekResolver";
+import { FileStore } from "./fileStore";
+import { KeyRingRepository } from "./keyRingRepository";
+import { storageNaming, type StorageNaming } from "./naming";
+import { RecordStore } from "./recordStore";
+
+export interface EnvironmentDataDeps {
+  /** The storage account of environment data (Azurite locally). */
+  connectionString: string;
+  /** Which wrapper unwraps a copy under a key source and versioned key id (composition root). */
+  wrapperFor: WrapperFor;
+  /** The unwrapped-DEK cache (shared/keyvault/dekCache.ts in the app). */
+  cache: DekLoaderCache;
+  /** Table of key rings; default "keyrings". */
+  keyRingTable?: string;
+  /** Prefix of the per-environment table and container names; default "kwd". */
+  storagePrefix?: string;
+  /** Partitions of a newly initialized environment; default 16. Fixed for the environment's life. */
+  buckets?: number;
+}
+
+export interface DataContext {
+  rings: KeyRingRepository;
+  keys: DekResolver;
+  records: RecordStore;
+  files: FileStore;
+  naming: StorageNaming;
+  buckets: number;
+}
+
+export function createDataContext(deps: EnvironmentDataDeps): DataContext {
+  const buckets = deps.buckets ?? 16;
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) throw new Error(`buckets must be a whole number from 1 to ${MAX_BUCKETS}`);
+  const naming = storageNaming(deps.storagePrefix);
+  const rings = new KeyRingRepository({ connectionString: deps.connectionString, tableName: deps.keyRingTable ?? "keyrings" });
+  return {
+    rings,
+    keys: createDekResolver({ rings, wrapperFor: deps.wrapperFor, cache: deps.cache }),
+    records: new RecordStore({ connectionString: deps.connectionString, naming }),
+    files: new FileStore({ connectionString: deps.connectionString, naming }),
+    naming,
+    buckets,
+  };
+}

@@ -1,0 +1,124 @@
+// Turns an environment's key ring into usable keys: the DEK a ciphertext names, the active DEK
+// for new writes, and the index key for blind indexes. Unwrapping goes through the injected
+// `wrapperFor` (the composition root decides which vault and identity serve a key source) and the
+// injected cache (short TTL, one unwrap per DEK in flight).
+import type { KeyWrapper } from "../crypto/keyWrapper";
+import { DEK_BYTES, type Dek } from "../crypto/dek";
+import { IntegrityError } from "../crypto/integrityError";
+import { findDek, toWrappedDek, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
+import { notFound } from "../errors";
+import type { KeyRingRepository } from "./keyRingRepository";
+
+/**
+ * The part of shared/keyvault/dekCache.ts's DekCache this module uses, declared here so the real
+ * class fits structurally without shared/data depending on it. Keys are {scope: environment id,
+ * dekId}, the form DekCache.purgeByScope finds when an environment locks.
+ */
+export type DekLoaderCache = {
+  getOrLoad(cacheKey: { scope: string; dekId: string }, meta: { vaultUrl: string; keyId: string }, loader: () => Promise<Uint8Array>): Promise<Uint8Array>;
+};
+
+/** The cache entry of the index key; "#" is outside the base64url alphabet of DEK ids. */
+const INDEX_KEY_CACHE_ID = "#index-key";
+
+export type WrapperFor = (source: KeySource, keyId: string) => KeyWrapper;
+
+/** The keys of one environment as of one read of its ring, for the duration of one operation. */
+export interface RingKeys {
+  readonly ring: KeyRing;
+  /** Precondition: the DEK is in the ring and not retired (else IntegrityError "UnknownDek"). */
+  dekFor(dekId: string): Promise<Dek>;
+  activeDek(): Promise<Dek>;
+  indexKey(): Promise<Uint8Array>;
+}
+
+export interface DekResolver {
+  /** Reads the ring once; use it for every key one operation needs. 404 KeyRingNotFound. */
+  keysFor(environmentId: string): Promise<RingKeys>;
+  dekFor(environmentId: string, dekId: string): Promise<Dek>;
+  activeDek(environmentId: string): Promise<Dek>;
+  indexKey(environmentId: string): Promise<Uint8Array>;
+}
+
+function vaultUrlOf(keyId: string): string {
+  try {
+    return new URL(keyId).origin;
+  } catch {
+    return "";
+  }
+}
+
+/** A transient failure means a retry may work; it must not be reported as lost access, which locks. */
+function mostTellingError(errors: unknown[]): unknown {
+  return errors.find((e) => (e as { kind?: unknown } | null)?.kind === "Transient") ?? errors[0];
+}
+
+async function unwrapFirstWorking(copies: WrappedCopy[], wrapperFor: WrapperFor): Promise<Uint8Array> {
+  const errors: unknown[] = [];
+  for (const copy of copies) {
+    try {
+      const secret = await wrapperFor(copy.source, copy.keyId).unwrap(toWrappedDek(copy));
+      // Postcondition: a full-size key; anything else is a broken wrapper, tried no further.
+      if (secret.length !== DEK_BYTES) throw new Error(`Unwrapping under ${copy.keyId} gave ${secret.length} bytes, not ${DEK_BYTES}`);
+      return secret;
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  throw mostTellingError(errors);
+}
+
+export function createDekResolver(deps: {
+  rings: Pick<KeyRingRepository, "read">;
+  wrapperFor: WrapperFor;
+  cache: DekLoaderCache;
+}): DekResolver {
+  const load = (cacheKey: { scope: string; dekId: string }, copies: WrappedCopy[]) =>
+    // The cache is told the copy tried first, so purging that key (on lost access) drops the entry.
+    deps.cache.getOrLoad(cacheKey, { vaultUrl: vaultUrlOf(copies[0].keyId), keyId: copies[0].keyId }, () =>
+      unwrapFirstWorking(copies, deps.wrapperFor),
+    );
+
+  // One snapshot serves one operation (a request, a page of re-encryption): each key is fetched
+  // from the cache once per snapshot, not once per item. Failures are not remembered.
+  const bind = (ring: KeyRing): RingKeys => {
+    const fetched = new Map<string, Promise<Uint8Array>>();
+    const once = (id: string, copies: WrappedCopy[]) => {
+      let key = fetched.get(id);
+      if (!key) {
+        key = load({ scope: ring.environmentId, dekId: id }, copies);
+        key.catch(() => fetched.delete(id));
+        fetched.set(id, key);
+      }
+      return key;
+    };
+    const dekFor = async (dekId: string): Promise<Dek> => {
+      const entry = findDek(ring, dekId);
+      // Precondition: the ring holds this DEK wrapped. A ciphertext naming any other DEK was not
+      // written for this environment, or its DEK was retired although data still used it.
+      if (!entry || entry.wrapped.length === 0) {
+        throw new IntegrityError("UnknownDek", `Ciphertext names DEK ${dekId}, which environment ${ring.environmentId} ${entry ? "has retired" : "does not have"}`);
+      }
+      return { id: dekId, key: await once(dekId, entry.wrapped) };
+    };
+    return {
+      ring,
+      dekFor,
+      activeDek: () => dekFor(ring.activeDekId),
+      indexKey: () => once(INDEX_KEY_CACHE_ID, ring.indexKey.wrapped),
+    };
+  };
+
+  const keysFor = async (environmentId: string): Promise<RingKeys> => {
+    const ring = await deps.rings.read(environmentId);
+    if (!ring) throw notFound("KeyRingNotFound", `Environment ${environmentId} has no encrypted data store; it was never initialized.`, environmentId);
+    return bind(ring);
+  };
+
+  return {
+    keysFor,
+    dekFor: async (environmentId, dekId) => (await keysFor(environmentId)).dekFor(dekId),
+    activeDek: async (environmentId) => (await keysFor(environmentId)).activeDek(),
+    indexKey: async (environmentId) => (await keysFor(environmentId)).indexKey(),
+  };
+}

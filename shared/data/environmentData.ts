@@ -1,0 +1,123 @@
+// The facade the HTTP data API and the activities use for an environment's records and files.
+// It validates input (400s with specific codes), reads the key ring once per call, and writes
+// everything new under the ring's active DEK. Whether the environment may be accessed at all
+// (locked, in downtime) is decided by the caller before it calls in.
+import type { KeyWrapper } from "../crypto/keyWrapper";
+import { generateIndexKey } from "../crypto/blindIndex";
+import { createKeyRing, type KeyRing } from "../crypto/keyRing";
+import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
+import { ApiError } from "../errors";
+import { createDataContext, type DataContext, type EnvironmentDataDeps } from "./context";
+import {
+  assertEnvironmentId,
+  assertFileBody,
+  assertFilePath,
+  assertRecordId,
+  assertTableName,
+  pageSizeOrDefault,
+  serializeRecordValue,
+} from "./validation";
+
+export interface RecordPage {
+  records: { recordId: string; value: unknown }[];
+  /** Present when more records may follow; pass it back unchanged. */
+  continuation?: string;
+}
+
+export interface EnvironmentData {
+  /**
+   * Creates the environment's table and container and its key ring: a first DEK and the index
+   * key, both wrapped by `platformWrapper` (source PlatformManaged). Idempotent: an environment
+   * that already has a ring keeps it, and that ring is returned.
+   */
+  initialize(environmentId: string, platformWrapper: KeyWrapper): Promise<KeyRing>;
+  putRecord(environmentId: string, table: string, recordId: string, value: unknown): Promise<{ created: boolean }>;
+  /** 404 RecordNotFound. */
+  getRecord(environmentId: string, table: string, recordId: string): Promise<unknown>;
+  /** 404 RecordNotFound. */
+  deleteRecord(environmentId: string, table: string, recordId: string): Promise<void>;
+  listRecords(environmentId: string, table: string, options?: { pageSize?: number; continuation?: string }): Promise<RecordPage>;
+  putFile(environmentId: string, path: string, body: Uint8Array): Promise<void>;
+  /** 404 FileNotFound. */
+  getFile(environmentId: string, path: string): Promise<Uint8Array>;
+  /** 404 FileNotFound. */
+  deleteFile(environmentId: string, path: string): Promise<void>;
+}
+
+const parseValue = (json: Uint8Array): unknown => JSON.parse(Buffer.from(json).toString("utf8"));
+
+async function initialize(ctx: DataContext, environmentId: string, platformWrapper: KeyWrapper): Promise<KeyRing> {
+  assertEnvironmentId(environmentId);
+  await Promise.all([ctx.records.ensure(environmentId), ctx.files.ensure(environmentId)]);
+  const existing = await ctx.rings.read(environmentId);
+  if (existing) return existing;
+  const source = { kind: "PlatformManaged" as const };
+  const indexKey = generateIndexKey();
+  try {
+    const [dek, indexKeyCopy] = await Promise.all([generateWrappedDek(platformWrapper, source), wrapVerified(platformWrapper, indexKey, source)]);
+    const ring = createKeyRing({ environmentId, dekId: dek.dekId, dekCopy: dek.copy, indexKeyCopy, buckets: ctx.buckets, now: new Date() });
+    return await ctx.rings.create(ring);
+  } catch (err) {
+    // A concurrent initialize won the race; its ring is the environment's ring.
+    if (err instanceof ApiError && err.code === "KeyRingExists") return (await ctx.rings.read(environmentId))!;
+    throw err;
+  } finally {
+    indexKey.fill(0);
+  }
+}
+
+export function createEnvironmentData(deps: EnvironmentDataDeps): EnvironmentData {
+  const ctx = createDataContext(deps);
+  const keysFor = (environmentId: string) => {
+    assertEnvironmentId(environmentId);
+    return ctx.keys.keysFor(environmentId);
+  };
+  return {
+    initialize: (environmentId, platformWrapper) => initialize(ctx, environmentId, platformWrapper),
+
+    async putRecord(environmentId, table, recordId, value) {
+      assertTableName(table);
+      assertRecordId(recordId);
+      const json = serializeRecordValue(value);
+      return ctx.records.put(await keysFor(environmentId), table, recordId, json);
+    },
+
+    async getRecord(environmentId, table, recordId) {
+      assertTableName(table);
+      assertRecordId(recordId);
+      return parseValue(await ctx.records.get(await keysFor(environmentId), table, recordId));
+    },
+
+    async deleteRecord(environmentId, table, recordId) {
+      assertTableName(table);
+      assertRecordId(recordId);
+      await ctx.records.delete(await keysFor(environmentId), table, recordId);
+    },
+
+    async listRecords(environmentId, table, options = {}) {
+      assertTableName(table);
+      const pageSize = pageSizeOrDefault(options.pageSize);
+      const page = await ctx.records.list(await keysFor(environmentId), table, pageSize, options.continuation);
+      return {
+        records: page.records.map((r) => ({ recordId: r.recordId, value: parseValue(r.valueJson) })),
+        ...(page.continuation ? { continuation: page.continuation } : {}),
+      };
+    },
+
+    async putFile(environmentId, path, body) {
+      assertFilePath(path);
+      assertFileBody(body);
+      await ctx.files.put(await keysFor(environmentId), path, body);
+    },
+
+    async getFile(environmentId, path) {
+      assertFilePath(path);
+      return ctx.files.get(await keysFor(environmentId), path);
+    },
+
+    async deleteFile(environmentId, path) {
+      assertFilePath(path);
+      await ctx.files.delete(await keysFor(environmentId), path);
+    },
+  };
+}

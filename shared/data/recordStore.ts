@@ -1,0 +1,353 @@
+// Records of an environment, in one table per environment:
+//   PartitionKey  bucket of the row key (4 digits, N buckets fixed in the key ring)
+//   RowKey        blind index of (table name, record id)
+//   tx            blind index of the table name (listing a table filters on it)
+//   dek           id of the DEK the envelope is under (the header says the same; checked on read)
+//   e             the envelope, when it fits in one binary property (64 KiB); else
+//   b             the name of the blob in the environment's container that holds the envelope
+// Inside the envelope: the table name, the record id and the value (see payloads.ts).
+//
+// A spilled envelope gets a fresh blob name on every write and the entity is switched to it with
+// If-Match, so the entity write is the one commit point: a reader sees the old or the new value,
+// and the writer that replaced a blob pointer knows exactly which blob it made obsolete.
+import { randomBytes } from "node:crypto";
+import { odata, type TableClient, type TableEntityResult } from "@azure/data-tables";
+import type { ContainerClient } from "@azure/storage-blob";
+import { bucketOf, recordIndex, recordTableIndex } from "../crypto/blindIndex";
+import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
+import { IntegrityError } from "../crypto/integrityError";
+import type { BindingContext } from "../crypto/aad";
+import type { Dek } from "../crypto/dek";
+import { badRequest, notFound, ApiError } from "../errors";
+import { mapLimit } from "./concurrency";
+import type { RingKeys } from "./dekResolver";
+import { bucketKey, type StorageNaming } from "./naming";
+import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
+import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient } from "./storageClients";
+
+/** An Edm.Binary property holds at most 64 KiB. */
+export const MAX_INLINE_ENVELOPE_BYTES = 64 * 1024;
+const MAX_ATTEMPTS = 8;
+const PARALLEL_READS = 8;
+
+interface RecordProps {
+  tx: string;
+  dek: string;
+  e?: Uint8Array;
+  b?: string;
+}
+
+/** A record row as read from storage, with its ETag. */
+export interface RecordRow extends RecordProps {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+}
+
+interface Location {
+  partitionKey: string;
+  rowKey: string;
+  tx: string;
+}
+
+export interface OpenedRecord {
+  table: string;
+  recordId: string;
+  valueJson: Uint8Array;
+  /** The decrypted payload, for re-sealing it unchanged. */
+  plaintext: Uint8Array;
+}
+
+/** The blob of a spilled envelope disappeared under us: another writer replaced it; re-read. */
+class StaleRow extends Error {}
+
+function toRow(entity: TableEntityResult<Record<string, unknown>>): RecordRow {
+  const { partitionKey, rowKey, etag, tx, dek, e, b } = entity;
+  if (typeof tx !== "string" || typeof dek !== "string" || (e !== undefined && !(e instanceof Uint8Array)) || (b !== undefined && typeof b !== "string") || (e === undefined) === (b === undefined)) {
+    throw new IntegrityError("Malformed", `Record row ${partitionKey}/${rowKey} is not in the record layout`);
+  }
+  return { partitionKey: partitionKey!, rowKey: rowKey!, etag, tx, dek, ...(e ? { e } : {}), ...(b ? { b } : {}) };
+}
+
+const contextOf = (environmentId: string, row: { tx: string; rowKey: string }): BindingContext => ({
+  environmentId,
+  store: "records",
+  container: row.tx,
+  itemId: row.rowKey,
+});
+
+interface ContinuationToken {
+  v: 1;
+  /** Binds the token to the table it lists, so it cannot be replayed against another. */
+  t: string;
+  c: string;
+}
+
+function encodeContinuation(tx: string, sdkToken: string | undefined): string | undefined {
+  if (!sdkToken) return undefined;
+  const token: ContinuationToken = { v: 1, t: tx.slice(0, 16), c: sdkToken };
+  return Buffer.from(JSON.stringify(token)).toString("base64url");
+}
+
+function decodeContinuation(tx: string, token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  const invalid = () => badRequest("InvalidContinuationToken", "The continuation token is not one this listing of this table returned.", "continuation");
+  let parsed: ContinuationToken;
+  try {
+    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as ContinuationToken;
+  } catch {
+    throw invalid();
+  }
+  if (parsed?.v !== 1 || parsed.t !== tx.slice(0, 16) || typeof parsed.c !== "string" || !/^[A-Za-z0-9+/=]{1,2048}$/.test(parsed.c)) throw invalid();
+  return parsed.c;
+}
+
+export class RecordStore {
+  constructor(private readonly deps: { connectionString: string; naming: StorageNaming }) {}
+
+  table(environmentId: string): TableClient {
+    return tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));
+  }
+
+  private container(environmentId: string): ContainerClient {
+    return containerClient(this.deps.connectionString, this.deps.naming.container(environmentId));
+  }
+
+  /** Creates the environment's table (the container is created by the caller, shared with files). */
+  async ensure(environmentId: string): Promise<void> {
+    await this.table(environmentId).createTable();
+  }
+
+  private async locate(keys: RingKeys, table: string, recordId: string): Promise<Location> {
+    const indexKey = await keys.indexKey();
+    const { environmentId, buckets } = keys.ring;
+    const rowKey = recordIndex(indexKey, environmentId, table, recordId);
+    return { partitionKey: bucketKey(bucketOf(rowKey, buckets)), rowKey, tx: recordTableIndex(indexKey, environmentId, table) };
+  }
+
+  async readRow(environmentId: string, partitionKey: string, rowKey: string): Promise<RecordRow | undefined> {
+    try {
+      return toRow(await this.table(environmentId).getEntity<Record<string, unknown>>(partitionKey, rowKey));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async loadEnvelope(environmentId: string, row: RecordRow): Promise<Uint8Array> {
+    let envelope: Uint8Array;
+    if (row.e) envelope = row.e;
+    else {
+      try {
+        envelope = new Uint8Array(await this.container(environmentId).getBlobClient(row.b!).downloadToBuffer());
+      } catch (err) {
+        if (isNotFound(err)) throw new StaleRow();
+        throw err;
+      }
+    }
+    // Precondition of opening: the row's DEK index agrees with the authenticated header, so the
+    // per-DEK counts that prove a DEK unused cannot silently disagree with the data.
+    const headerDek = peekDekId(envelope);
+    if (headerDek !== row.dek) {
+      throw new IntegrityError("Malformed", `Record row ${row.partitionKey}/${row.rowKey} says DEK ${row.dek} but its ciphertext names DEK ${headerDek}`);
+    }
+    return envelope;
+  }
+
+  /** Decrypts a row and checks that the names inside are the ones its storage keys stand for. */
+  async openRow(keys: RingKeys, row: RecordRow): Promise<OpenedRecord> {
+    const { environmentId } = keys.ring;
+    const envelope = await this.loadEnvelope(environmentId, row);
+    const dek = await keys.dekFor(row.dek);
+    const plaintext = openEnvelope({ envelope, dek, context: contextOf(environmentId, row) });
+    const payload = decodeRecordPayload(plaintext);
+    const indexKey = await keys.indexKey();
+    // Postcondition: the record is the one stored here. The AAD already binds the storage keys;
+    // this binds the names to them.
+    if (recordIndex(indexKey, environmentId, payload.table, payload.recordId) !== row.rowKey || recordTableIndex(indexKey, environmentId, payload.table) !== row.tx) {
+      throw new IntegrityError("LocationMismatch", `Record row ${row.partitionKey}/${row.rowKey} holds a record that belongs elsewhere`);
+    }
+    return { ...payload, plaintext };
+  }
+
+  /** Uploads a spilled envelope under a fresh name, or keeps it inline. */
+  private async stage(environmentId: string, location: Location, envelope: Uint8Array): Promise<Pick<RecordProps, "e" | "b">> {
+    if (envelope.length <= MAX_INLINE_ENVELOPE_BYTES) return { e: envelope };
+    const name = `records/${location.partitionKey}/${location.rowKey}/${randomBytes(12).toString("hex")}`;
+    await this.container(environmentId).getBlockBlobClient(name).uploadData(envelope, { blobHTTPHeaders: { blobContentType: "application/octet-stream" } });
+    return { b: name };
+  }
+
+  private async deleteBlob(environmentId: string, name: string | undefined): Promise<void> {
+    if (name) await this.container(environmentId).getBlobClient(name).deleteIfExists();
+  }
+
+  /**
+   * Writes the envelope at `location` if the row is still as `expected` (its ETag, or absent).
+   * Returns false when someone wrote in between (nothing changed then).
+   */
+  private async commit(environmentId: string, location: Location, dekId: string, staged: Pick<RecordProps, "e" | "b">, expected: RecordRow | undefined): Promise<boolean> {
+    const entity = { partitionKey: location.partitionKey, rowKey: location.rowKey, tx: location.tx, dek: dekId, ...staged };
+    try {
+      if (expected) await this.table(environmentId).updateEntity(entity, "Replace", { etag: expected.etag });
+      else await this.table(environmentId).createEntity(entity);
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+    // The replaced envelope's blob is now unreachable; a crash here leaves an orphan, never a hole.
+    if (expected?.b && expected.b !== staged.b) await this.deleteBlob(environmentId, expected.b);
+    return true;
+  }
+
+  /** Writes a record under the ring's active DEK. Returns whether it was created. */
+  async put(keys: RingKeys, table: string, recordId: string, valueJson: string): Promise<{ created: boolean }> {
+    const { environmentId } = keys.ring;
+    const location = await this.locate(keys, table, recordId);
+    const dek = await keys.activeDek();
+    const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext: encodeRecordPayload(table, recordId, valueJson) });
+    const staged = await this.stage(environmentId, location, envelope);
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const existing = await this.readRow(environmentId, location.partitionKey, location.rowKey);
+        if (await this.commit(environmentId, location, dek.id, staged, existing)) return { created: !existing };
+      }
+    } catch (err) {
+      await this.deleteBlob(environmentId, staged.b).catch(() => undefined);
+      throw err;
+    }
+    await this.deleteBlob(environmentId, staged.b);
+    throw new ApiError(409, "RecordWriteConflict", "The record kept changing while it was written; retry.", "recordId");
+  }
+
+  async get(keys: RingKeys, table: string, recordId: string): Promise<Uint8Array> {
+    const location = await this.locate(keys, table, recordId);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const row = await this.readRow(keys.ring.environmentId, location.partitionKey, location.rowKey);
+      if (!row) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
+      try {
+        return (await this.openRow(keys, row)).valueJson;
+      } catch (err) {
+        if (!(err instanceof StaleRow)) throw err;
+      }
+    }
+    throw new ApiError(409, "RecordReadConflict", "The record kept changing while it was read; retry.", "recordId");
+  }
+
+  async delete(keys: RingKeys, table: string, recordId: string): Promise<void> {
+    const { environmentId } = keys.ring;
+    const location = await this.locate(keys, table, recordId);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const row = await this.readRow(environmentId, location.partitionKey, location.rowKey);
+      if (!row) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
+      try {
+        await this.table(environmentId).deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+      } catch (err) {
+        if (isConflict(err) || isNotFound(err)) continue;
+        throw err;
+      }
+      await this.deleteBlob(environmentId, row.b);
+      return;
+    }
+    throw new ApiError(409, "RecordWriteConflict", "The record kept changing while it was deleted; retry.", "recordId");
+  }
+
+  async list(keys: RingKeys, table: string, pageSize: number, continuation?: string): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
+    const tx = recordTableIndex(await keys.indexKey(), keys.ring.environmentId, table);
+    let token = decodeContinuation(tx, continuation);
+    const pages = this.table(keys.ring.environmentId).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`tx eq ${tx}` } });
+    // A filtered query may return empty pages that still continue; skip a few of those so a
+    // caller usually gets records or the end, and always a token to go on with.
+    for (let empty = 0; ; empty++) {
+      const page = (await pages.byPage({ maxPageSize: pageSize, continuationToken: token }).next()).value;
+      token = page?.continuationToken;
+      const rows: RecordRow[] = (page ?? []).map(toRow);
+      if (rows.length > 0 || !token || empty >= 4) {
+        const records = await mapLimit(rows, PARALLEL_READS, async (row) => {
+          const opened = await this.openRowFresh(keys, row);
+          return opened && { recordId: opened.recordId, valueJson: opened.valueJson };
+        });
+        return { records: records.filter((r) => r !== undefined), continuation: encodeContinuation(tx, token) };
+      }
+    }
+  }
+
+  /** openRow, re-reading the row while a concurrent writer swaps its blob; undefined if deleted. */
+  async openRowFresh(keys: RingKeys, row: RecordRow): Promise<OpenedRecord | undefined> {
+    let current: RecordRow | undefined = row;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && current; attempt++) {
+      try {
+        return await this.openRow(keys, current);
+      } catch (err) {
+        if (!(err instanceof StaleRow)) throw err;
+        current = await this.readRow(keys.ring.environmentId, row.partitionKey, row.rowKey);
+      }
+    }
+    if (!current) return undefined;
+    throw new ApiError(409, "RecordReadConflict", "A record kept changing while it was read; retry.");
+  }
+
+  // ---- whole-partition primitives (re-encryption, usage counts, deletion) ----
+
+  /** One page of a bucket's rows, in row key order. */
+  async scanPartition(environmentId: string, bucket: number, maxItems: number, continuation?: string): Promise<{ rows: RecordRow[]; continuation?: string }> {
+    const pages = this.table(environmentId)
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${bucketKey(bucket)}` } })
+      .byPage({ maxPageSize: maxItems, continuationToken: continuation });
+    const page = (await pages.next()).value;
+    return { rows: (page ?? []).map(toRow), continuation: page?.continuationToken };
+  }
+
+  /**
+   * Re-seals one row under `target` unless it already is, with If-Match on its ETag: a user write
+   * in between wins, and the row is re-read and tried again.
+   */
+  async rewrite(keys: RingKeys, row: RecordRow, target: Dek): Promise<"rewritten" | "skipped"> {
+    const { environmentId } = keys.ring;
+    let current: RecordRow | undefined = row;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (!current || current.dek === target.id) return "skipped";
+      const opened = await this.openRowFresh(keys, current);
+      if (!opened) return "skipped";
+      const envelope = sealEnvelope({ dek: target, context: contextOf(environmentId, current), plaintext: opened.plaintext });
+      const location = { partitionKey: current.partitionKey, rowKey: current.rowKey, tx: current.tx };
+      const staged = await this.stage(environmentId, location, envelope);
+      if (await this.commit(environmentId, location, target.id, staged, current)) return "rewritten";
+      await this.deleteBlob(environmentId, staged.b);
+      current = await this.readRow(environmentId, row.partitionKey, row.rowKey);
+    }
+    throw new ApiError(409, "RecordWriteConflict", `Record row ${row.partitionKey}/${row.rowKey} kept changing during re-encryption; rerun the partition.`);
+  }
+
+  /** How many rows are under each DEK (from the `dek` index, which reads check against the header). */
+  async countByDek(environmentId: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    await ignoreNotFound(async () => {
+      for await (const entity of this.table(environmentId).listEntities<{ dek?: string }>({ queryOptions: { select: ["dek"] } })) {
+        const dek = String(entity.dek);
+        counts.set(dek, (counts.get(dek) ?? 0) + 1);
+      }
+    });
+    return counts;
+  }
+
+  /** Deletes every record row and spilled value; the table itself stays, ready for new data. */
+  async deleteAll(environmentId: string): Promise<void> {
+    const rows: { partitionKey: string; rowKey: string; b?: string }[] = [];
+    await ignoreNotFound(async () => {
+      for await (const e of this.table(environmentId).listEntities<{ b?: string }>({ queryOptions: { select: ["PartitionKey", "RowKey", "b"] } })) {
+        rows.push({ partitionKey: e.partitionKey!, rowKey: e.rowKey!, b: e.b });
+      }
+    });
+    await mapLimit(rows, 16, async (row) => {
+      await this.table(environmentId).deleteEntity(row.partitionKey, row.rowKey).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+      await this.deleteBlob(environmentId, row.b);
+    });
+    // Orphans a crash left between staging a blob and committing its row.
+    await ignoreNotFound(async () => {
+      for await (const blob of this.container(environmentId).listBlobsFlat({ prefix: "records/" })) await this.deleteBlob(environmentId, blob.name);
+    });
+  }
+}
