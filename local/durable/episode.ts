@@ -253,23 +253,31 @@ export async function runEpisode(req: EpisodeRequest): Promise<EpisodeResult> {
   return { state, newEvents, newWork, canceledTimerIds, continueAsNew };
 }
 
-/** Termination does not run the orchestrator: it records the event and ends the execution. */
-export function terminateEpisode(current: InstanceState, event: HistoryEvent, now: string): EpisodeResult {
+/**
+ * Ends the execution without running the orchestrator: termination, an orchestrator that is not
+ * registered, or a checkpoint too large to store. Records the event and the outcome.
+ */
+export function endEpisode(current: InstanceState, event: HistoryEvent, now: string, status: "Failed" | "Terminated", output: unknown): EpisodeResult {
   const state = structuredClone(current);
   state.episodes += 1;
   state.clock = now;
   const canceledTimerIds = Object.entries(state.pending)
     .filter(([, work]) => work.kind === "timer")
     .map(([id]) => Number(id));
-  const reason: unknown = event.Input ? (JSON.parse(event.Input) as unknown) : null;
   const newEvents = [
     episodeMarker(EventType.OrchestratorStarted, now),
     withoutReplayFlag(event),
-    finish(state, "Terminated", reason, now),
+    finish(state, status, output, now),
     episodeMarker(EventType.OrchestratorCompleted, now),
   ];
   state.lastUpdatedTime = now;
   return { state, newEvents, newWork: [], canceledTimerIds };
+}
+
+/** Termination: the reason (ExecutionTerminated.Input) becomes the output. */
+export function terminateEpisode(current: InstanceState, event: HistoryEvent, now: string): EpisodeResult {
+  const reason: unknown = event.Input ? (JSON.parse(event.Input) as unknown) : null;
+  return endEpisode(current, event, now, "Terminated", reason);
 }
 
 function withoutReplayFlag(event: HistoryEvent): HistoryEvent {

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { RestError, TableClient, odata, type TransactionAction } from "@azure/data-tables";
 import type { InstanceState, RuntimeStatus } from "./instanceState";
-import { approximateBytes, decodeJsonRows, encodeJsonRows, groupRows, overflowKey, type Row } from "./tableRows";
+import { requestBytes, decodeJsonRows, encodeJsonRows, groupRows, overflowKey, type Row } from "./tableRows";
 import type { HistoryEvent } from "./wire";
 
 const STATE_KEY = "state";
@@ -60,6 +60,8 @@ export interface StateQuery {
 }
 
 export class InstanceExistsError extends Error {}
+/** One checkpoint would not fit in one table transaction. */
+export class CheckpointTooLargeError extends Error {}
 export class ConcurrencyError extends Error {}
 
 /** Partition keys may not contain / \ # ? or control characters; escape them (and %) reversibly. */
@@ -261,11 +263,11 @@ export class HistoryStore {
   /** Submits one transaction and returns the etag of its first row (the state row, when it has one). */
   private async submit(actions: TransactionAction[]): Promise<string> {
     if (actions.length > MAX_TRANSACTION_ACTIONS) {
-      throw new Error(`a checkpoint needs ${actions.length} table operations; the limit of one transaction is ${MAX_TRANSACTION_ACTIONS}`);
+      throw new CheckpointTooLargeError(`a checkpoint needs ${actions.length} table operations; one transaction allows ${MAX_TRANSACTION_ACTIONS}`);
     }
-    const bytes = approximateBytes(actions.map((a) => a[1] as Row));
+    const bytes = requestBytes(actions.map((a) => a[1] as Row));
     if (bytes > MAX_TRANSACTION_BYTES) {
-      throw new Error(`a checkpoint of about ${bytes} bytes exceeds what one table transaction can carry (4 MiB); keep orchestration inputs and outputs smaller`);
+      throw new CheckpointTooLargeError(`a checkpoint of about ${bytes} bytes exceeds what one table transaction can carry (4 MiB); keep orchestration inputs, outputs and activity results smaller`);
     }
     const response = await this.table.submitTransaction(actions);
     return response.subResponses[0]?.etag ?? "*";

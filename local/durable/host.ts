@@ -15,9 +15,9 @@ import { consoleSink, type LogSink } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
 import { buildClientData, type DurableClientData } from "./clientData";
 import { DurableTimers } from "./durableTimers";
-import { completedTaskId, runEpisode, terminateEpisode, type EpisodeResult } from "./episode";
-import { subOrchestrationCompletedEvent, subOrchestrationFailedEvent } from "./failures";
-import { HistoryStore, InstanceExistsError, partitionKeyOf, type InboxEntry, type InboxMessage, type StateQuery, type StoredInstance } from "./historyStore";
+import { completedTaskId, endEpisode, runEpisode, terminateEpisode, type EpisodeResult } from "./episode";
+import { subOrchestrationCompletedEvent, subOrchestrationFailedEvent, taskFailedEvent } from "./failures";
+import { CheckpointTooLargeError, HistoryStore, InstanceExistsError, partitionKeyOf, type InboxEntry, type InboxMessage, type StateQuery, type StoredInstance } from "./historyStore";
 import { executionStartedEvent, isTerminal, newInstanceState, nextGeneration, type InstanceState, type ParentLink, type PendingWork } from "./instanceState";
 import { KeyedQueue } from "./keyedQueue";
 import type { ScheduledWork } from "./scheduling";
@@ -249,9 +249,19 @@ export class DurableHost {
   }
 
   /** A completion for one task of one execution; ignored if that task is no longer pending. */
-  private complete(instanceId: string, executionId: string, event: HistoryEvent): Promise<DeliveryResult> {
+  private async complete(instanceId: string, executionId: string, event: HistoryEvent): Promise<DeliveryResult> {
     const taskId = completedTaskId(event);
-    return this.deliver(instanceId, { event, executionId }, (state) => state.executionId === executionId && taskId !== undefined && state.pending[String(taskId)] !== undefined);
+    const stillPending = (state: InstanceState): boolean => state.executionId === executionId && taskId !== undefined && state.pending[String(taskId)] !== undefined;
+    try {
+      return await this.deliver(instanceId, { event, executionId }, stillPending);
+    } catch (err) {
+      if (!(err instanceof CheckpointTooLargeError) || taskId === undefined) throw err;
+      // A result too large to store reaches the orchestration as a failure it can handle.
+      const now = new Date().toISOString();
+      const reason = `The result of task ${taskId} is too large to store: ${err.message}`;
+      const failure = event.EventType === EventType.TaskCompleted ? taskFailedEvent(taskId, new Error(reason), now) : subOrchestrationFailedEvent(taskId, reason, now);
+      return this.deliver(instanceId, { event: failure, executionId }, stillPending);
+    }
   }
 
   private scheduleDrain(instanceId: string): void {
@@ -292,7 +302,14 @@ export class DurableHost {
       return rec.inbox.length > 0;
     }
     const result = await this.runEpisodeFor(rec, entry);
-    await this.commit(rec, entry, result);
+    try {
+      await this.commit(rec, entry, result);
+    } catch (err) {
+      if (!(err instanceof CheckpointTooLargeError)) throw err;
+      // Storing it is impossible, retrying would not help: fail the instance, keep the event's shape only.
+      const { Result: _r, Input: _i, ...slim } = entry.event;
+      await this.commit(rec, entry, endEpisode(rec.state, slim, episodeTime(rec.state, entry.event), "Failed", `Orchestrator function '${rec.state.name}' failed: ${err.message}`));
+    }
     return !isTerminal(rec.state.runtimeStatus) && rec.inbox.length > 0;
   }
 
@@ -307,10 +324,7 @@ export class DurableHost {
     if (entry.event.EventType === EventType.ExecutionTerminated) return terminateEpisode(rec.state, entry.event, now);
     const orchestrator = getFunction(rec.state.name);
     if (!orchestrator || orchestrator.trigger.type !== "orchestrationTrigger") {
-      const failed = terminateEpisode(rec.state, entry.event, now);
-      failed.state.runtimeStatus = "Failed";
-      failed.state.output = `The orchestrator function '${rec.state.name}' is not registered.`;
-      return failed;
+      return endEpisode(rec.state, entry.event, now, "Failed", `The orchestrator function '${rec.state.name}' is not registered.`);
     }
     return runEpisode({ state: rec.state, history: rec.history, event: entry.event, now, orchestrator, log: this.log });
   }

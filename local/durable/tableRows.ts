@@ -80,11 +80,14 @@ export function groupRows(rows: readonly Row[]): Map<string, Row[]> {
   return groups;
 }
 
-/** Approximate request size of rows on the wire (UTF-16 accounting, as the service counts). */
-export function approximateBytes(rows: readonly Row[]): number {
+/**
+ * Approximate size of rows in a transaction request: the service limits the request body (UTF-8
+ * JSON, where the quotes inside our JSON text get escaped) to 4 MiB.
+ */
+export function requestBytes(rows: readonly Row[]): number {
   let bytes = 0;
   for (const row of rows) {
-    for (const value of Object.values(row)) bytes += typeof value === "string" ? value.length * 2 : 8;
+    for (const value of Object.values(row)) bytes += typeof value === "string" ? Buffer.byteLength(JSON.stringify(value)) : 16;
   }
   return bytes;
 }
