@@ -1,0 +1,66 @@
+// A new host over the same task hub resumes what the previous one left: armed timers, waiting
+// sub-orchestrations, inbox messages no episode consumed yet. Also: the activity concurrency cap.
+import "../../local/functionsCore";
+import { afterEach, describe, expect, it } from "vitest";
+import { DurableHost } from "../../local/durable/host";
+import { EventType } from "../../local/durable/wire";
+import { startRuntime, type RunningRuntime } from "../../local/runtime";
+import { testStorage, uniquePrefix } from "../support/storage";
+import { concurrency } from "./fixtures/durableSamples";
+import { durableClientFor, logCollector } from "./support";
+
+const logs = logCollector();
+const started: RunningRuntime[] = [];
+
+async function runtimeOn(taskHub: string, options: { fireTimersImmediately?: boolean; activityConcurrency?: number } = {}): Promise<RunningRuntime> {
+  const runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub, port: 0, timers: false, log: logs.log, ...options });
+  started.push(runtime);
+  return runtime;
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((r) => r.stop()));
+});
+
+describe("recovery by a new host", () => {
+  it("re-arms timers, keeps waiting children, and drains inbox messages left behind", async () => {
+    const taskHub = uniquePrefix("rec");
+    const first = await runtimeOn(taskHub); // real timers: the 1-day nap cannot fire here
+    const client = durableClientFor(first.host.clientData());
+    const napper = await client.startNew("napper", { input: 24 * 3600 * 1000 });
+    const waiter = await client.startNew("waiter");
+    const parent = await client.startNew("parentOfWaiter");
+    await first.host.waitForState(napper, (s) => Object.keys(s.pending).length === 1);
+    await first.host.waitForState(waiter, (s) => s.runtimeStatus === "Running");
+    await first.host.waitForState(`${parent}-waiter`, (s) => s.runtimeStatus === "Running");
+    await first.stop();
+
+    // A raised event that reached the inbox while no host was running.
+    const offline = new DurableHost({ storageConnectionString: testStorage(), taskHub, log: logs.log });
+    await offline.store.appendInbox(waiter, { event: { EventType: EventType.EventRaised, EventId: -1, Timestamp: new Date().toISOString(), Name: "Go", Input: JSON.stringify({ late: true }) } });
+
+    const second = await runtimeOn(taskHub, { fireTimersImmediately: true });
+    const napped = await second.host.waitForCompletion(napper);
+    expect(napped.runtimeStatus).toBe("Completed");
+    expect((await second.host.waitForCompletion(waiter)).output).toEqual({ late: true });
+
+    // The child was not started twice: raising its event completes it and then the parent.
+    const secondClient = durableClientFor(second.host.clientData());
+    await secondClient.raiseEvent(`${parent}-waiter`, "Go", "from the second host");
+    const done = await second.host.waitForCompletion(parent);
+    expect(done.output).toEqual({ childResult: "from the second host" });
+    const parentHistory = await second.host.getHistory(parent);
+    expect(parentHistory.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated)).toHaveLength(1);
+  });
+});
+
+describe("activity concurrency", () => {
+  it("never runs more activities at once than configured", async () => {
+    const runtime = await runtimeOn(uniquePrefix("conc"), { activityConcurrency: 3 });
+    concurrency.max = 0;
+    const client = durableClientFor(runtime.host.clientData());
+    const id = await client.startNew("probeFanOut", { input: 12 });
+    expect((await runtime.host.waitForCompletion(id)).runtimeStatus).toBe("Completed");
+    expect(concurrency.max).toBe(3);
+  });
+});
