@@ -15,6 +15,11 @@ export interface KeySource {
   policy?: string;
 }
 
+/** The same key source: the platform key, the BYOK key, or one enterprise policy's key. */
+export function sameKeySource(a: KeySource, b: KeySource): boolean {
+  return a.kind === b.kind && (a.policy ?? "") === (b.policy ?? "");
+}
+
 /** One DEK (or the index key) wrapped under one key version. */
 export interface WrappedCopy {
   /** base64 of the wrapped bytes. */

@@ -1,0 +1,137 @@
+// The key ring steps of the key operations that need a vault key and the data together:
+//   prepareTargetDek  add to policy / remove from policy / BYOK migration, first step
+//   finishRekey       the same operations, last step (after every partition is re-encrypted)
+//   rewrap            new key version: re-wrap, data untouched
+// Each is rerunnable: a rerun after a failure finds what is done and does the rest. The vault
+// work (wrapping) happens outside the ring update, whose mutator only decides from the ring it is
+// given, so a retried update never repeats a vault call.
+import type { KeyWrapper } from "../crypto/keyWrapper";
+import { addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
+import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
+import { conflict } from "../errors";
+import { createDataContext, type EnvironmentDataDeps } from "./context";
+import type { RingKeys } from "./dekResolver";
+import { createReencryption } from "./reencrypt";
+import { assertEnvironmentId } from "./validation";
+
+export type FinishRekeyResult =
+  | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
+  /** Items are still under DEKs other than the target: re-encrypt them, then finish again. */
+  | { outcome: "DataRemaining"; remaining: Record<string, number> };
+
+export interface KeyTransitions {
+  /**
+   * Makes a DEK wrapped under `wrapper` (a key of `source`) the active DEK, and gives the index
+   * key a copy under it. When the active DEK is already under `source` (a rerun), it is kept.
+   */
+  prepareTargetDek(environmentId: string, wrapper: KeyWrapper, source: KeySource): Promise<{ dekId: string; keyId: string; created: boolean }>;
+  /**
+   * Retires every other DEK once no item uses it, and drops the wrapped copies under keys the
+   * active DEK is not under, so the old key is no longer needed.
+   */
+  finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult>;
+  /**
+   * Re-wraps every live DEK and the index key that are under `source` with the version `wrapper`
+   * wraps with, then drops their copies under other versions of that source. Data is untouched.
+   */
+  rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource): Promise<{ rewrapped: number; keyId?: string }>;
+}
+
+const underSource = (copies: WrappedCopy[], source: KeySource) => copies.find((c) => sameKeySource(c.source, source));
+
+/** Adds `copy` to `owner` unless the ring already has it (or the owner retired meanwhile). */
+function withCopy(ring: KeyRing, owner: CopyOwner, copy: WrappedCopy): KeyRing {
+  if (owner !== "indexKey" && !["active", "retiring"].includes(findDek(ring, owner.dekId)?.state ?? "")) return ring;
+  return copiesOf(ring, owner).some((c) => c.keyId === copy.keyId) ? ring : addWrappedCopy(ring, owner, copy);
+}
+
+async function secretOf(keys: RingKeys, owner: CopyOwner): Promise<Uint8Array> {
+  return owner === "indexKey" ? keys.indexKey() : (await keys.dekFor(owner.dekId)).key;
+}
+
+export function createKeyTransitions(deps: EnvironmentDataDeps): KeyTransitions {
+  const ctx = createDataContext(deps);
+  const reencryption = createReencryption(deps);
+
+  async function prepareTargetDek(environmentId: string, wrapper: KeyWrapper, source: KeySource) {
+    assertEnvironmentId(environmentId);
+    const keys = await ctx.keys.keysFor(environmentId);
+    // The index key first: storage keys must stay computable under the target key alone.
+    if (!underSource(keys.ring.indexKey.wrapped, source)) {
+      const copy = await wrapVerified(wrapper, await keys.indexKey(), source);
+      await ctx.rings.update(environmentId, (r) => (underSource(r.indexKey.wrapped, source) ? r : addWrappedCopy(r, "indexKey", copy)));
+    }
+    const active = findDek(keys.ring, keys.ring.activeDekId)!;
+    const existing = underSource(active.wrapped, source);
+    if (existing) return { dekId: active.dekId, keyId: existing.keyId, created: false };
+    const dek = await generateWrappedDek(wrapper, source);
+    const ring = await ctx.rings.update(environmentId, (r) =>
+      // A concurrent run got there first: keep its DEK rather than start another.
+      underSource(findDek(r, r.activeDekId)!.wrapped, source) ? r : addActiveDek(r, { dekId: dek.dekId, copy: dek.copy, now: new Date() }),
+    );
+    const now = findDek(ring, ring.activeDekId)!;
+    // Postcondition: the active DEK is under the target source.
+    return { dekId: now.dekId, keyId: underSource(now.wrapped, source)!.keyId, created: now.dekId === dek.dekId };
+  }
+
+  async function finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult> {
+    assertEnvironmentId(environmentId);
+    const before = await ctx.rings.read(environmentId);
+    if (before?.activeDekId !== targetDekId) {
+      throw conflict("TargetDekNotActive", `DEK ${targetDekId} is not the active DEK of environment ${environmentId}.`, "targetDekId");
+    }
+    // Precondition of retiring: nothing is under any other DEK. New writes only use the active
+    // DEK, so a zero count stays zero.
+    const usage = await reencryption.dekUsage(environmentId);
+    const remaining: Record<string, number> = {};
+    for (const counts of [usage.records, usage.files]) {
+      for (const [dekId, n] of Object.entries(counts)) if (dekId !== targetDekId && n > 0) remaining[dekId] = (remaining[dekId] ?? 0) + n;
+    }
+    if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
+
+    let retiredDekIds: string[] = [];
+    const ring = await ctx.rings.update(environmentId, (r) => {
+      if (r.activeDekId !== targetDekId) throw conflict("TargetDekNotActive", `DEK ${targetDekId} stopped being the active DEK of environment ${environmentId}.`, "targetDekId");
+      const retiring = r.deks.filter((d) => d.state === "retiring").map((d) => d.dekId);
+      let next = retiring.reduce((acc, dekId) => retireDek(acc, dekId, new Date()), r);
+      const targetSources = findDek(next, targetDekId)!.wrapped.map((c) => c.source);
+      const stale = new Set(next.indexKey.wrapped.filter((c) => !targetSources.some((s) => sameKeySource(s, c.source))).map((c) => c.keyId));
+      for (const keyId of stale) if (hasCopies(next, { keyId })) next = dropWrappedCopies(next, { keyId });
+      retiredDekIds = retiring;
+      return next === r ? r : next;
+    });
+    return { outcome: "ok", retiredDekIds, keyId: findDek(ring, targetDekId)!.wrapped[0].keyId };
+  }
+
+  async function rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource) {
+    assertEnvironmentId(environmentId);
+    const keys = await ctx.keys.keysFor(environmentId);
+    const owners: CopyOwner[] = [
+      ...keys.ring.deks.filter((d) => d.state !== "retired" && underSource(d.wrapped, source)).map((d) => ({ dekId: d.dekId })),
+      ...(underSource(keys.ring.indexKey.wrapped, source) ? ["indexKey" as const] : []),
+    ];
+    const copies: [CopyOwner, WrappedCopy][] = [];
+    for (const owner of owners) copies.push([owner, await wrapVerified(wrapper, await secretOf(keys, owner), source)]);
+    if (copies.length === 0) return { rewrapped: 0 };
+    const keyId = copies[0][1].keyId;
+    // Postcondition of wrapping: one wrapper, one version.
+    if (copies.some(([, c]) => c.keyId !== keyId)) throw new Error(`Key ${wrapper.keyName} wrapped with several versions during one re-wrap`);
+
+    let rewrapped = 0;
+    await ctx.rings.update(environmentId, (r) => {
+      let next = r;
+      rewrapped = 0;
+      for (const [owner, copy] of copies) {
+        const added = withCopy(next, owner, copy);
+        if (added !== next) rewrapped++;
+        next = added;
+      }
+      const old = new Set([...next.deks.flatMap((d) => d.wrapped), ...next.indexKey.wrapped].filter((c) => sameKeySource(c.source, source) && c.keyId !== keyId).map((c) => c.keyId));
+      for (const oldKeyId of old) next = dropWrappedCopies(next, { keyId: oldKeyId });
+      return next;
+    });
+    return { rewrapped, keyId };
+  }
+
+  return { prepareTargetDek, finishRekey, rewrap };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { keyIdsInUse } from "../../shared/crypto/keyRing";
+import { createDataContext } from "../../shared/data/context";
+import { createKeyTransitions } from "../../shared/data/keyTransitions";
+import { mapLimit } from "../../shared/data/concurrency";
+import type { Reencryption } from "../../shared/data/reencrypt";
+import { testEnvironment } from "./support/environment";
+import { RsaTestKey } from "./support/rsaKeyWrapper";
+
+const platform = { kind: "PlatformManaged" as const };
+const customer = { kind: "CustomerManaged" as const, policy: "contoso" };
+
+async function reencryptEverything(r: Reencryption, environmentId: string, targetDekId: string) {
+  for (const bucket of await r.partitions(environmentId)) {
+    for (const store of ["records", "files"] as const) {
+      let continuation: string | undefined;
+      do {
+        const run = { environmentId, bucket, targetDekId, continuation, maxItems: 5 };
+        continuation = (store === "records" ? await r.reencryptRecordPartition(run) : await r.reencryptFilePartition(run)).continuation;
+      } while (continuation);
+    }
+  }
+}
+
+describe("key transitions over data", () => {
+  it("add to policy, remove from policy, and rotate: each key needed only while data needs it", async () => {
+    const t = testEnvironment({ buckets: 4 });
+    const transitions = createKeyTransitions(t.deps);
+    const rings = createDataContext(t.deps).rings;
+    const cmk = t.keys.add(new RsaTestKey("contoso", "cmk"));
+    const env = t.newEnvironmentId();
+    const dekA = (await t.data.initialize(env, t.platformKey)).activeDekId;
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    await mapLimit(items, 8, (i) => t.data.putRecord(env, "t", `r${i}`, { i }));
+    await mapLimit(items.slice(0, 10), 8, (i) => t.data.putFile(env, `f${i}`, new TextEncoder().encode(`file ${i}`)));
+    const readsBack = async () => {
+      await mapLimit(items, 8, async (i) => expect(await t.data.getRecord(env, "t", `r${i}`)).toEqual({ i }));
+      await mapLimit(items.slice(0, 10), 8, async (i) => expect(new TextDecoder().decode(await t.data.getFile(env, `f${i}`))).toBe(`file ${i}`));
+    };
+
+    // Add to policy: a new DEK under the customer key; a rerun keeps it.
+    const added = await transitions.prepareTargetDek(env, cmk, customer);
+    expect(added).toMatchObject({ created: true, keyId: cmk.currentKeyId });
+    expect(await transitions.prepareTargetDek(env, cmk, customer)).toEqual({ ...added, created: false });
+    expect(await transitions.finishRekey(env, added.dekId)).toEqual({ outcome: "DataRemaining", remaining: { [dekA]: 50 } });
+    await expect(transitions.finishRekey(env, dekA)).rejects.toMatchObject({ code: "TargetDekNotActive" });
+    await reencryptEverything(t.reencryption, env, added.dekId);
+    expect(await transitions.finishRekey(env, added.dekId)).toEqual({ outcome: "ok", retiredDekIds: [dekA], keyId: cmk.currentKeyId });
+    expect([...keyIdsInUse((await rings.read(env))!).keys()]).toEqual([cmk.currentKeyId]);
+    t.platformKey.revoked = true; // the platform key is no longer needed
+    await readsBack();
+
+    // New key version: re-wrap only; the old version is then no longer needed.
+    const v1 = cmk.currentKeyId;
+    const v2 = cmk.rotate();
+    expect(await transitions.rewrap(env, cmk, customer)).toEqual({ rewrapped: 2, keyId: v2 });
+    expect([...keyIdsInUse((await rings.read(env))!).keys()]).toEqual([v2]);
+    expect(await transitions.rewrap(env, cmk, customer)).toEqual({ rewrapped: 0, keyId: v2 });
+    expect(await transitions.rewrap(env, t.platformKey, platform)).toEqual({ rewrapped: 0 });
+    expect(v1).not.toBe(v2);
+    await readsBack();
+    expect((await t.reencryption.dekUsage(env)).records).toEqual({ [added.dekId]: 40 });
+
+    // Remove from policy: back to the platform key; then the customer key is no longer needed.
+    t.platformKey.revoked = false;
+    const reverted = await transitions.prepareTargetDek(env, t.platformKey, platform);
+    expect(reverted.created).toBe(true);
+    await reencryptEverything(t.reencryption, env, reverted.dekId);
+    expect(await transitions.finishRekey(env, reverted.dekId)).toMatchObject({ outcome: "ok", retiredDekIds: [added.dekId] });
+    const ring = (await rings.read(env))!;
+    expect([...keyIdsInUse(ring).keys()]).toEqual([t.platformKey.currentKeyId]);
+    expect(ring.deks.map((d) => d.state)).toEqual(["retired", "retired", "active"]);
+    cmk.revoked = true;
+    await readsBack();
+  });
+});
