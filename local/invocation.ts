@@ -9,15 +9,26 @@ import { bindingsOf, type RegisteredFunction } from "./functionsCore";
 /** Where the local runtime writes its lines (function logs, errors, lifecycle). */
 export type LogSink = (line: string) => void;
 
+/** What every invocation gets from the runtime around it. */
+export interface InvocationEnvironment {
+  log: LogSink;
+  /** The durableClient binding value, for functions with a df.input.durableClient() input. */
+  durableClientData?: () => unknown;
+}
+
+/** Input binding types that receive the durable client data. */
+const DURABLE_CLIENT_BINDINGS = new Set(["durableClient", "orchestrationClient"]);
+
 export const consoleSink: LogSink = (line) => process.stdout.write(`${line}\n`);
 
 export function createInvocationContext(
   f: RegisteredFunction,
-  log: LogSink,
+  env: InvocationEnvironment,
   triggerMetadata?: TriggerMetadata,
 ): InvocationContext {
   const { extraInputs, extraOutputs } = bindingsOf(f);
-  return new InvocationContext({
+  const { log } = env;
+  const context = new InvocationContext({
     invocationId: randomUUID(),
     functionName: f.name,
     triggerMetadata,
@@ -28,6 +39,11 @@ export function createInvocationContext(
     },
     logHandler: (level: LogLevel, ...args: unknown[]) => log(`[${f.name}] ${level}: ${format(...args)}`),
   });
+  // df.getClient(context) (and every df.app.client.* handler) reads the client from this input.
+  for (const input of context.options.extraInputs) {
+    if (DURABLE_CLIENT_BINDINGS.has(input.type) && env.durableClientData) context.extraInputs.set(input, env.durableClientData());
+  }
+  return context;
 }
 
 /** A short, single-line description of anything thrown. */

@@ -59,7 +59,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const baseUrl = `http://127.0.0.1:${port}`;
   host.setOrigin(baseUrl);
 
-  const timers = new TimerTriggers(log);
+  const timers = new TimerTriggers({ log, durableClientData: () => host.clientData() });
   try {
     await host.recover();
     if (options.timers !== false) timers.start();

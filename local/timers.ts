@@ -3,7 +3,7 @@
 // once at start, and a run still in progress when the next occurrence comes makes that one skip.
 import type { Timer } from "@azure/functions";
 import { functionsByTrigger, requireFunction, type RegisteredFunction } from "./functionsCore";
-import { createInvocationContext, type LogSink } from "./invocation";
+import { createInvocationContext, type InvocationEnvironment } from "./invocation";
 import { nextOccurrence, parseNcrontab, type CronSchedule } from "./ncrontab";
 
 /** A run that starts later than this after its scheduled time reports isPastDue. */
@@ -31,7 +31,11 @@ export class TimerTriggers {
   private readonly entries = new Map<string, TimerEntry>();
   private stopped = false;
 
-  constructor(private readonly log: LogSink) {}
+  constructor(private readonly env: InvocationEnvironment) {}
+
+  private get log(): InvocationEnvironment["log"] {
+    return this.env.log;
+  }
 
   /** Parses every timer function's schedule (a bad one fails here), runs runOnStartup ones, arms all. */
   start(): void {
@@ -111,7 +115,7 @@ export class TimerTriggers {
       };
       entry.last = now;
       try {
-        await entry.fn.callback(timer, createInvocationContext(entry.fn, this.log));
+        await entry.fn.callback(timer, createInvocationContext(entry.fn, this.env));
       } catch (err) {
         this.log(`[${entry.fn.name}] timer function failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         if (manual) throw err;

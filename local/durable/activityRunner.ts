@@ -2,7 +2,7 @@
 // InvocationContext whose triggerMetadata carries the orchestration's instanceId, at most
 // `concurrency` at a time. Always answers with the completion event, never throws.
 import { requireFunction } from "../functionsCore";
-import { createInvocationContext, type LogSink } from "../invocation";
+import { createInvocationContext, type InvocationEnvironment } from "../invocation";
 import { taskCompletedEvent, taskFailedEvent } from "./failures";
 import { Semaphore } from "./semaphore";
 import { jsonRoundTrip, type HistoryEvent } from "./wire";
@@ -12,7 +12,7 @@ export class ActivityRunner {
 
   constructor(
     concurrency: number,
-    private readonly log: LogSink,
+    private readonly env: InvocationEnvironment,
   ) {
     this.slots = new Semaphore(concurrency);
   }
@@ -21,12 +21,12 @@ export class ActivityRunner {
     return this.slots.use(async () => {
       try {
         const f = requireFunction(name, "activityTrigger");
-        const context = createInvocationContext(f, this.log, { instanceId });
+        const context = createInvocationContext(f, this.env, { instanceId });
         // The input and the result each cross a JSON boundary in the real host too.
         const result = await f.callback(jsonRoundTrip(input) ?? null, context);
         return taskCompletedEvent(taskId, jsonRoundTrip(result), new Date().toISOString());
       } catch (err) {
-        this.log(`[${name}] activity failed for instance ${instanceId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        this.env.log(`[${name}] activity failed for instance ${instanceId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         return taskFailedEvent(taskId, err, new Date().toISOString());
       }
     });

@@ -81,7 +81,7 @@ async function invokeOrchestrator(req: EpisodeRequest, state: InstanceState): Pr
     upperSchemaVersion: REPLAY_SCHEMA_V2,
     upperSchemaVersionNew: REPLAY_SCHEMA_V2,
   };
-  const context = createInvocationContext(req.orchestrator, req.log);
+  const context = createInvocationContext(req.orchestrator, { log: req.log });
   try {
     return parseOrchestratorState(jsonRoundTrip(await req.orchestrator.callback(binding, context)));
   } catch (err) {

@@ -68,7 +68,7 @@ export class DurableHost {
     this.log = options.log ?? consoleSink;
     this.store = new HistoryStore(options.storageConnectionString, options.taskHub);
     this.timers = new DurableTimers(options.fireTimersImmediately === true);
-    this.activities = new ActivityRunner(options.activityConcurrency ?? 16, this.log);
+    this.activities = new ActivityRunner(options.activityConcurrency ?? 16, { log: this.log, durableClientData: () => this.clientData() });
   }
 
   /** Creates the task hub table if it is missing. */

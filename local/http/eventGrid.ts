@@ -4,7 +4,7 @@
 // The subscription validation handshakes are answered here, never passed to the function:
 // Event Grid schema -> {validationResponse}; CloudEvents -> OPTIONS with WebHook-Allowed-Origin.
 import { getFunction } from "../functionsCore";
-import { createInvocationContext, type LogSink } from "../invocation";
+import { createInvocationContext, type InvocationEnvironment } from "../invocation";
 
 export const EVENT_GRID_PATH = "/runtime/webhooks/eventgrid";
 const VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent";
@@ -32,7 +32,7 @@ function typeOf(event: Record<string, unknown>): unknown {
   return event.specversion !== undefined ? event.type : event.eventType;
 }
 
-export async function handleEventGrid(call: EventGridCall, log: LogSink): Promise<EventGridReply> {
+export async function handleEventGrid(call: EventGridCall, env: InvocationEnvironment): Promise<EventGridReply> {
   if (call.method === "OPTIONS") {
     // CloudEvents abuse protection: echo the origin to allow deliveries from it.
     const origin = call.headers["webhook-request-origin"];
@@ -56,13 +56,13 @@ export async function handleEventGrid(call: EventGridCall, log: LogSink): Promis
   const validation = events.find((e) => typeOf(e) === VALIDATION_EVENT);
   if (validation) {
     const data = isRecord(validation.data) ? validation.data : {};
-    log(`[eventgrid] subscription validation for ${functionName}`);
+    env.log(`[eventgrid] subscription validation for ${functionName}`);
     return { status: 200, body: { validationResponse: data.validationCode } };
   }
 
   for (const event of events) {
     if (typeOf(event) === SUBSCRIPTION_DELETED_EVENT) continue;
-    const context = createInvocationContext(fn, log, { ...event });
+    const context = createInvocationContext(fn, env, { ...event });
     await fn.callback(event, context); // a throw becomes a 500, so Event Grid would redeliver
   }
   return { status: 202 };

@@ -3,7 +3,7 @@
 // binding filled in, and the returned HttpResponse (or response init object) turned into bytes.
 import { HttpRequest, HttpResponse, type Cookie, type HttpResponseInit } from "@azure/functions";
 import { functionsByTrigger, type RegisteredFunction } from "../functionsCore";
-import { createInvocationContext, type LogSink } from "../invocation";
+import { createInvocationContext, type InvocationEnvironment } from "../invocation";
 import { compareSpecificity, compileRoute, matchRoute, pathSegments, type RouteParams, type RouteTemplate } from "./routeTemplate";
 
 export interface HttpRoute {
@@ -30,9 +30,6 @@ export interface OutgoingResponse {
   headers: Array<[string, string]>;
   body: Buffer;
 }
-
-/** Input binding types that receive the durable client data. */
-const DURABLE_CLIENT_BINDINGS = new Set(["durableClient", "orchestrationClient"]);
 
 /** The routes of every registered HTTP function, most specific first. */
 export function httpRoutes(): HttpRoute[] {
@@ -76,11 +73,8 @@ function serializeCookie(c: Cookie): string {
   return parts.join("; ");
 }
 
-export async function invokeHttpFunction(match: RouteMatch, call: IncomingCall, clientData: () => unknown, log: LogSink): Promise<OutgoingResponse> {
-  const context = createInvocationContext(match.fn, log);
-  for (const input of context.options.extraInputs) {
-    if (DURABLE_CLIENT_BINDINGS.has(input.type)) context.extraInputs.set(input, clientData());
-  }
+export async function invokeHttpFunction(match: RouteMatch, call: IncomingCall, env: InvocationEnvironment): Promise<OutgoingResponse> {
+  const context = createInvocationContext(match.fn, env);
   const request = new HttpRequest({
     method: call.method,
     url: call.url.href,

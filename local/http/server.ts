@@ -51,6 +51,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 
 export function createLocalServer(options: LocalServerOptions): LocalServer {
   const { host, log } = options;
+  const env = { log, durableClientData: () => host.clientData() };
   // Routes are rebuilt only when the set of registered functions changes.
   let routes: HttpRoute[] = [];
   let routesFor = -1;
@@ -74,7 +75,7 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
     if (url.pathname === EVENT_GRID_PATH || url.pathname === `${EVENT_GRID_PATH}/`) {
-      const reply = await handleEventGrid({ method, url, headers, body }, log);
+      const reply = await handleEventGrid({ method, url, headers, body }, env);
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
     if (url.pathname === ROUTE_PREFIX || url.pathname.startsWith(`${ROUTE_PREFIX}/`)) {
@@ -82,7 +83,7 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       if (match === "notFound" || match === "methodNotAllowed") {
         return sendJson(res, 404, { error: "Not Found", message: `no function answers ${method} ${url.pathname}` });
       }
-      const out = await invokeHttpFunction(match, { method, url, headers, body }, () => host.clientData(), log);
+      const out = await invokeHttpFunction(match, { method, url, headers, body }, env);
       res.statusCode = out.status;
       for (const [name, value] of out.headers) res.appendHeader(name, value);
       res.end(method === "HEAD" ? undefined : out.body);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as df from "durable-functions";
 import { startRuntime, type RunningRuntime } from "../../local/runtime";
 import { testStorage, uniquePrefix } from "../support/storage";
-import { calls, seenInstanceIds } from "./fixtures/durableSamples";
+import { calls, seenInstanceIds, startedByTriggers } from "./fixtures/durableSamples";
 import { durableClientFor, logCollector } from "./support";
 
 let runtime: RunningRuntime;
@@ -191,5 +191,20 @@ describe("orchestrations through the real DurableClient", () => {
     const id = await client.startNew("waiter");
     await expect(client.startNew("waiter", { instanceId: id })).rejects.toThrow(/409/);
     await client.terminate(id, "done");
+  });
+
+  it("gives timer and Event Grid client functions a working durable client", async () => {
+    startedByTriggers.length = 0;
+    await runtime.triggerTimer("nightlySequence");
+    const eventId = uniquePrefix("evt");
+    const delivered = await fetch(`${runtime.baseUrl}/runtime/webhooks/eventgrid?functionName=sequenceOnEvent`, {
+      method: "POST",
+      body: JSON.stringify([{ id: eventId, topic: "t", subject: "keys/k1", eventType: "Microsoft.KeyVault.KeyNewVersionCreated", eventTime: new Date().toISOString(), data: {}, dataVersion: "1", metadataVersion: "1" }]),
+    });
+    expect(delivered.status).toBe(202);
+    expect(startedByTriggers).toHaveLength(2);
+    expect(startedByTriggers[1]).toBe(`event-${eventId}`);
+    for (const id of startedByTriggers) expect((await runtime.host.waitForCompletion(id)).runtimeStatus).toBe("Completed");
+    expect((await client.getStatus(`event-${eventId}`, { showInput: true })).input).toBe("keys/k1");
   });
 });

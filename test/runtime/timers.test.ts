@@ -13,7 +13,7 @@ describe("timer triggers", () => {
   let timers: TimerTriggers;
   beforeAll(() => {
     seen.timers.length = 0;
-    timers = new TimerTriggers(logs.log);
+    timers = new TimerTriggers({ log: logs.log });
     timers.start();
   });
   afterAll(async () => {
@@ -48,7 +48,7 @@ describe("timer triggers", () => {
   });
 
   it("disarms everything on stop", async () => {
-    const own = new TimerTriggers(logs.log);
+    const own = new TimerTriggers({ log: logs.log });
     own.start();
     expect(own.armed).toBeGreaterThan(0);
     await own.stop();
