@@ -105,7 +105,7 @@ function decodeContinuation(tx: string, token: string | undefined): string | und
 export class RecordStore {
   constructor(private readonly deps: { connectionString: string; naming: StorageNaming }) {}
 
-  table(environmentId: string): TableClient {
+  private table(environmentId: string): TableClient {
     return tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));
   }
 
@@ -222,16 +222,10 @@ export class RecordStore {
 
   async get(keys: RingKeys, table: string, recordId: string): Promise<Uint8Array> {
     const location = await this.locate(keys, table, recordId);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const row = await this.readRow(keys.ring.environmentId, location.partitionKey, location.rowKey);
-      if (!row) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
-      try {
-        return (await this.openRow(keys, row)).valueJson;
-      } catch (err) {
-        if (!(err instanceof StaleRow)) throw err;
-      }
-    }
-    throw new ApiError(409, "RecordReadConflict", "The record kept changing while it was read; retry.", "recordId");
+    const row = await this.readRow(keys.ring.environmentId, location.partitionKey, location.rowKey);
+    const opened = row && (await this.openRowFresh(keys, row));
+    if (!opened) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
+    return opened.valueJson;
   }
 
   async delete(keys: RingKeys, table: string, recordId: string): Promise<void> {

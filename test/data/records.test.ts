@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IntegrityError } from "../../shared/crypto/integrityError";
+import { createDataContext } from "../../shared/data/context";
 import { testEnvironment } from "./support/environment";
 import { allEntities, collect, rawContainer, rawTable } from "./support/raw";
 
@@ -66,6 +67,19 @@ describe("records", () => {
     await t.data.deleteRecord(t.env, "docs", "big");
     expect(await t.blobNames("records/")).toHaveLength(0);
     await expect(t.data.getRecord(t.env, "docs", "big")).rejects.toMatchObject({ status: 404, code: "RecordNotFound" });
+  });
+
+  it("re-read a row whose spilled blob a concurrent writer replaced", async () => {
+    const t = await ready();
+    await t.data.putRecord(t.env, "docs", "big", "1".repeat(100 * 1024));
+    const ctx = createDataContext(t.deps);
+    const { rows: [stale] } = await ctx.records.scanPartition(t.env, Number(((await t.rows())[0].partitionKey as string)), 10);
+    await t.data.putRecord(t.env, "docs", "big", "2".repeat(100 * 1024)); // deletes the blob `stale` points to
+    const keys = await ctx.keys.keysFor(t.env);
+    const opened = await ctx.records.openRowFresh(keys, stale);
+    expect(Buffer.from(opened!.valueJson).toString() === JSON.stringify("2".repeat(100 * 1024))).toBe(true);
+    await t.data.deleteRecord(t.env, "docs", "big");
+    expect(await ctx.records.openRowFresh(keys, stale)).toBeUndefined();
   });
 
   it("accept a 4 MiB value and refuse a larger one with 400 RecordValueTooLarge", async () => {
