@@ -32,7 +32,8 @@ export function localVaultLookup(resolve?: (host: string) => Promise<boolean>): 
       else callback(null, "127.0.0.1", 4);
     };
     if (!resolve) return answer();
-    resolve(hostname).then(
+    // DNS names are case-insensitive: the resolver sees the lower-cased name.
+    resolve(hostname.toLowerCase().replace(/\.$/, "")).then(
       (exists) => (exists ? answer() : callback(dnsError("ENOTFOUND", hostname), options?.all ? [] : "")),
       () => callback(dnsError("EAI_AGAIN", hostname), options?.all ? [] : ""),
     );

@@ -54,7 +54,7 @@ export async function startHarness(options: Partial<LocalVaultOptions> & { dataD
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kv-local-${process.pid}-${++counter}-`));
   const logs: string[] = [];
   const start = (extra: Partial<LocalVaultOptions> = {}) =>
-    startLocalVault({ verifyToken, log: (l) => logs.push(l), expiryCheckIntervalMs: 60_000, ...options, ...extra, dataDir });
+    startLocalVault({ verifyToken, log: (l) => logs.push(l), expiryCheckIntervalMs: 3_600_000, ...options, ...extra, dataDir });
 
   const h = {} as Harness;
   const wire = (vault: LocalVault) => {
