@@ -58,6 +58,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const port = await server.listen(options.port ?? DEFAULT_PORT);
   const baseUrl = `http://127.0.0.1:${port}`;
   host.setOrigin(baseUrl);
+  // Core Tools sets this too. Without it df.getClient rewrites every management URL to
+  // localhost:7071 (durable-functions' correctClientData), which is wrong on any other port.
+  process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${port}`;
 
   const timers = new TimerTriggers({ log, durableClientData: () => host.clientData() });
   try {

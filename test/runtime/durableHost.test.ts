@@ -68,6 +68,14 @@ describe("orchestrations through the real DurableClient", () => {
     expect(await fromFunction.json()).toEqual({ runtimeStatus: "Completed", output: status.output });
   });
 
+  it("hands out management URLs on the runtime's own origin", async () => {
+    const id = await realTimeClient.startNew("waiter");
+    expect(realTimeClient.createHttpManagementPayload(id).statusQueryGetUri).toBe(
+      `${realTime.baseUrl}/runtime/webhooks/durabletask/instances/${id}?taskHub=${realTime.host.taskHub}&connection=Storage`,
+    );
+    await realTimeClient.terminate(id, "done");
+  });
+
   it("fans out with Task.all and passes values across the JSON boundary", async () => {
     const status = await run("fanOut", 6);
     expect(status.runtimeStatus).toBe("Completed");
