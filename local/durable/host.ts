@@ -301,7 +301,15 @@ export class DurableHost {
       rec.inbox.shift();
       return rec.inbox.length > 0;
     }
-    const result = await this.runEpisodeFor(rec, entry);
+    let result: EpisodeResult;
+    try {
+      result = await this.runEpisodeFor(rec, entry);
+    } catch (err) {
+      // Replaying again would fail the same way: end the instance instead of retrying forever.
+      const message = `the local durable host could not run the orchestrator: ${err instanceof Error ? err.message : String(err)}`;
+      this.log(`[durable] ${rec.state.instanceId}: ${err instanceof Error ? (err.stack ?? message) : message}`);
+      result = endEpisode(rec.state, entry.event, episodeTime(rec.state, entry.event), "Failed", `Orchestrator function '${rec.state.name}' failed: ${message}`);
+    }
     try {
       await this.commit(rec, entry, result);
     } catch (err) {

@@ -161,6 +161,15 @@ describe("orchestrations through the real DurableClient", () => {
     expect(String(status.output)).toMatch(/Non-deterministic workflow detected: action #0 was CallActivity:echo in the history but the replay produced CallActivity:hello/);
   });
 
+  it("fails orchestrations the local host cannot run, instead of retrying them forever", async () => {
+    const http = await run("callsHttp");
+    expect(http.runtimeStatus).toBe("Failed");
+    expect(String(http.output)).toContain("CallHttp is not supported by the local runtime");
+    const bogus = await run("bogusOrchestrator");
+    expect(bogus.runtimeStatus).toBe("Failed");
+    expect(String(bogus.output)).toBe("Orchestrator function 'bogusOrchestrator' failed: durable-functions returned no orchestrator state");
+  });
+
   it("fails an orchestration whose code throws, keeping the message", async () => {
     const status = await run("thrower");
     expect(status.runtimeStatus).toBe("Failed");
