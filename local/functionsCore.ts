@@ -116,7 +116,8 @@ const coreApi = {
 type RequireFn = (this: unknown, id: string) => unknown;
 type MarkedRequire = RequireFn & { [PROXY_MARK]?: true };
 
-function installRequireProxy(): void {
+/** Makes require("@azure/functions-core") answer the stand-in. Idempotent; runs on import. */
+export function installRequireProxy(): void {
   const proto = (Module as unknown as { prototype: { require: MarkedRequire } }).prototype;
   if (proto.require[PROXY_MARK]) return; // idempotent: another copy of this module already did it
   // The first copy's coreApi answers for every later copy too: they share `registry` anyway.

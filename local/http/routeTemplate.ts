@@ -87,8 +87,10 @@ export function compileRoute(template: string): RouteTemplate {
       return { kind: "parameter", name: p.name, optional: p.optional, defaultValue: p.defaultValue };
     }
     if (tokens.every((t) => typeof t === "string")) return { kind: "literal", text: part };
+    // Greedy groups split at the rightmost separators, like ASP.NET's right-to-left matching of
+    // complex segments: "{name}.{ext}" on "a.b.png" gives name "a.b", ext "png".
     const names: string[] = [];
-    const source = tokens.map((t) => (typeof t === "string" ? escapeRegex(t) : (names.push(t.name), "(.+?)"))).join("");
+    const source = tokens.map((t) => (typeof t === "string" ? escapeRegex(t) : (names.push(t.name), "(.+)"))).join("");
     return { kind: "pattern", regex: new RegExp(`^${source}$`, "i"), names };
   });
   return { template, segments };
