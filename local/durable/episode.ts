@@ -6,6 +6,7 @@
 // One event per episode keeps sequence-id allocation unambiguous: ids are handed out depth first
 // in yield order (TaskOrchestrationExecutor.trackOpenTask), after any ids a retry allocates while
 // the event itself is processed (see retries.ts).
+import { createHash } from "node:crypto";
 import type { RegisteredFunction } from "../functionsCore";
 import { createInvocationContext, describeError, type LogSink } from "../invocation";
 import type { InstanceState } from "./instanceState";
@@ -51,12 +52,21 @@ export interface EpisodeResult {
 
 const actionTypeNames = new Map<number, string>(Object.entries(ActionType).map(([name, code]) => [code, name]));
 
-/** A short description of an action used to detect a replay that diverged from history. */
-export function actionSignature(action: WireAction): string {
+function fullSignature(action: WireAction): string {
   const type = actionTypeNames.get(action.actionType) ?? `Action${action.actionType}`;
-  if (action.compoundActions) return `${type}[${action.compoundActions.map(actionSignature).join(",")}]`;
+  if (action.compoundActions) return `${type}[${action.compoundActions.map(fullSignature).join(",")}]`;
   const target = action.functionName ?? action.externalEventName;
   return target === undefined ? type : `${type}:${target}`;
+}
+
+/**
+ * A short description of an action, used to detect a replay that diverged from history. A big
+ * Task.all keeps a readable head plus a digest: the state row carries every signature.
+ */
+export function actionSignature(action: WireAction): string {
+  const full = fullSignature(action);
+  if (full.length <= 240) return full;
+  return `${full.slice(0, 120)}…#${createHash("sha256").update(full).digest("hex").slice(0, 16)}`;
 }
 
 class UnsupportedActionError extends Error {}

@@ -63,6 +63,9 @@ describe("orchestrations through the real DurableClient", () => {
     expect(body.historyEvents.map((e) => e.EventType)).toEqual(["ExecutionStarted", "TaskCompleted", "TaskCompleted", "TaskCompleted", "ExecutionCompleted"]);
     expect(body.historyEvents[1]).toMatchObject({ FunctionName: "hello", Result: "Hello Tokyo" });
 
+    const withoutInput = await fetch(`${payload.statusQueryGetUri}&showInput=false`);
+    expect(((await withoutInput.json()) as { input: unknown }).input).toBeNull();
+
     // A function with a durableClient input can use df.getClient(context) unchanged.
     const fromFunction = await fetch(`${runtime.apiBaseUrl}/status/${payload.id}`);
     expect(await fromFunction.json()).toEqual({ runtimeStatus: "Completed", output: status.output });
@@ -102,6 +105,20 @@ describe("orchestrations through the real DurableClient", () => {
       "0:", "4:0", "6:0", "10:1", "11:1", "4:2", "6:2", "10:3", "11:3", "4:4", "5:4",
       "4:5", "6:5", "10:6", "11:6", "4:7", "6:7", "10:8", "11:8", "1:",
     ]);
+  });
+
+  it("retries failed sub-orchestrations, with generated and with fixed instance ids", async () => {
+    const status = await run("retryParent");
+    expect(status.runtimeStatus).toBe("Completed");
+    expect(status.output).toEqual({ generated: "child ok on attempt 2", fixed: "child ok on attempt 2" });
+    const history = await runtime.host.getHistory(status.instanceId);
+    const created = history.filter((e) => e.EventType === 7).map((e) => e.InstanceId);
+    expect(created).toHaveLength(4); // two attempts each
+    expect(created[0]).not.toBe(created[1]); // a generated id per attempt
+    expect(created[2]).toBe(`${status.instanceId}-fixed`);
+    expect(created[3]).toBe(`${status.instanceId}-fixed`); // the failed child restarted under its id
+    expect((await client.getStatus(`${status.instanceId}-fixed`)).runtimeStatus).toBe("Completed");
+    expect(history.filter((e) => e.EventType === 9)).toHaveLength(2); // SubOrchestrationInstanceFailed
   });
 
   it("raises events, and Task.any cancels the losing timer", async () => {
