@@ -9,6 +9,9 @@ import { currentVersion } from "./keyBundles";
 import { rotateKey } from "./keysApi";
 import { notifyWindowSeconds, rotationDue } from "./rotationPolicy";
 
+/** Keys whose policy rotation is in progress, so overlapping scans (timer + on-demand) rotate once. */
+const rotating = new Set<string>();
+
 export interface ScanResult {
   events: EventGridEvent[];
   rotated: string[];
@@ -43,10 +46,16 @@ export async function scanVaults(ctx: VaultContext): Promise<ScanResult> {
           changed = true;
         }
       }
-      if (rotationDue(key, currentVersion(key), now)) {
+      const id = `${ctx.store.file}|${vault.name}/${key.name.toLowerCase()}`;
+      if (rotationDue(key, currentVersion(key), now) && !rotating.has(id)) {
+        rotating.add(id);
         dueRotations.push(async () => {
-          await rotateKey(ctx, vault, key);
-          return `${vault.name}/${key.name}`;
+          try {
+            await rotateKey(ctx, vault, key);
+            return `${vault.name}/${key.name}`;
+          } finally {
+            rotating.delete(id);
+          }
         });
       }
     }
