@@ -232,20 +232,25 @@ export class DurableHost {
     await this.store.deleteInstance(instanceId);
   }
 
-  /** Durably appends a message to a live instance's inbox, then lets it run. */
+  /**
+   * Durably appends a message to a live instance's inbox, then lets it run. The write happens
+   * outside the instance's queue, so completions are stored while an episode is running; whether
+   * a message still applies is checked again when an episode consumes it.
+   */
   private async deliver(instanceId: string, message: InboxMessage, accepts?: (state: InstanceState) => boolean): Promise<DeliveryResult> {
-    const result = await this.queue.run(instanceId, async (): Promise<DeliveryResult> => {
-      const rec = await this.record(instanceId);
-      if (!rec) return "notFound";
-      if (isTerminal(rec.state.runtimeStatus)) return "gone";
-      if (accepts && !accepts(rec.state)) return "gone";
-      const entry = await this.store.appendInbox(instanceId, message);
-      rec.inbox.push(entry);
-      rec.inbox.sort(byRowKey);
-      return "accepted";
+    const state = this.cache.get(instanceId)?.state ?? (await this.store.loadState(instanceId));
+    if (!state) return "notFound";
+    if (isTerminal(state.runtimeStatus) || (accepts && !accepts(state))) return "gone";
+    const entry = await this.store.appendInbox(instanceId, message);
+    await this.queue.run(instanceId, async () => {
+      const rec = await this.record(instanceId); // a fresh load already contains the entry
+      if (rec && !rec.inbox.some((e) => e.rowKey === entry.rowKey)) {
+        rec.inbox.push(entry);
+        rec.inbox.sort(byRowKey);
+      }
     });
-    if (result === "accepted") this.scheduleDrain(instanceId);
-    return result;
+    this.scheduleDrain(instanceId);
+    return "accepted";
   }
 
   /** A completion for one task of one execution; ignored if that task is no longer pending. */

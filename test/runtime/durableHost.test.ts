@@ -89,6 +89,13 @@ describe("orchestrations through the real DurableClient", () => {
     expect(seenInstanceIds).toContain(status.instanceId);
   });
 
+  it("fans out to hundreds of activities (one history row per episode, whatever the count)", async () => {
+    const status = await run("fanOut", 300);
+    expect(status.runtimeStatus).toBe("Completed");
+    expect((status.output as { greetings: string[] }).greetings).toHaveLength(300);
+    expect(calls.get("hello")).toBe(300);
+  });
+
   it("retries failed activities with a timer per failed attempt, then surfaces the last error", async () => {
     const status = await run("retry");
     expect(status.runtimeStatus).toBe("Completed");
