@@ -5,3 +5,5 @@ import { app } from "@azure/functions";
 app.setup({ enableHttpStream: false });
 
 import "./functions/index";
+import "./orchestrations/index";
+import "./activities/index";

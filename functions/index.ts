@@ -23,3 +23,6 @@ import "./policies/health";
 import "./policies/rotate";
 import "./environments/changePolicy";
 import "./environments/unlock";
+import "./environments/putEnvironment";
+import "./data/records";
+import "./data/files";

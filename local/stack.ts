@@ -1,14 +1,17 @@
 // The embedded default, assembled: Azurite, the local token issuer, the local Key Vault with
 // the platform's vault and key, the app settings that point keyward at them, and the runtime
 // serving the app. `npm start` and the integration tests both start keyward through here.
+// The functions-core stand-in must be in place before @azure/functions is first loaded.
+import "./functionsCore";
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID } from "./issuer";
-import { startLocalVault, type LocalVault } from "./keyvault";
+import { startLocalVault, localVaultManagementClient, type LocalVault } from "./keyvault";
 import { createTokenVerifier } from "../shared/auth/tokenVerifier";
-import { createPlatformKey, PLATFORM_VAULT } from "./platformKey";
+import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
+import { startRuntime, type RunningRuntime } from "./runtime";
 
 export const APP_AUDIENCE = "api://keyward";
 export const VAULT_AUDIENCE = "https://vault.azure.net";
@@ -26,6 +29,8 @@ export interface StackOptions {
   settings?: Record<string, string>;
   timers?: boolean;
   log?: (line: string) => void;
+  /** Loads app.ts, which registers every function. The compiled CLI requires dist/app.js; tests import the source. */
+  loadApp?: () => Promise<unknown>;
 }
 
 export interface RunningStack {
@@ -38,7 +43,7 @@ export interface RunningStack {
   platformKeyId: string;
   /** The app settings keyward runs with. */
   appSettings: Record<string, string>;
-  runtime: import("./runtime").RunningRuntime;
+  runtime: RunningRuntime;
   token(oid: string, roles: string[], audience?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -55,10 +60,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const storageConnectionString = options.storageConnectionString ?? (azurite = await startAzurite({ location: path.join(options.dataDir, "azurite") })).connectionString;
   const issuer = await startLocalIssuer({ dataDir: options.dataDir });
   const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuer, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
-  const vault = await startLocalVault({ dataDir: path.join(options.dataDir, "vault"), verifyToken: verifyVaultToken, tenantId: LOCAL_TENANT_ID, log });
+  // The vault keeps its port across restarts: every stored key id names it.
+  const vaultPortFile = path.join(options.dataDir, "vault-port.txt");
+  const vaultPort = fs.existsSync(vaultPortFile) ? Number(fs.readFileSync(vaultPortFile, "utf8")) : 0;
+  const vault = await startLocalVault({ dataDir: path.join(options.dataDir, "vault"), port: vaultPort, verifyToken: verifyVaultToken, tenantId: LOCAL_TENANT_ID, log });
+  fs.writeFileSync(vaultPortFile, String(vault.port));
 
   const platformPrincipalId = readOrCreateId(path.join(options.dataDir, "platform-principal.txt"));
-  const platformKeyId = await createPlatformKey({ vault, issuer, platformPrincipalId });
+  const { platformKeyId, byokKeyId } = await createPlatformKeys({ vault, issuer, platformPrincipalId });
 
   const appSettings: Record<string, string> = {
     AzureWebJobsStorage: storageConnectionString,
@@ -75,13 +84,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     KEYWARD_PLATFORM_KEY_ID: platformKeyId,
     KEYWARD_PLATFORM_PRINCIPAL_ID: platformPrincipalId,
     KEYWARD_PLATFORM_CLIENT_ID: platformPrincipalId,
+    KEYWARD_BYOK_KEY_ID: byokKeyId,
     ...options.settings,
   };
   Object.assign(process.env, appSettings);
 
   // The app registers its functions on import; the runtime must see the registrations.
-  require("../app");
-  const { startRuntime } = await import("./runtime");
+  await (options.loadApp ?? (async () => require("../app")))();
   const runtime = await startRuntime({
     storageConnectionString, taskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
   });
@@ -106,14 +115,12 @@ export { EVENT_FUNCTION_NAMES as EVENT_FUNCTIONS } from "../shared/events/names"
 import { EVENT_FUNCTION_NAMES as EVENT_FUNCTIONS } from "../shared/events/names";
 
 async function registerEventSubscriptions(vault: LocalVault, baseUrl: string): Promise<void> {
+  const management = localVaultManagementClient(vault);
   for (const [name, fn] of Object.entries(EVENT_FUNCTIONS)) {
-    const res = await fetch(`${vault.managementUrl}/eventSubscriptions/${name}`, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ endpoint: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${fn}`, enabled: true,
-        eventTypes: name === "resources" ? ["Microsoft.Resources.ResourceDeleteSuccess", "Microsoft.Resources.ResourceWriteSuccess"] : undefined }),
+    await management.putEventSubscription(name, {
+      endpoint: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${fn}`, enabled: true,
+      eventTypes: name === "resources" ? ["Microsoft.Resources.ResourceDeleteSuccess", "Microsoft.Resources.ResourceWriteSuccess"] : undefined,
     });
-    if (!res.ok) throw new Error(`could not subscribe ${fn} to the local vault's events: ${res.status} ${await res.text()}`);
   }
 }
 

@@ -4,12 +4,24 @@ import { settings, type Settings } from "./settings";
 import { createTokenVerifier, type TokenVerifier } from "./auth/tokenVerifier";
 import { StateStore } from "./state/stateStore";
 import type { AuditLog } from "./state/auditLog";
+import { createEnvironmentData, type EnvironmentData } from "./data/environmentData";
+import { createReencryption, type Reencryption } from "./data/reencrypt";
+import { createKeyTransitions, type KeyTransitions } from "./data/keyTransitions";
+import type { EnvironmentDataDeps } from "./data/context";
+import { dekCache } from "./keyvault";
+import { wrapperFor } from "./keys/keySources";
 
 export interface Services {
   settings: Settings;
   verifyToken: TokenVerifier;
   state: StateStore;
   audit: AuditLog;
+  /** The environments' records and files, encrypted (the data path). */
+  data: EnvironmentData;
+  /** Re-encryption primitives the activities use. */
+  reencryption: Reencryption;
+  /** Key ring steps of the key operations. */
+  transitions: KeyTransitions;
 }
 
 let current: { settings: Settings; services: Services } | undefined;
@@ -18,11 +30,18 @@ function build(s: Settings): Services {
   if (!s.storageConnectionString) throw new Error("App setting AzureWebJobsStorage is not set");
   if (!s.authIssuer) throw new Error("App setting KEYWARD_AUTH_ISSUER is not set");
   const state = new StateStore(s.storageConnectionString, s.statePrefix);
+  const dataDeps: EnvironmentDataDeps = {
+    connectionString: s.storageConnectionString, wrapperFor, cache: dekCache(),
+    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix: s.statePrefix.toLowerCase(),
+  };
   return {
     settings: s,
     verifyToken: createTokenVerifier({ issuer: s.authIssuer, audience: s.authAudience, jwksUri: s.authJwksUri || undefined, clockSkewSeconds: s.authClockSkewSeconds }),
     state,
     audit: state.audit,
+    data: createEnvironmentData(dataDeps),
+    reencryption: createReencryption(dataDeps),
+    transitions: createKeyTransitions(dataDeps),
   };
 }
 

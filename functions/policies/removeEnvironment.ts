@@ -15,7 +15,7 @@ import { settings } from "../../shared/settings";
 import type { RekeyInput } from "../../shared/operations/contracts";
 
 registerRoute(
-  { name: "removeEnvironmentFromPolicy", method: "DELETE", route: "enterprisePolicies/{name}/environments/{environmentId}", roles: [Roles.PlatformAdmin],
+  { name: "removePolicyEnvironment", method: "DELETE", route: "enterprisePolicies/{name}/environments/{environmentId}", roles: [Roles.PlatformAdmin],
     audit: true, durableClient: true,
     summary: "Remove an environment from the policy: its data returns to the platform-managed key." },
   async ({ params, caller, durable }) => {

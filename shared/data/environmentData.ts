@@ -4,7 +4,7 @@
 // (locked, in downtime) is decided by the caller before it calls in.
 import type { KeyWrapper } from "../crypto/keyWrapper";
 import { generateIndexKey } from "../crypto/blindIndex";
-import { createKeyRing, type KeyRing } from "../crypto/keyRing";
+import { createKeyRing, type KeyRing, type KeySource } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { ApiError } from "../errors";
 import { createDataContext, type DataContext, type EnvironmentDataDeps } from "./context";
@@ -30,7 +30,8 @@ export interface EnvironmentData {
    * key, both wrapped by `platformWrapper` (source PlatformManaged). Idempotent: an environment
    * that already has a ring keeps it, and that ring is returned.
    */
-  initialize(environmentId: string, platformWrapper: KeyWrapper): Promise<KeyRing>;
+  /** The first DEK and the index key, wrapped by `wrapper` (the platform key, or a legacy BYOK key). */
+  initialize(environmentId: string, wrapper: KeyWrapper, source?: KeySource): Promise<KeyRing>;
   putRecord(environmentId: string, table: string, recordId: string, value: unknown): Promise<{ created: boolean }>;
   /** 404 RecordNotFound. */
   getRecord(environmentId: string, table: string, recordId: string): Promise<unknown>;
@@ -46,12 +47,11 @@ export interface EnvironmentData {
 
 const parseValue = (json: Uint8Array): unknown => JSON.parse(Buffer.from(json).toString("utf8"));
 
-async function initialize(ctx: DataContext, environmentId: string, platformWrapper: KeyWrapper): Promise<KeyRing> {
+async function initialize(ctx: DataContext, environmentId: string, platformWrapper: KeyWrapper, source: KeySource = { kind: "PlatformManaged" }): Promise<KeyRing> {
   assertEnvironmentId(environmentId);
   await Promise.all([ctx.records.ensure(environmentId), ctx.files.ensure(environmentId)]);
   const existing = await ctx.rings.read(environmentId);
   if (existing) return existing;
-  const source = { kind: "PlatformManaged" as const };
   const indexKey = generateIndexKey();
   try {
     const [dek, indexKeyCopy] = await Promise.all([generateWrappedDek(platformWrapper, source), wrapVerified(platformWrapper, indexKey, source)]);
@@ -73,7 +73,7 @@ export function createEnvironmentData(deps: EnvironmentDataDeps): EnvironmentDat
     return ctx.keys.keysFor(environmentId);
   };
   return {
-    initialize: (environmentId, platformWrapper) => initialize(ctx, environmentId, platformWrapper),
+    initialize: (environmentId, wrapper, source) => initialize(ctx, environmentId, wrapper, source),
 
     async putRecord(environmentId, table, recordId, value) {
       assertTableName(table);

@@ -9,8 +9,7 @@ import { randomUUID } from "node:crypto";
 import { KeyClient } from "@azure/keyvault-keys";
 import { startStack, type RunningStack } from "../../local/stack";
 import { issuerCredential } from "../../local/platformKey";
-import { localVaultAgent } from "../../local/keyvault";
-import { assignRole, createVault, deleteRoleAssignment, manage } from "../../local/vaultManagement";
+import { localVaultAgent, localVaultManagementClient, type LocalVaultManagementClient } from "../../local/keyvault";
 import { testStorage, uniquePrefix } from "./storage";
 
 export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-000000000001";
@@ -34,6 +33,7 @@ export class Keyward {
     const stack = await startStack({
       dataDir, storageConnectionString: testStorage(), namespace: uniquePrefix("kw"), timers: false,
       settings: { KEYWARD_DEK_CACHE_TTL_SECONDS: "2", ...settings },
+      loadApp: () => import("../../app"),
     });
     return new Keyward(stack, dataDir);
   }
@@ -51,7 +51,7 @@ export class Keyward {
   async call<T = any>(method: string, route: string, options: { as?: { oid: string; roles: string[] } | null; body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.as) headers.authorization = `Bearer ${await this.token(options.as.oid, options.as.roles)}`;
-    let body: BodyInit | undefined;
+    let body: string | Buffer | undefined;
     if (options.raw) { body = options.raw; headers["content-type"] ??= "application/octet-stream"; }
     else if (options.body !== undefined) { body = typeof options.body === "string" ? options.body : JSON.stringify(options.body); headers["content-type"] ??= "application/json"; }
     const res = await fetch(`${this.stack.apiBaseUrl}/${route.replace(/^\//, "")}`, { method, headers, body });
@@ -68,9 +68,12 @@ export class Keyward {
 
   get vault() { return this.stack.vault; }
 
+  /** The local vault's management API: vaults, role assignments, faults, events, request log. */
+  get management(): LocalVaultManagementClient { return localVaultManagementClient(this.stack.vault); }
+
   async createCustomerVault(name: string, properties: { softDelete?: boolean; purgeProtection?: boolean } = {}): Promise<{ id: string; url: string }> {
-    const info = await createVault(this.stack.vault, name, properties);
-    await assignRole(this.stack.vault, `officer-${name}`, { principalId: CUSTOMER_KEY_OFFICER, roleDefinitionName: "Key Vault Crypto Officer", scope: info.id });
+    const info = await this.management.putVault(name, { softDelete: true, purgeProtection: true, retentionDays: 90, ...properties });
+    await this.management.putRoleAssignment(`officer-${name}`, { principalId: CUSTOMER_KEY_OFFICER, roleDefinitionName: "Key Vault Crypto Officer", scope: info.id });
     return { id: info.id, url: this.stack.vault.vaultUrl(name) };
   }
 
@@ -80,15 +83,11 @@ export class Keyward {
   }
 
   grantKeyToPolicy(assignmentId: string, principalId: string, vaultArmId: string, role = "Key Vault Crypto Service Encryption User") {
-    return assignRole(this.stack.vault, assignmentId, { principalId, roleDefinitionName: role, scope: vaultArmId });
+    return this.management.putRoleAssignment(assignmentId, { principalId, roleDefinitionName: role, scope: vaultArmId });
   }
 
   revokeAssignment(assignmentId: string) {
-    return deleteRoleAssignment(this.stack.vault, assignmentId);
-  }
-
-  manageVault(method: string, pathName: string, body?: unknown) {
-    return manage(this.stack.vault, method, pathName, body);
+    return this.management.deleteRoleAssignment(assignmentId);
   }
 
   /**

@@ -1,0 +1,33 @@
+// Activity: re-encrypt one page-bounded run of a partition under the target DEK and return a
+// checkpoint. Skips what is already under the target, so a replay or a rerun rewrites nothing
+// twice; a user's concurrent write wins (the data layer writes with If-Match).
+import * as df from "durable-functions";
+import { Activities } from "../shared/operations/names";
+import type { ReencryptPartitionInput, ReencryptPartitionOutput } from "../shared/operations/contracts";
+import { services } from "../shared/services";
+import { asKeyFailure } from "../shared/operations/keyFailure";
+
+/** Pages per activity call: long enough to amortise a call, short enough that none runs for minutes. */
+const PAGES_PER_CALL = 5;
+
+df.app.activity(Activities.reencryptPartition, {
+  handler: async (input: ReencryptPartitionInput): Promise<ReencryptPartitionOutput> => {
+    const { reencryption } = services();
+    const run = input.store === "records" ? reencryption.reencryptRecordPartition : reencryption.reencryptFilePartition;
+    let continuation = input.continuation;
+    let scanned = 0;
+    let rewritten = 0;
+    try {
+      for (let page = 0; page < PAGES_PER_CALL; page++) {
+        const r = await run({ environmentId: input.environmentId, bucket: Number(input.partition), targetDekId: input.targetDekId, continuation, maxItems: input.pageSize });
+        scanned += r.scanned;
+        rewritten += r.rewritten;
+        continuation = r.continuation;
+        if (!continuation) return { outcome: "ok", done: true, scanned, rewritten };
+      }
+      return { outcome: "ok", done: false, continuation, scanned, rewritten };
+    } catch (err) {
+      return asKeyFailure(err);
+    }
+  },
+});

@@ -1,0 +1,35 @@
+// Activity: re-wrap an environment's DEKs and index key under a new version of its policy's key.
+// No record or file is touched; the environment serves throughout.
+import * as df from "durable-functions";
+import { randomUUID } from "node:crypto";
+import { Activities } from "../shared/operations/names";
+import type { RewrapEnvironmentInput, RewrapEnvironmentOutput } from "../shared/operations/contracts";
+import { services } from "../shared/services";
+import { wrapperFor } from "../shared/keys/keySources";
+import { asKeyFailure } from "../shared/operations/keyFailure";
+import { UPDATE_CMK } from "../shared/state/history";
+
+df.app.activity(Activities.rewrapEnvironment, {
+  handler: async (input: RewrapEnvironmentInput): Promise<RewrapEnvironmentOutput> => {
+    const { state, transitions } = services();
+    const source = { kind: "CustomerManaged" as const, policy: input.policy };
+    const startedAt = new Date().toISOString();
+    try {
+      const result = await transitions.rewrap(input.environmentId, wrapperFor(source, input.keyId), source);
+      await state.updateEnvironment(input.environmentId, (e) =>
+        e.encryption.policy === input.policy && e.encryption.keyType === "CustomerManaged" && e.encryption.keyId !== input.keyId
+          ? { ...e, encryption: { ...e.encryption, keyId: input.keyId } } : undefined);
+      if (result.rewrapped > 0) {
+        const endedAt = new Date().toISOString();
+        await state.recordOperation({
+          operationId: `${input.operationId}-${input.environmentId}`.slice(0, 100) || randomUUID(), environmentId: input.environmentId, operation: UPDATE_CMK,
+          kind: "RotateKeyVersion", status: "Succeeded", startedAt, endedAt, policy: input.policy,
+          steps: [{ name: "Re-wrap DEKs under the new key version", status: "Succeeded", startedAt, endedAt, detail: `${result.rewrapped} key(s) re-wrapped under ${input.keyId}` }],
+        });
+      }
+      return { outcome: "ok", rewrapped: result.rewrapped, environmentId: input.environmentId };
+    } catch (err) {
+      return asKeyFailure(err);
+    }
+  },
+});

@@ -1,0 +1,56 @@
+// PUT /api/environments/{id}: create an environment (201), or update its display name and
+// Managed flag (200). A new environment gets its key ring at once: a DEK and an index key
+// wrapped by the platform-managed key (or, for an environment migrated from the legacy
+// bring-your-own-key feature, by the tenant's BYOK key). Region and type never change.
+import { registerRoute } from "../../shared/http/route";
+import { json } from "../../shared/http/responses";
+import { readJsonObject } from "../../shared/http/body";
+import { Roles } from "../../shared/domain/roles";
+import { checkEnvironmentId, parseEnvironmentInput } from "../../shared/domain/environmentInput";
+import { environmentView } from "../../shared/domain/environmentView";
+import type { Environment } from "../../shared/domain/environment";
+import { ApiError, conflict } from "../../shared/errors";
+import { services } from "../../shared/services";
+import { latestWrapper } from "../../shared/keys/keySources";
+import { isKeyAccessError } from "../../shared/keyvault";
+
+registerRoute(
+  { name: "putEnvironment", method: "PUT", route: "environments/{id}", roles: [Roles.PlatformAdmin], audit: true, body: "json",
+    summary: "Create an environment (its data starts under the platform-managed key), or update its display name." },
+  async ({ request, params, caller }) => {
+    const id = checkEnvironmentId(params.id);
+    const input = parseEnvironmentInput(await readJsonObject(request));
+    const { state, data } = services();
+    const existing = await state.getEnvironment(id);
+    if (existing) {
+      if (existing.region !== input.region || existing.type !== input.type) {
+        throw conflict("EnvironmentImmutableField", `Environment '${id}' exists in ${existing.region} as ${existing.type}; region and type can't change.`, "id");
+      }
+      if (existing.managed && !input.managed && existing.encryption.keyType === "CustomerManaged") {
+        throw conflict("ManagedEnvironmentRequired", `Environment '${id}' is encrypted with a customer key, which needs Managed Environments; remove it from its policy first.`, "managed");
+      }
+      const updated = await state.updateEnvironment(id, (e) => ({ ...e, displayName: input.displayName, managed: input.managed }));
+      return json(200, environmentView(updated ?? existing));
+    }
+    const source = { kind: input.keyType } as const;
+    let keyId: string;
+    try {
+      const { wrapper } = await latestWrapper(source);
+      await data.initialize(id, wrapper, source);
+      keyId = wrapper.keyId;
+    } catch (err) {
+      if (isKeyAccessError(err)) {
+        // The platform's own key: nothing the caller can fix, but nothing is created either.
+        throw new ApiError(503, "PlatformKeyUnavailable", `The ${input.keyType === "Byok" ? "tenant's BYOK" : "platform"} key could not be used (${err.vaultCode}); try again shortly.`, "id", { "Retry-After": "30" });
+      }
+      throw err;
+    }
+    const env: Environment = {
+      id, displayName: input.displayName, region: input.region, type: input.type, managed: input.managed, state: "Enabled",
+      encryption: { keyType: input.keyType, keyId, status: input.keyType === "Byok" ? "Encrypted" : "PlatformManaged" },
+      createdAt: new Date().toISOString(), createdBy: caller.oid,
+    };
+    if (!(await state.createEnvironment(env))) return json(200, environmentView((await state.getEnvironment(id)) ?? env));
+    return json(201, environmentView(env));
+  },
+);
