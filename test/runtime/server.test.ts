@@ -1,6 +1,7 @@
 // The local HTTP server: routing of app.http functions, bytes in and out, error handling, and
 // Event Grid delivery in both schemas with the validation handshakes.
 import "../../local/functionsCore";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, type RunningRuntime } from "../../local/runtime";
 import { testStorage, uniquePrefix } from "../support/storage";
@@ -72,6 +73,21 @@ describe("HTTP routing", () => {
     expect(res.headers.get("x-content-type-seen")).toBe("application/octet-stream");
     expect(res.headers.getSetCookie()).toEqual(["session=abc; Path=/; HttpOnly"]);
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it("accepts a chunked request body", async () => {
+    const { status, body } = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = http.request(`${runtime.apiBaseUrl}/binary`, { method: "POST", headers: { "transfer-encoding": "chunked", connection: "close" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      });
+      req.on("error", reject);
+      req.write(Buffer.from([1, 2, 3]));
+      req.end(Buffer.from([4, 5]));
+    });
+    expect(status).toBe(201);
+    expect([...body]).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("answers 204 when the function returns nothing", async () => {
