@@ -64,3 +64,26 @@ describe("activity concurrency", () => {
     expect(concurrency.max).toBe(3);
   });
 });
+
+describe("the table is the source of truth", () => {
+  it("a host whose cached copy is stale refuses to overwrite another writer's checkpoint", async () => {
+    const taskHub = uniquePrefix("two");
+    const a = new DurableHost({ storageConnectionString: testStorage(), taskHub, log: logs.log });
+    const b = new DurableHost({ storageConnectionString: testStorage(), taskHub, log: logs.log });
+    await a.start();
+    try {
+      const id = await a.startNew("waiter");
+      await a.waitForState(id, (s) => s.runtimeStatus === "Running"); // now cached by a
+      expect(await b.raiseEvent(id, "Go", "from b")).toBe("accepted");
+      expect((await b.waitForCompletion(id)).output).toBe("from b");
+
+      // a still believes the instance runs; its checkpoint must fail on the etag, not win.
+      expect(await a.raiseEvent(id, "Go", "from a")).toBe("accepted");
+      await a.waitForState(id, () => logs.lines.some((l) => l.includes(`instance '${id}' was changed by someone else`)), 10_000, "report the conflict");
+      expect((await a.getState(id))?.output).toBe("from b");
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
+
