@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { getFunction } from "../functionsCore";
 import { consoleSink, type LogSink } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
+import { ChangeSignal } from "./changeSignal";
 import { buildClientData, type DurableClientData } from "./clientData";
 import { DurableTimers } from "./durableTimers";
 import { completedTaskId, endEpisode, runEpisode, terminateEpisode, type EpisodeResult } from "./episode";
@@ -57,7 +58,7 @@ export class DurableHost {
   private readonly episodeFailures = new Map<string, number>();
   private readonly retryHandles = new Set<NodeJS.Timeout>();
   private readonly background = new Set<Promise<unknown>>();
-  private readonly changeListeners = new Set<() => void>();
+  private readonly changes = new ChangeSignal();
   private readonly timers: DurableTimers;
   private readonly activities: ActivityRunner;
   private origin: string | undefined;
@@ -164,7 +165,7 @@ export class DurableHost {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // Listen before reading, so a checkpoint between the read and the wait is not missed.
-      const changed = this.nextChange(Math.min(1000, Math.max(0, deadline - Date.now())));
+      const changed = this.changes.next(Math.min(1000, Math.max(0, deadline - Date.now())));
       const state = await this.store.loadState(instanceId);
       if (state && predicate(state)) return state;
       if (Date.now() >= deadline) {
@@ -208,7 +209,7 @@ export class DurableHost {
     const settled = Promise.allSettled([...this.background, this.queue.idle()]);
     await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     if (timer) clearTimeout(timer);
-    this.notifyChange();
+    this.changes.notify();
   }
 
   get isStopped(): boolean {
@@ -373,7 +374,7 @@ export class DurableHost {
       if (next.parent) this.reportToParent(next);
     }
     this.dispatch(next, result.newWork);
-    this.notifyChange();
+    this.changes.notify();
   }
 
   // ---------------------------------------------------------------- dispatching work
@@ -456,27 +457,6 @@ export class DurableHost {
     const settled = promise.catch((err: unknown) => this.log(`[durable] background work failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     this.background.add(settled);
     void settled.finally(() => this.background.delete(settled));
-  }
-
-  private notifyChange(): void {
-    const listeners = [...this.changeListeners];
-    this.changeListeners.clear();
-    for (const listener of listeners) listener();
-  }
-
-  /** Resolves at the next checkpoint of any instance, or after maxWaitMs. */
-  private nextChange(maxWaitMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const listener = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.changeListeners.delete(listener);
-        resolve();
-      }, maxWaitMs);
-      this.changeListeners.add(listener);
-    });
   }
 }
 
