@@ -63,8 +63,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     for (const child of [blob, table]) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        // Azurite saves its metadata (LokiJS, otherwise autosaved every 5 s) only on SIGINT.
+        child.kill("SIGINT");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
         if (child.exitCode === null) child.kill("SIGKILL");
       }
     }

@@ -58,13 +58,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const namespace = options.namespace ?? "keyward";
   let azurite: RunningAzurite | undefined;
   const storageConnectionString = options.storageConnectionString ?? (azurite = await startAzurite({ location: path.join(options.dataDir, "azurite") })).connectionString;
-  const issuer = await startLocalIssuer({ dataDir: options.dataDir });
+  // The issuer and the vault keep their ports across restarts: tokens name the issuer's URL, and
+  // every stored key id names the vault's.
+  const issuer = await startLocalIssuer({ dataDir: options.dataDir, port: rememberedPort(options.dataDir, "issuer") });
+  rememberPort(options.dataDir, "issuer", issuer.port);
   const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuer, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
-  // The vault keeps its port across restarts: every stored key id names it.
-  const vaultPortFile = path.join(options.dataDir, "vault-port.txt");
-  const vaultPort = fs.existsSync(vaultPortFile) ? Number(fs.readFileSync(vaultPortFile, "utf8")) : 0;
-  const vault = await startLocalVault({ dataDir: path.join(options.dataDir, "vault"), port: vaultPort, verifyToken: verifyVaultToken, tenantId: LOCAL_TENANT_ID, log });
-  fs.writeFileSync(vaultPortFile, String(vault.port));
+  const vault = await startLocalVault({ dataDir: path.join(options.dataDir, "vault"), port: rememberedPort(options.dataDir, "vault"), verifyToken: verifyVaultToken, tenantId: LOCAL_TENANT_ID, log });
+  rememberPort(options.dataDir, "vault", vault.port);
 
   const platformPrincipalId = readOrCreateId(path.join(options.dataDir, "platform-principal.txt"));
   const { platformKeyId, byokKeyId } = await createPlatformKeys({ vault, issuer, platformPrincipalId });
@@ -122,6 +122,15 @@ async function registerEventSubscriptions(vault: LocalVault, baseUrl: string): P
       eventTypes: name === "resources" ? ["Microsoft.Resources.ResourceDeleteSuccess", "Microsoft.Resources.ResourceWriteSuccess"] : undefined,
     });
   }
+}
+
+function rememberedPort(dataDir: string, name: string): number {
+  const file = path.join(dataDir, `${name}-port.txt`);
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8")) || 0 : 0;
+}
+
+function rememberPort(dataDir: string, name: string, port: number): void {
+  fs.writeFileSync(path.join(dataDir, `${name}-port.txt`), String(port));
 }
 
 function readOrCreateId(file: string): string {

@@ -1,6 +1,7 @@
 // Component checks behind GET /api/health. Each is bounded in time and says only up or down.
 import type { Settings } from "./settings";
 import { tableServiceClient } from "./storage/clients";
+import { latestKeyVersion, parseKeyId } from "./keyvault";
 
 export interface ComponentHealth {
   status: "Healthy" | "Unhealthy";
@@ -27,6 +28,13 @@ export async function checkComponents(s: Settings): Promise<Record<string, Compo
     const res = await fetch(`${s.authIssuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
     if (!res.ok) throw new Error(`openid-configuration answered ${res.status}`);
   });
-  const [storageHealth, issuerHealth] = await Promise.all([storage, issuer]);
-  return { storage: storageHealth, tokenIssuer: issuerHealth };
+  // The platform key wraps every new environment's DEKs: without it nothing can be created.
+  const platformKey = timed(async () => {
+    if (!s.platformKeyId) throw new Error("KEYWARD_PLATFORM_KEY_ID is not set");
+    const key = parseKeyId(s.platformKeyId, s);
+    const latest = await latestKeyVersion({ principalId: s.platformPrincipalId, clientId: s.platformClientId || undefined }, key.vaultUrl, key.name, { retry: { maxAttempts: 1 } });
+    if (!latest.enabled) throw new Error("the platform key's current version is disabled");
+  });
+  const [storageHealth, issuerHealth, platformKeyHealth] = await Promise.all([storage, issuer, platformKey]);
+  return { storage: storageHealth, tokenIssuer: issuerHealth, platformKeyVault: platformKeyHealth };
 }
