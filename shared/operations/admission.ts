@@ -64,6 +64,9 @@ export function requireEligibleForPolicy(env: Environment, policy: EnterprisePol
   }
 }
 
+/** Vault answers about the key's own state, each the code of the rule it breaks. */
+const KEY_STATE_CODES = new Set(["KeyDisabled", "KeyExpired", "KeyNotYetValid"]);
+
 /**
  * The key-side rules, checked live as the policy's identity: reachable, enabled, not expired,
  * RSA or RSA-HSM of 2048 or 3072 bits, wrapKey and unwrapKey, soft delete and purge protection.
@@ -77,6 +80,12 @@ export async function requireUsableKey(policy: EnterprisePolicy): Promise<void> 
     if (isKeyAccessError(err)) {
       if (err.kind === "Transient") {
         throw new ApiError(503, "KeyVaultUnavailable", `The key vault did not answer (${err.vaultCode}); try again shortly.`, "keyVault", { "Retry-After": "30" });
+      }
+      // Key Vault refuses even a get on a disabled key (403, inner code KeyDisabled): that is the
+      // key's state, not a missing grant, so it gets its own rule's code and advice.
+      if (KEY_STATE_CODES.has(err.vaultCode)) {
+        throw conflict(err.vaultCode, `The key of enterprise policy '${policy.name}' (${key.vaultUrl}/keys/${key.keyName}) cannot be used: ` +
+          `${err.message.split("\n")[0]} Enable the key's current version and check its activation and expiry dates.`, "keyVault");
       }
       throw conflict("KeyNotAccessible", `Enterprise policy '${policy.name}' cannot use its key ${key.vaultUrl}/keys/${key.keyName} (${err.vaultCode}: ${err.message.split("\n")[0]}). ` +
         `Grant the policy's identity (principal ${policy.identity.principalId}) the Key Vault Crypto Service Encryption User role on the key, and check the key is enabled and not expired.`, "keyVault");
