@@ -70,7 +70,7 @@ function* reencryptStore(
       if (!r.done) next.push({ partition: active[i].partition, continuation: r.continuation });
     }
     active = next;
-    context.df.setCustomStatus({ status, store, progress });
+    context.df.setCustomStatus({ status, store, progress: { ...progress } });
     yield* call<void>(Activities.setEncryptionStatus, { operationId: input.operationId, environmentId: input.environmentId, status, progress } satisfies SetStatusInput);
   }
   return undefined;
@@ -81,8 +81,12 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
   const s = STATUSES[input.target.kind];
   const base = { operationId: input.operationId, environmentId: input.environmentId };
   const release = !input.partOfChange;
-  const setStatus = (update: Omit<SetStatusInput, "operationId" | "environmentId">) =>
-    call<void>(Activities.setEncryptionStatus, { ...base, ...update } satisfies SetStatusInput);
+  // customStatus follows every status change, so the instance never says Encrypting while the
+  // environment already says EncryptingOnline (it was only set per re-encryption wave before).
+  const setStatus = (update: Omit<SetStatusInput, "operationId" | "environmentId">) => {
+    context.df.setCustomStatus({ status: update.status, ...(update.step ? { step: update.step.name } : {}), ...(update.progress ? { progress: { ...update.progress } } : {}) });
+    return call<void>(Activities.setEncryptionStatus, { ...base, ...update } satisfies SetStatusInput);
+  };
 
   const fail = function* (status: "Failed" | "Warning", error: { code: string; message: string }, extra: Partial<SetStatusInput> = {}): Generator<Task, RekeyResult, Sent> {
     yield* setStatus({ status, operationStatus: "Failed", error, release, ...extra });
