@@ -13,11 +13,12 @@ df.app.orchestration(Orchestrations.rotateKeyVersion, function* (context: Orches
   const call = activityCaller(context, input.retry);
   const version = yield* call<ResolveKeyVersionOutput>(Activities.resolveKeyVersion, { policy: input.policy, keyId: input.keyId });
   if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
-  context.df.setCustomStatus({ keyId: version.keyId, environments: version.environmentIds.length, done: 0 });
+  const total = version.environmentIds.length;
+  context.df.setCustomStatus({ keyId: version.keyId, progress: { done: 0, total, unit: "environments" } });
   const results = (yield context.df.Task.all(version.environmentIds.map((environmentId) => context.df.callActivityWithRetry(
     Activities.rewrapEnvironment, retryOptions(input.retry), { operationId: input.operationId, environmentId, policy: input.policy, keyId: version.keyId })))) as RewrapEnvironmentOutput[];
   const failed = results.filter((r) => r.outcome !== "ok");
   const rewrapped = results.reduce((n, r) => n + (r.outcome === "ok" ? r.rewrapped : 0), 0);
-  context.df.setCustomStatus({ keyId: version.keyId, environments: version.environmentIds.length, done: results.length - failed.length, rewrapped });
+  context.df.setCustomStatus({ keyId: version.keyId, progress: { done: results.length - failed.length, total, unit: "environments" }, rewrapped });
   return { status: failed.length ? "Failed" : "Succeeded", keyId: version.keyId, environments: version.environmentIds.length, rewrapped, failed };
 });
