@@ -6,6 +6,7 @@ import { Activities } from "../shared/operations/names";
 import type { ReencryptPartitionInput, ReencryptPartitionOutput } from "../shared/operations/contracts";
 import { services } from "../shared/services";
 import { asKeyFailure } from "../shared/operations/keyFailure";
+import { partitionReencrypted } from "../shared/operations/operationTelemetry";
 
 /** Pages per activity call: long enough to amortise a call, short enough that none runs for minutes. */
 const PAGES_PER_CALL = 5;
@@ -17,14 +18,16 @@ df.app.activity(Activities.reencryptPartition, {
     let continuation = input.continuation;
     let scanned = 0;
     let rewritten = 0;
+    const report = () => partitionReencrypted({ operationId: input.operationId, environmentId: input.environmentId, store: input.store, scanned, rewritten });
     try {
       for (let page = 0; page < PAGES_PER_CALL; page++) {
         const r = await run({ environmentId: input.environmentId, bucket: Number(input.partition), targetDekId: input.targetDekId, continuation, maxItems: input.pageSize });
         scanned += r.scanned;
         rewritten += r.rewritten;
         continuation = r.continuation;
-        if (!continuation) return { outcome: "ok", done: true, scanned, rewritten };
+        if (!continuation) { report(); return { outcome: "ok", done: true, scanned, rewritten }; }
       }
+      report();
       return { outcome: "ok", done: false, continuation, scanned, rewritten };
     } catch (err) {
       return asKeyFailure(err);

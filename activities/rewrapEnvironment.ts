@@ -8,6 +8,7 @@ import { services } from "../shared/services";
 import { wrapperFor } from "../shared/keys/keySources";
 import { asKeyFailure } from "../shared/operations/keyFailure";
 import { UPDATE_CMK } from "../shared/state/history";
+import { environmentRewrapped } from "../shared/operations/operationTelemetry";
 
 df.app.activity(Activities.rewrapEnvironment, {
   handler: async (input: RewrapEnvironmentInput): Promise<RewrapEnvironmentOutput> => {
@@ -27,9 +28,12 @@ df.app.activity(Activities.rewrapEnvironment, {
           steps: [{ name: "Re-wrap DEKs under the new key version", status: "Succeeded", startedAt, endedAt, detail: `${result.rewrapped} key(s) re-wrapped under ${input.keyId}` }],
         });
       }
+      environmentRewrapped({ operationId: input.operationId, environmentId: input.environmentId, policy: input.policy, outcome: "ok", rewrapped: result.rewrapped });
       return { outcome: "ok", rewrapped: result.rewrapped, environmentId: input.environmentId };
     } catch (err) {
-      return asKeyFailure(err);
+      const failure = asKeyFailure(err);
+      environmentRewrapped({ operationId: input.operationId, environmentId: input.environmentId, policy: input.policy, outcome: failure.code, rewrapped: 0 });
+      return failure;
     }
   },
 });

@@ -11,6 +11,7 @@ import { errorResponse, internalError } from "./responses";
 import type { Role } from "../domain/roles";
 import type { VerifiedCaller } from "../auth/tokenVerifier";
 import { services } from "../services";
+import { trackRequest } from "../telemetry";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 
@@ -62,6 +63,7 @@ export function registerRoute(spec: RouteSpec, handler: RouteHandler): void {
     extraInputs: spec.durableClient ? [df.input.durableClient()] : [],
     handler: async (request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> => {
       const requestId = invocation.invocationId;
+      const startedAt = performance.now();
       const svc = services();
       let caller: VerifiedCaller = ANONYMOUS;
       let response: HttpResponseInit;
@@ -83,6 +85,8 @@ export function registerRoute(spec: RouteSpec, handler: RouteHandler): void {
           response = internalError(requestId);
         }
       }
+      trackRequest({ id: requestId, method: spec.method, route: spec.route, durationMs: performance.now() - startedAt, status: response.status ?? 200,
+        properties: { function: spec.name, ...(errorCode ? { errorCode } : {}) } });
       // Unauthenticated callers are not audited as principals; everything past the token check is.
       if (spec.audit && caller !== ANONYMOUS) {
         const status = response.status ?? 200;

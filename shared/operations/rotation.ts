@@ -5,6 +5,7 @@ import type { DurableClient } from "durable-functions";
 import { Orchestrations } from "./names";
 import { DEFAULT_RETRY, type RotateInput } from "./contracts";
 import { parseKeyId } from "../keyvault";
+import { rotationStarted } from "./operationTelemetry";
 
 export function rotationInstanceId(policy: string, keyId?: string): string {
   const version = keyId ? parseKeyId(keyId).version ?? "latest" : `latest-${Date.now()}`;
@@ -18,5 +19,6 @@ export async function startRotation(client: DurableClient, policy: string, keyId
   if (existing && existing.runtimeStatus !== undefined && existing.name) return { instanceId, started: false };
   const input: RotateInput = { operationId: instanceId, policy, keyId, retry: DEFAULT_RETRY };
   await client.startNew(Orchestrations.rotateKeyVersion, { instanceId, input });
+  rotationStarted(policy, instanceId);
   return { instanceId, started: true };
 }

@@ -11,6 +11,7 @@ import { UPDATE_CMK, type OperationKind } from "../state/history";
 import type { EncryptionStatus, Environment } from "../domain/environment";
 import type { RetryPolicy } from "./contracts";
 import { DEFAULT_RETRY } from "./contracts";
+import { operationStarted } from "./operationTelemetry";
 
 export function retryFromSettings(): RetryPolicy {
   const s = settings();
@@ -57,5 +58,6 @@ export async function startEnvironmentOperation(client: DurableClient, start: Op
     await state.updateEnvironment(start.environmentId, (e) => ({ ...e, encryption: { ...e.encryption, activeOperationId: undefined, status: "Failed" } }));
     throw err;
   }
+  operationStarted({ operationId, environmentId: start.environmentId, kind: start.kind, policy: start.policy, targetPolicy: start.targetPolicy });
   return { environmentId: start.environmentId, operationId };
 }
