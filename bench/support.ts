@@ -1,0 +1,162 @@
+// What every bench section needs from the running stack: the HTTP API as each role, the
+// customer's side (vault, key, policy, grants), environments seeded straight through the data
+// facade (in-process, so seeding is quick and not what is measured), waits, and statistics.
+import { randomBytes } from "node:crypto";
+import { KeyClient } from "@azure/keyvault-keys";
+import type { RunningStack } from "../local/stack";
+import { issuerCredential } from "../local/platformKey";
+import { localVaultAgent, localVaultManagementClient, type LocalVaultManagementClient } from "../local/keyvault";
+import { services } from "../shared/services";
+import { mapLimit } from "../shared/data/concurrency";
+
+export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-0000000000b1";
+export const PLATFORM_ADMIN = "bbbbbbbb-0000-4000-8000-0000000000b2";
+export const DATA_USER = "cccccccc-0000-4000-8000-0000000000b3";
+const KEY_OFFICER = "dddddddd-0000-4000-8000-0000000000b4";
+
+type Role = "Keys.Admin" | "Platform.Admin" | "Environment.User";
+const OIDS: Record<Role, string> = { "Keys.Admin": KEYS_ADMIN, "Platform.Admin": PLATFORM_ADMIN, "Environment.User": DATA_USER };
+
+export interface ApiResult<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface CustomerPolicy {
+  policy: string;
+  vaultName: string;
+  vaultId: string;
+  keyName: string;
+  principalId: string;
+  assignmentId: string;
+}
+
+export class BenchContext {
+  private readonly tokens = new Map<Role, Promise<string>>();
+  readonly management: LocalVaultManagementClient;
+
+  constructor(readonly stack: RunningStack, readonly log: (line: string) => void) {
+    this.management = localVaultManagementClient(stack.vault);
+  }
+
+  private token(role: Role): Promise<string> {
+    let t = this.tokens.get(role);
+    if (!t) {
+      t = this.stack.issuer.sign({ oid: OIDS[role], roles: [role], audience: "api://keyward", lifetimeSeconds: 4 * 3600 });
+      this.tokens.set(role, t);
+    }
+    return t;
+  }
+
+  async call<T = any>(role: Role, method: string, route: string, body?: unknown): Promise<ApiResult<T>> {
+    const headers: Record<string, string> = { authorization: `Bearer ${await this.token(role)}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${this.stack.apiBaseUrl}/${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: (text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+  }
+
+  /** Calls and insists on one status: a bench that silently measures errors measures nothing. */
+  async expect<T = any>(status: number, role: Role, method: string, route: string, body?: unknown): Promise<T> {
+    const res = await this.call<T>(role, method, route, body);
+    if (res.status !== status) throw new Error(`${method} ${route} answered ${res.status}, expected ${status}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  keyClient(vaultName: string): KeyClient {
+    return new KeyClient(this.stack.vault.vaultUrl(vaultName), issuerCredential(this.stack.issuer, KEY_OFFICER),
+      { agent: localVaultAgent({ caCertPem: this.stack.vault.caCertPem }) } as ConstructorParameters<typeof KeyClient>[2]);
+  }
+
+  /** The key vault administrator's whole setup: vault, RSA key, policy, grant on the key, Reader for the platform admin, licence. */
+  async customerPolicy(label: string): Promise<CustomerPolicy> {
+    const suffix = randomBytes(3).toString("hex");
+    const policy = `bench-${label}-${suffix}`;
+    const vaultName = `bench${label.replace(/[^a-z0-9]/g, "")}${suffix}`.slice(0, 24);
+    const keyName = "cmk";
+    const vault = await this.management.putVault(vaultName, { softDelete: true, purgeProtection: true, retentionDays: 90 });
+    await this.management.putRoleAssignment(`officer-${vaultName}`, { principalId: KEY_OFFICER, roleDefinitionName: "Key Vault Crypto Officer", scope: vault.id });
+    await this.keyClient(vaultName).createRsaKey(keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
+    const created = await this.expect(201, "Keys.Admin", "PUT", `enterprisePolicies/${policy}`, {
+      location: "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
+      properties: { encryption: { state: "Enabled", keyVault: { id: vault.id, key: { name: keyName } } } },
+    });
+    const principalId = created.identity.principalId as string;
+    const assignmentId = `policy-${policy}`;
+    await this.management.putRoleAssignment(assignmentId, { principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: vault.id });
+    await this.expect(200, "Keys.Admin", "PUT", `enterprisePolicies/${policy}/readers/${PLATFORM_ADMIN}`);
+    await this.expect(200, "Platform.Admin", "PUT", "tenant/licenses", { subscriptions: ["Microsoft 365 E5"] });
+    return { policy, vaultName, vaultId: vault.id, keyName, principalId, assignmentId };
+  }
+
+  async environment(label: string): Promise<string> {
+    const id = `bench-${label}-${randomBytes(3).toString("hex")}`;
+    await this.expect(201, "Platform.Admin", "PUT", `environments/${id}`, { displayName: `Bench ${label}`, region: "europe", type: "Production", managed: true });
+    return id;
+  }
+
+  /** Writes records t{i%4}/r{i} whose JSON value is about `bytes` long, 16 at a time. Returns the plaintext bytes written. */
+  async seedRecords(environmentId: string, count: number, bytes: number, start = 0): Promise<number> {
+    const { data } = services();
+    const sizes = await mapLimit(Array.from({ length: count }, (_, i) => start + i), 16, async (i) => {
+      const value = recordValue(i, bytes);
+      await data.putRecord(environmentId, `t${i % 4}`, `r${i}`, value);
+      return JSON.stringify(value).length;
+    });
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+
+  async seedFiles(environmentId: string, count: number, bytes: number): Promise<void> {
+    const { data } = services();
+    await mapLimit(Array.from({ length: count }, (_, i) => i), 8, (i) => data.putFile(environmentId, `docs/f${i}.bin`, randomBytes(bytes)));
+  }
+
+  /** POSTs the add and returns the operation ids, in the order of `environmentIds`. */
+  async addToPolicy(policy: string, environmentIds: string[]): Promise<string[]> {
+    const body = await this.expect(202, "Platform.Admin", "POST", `enterprisePolicies/${policy}/environments`, { environmentIds });
+    return (body.operations as { environmentId: string; operationId: string }[]).map((o) => o.operationId);
+  }
+
+  /** Waits for an operation to end; throws unless it Succeeded (a failed run's timing means nothing). */
+  async waitForOperation(operationId: string, timeoutMs = 600_000): Promise<any> {
+    const op = await until(`operation ${operationId}`, async () => (await this.call("Platform.Admin", "GET", `operations/${operationId}`)).body,
+      (o) => o?.status && o.status !== "Running", timeoutMs);
+    if (op.status !== "Succeeded") throw new Error(`operation ${operationId} ended ${op.status}: ${JSON.stringify(op.error ?? op)}`);
+    return op;
+  }
+}
+
+/** A record value: a little structure and a filler string, JSON about `bytes` long. */
+export function recordValue(i: number, bytes: number): { n: number; name: string; filler: string } {
+  const base = JSON.stringify({ n: i, name: `record ${i}`, filler: "" }).length;
+  return { n: i, name: `record ${i}`, filler: "x".repeat(Math.max(0, bytes - base)) };
+}
+
+/** Polls every 50 ms until the predicate holds. */
+export async function until<T>(what: string, read: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 120_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (!predicate(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+    last = await read();
+  }
+  return last;
+}
+
+/** The q-quantile (0..1) of samples, nearest-rank. */
+export function quantile(samples: number[], q: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Seconds between two ISO timestamps. */
+export function secondsBetween(from: string, to: string): number {
+  return (Date.parse(to) - Date.parse(from)) / 1000;
+}
+
+export function round(n: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

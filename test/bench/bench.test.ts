@@ -1,0 +1,59 @@
+// `npm run bench` at the tiny size, as a child process (it starts its own Azurite, vault and
+// runtime, and the app registers once per process): it must exit 0 and write a results file
+// holding every figure the issue names as a number at section.figure.
+import { afterAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** The figures issue 8 names, section by section: the bench's contract. */
+const FIGURES: Record<string, string[]> = {
+  reencrypt: ["recordsPerSecond", "mbPerSecond", "vsPlainCopy"],
+  downtime: ["seconds", "secondsWith10xFiles", "ratio"],
+  rotation: ["seconds", "bytesRewritten"],
+  lock: ["msWithEvents", "msProbeOnly"],
+  dataplane: ["readP50Ms", "readP99Ms", "writeP50Ms", "writeP99Ms", "vsPlaintext", "vaultUnwrapsPer10kReads"],
+  peer: ["keywardVsAwsEsdk"],
+};
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-bench-test-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const script = path.resolve("dist/bench/run.js");
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: build first (npm test builds)`);
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { timeout: 170_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("npm run bench --tiny", () => {
+  it("writes every named figure as a number and prints them", async () => {
+    const out = path.join(dir, "results.json");
+    const run = await runBench(["--tiny", "--out", out]);
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(fs.readFileSync(out, "utf8")) as Record<string, Record<string, unknown>>;
+    for (const [section, figures] of Object.entries(FIGURES)) {
+      for (const figure of figures) {
+        const value = results[section]?.[figure];
+        expect(typeof value === "number" && Number.isFinite(value), `${section}.${figure} = ${JSON.stringify(value)}`).toBe(true);
+        expect(run.stdout).toContain(`${section}.${figure}`);
+      }
+    }
+    // Measured facts, not just shapes: a key rotation rewrites no data, and throughputs are positive.
+    expect(results.rotation.bytesRewritten).toBe(0);
+    expect(results.reencrypt.recordsPerSecond as number).toBeGreaterThan(0);
+    expect(results.peer.keywardVsAwsEsdk as number).toBeGreaterThan(0);
+    expect(results.meta.failed).toBeUndefined();
+  }, 180_000);
+
+  it("refuses an unknown section with a usage error (exit 2)", async () => {
+    const run = await runBench(["--only", "nonsense", "--out", path.join(dir, "never.json")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown section");
+    expect(fs.existsSync(path.join(dir, "never.json"))).toBe(false);
+  });
+});
