@@ -1,5 +1,6 @@
 // Every HTTP, Event Grid and timer function. Importing a file registers its functions.
 import "./health";
+import "./openapi";
 import "./policies/putPolicy";
 import "./policies/getPolicies";
 import "./policies/deletePolicy";

@@ -1,0 +1,80 @@
+// GET /api/openapi.json, anonymously, against what the runtime actually serves: every HTTP
+// function the functions-core registry holds is in the document under its route and method, with
+// its name as operationId, and the document holds nothing else. A route added without its spec
+// in the catalog, or a catalog entry the app does not serve, fails here.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Keyward } from "../support/keyward";
+import { functionsByTrigger } from "../../local/functionsCore";
+import { routeCatalog } from "../../shared/http/route";
+import { openApiDocument, openApiPath, routeParameters } from "../../shared/http/openapi";
+
+let kw: Keyward;
+let doc: any;
+
+beforeAll(async () => {
+  kw = await Keyward.start();
+  const res = await kw.call("GET", "openapi.json", { as: null });
+  expect(res.status).toBe(200);
+  doc = res.body;
+});
+afterAll(async () => kw?.stop());
+
+const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
+
+function documented(): Map<string, any> {
+  const ops = new Map<string, any>();
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+    for (const [method, op] of Object.entries(item)) if (METHODS.includes(method)) ops.set(`${method.toUpperCase()} ${path}`, op);
+  }
+  return ops;
+}
+
+describe("GET /api/openapi.json", () => {
+  it("is an OpenAPI 3.1 document served without a token", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info).toMatchObject({ title: "keyward" });
+    expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.components.schemas.Error.properties.error.required).toEqual(["code", "message"]);
+  });
+
+  it("lists exactly the HTTP functions the runtime registered, by route, method and name", () => {
+    const registered = new Map<string, string>();
+    for (const fn of functionsByTrigger("httpTrigger")) {
+      const methods = (fn.trigger.methods as string[] | undefined) ?? [];
+      expect(methods.length, `${fn.name} declares its methods`).toBeGreaterThan(0);
+      for (const m of methods) registered.set(`${m.toUpperCase()} ${openApiPath(String(fn.trigger.route))}`, fn.name);
+    }
+    const ops = documented();
+    expect([...ops.keys()].sort()).toEqual([...registered.keys()].sort());
+    for (const [key, op] of ops) expect(op.operationId, key).toBe(registered.get(key));
+    expect(registered.size).toBeGreaterThan(25);
+    expect(ops.get("GET /openapi.json")?.operationId).toBe("openApiDocument");
+  });
+
+  it("declares each route's path parameters, roles and body", () => {
+    for (const [key, op] of documented()) {
+      const path = key.split(" ")[1];
+      const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      expect(op.parameters.map((p: any) => p.name), key).toEqual(inPath);
+      for (const p of op.parameters) expect(p).toMatchObject({ in: "path", required: true });
+      const spec = routeCatalog.find((s) => s.name === op.operationId)!;
+      expect(op["x-keyward-roles"], key).toEqual([...spec.roles]);
+      expect(op.security, key).toEqual(spec.roles.length ? [{ bearer: [] }] : []);
+      expect(Boolean(op.requestBody), key).toBe(Boolean(spec.body));
+      expect(op.responses.default.content["application/json"].schema.$ref).toBe("#/components/schemas/Error");
+    }
+    const put = documented().get("PUT /environments/{id}/files/{path}");
+    expect(put.requestBody.content["application/octet-stream"]).toBeDefined();
+    expect(put.responses["423"]).toBeDefined();
+    expect(documented().get("GET /health").security).toEqual([]);
+  });
+
+  it("turns route templates into OpenAPI paths and refuses two functions on one route", () => {
+    expect(openApiPath("environments/{id}/files/{*path}")).toBe("/environments/{id}/files/{path}");
+    expect(openApiPath("items/{id:int}/{name?}")).toBe("/items/{id}/{name}");
+    expect(routeParameters("environments/{id}/files/{*path}")).toEqual([{ name: "id", catchAll: false }, { name: "path", catchAll: true }]);
+    const twice = { method: "GET" as const, route: "a/{x}", roles: [], audit: false, summary: "" };
+    expect(() => openApiDocument([{ ...twice, name: "one" }, { ...twice, name: "two" }], { version: "1.0.0" })).toThrow(/Two routes answer GET \/a\/\{x\}/);
+  });
+});
