@@ -1,0 +1,313 @@
+// Every command: its words, arguments, options, the role whose token it uses, and what it does.
+// Commands are thin: one or two API calls, then print (a table or key: value lines, or the API's
+// JSON with --json). Operations (add, remove, change-policy, backups, restore, copy, reset) print
+// their operation ids, or with --wait follow them to the end.
+import { value, UsageError, type ParsedArgs } from "./args";
+import type { ApiClient, Role } from "./client";
+import { columns, describe } from "./format";
+import { waitForOperation, waitForRotation, type WaitOptions } from "./wait";
+
+export const EXIT = { ok: 0, error: 1, usage: 2, operationFailed: 3, timeout: 4 } as const;
+
+export interface CommandContext {
+  client: ApiClient;
+  args: ParsedArgs;
+  json: boolean;
+  wait: boolean;
+  waitOptions: WaitOptions;
+  print(text: string): void;
+}
+
+export interface Command {
+  /** The words that name it: ["policies", "create"]. */
+  words: string[];
+  /** Positional arguments, as shown in usage: "<name>", "<environmentId...>". */
+  params: string[];
+  /** Options that take a value (beyond the global ones), with their help. */
+  options?: Record<string, string>;
+  /** Options that are plain flags, with their help. */
+  flags?: Record<string, string>;
+  summary: string;
+  role: Role;
+  /** Starts operations: accepts --wait. */
+  long?: boolean;
+  run(ctx: CommandContext, positionals: string[]): Promise<number>;
+}
+
+const e = encodeURIComponent;
+
+function required(ctx: CommandContext, name: string): string {
+  const v = value(ctx.args, name);
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function show(ctx: CommandContext, body: unknown, human?: () => string): number {
+  ctx.print(ctx.json || !human ? JSON.stringify(body, null, 2) : human());
+  return EXIT.ok;
+}
+
+const vaultName = (armId: string | undefined) => armId?.split("/").pop() ?? "-";
+
+/** Prints started operations, or waits for each and prints how it ended. */
+async function operations(ctx: CommandContext, body: any, started: { environmentId?: string; operationId: string }[]): Promise<number> {
+  if (!ctx.wait) {
+    if (ctx.json) return show(ctx, body);
+    for (const op of started) ctx.print(`Started operation ${op.operationId}${op.environmentId ? ` on ${op.environmentId}` : ""}.`);
+    ctx.print(`Follow it with 'keyward wait ${started[0].operationId}', or rerun with --wait.`);
+    return EXIT.ok;
+  }
+  const finals = [];
+  for (const op of started) finals.push(await waitForOperation(ctx.client, op.operationId, ctx.waitOptions));
+  if (ctx.json) ctx.print(JSON.stringify({ ...body, operations: finals }, null, 2));
+  else for (const op of finals) ctx.print(`${op.environmentId}: ${op.operation} ${op.status}${op.error ? `: ${op.error.code}: ${op.error.message}` : ""}`);
+  return finals.every((op) => op.status === "Succeeded") ? EXIT.ok : EXIT.operationFailed;
+}
+
+/** The operation ids in an accepted (202) answer: {operations: [...]}, or {operationId}. */
+function startedIn(body: any, environmentId?: string): { environmentId?: string; operationId: string }[] {
+  if (Array.isArray(body?.operations)) return body.operations;
+  if (typeof body?.operationId === "string") return [{ environmentId, operationId: body.operationId }];
+  throw new Error(`The API accepted the request but named no operation: ${JSON.stringify(body)}`);
+}
+
+export const COMMANDS: Command[] = [
+  // ---- enterprise policies (the key vault administrator) ----
+  {
+    words: ["policies", "create"], params: ["<name>"], role: "Keys.Admin",
+    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)" },
+    summary: "Create an enterprise policy for a Key Vault key; prints the principal to grant on the key.",
+    async run(ctx, [name]) {
+      const body = (await ctx.client.request("Keys.Admin", "PUT", `enterprisePolicies/${e(name)}`, {
+        location: value(ctx.args, "location") ?? "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
+        properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), key: { name: required(ctx, "key") } } } },
+      })).body;
+      return show(ctx, body, () => `Policy ${body.name} (${body.location}) on key ${body.properties.encryption.keyVault.key.name} in ${vaultName(body.properties.encryption.keyVault.id)}.\n` +
+        `Grant its identity ${body.identity.principalId} the role "Key Vault Crypto Service Encryption User" on the key.`);
+    },
+  },
+  {
+    words: ["policies", "list"], params: [], role: "Keys.Admin", summary: "List the enterprise policies.",
+    async run(ctx) {
+      const body = (await ctx.client.request("Keys.Admin", "GET", "enterprisePolicies")).body;
+      return show(ctx, body, () => columns(["NAME", "LOCATION", "VAULT", "KEY", "PRINCIPAL", "READERS"],
+        body.value.map((p: any) => [p.name, p.location, vaultName(p.properties.encryption.keyVault.id), p.properties.encryption.keyVault.key.name, p.identity.principalId, p.properties.readers.length])));
+    },
+  },
+  {
+    words: ["policies", "show"], params: ["<name>"], role: "Keys.Admin", summary: "Show an enterprise policy.",
+    async run(ctx, [name]) {
+      const body = (await ctx.client.request("Keys.Admin", "GET", `enterprisePolicies/${e(name)}`)).body;
+      return show(ctx, body, () => describe(body));
+    },
+  },
+  {
+    words: ["policies", "delete"], params: ["<name>"], role: "Keys.Admin", summary: "Delete an enterprise policy no environment uses.",
+    async run(ctx, [name]) {
+      await ctx.client.request("Keys.Admin", "DELETE", `enterprisePolicies/${e(name)}`);
+      return show(ctx, { deleted: name }, () => `Deleted policy ${name}.`);
+    },
+  },
+  {
+    words: ["policies", "grant-reader"], params: ["<name>", "<objectId>"], role: "Keys.Admin",
+    summary: "Grant a platform admin Reader on the policy, so they can add environments to it.",
+    async run(ctx, [name, objectId]) {
+      const body = (await ctx.client.request("Keys.Admin", "PUT", `enterprisePolicies/${e(name)}/readers/${e(objectId)}`)).body;
+      return show(ctx, body, () => `${objectId} is a Reader of ${name}.`);
+    },
+  },
+  {
+    words: ["policies", "revoke-reader"], params: ["<name>", "<objectId>"], role: "Keys.Admin", summary: "Revoke a platform admin's Reader on the policy.",
+    async run(ctx, [name, objectId]) {
+      await ctx.client.request("Keys.Admin", "DELETE", `enterprisePolicies/${e(name)}/readers/${e(objectId)}`);
+      return show(ctx, { policy: name, objectId, revoked: true }, () => `${objectId} is no longer a Reader of ${name}.`);
+    },
+  },
+  {
+    words: ["policies", "health"], params: ["<name>"], role: "Keys.Admin", summary: "Probe the policy's key now (wrap and unwrap as the policy's identity).",
+    async run(ctx, [name]) {
+      const body = (await ctx.client.request("Keys.Admin", "GET", `enterprisePolicies/${e(name)}/health`)).body;
+      show(ctx, body, () => describe(body));
+      return body.status === "Healthy" ? EXIT.ok : EXIT.operationFailed;
+    },
+  },
+  {
+    words: ["policies", "key-usage"], params: ["<name>"], role: "Keys.Admin",
+    summary: "Each key version: what still needs it and the earliest date it can safely be disabled.",
+    async run(ctx, [name]) {
+      const body = (await ctx.client.request("Keys.Admin", "GET", `enterprisePolicies/${e(name)}/keyUsage`)).body;
+      return show(ctx, body, () => describe(body));
+    },
+  },
+
+  // ---- environments (the platform administrator) ----
+  {
+    words: ["environments", "create"], params: ["<id>"], role: "Platform.Admin",
+    options: { region: "its region (e.g. europe)", type: "Production (default), Sandbox, Developer, Trial or Teams", "display-name": "its display name (default: the id)" },
+    flags: { managed: "enable Managed Environments (needed before adding it to a policy)" },
+    summary: "Create an environment (its data starts under the platform-managed key).",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "PUT", `environments/${e(id)}`, {
+        displayName: value(ctx.args, "display-name") ?? id, region: required(ctx, "region"), type: value(ctx.args, "type") ?? "Production",
+        managed: ctx.args.flags.has("managed"),
+      })).body;
+      return show(ctx, body, () => describe(body));
+    },
+  },
+  {
+    words: ["environments", "enable-managed"], params: ["<id>"], role: "Platform.Admin", summary: "Enable Managed Environments on an environment.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/enableManaged`)).body;
+      return show(ctx, body, () => `${id}: managed ${body.managed}.`);
+    },
+  },
+  {
+    words: ["environments", "list"], params: [], role: "Platform.Admin", options: { policy: "only those on this enterprise policy" },
+    summary: "List environments.",
+    async run(ctx) {
+      const policy = value(ctx.args, "policy");
+      const body = (await ctx.client.request("Platform.Admin", "GET", `environments${policy ? `?policy=${e(policy)}` : ""}`)).body;
+      return show(ctx, body, () => columns(["ID", "TYPE", "REGION", "STATE", "KEY", "STATUS", "POLICY"],
+        body.value.map((x: any) => [x.id, x.type, x.region, x.state, x.encryption.keyType, x.encryption.status, x.encryption.policy])));
+    },
+  },
+  {
+    words: ["environments", "show"], params: ["<id>"], role: "Platform.Admin", summary: "Show an environment: state, key, encryption status and progress.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}`)).body;
+      return show(ctx, body, () => describe(body));
+    },
+  },
+  {
+    words: ["environments", "history"], params: ["<id>"], role: "Platform.Admin", summary: "The environment's operations, newest first.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}/history`)).body;
+      return show(ctx, body, () => columns(["STARTED", "OPERATION", "STATUS", "ENDED", "ERROR"],
+        body.value.map((h: any) => [h.startedAt, h.operation, h.status, h.endedAt, h.error ? `${h.error.code}: ${h.error.message}` : null])));
+    },
+  },
+
+  // ---- key operations ----
+  {
+    words: ["add"], params: ["<policy>", "<environmentId...>"], role: "Platform.Admin", long: true,
+    summary: "Add environments to a policy: their data is re-encrypted under the customer's key.",
+    async run(ctx, [policy, ...ids]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `enterprisePolicies/${e(policy)}/environments`, { environmentIds: ids })).body;
+      return operations(ctx, body, startedIn(body));
+    },
+  },
+  {
+    words: ["remove"], params: ["<policy>", "<environmentId>"], role: "Platform.Admin", long: true,
+    summary: "Remove an environment from its policy: its data returns to the platform-managed key.",
+    async run(ctx, [policy, id]) {
+      const body = (await ctx.client.request("Platform.Admin", "DELETE", `enterprisePolicies/${e(policy)}/environments/${e(id)}`)).body;
+      return operations(ctx, body, startedIn(body, id));
+    },
+  },
+  {
+    words: ["change-policy"], params: ["<environmentId>", "<newPolicy>"], role: "Platform.Admin", long: true,
+    summary: "Move an environment to another policy (remove, then add: two downtimes).",
+    async run(ctx, [id, policy]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/changePolicy`, { policy })).body;
+      return operations(ctx, body, startedIn(body, id));
+    },
+  },
+  {
+    words: ["rotate"], params: ["<policy>"], role: "Keys.Admin", long: true,
+    summary: "Re-wrap every DEK on the policy under the key's current version (no downtime).",
+    async run(ctx, [policy]) {
+      const body = (await ctx.client.request("Keys.Admin", "POST", `enterprisePolicies/${e(policy)}/rotate`)).body;
+      if (!ctx.wait) return show(ctx, body, () => `Rotation ${body.started ? "started" : "already running"} to ${body.keyId} (${body.operationId}).`);
+      const { done, stuck } = await waitForRotation(ctx.client, policy, body.keyId, ctx.waitOptions);
+      show(ctx, { ...body, done, stuck }, () => `${done.length} environment(s) on ${body.keyId}${stuck.length ? `; locked, not rotated: ${stuck.join(", ")}` : ""}.`);
+      return stuck.length ? EXIT.operationFailed : EXIT.ok;
+    },
+  },
+  {
+    words: ["unlock"], params: ["<environmentId>"], role: "Platform.Admin", summary: "Probe the environment's key now and unlock it if the key is reachable again.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/unlock`)).body;
+      return show(ctx, body, () => `${id}: ${body.state}.`);
+    },
+  },
+
+  // ---- backups and database operations ----
+  {
+    words: ["backups", "create"], params: ["<environmentId>"], role: "Platform.Admin", long: true, summary: "Back up an environment.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/backups`)).body;
+      if (!ctx.json && body?.backupId) ctx.print(`Backup ${body.backupId}.`);
+      if (!body?.operationId && !body?.operations) return show(ctx, body, () => "");
+      return operations(ctx, body, startedIn(body, id));
+    },
+  },
+  {
+    words: ["backups", "list"], params: ["<environmentId>"], role: "Platform.Admin", summary: "The environment's backups.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}/backups`)).body;
+      return show(ctx, body, () => columns(["BACKUP", "CREATED", "STATUS", "KEY"],
+        (body.value ?? []).map((b: any) => [b.backupId ?? b.id, b.createdAt, b.status, b.keyId ?? (Array.isArray(b.keyIds) ? b.keyIds.join(" ") : null)])));
+    },
+  },
+  {
+    words: ["restore"], params: ["<environmentId>"], role: "Platform.Admin", long: true,
+    options: { source: "the environment the backup was taken from", backup: "the backup id" },
+    summary: "Restore a backup into the environment (its data is replaced).",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/restore`, { sourceEnvironmentId: required(ctx, "source"), backupId: required(ctx, "backup") })).body;
+      return operations(ctx, body, startedIn(body, id));
+    },
+  },
+  {
+    words: ["copy"], params: ["<environmentId>"], role: "Platform.Admin", long: true, options: { source: "the environment to copy from" },
+    summary: "Copy another environment's data into this one (its data is replaced).",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/copy`, { sourceEnvironmentId: required(ctx, "source") })).body;
+      return operations(ctx, body, startedIn(body, id));
+    },
+  },
+  {
+    words: ["reset"], params: ["<environmentId>"], role: "Platform.Admin", long: true, flags: { yes: "confirm: the data and backups are deleted" },
+    summary: "Delete the environment's data and backups; it returns to the platform-managed key.",
+    async run(ctx, [id]) {
+      if (!ctx.args.flags.has("yes")) throw new UsageError(`reset deletes every record, file and backup of ${id}; pass --yes to confirm`);
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/reset`)).body;
+      return operations(ctx, body, startedIn(body, id));
+    },
+  },
+
+  // ---- operations ----
+  {
+    words: ["operations", "show"], params: ["<operationId>"], role: "Platform.Admin", summary: "An operation's status, steps and progress.",
+    async run(ctx, [id]) {
+      const body = (await ctx.client.request("Platform.Admin", "GET", `operations/${e(id)}`)).body;
+      return show(ctx, body, () => describe(body));
+    },
+  },
+  {
+    words: ["wait"], params: ["<operationId>"], role: "Platform.Admin", summary: "Follow an operation to its end (exit 3 if it failed).",
+    async run(ctx, [id]) {
+      return operations({ ...ctx, wait: true }, { operationId: id }, [{ operationId: id }]);
+    },
+  },
+];
+
+export function usageOf(c: Command): string {
+  const opts = [
+    ...Object.keys(c.options ?? {}).map((o) => `--${o} <value>`),
+    ...Object.keys(c.flags ?? {}).map((f) => `[--${f}]`),
+    ...(c.long ? ["[--wait]"] : []),
+  ];
+  return `keyward ${[...c.words, ...c.params, ...opts].join(" ")}`;
+}
+
+export function helpOf(c: Command): string {
+  const lines = [`usage: ${usageOf(c)}`, "", c.summary, "", `Uses a ${c.role} token.`];
+  const opts = { ...(c.options ?? {}), ...(c.flags ?? {}) };
+  if (Object.keys(opts).length || c.long) {
+    lines.push("", "options:");
+    for (const [name, help] of Object.entries(opts)) lines.push(`  --${name.padEnd(14)} ${help}`);
+    if (c.long) lines.push(`  --${"wait".padEnd(14)} follow the operation to its end with a progress line; exit 3 if it fails`);
+  }
+  return lines.join("\n");
+}
