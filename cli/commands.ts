@@ -5,7 +5,7 @@
 import { value, UsageError, type ParsedArgs } from "./args";
 import type { ApiClient, Role } from "./client";
 import { columns, describe } from "./format";
-import { waitForOperation, waitForRotation, type WaitOptions } from "./wait";
+import { waitForOperation, type WaitOptions } from "./wait";
 
 export const EXIT = { ok: 0, error: 1, usage: 2, operationFailed: 3, timeout: 4 } as const;
 
@@ -60,7 +60,7 @@ async function operations(ctx: CommandContext, body: any, started: { environment
   const finals = [];
   for (const op of started) finals.push(await waitForOperation(ctx.client, op.operationId, ctx.waitOptions));
   if (ctx.json) ctx.print(JSON.stringify({ ...body, operations: finals }, null, 2));
-  else for (const op of finals) ctx.print(`${op.environmentId}: ${op.operation} ${op.status}${op.error ? `: ${op.error.code}: ${op.error.message}` : ""}`);
+  else for (const op of finals) ctx.print(`${op.environmentId ?? op.policy ?? op.operationId}: ${op.operation} ${op.status}${op.error ? `: ${op.error.code}: ${op.error.message}` : ""}`);
   return finals.every((op) => op.status === "Succeeded") ? EXIT.ok : EXIT.operationFailed;
 }
 
@@ -217,10 +217,8 @@ export const COMMANDS: Command[] = [
     summary: "Re-wrap every DEK on the policy under the key's current version (no downtime).",
     async run(ctx, [policy]) {
       const body = (await ctx.client.request("Keys.Admin", "POST", `enterprisePolicies/${e(policy)}/rotate`)).body;
-      if (!ctx.wait) return show(ctx, body, () => `Rotation ${body.started ? "started" : "already running"} to ${body.keyId} (${body.operationId}).`);
-      const { done, stuck } = await waitForRotation(ctx.client, policy, body.keyId, ctx.waitOptions);
-      show(ctx, { ...body, done, stuck }, () => `${done.length} environment(s) on ${body.keyId}${stuck.length ? `; locked, not rotated: ${stuck.join(", ")}` : ""}.`);
-      return stuck.length ? EXIT.operationFailed : EXIT.ok;
+      if (!ctx.json && !ctx.wait) ctx.print(`Rotation to ${body.keyId} ${body.started ? "started" : "already running"}.`);
+      return operations(ctx, body, startedIn(body));
     },
   },
   {

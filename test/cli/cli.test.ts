@@ -1,5 +1,5 @@
-// The keyward CLI against the embedded runtime: a full add -> Encrypted -> remove cycle driven by
-// `keyward add --wait` and `keyward remove --wait` (main() in-process, KEYWARD_API and
+// The keyward CLI against the embedded runtime: a full add -> Encrypted -> rotate -> remove cycle
+// driven by `keyward add|rotate|remove --wait` (main() in-process, KEYWARD_API and
 // KEYWARD_TOKEN set), the live progress line on a terminal, --json, the API's errors, usage
 // errors, per-command help, tokens per role from .keyward/local.json, and the compiled bin.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,7 +46,7 @@ async function seed(env: string, records: number) {
 
 describe("keyward CLI", () => {
   it("adds an environment to a policy and removes it again, following each operation to its end", async () => {
-    const { policy, keyName } = await kw.customerPolicy();
+    const { policy, keyName, vaultName } = await kw.customerPolicy();
     const env = await kw.environment();
     await seed(env, 150);
 
@@ -64,6 +64,15 @@ describe("keyward CLI", () => {
     expect(JSON.parse(shown.stdout).encryption).toMatchObject({ keyType: "CustomerManaged", status: "Encrypted", policy });
     expect(JSON.parse(shown.stdout).encryption.keyId).toContain(`/keys/${keyName}/`);
 
+    // A new key version, and `rotate --wait` follows the policy's rotation to its end.
+    const version = await kw.keyClient(vaultName).createRsaKey(keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
+    const rotate = await cli(["rotate", policy, "--wait", "--json"], { token: await kw.token(KEYS_ADMIN, ["Keys.Admin"]) });
+    expect(rotate.code, rotate.stderr).toBe(0);
+    const rotated = JSON.parse(rotate.stdout);
+    expect(rotated.keyId).toBe(version.id);
+    expect(rotated.operations[0]).toMatchObject({ kind: "RotateKeyVersion", status: "Succeeded", policy });
+    expect((await kw.platformAdmin("GET", `environments/${env}`)).body.encryption.keyId).toBe(version.id);
+
     // On a terminal: one live line redrawn in place, with status, bar, done/total and the end state.
     const remove = await cli(["remove", policy, env, "--wait"], { tty: true });
     expect(remove.code, remove.stderr).toBe(0);
@@ -77,7 +86,7 @@ describe("keyward CLI", () => {
     const history = await cli(["environments", "history", env]);
     expect(history.code).toBe(0);
     expect(history.stdout.split("\n")[0]).toMatch(/^STARTED\s+OPERATION\s+STATUS/);
-    expect(history.stdout.match(/Update Customer Managed Key\s+Succeeded/g)).toHaveLength(2);
+    expect(history.stdout.match(/Update Customer Managed Key\s+Succeeded/g)).toHaveLength(3);
 
     // Without --wait: the operation id, at once.
     const again = await cli(["add", policy, env]);
