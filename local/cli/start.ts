@@ -1,6 +1,12 @@
 // `npm start [-- --port 7071]`: keyward on its embedded default. Starts Azurite, the local token
 // issuer, the local Key Vault (with the platform key) and the runtime serving the app; prints the
 // API URL and a ready token per role, and writes them to .keyward/local.json.
+//
+// Environment (all optional): KEYWARD_LOCAL_DIR, the data folder (default .keyward);
+// KEYWARD_LOCAL_STORAGE, a storage connection string to use instead of starting Azurite (the
+// crash tests run keyward in a child process on the test run's Azurite); KEYWARD_LOCAL_NAMESPACE,
+// the prefix of keyward's tables and task hub in that storage (keep it across restarts to find
+// the same data and orchestrations). Any KEYWARD_* app setting set in the environment applies too.
 import { startStack, APP_AUDIENCE } from "../stack";
 import { LOCAL_DIR, LOCAL_FILE, writeLocalFile } from "./localFile";
 
@@ -22,7 +28,10 @@ function portArg(argv: string[]): number {
 async function main(): Promise<void> {
   const port = portArg(process.argv.slice(2));
   const verbose = process.argv.includes("--verbose");
-  const stack = await startStack({ dataDir: LOCAL_DIR, port, log: verbose ? (l) => console.log(l) : undefined });
+  const stack = await startStack({
+    dataDir: LOCAL_DIR, port, log: verbose ? (l) => console.log(l) : undefined,
+    storageConnectionString: process.env.KEYWARD_LOCAL_STORAGE || undefined, namespace: process.env.KEYWARD_LOCAL_NAMESPACE || undefined,
+  });
   const tokens = {} as Record<keyof typeof PRINCIPALS, string>;
   for (const [role, oid] of Object.entries(PRINCIPALS) as [keyof typeof PRINCIPALS, string][]) {
     tokens[role] = await stack.issuer.sign({ oid, roles: [role], audience: APP_AUDIENCE, lifetimeSeconds: 12 * 3600 });
