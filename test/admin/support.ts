@@ -1,0 +1,104 @@
+// Helpers the admin API tests share: a snapshot of keyward's stored state (to prove a refusal
+// changed nothing), a refusal assertion, and a policy on a vault with chosen properties (the
+// harness's customerPolicy() always makes a compliant one).
+import { expect } from "vitest";
+import { randomUUID } from "node:crypto";
+import { services } from "../../shared/services";
+import { Keyward, PLATFORM_ADMIN, type ApiResult } from "../support/keyward";
+import { uniquePrefix } from "../support/storage";
+
+export interface StoredState {
+  policies: unknown[];
+  environments: unknown[];
+  licenses: unknown;
+  history: Record<string, unknown[]>;
+}
+
+/** Every policy, environment (with its history) and the tenant's licences, as stored. */
+export async function snapshot(): Promise<StoredState> {
+  const { state } = services();
+  const policies = (await state.listPolicies()).sort((a, b) => a.name.localeCompare(b.name));
+  const environments = (await state.listEnvironments()).sort((a, b) => a.id.localeCompare(b.id));
+  const history: Record<string, unknown[]> = {};
+  for (const e of environments) history[e.id] = await state.listHistory(e.id);
+  return { policies, environments, licenses: (await state.getLicenses()) ?? null, history };
+}
+
+/** The call was refused with this status and code, a message, and a request id. */
+export function expectRefused(res: ApiResult, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status, code });
+  expect(typeof res.body.error.message).toBe("string");
+  expect(res.body.error.message.length).toBeGreaterThan(20);
+  expect(res.headers.get("x-ms-request-id")).toBeTruthy();
+}
+
+/**
+ * Runs a call that must be refused, and checks that stored state is exactly as before it, and
+ * that the audit log grew by exactly one entry: this refusal, with its request id and code.
+ */
+export async function refusedWithoutChange(call: () => Promise<ApiResult>, status: number, code: string): Promise<ApiResult> {
+  const before = await snapshot();
+  const auditBefore = new Set((await services().audit.list({ limit: 1000 })).map((e) => e.requestId));
+  const res = await call();
+  expectRefused(res, status, code);
+  expect(await snapshot()).toEqual(before);
+  const added = (await services().audit.list({ limit: 1000 })).filter((e) => !auditBefore.has(e.requestId));
+  expect(added).toEqual([expect.objectContaining({ requestId: res.headers.get("x-ms-request-id"), status, result: "Failed", errorCode: code })]);
+  return res;
+}
+
+export function policyBody(vaultId: string, keyName: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    location: "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
+    properties: { encryption: { state: "Enabled", keyVault: { id: vaultId, key: { name: keyName } } } },
+    ...overrides,
+  };
+}
+
+export interface PolicySetup {
+  policy: string;
+  vaultName: string;
+  vaultId: string;
+  keyName: string;
+  principalId: string;
+  assignmentId: string;
+}
+
+/**
+ * What customerPolicy() does, with the vault's properties and the key's size and operations
+ * chosen by the test: vault, key, policy, the policy identity granted on the vault, the platform
+ * admin granted Reader, an E5 licence.
+ */
+export async function policyWith(kw: Keyward, options: {
+  softDelete?: boolean; purgeProtection?: boolean; keySize?: number; keyOps?: string[]; location?: string;
+} = {}): Promise<PolicySetup> {
+  const policy = uniquePrefix("policy");
+  const vaultName = `cv${uniquePrefix("").slice(0, 12)}`;
+  const keyName = "cmk";
+  const vault = await kw.createCustomerVault(vaultName, { softDelete: options.softDelete ?? true, purgeProtection: options.purgeProtection ?? true });
+  await kw.keyClient(vaultName).createRsaKey(keyName, { keySize: options.keySize ?? 2048, keyOps: (options.keyOps ?? ["wrapKey", "unwrapKey"]) as never });
+  const created = await kw.keysAdmin("PUT", `enterprisePolicies/${policy}`, policyBody(vault.id, keyName, { location: options.location ?? "europe" }));
+  if (created.status !== 201) throw new Error(`policy create failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const principalId = created.body.identity.principalId as string;
+  const assignmentId = `policy-${policy}`;
+  await kw.grantKeyToPolicy(assignmentId, principalId, vault.id);
+  const reader = await kw.keysAdmin("PUT", `enterprisePolicies/${policy}/readers/${PLATFORM_ADMIN}`);
+  if (reader.status !== 200) throw new Error(`reader grant failed: ${reader.status}`);
+  const licence = await kw.platformAdmin("PUT", "tenant/licenses", { subscriptions: ["Microsoft 365 E5"] });
+  if (licence.status !== 200) throw new Error(`licence failed: ${licence.status}`);
+  return { policy, vaultName, vaultId: vault.id, keyName, principalId, assignmentId };
+}
+
+/** Adds the environment and waits until its operation has finished; returns the final environment. */
+export async function addAndWait(kw: Keyward, policy: string, env: string, as = kw.platformAdmin): Promise<any> {
+  const add = await as("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
+  expect(add.status, JSON.stringify(add.body)).toBe(202);
+  const operationId = add.body.operations[0].operationId as string;
+  const op = await kw.until(`operation ${operationId}`, async () => (await as("GET", `operations/${operationId}`)).body,
+    (o) => o?.status !== "Running", 60_000);
+  expect(op.status, JSON.stringify(op)).toBe("Succeeded");
+  return (await as("GET", `environments/${env}`)).body;
+}
+
+/** A fresh principal id for a test's own admin. */
+export const newOid = (): string => randomUUID();
