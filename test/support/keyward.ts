@@ -28,10 +28,14 @@ export interface ApiResult<T = any> {
 export class Keyward {
   private constructor(readonly stack: RunningStack, readonly dataDir: string) {}
 
-  static async start(settings: Record<string, string> = {}): Promise<Keyward> {
+  /**
+   * `options.timers`: run the timer functions on their schedules (off by default: tests trigger
+   * them with stack.runtime.triggerTimer; a schedule set in `settings` applies when on).
+   */
+  static async start(settings: Record<string, string> = {}, options: { timers?: boolean } = {}): Promise<Keyward> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-test-"));
     const stack = await startStack({
-      dataDir, storageConnectionString: testStorage(), namespace: uniquePrefix("kw"), timers: false,
+      dataDir, storageConnectionString: testStorage(), namespace: uniquePrefix("kw"), timers: options.timers ?? false,
       settings: { KEYWARD_DEK_CACHE_TTL_SECONDS: "2", ...settings },
       loadApp: () => import("../../app"),
     });
