@@ -1,5 +1,7 @@
 // Activity: re-wrap an environment's DEKs and index key under a new version of its policy's key.
-// No record or file is touched; the environment serves throughout.
+// No record or file is touched; the environment serves throughout. The environment's backups
+// follow (their copies under the previous version are kept 28 days), and the versions the key
+// ring left behind go to the key version ledger (key usage counts their 28 days from now).
 import * as df from "durable-functions";
 import { randomUUID } from "node:crypto";
 import { Activities } from "../shared/operations/names";
@@ -8,24 +10,33 @@ import { services } from "../shared/services";
 import { wrapperFor } from "../shared/keys/keySources";
 import { asKeyFailure } from "../shared/operations/keyFailure";
 import { UPDATE_CMK } from "../shared/state/history";
+import { BackupKeyUnusable } from "../shared/backups/backupKeys";
 import { environmentRewrapped } from "../shared/operations/operationTelemetry";
 
 df.app.activity(Activities.rewrapEnvironment, {
   handler: async (input: RewrapEnvironmentInput): Promise<RewrapEnvironmentOutput> => {
-    const { state, transitions } = services();
+    const { state, transitions, backups } = services();
     const source = { kind: "CustomerManaged" as const, policy: input.policy };
     const startedAt = new Date().toISOString();
     try {
-      const result = await transitions.rewrap(input.environmentId, wrapperFor(source, input.keyId), source);
+      const wrapper = wrapperFor(source, input.keyId);
+      const before = await backups.ringKeyIds(input.environmentId);
+      const result = await transitions.rewrap(input.environmentId, wrapper, source);
+      await backups.recordRetiredVersions(input.environmentId, before, "Rotation");
+      const followed = await backups.follow(input.environmentId, wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
+        // A backup whose every key version was taken away stays as it is; key usage shows what it needs.
+        if (err instanceof BackupKeyUnusable) return { backups: 0, rewrapped: 0, unusable: err.message };
+        throw err;
+      });
       await state.updateEnvironment(input.environmentId, (e) =>
         e.encryption.policy === input.policy && e.encryption.keyType === "CustomerManaged" && e.encryption.keyId !== input.keyId
           ? { ...e, encryption: { ...e.encryption, keyId: input.keyId } } : undefined);
-      if (result.rewrapped > 0) {
+      if (result.rewrapped > 0 || followed.rewrapped > 0) {
         const endedAt = new Date().toISOString();
         await state.recordOperation({
           operationId: `${input.operationId}-${input.environmentId}`.slice(0, 100) || randomUUID(), environmentId: input.environmentId, operation: UPDATE_CMK,
           kind: "RotateKeyVersion", status: "Succeeded", startedAt, endedAt, policy: input.policy,
-          steps: [{ name: "Re-wrap DEKs under the new key version", status: "Succeeded", startedAt, endedAt, detail: `${result.rewrapped} key(s) re-wrapped under ${input.keyId}` }],
+          steps: [{ name: "Re-wrap DEKs under the new key version", status: "Succeeded", startedAt, endedAt, detail: `${result.rewrapped} key(s) re-wrapped under ${input.keyId}; ${followed.backups} backup(s) followed (${followed.rewrapped} key(s))` }],
         });
       }
       environmentRewrapped({ operationId: input.operationId, environmentId: input.environmentId, policy: input.policy, outcome: "ok", rewrapped: result.rewrapped });

@@ -27,3 +27,8 @@ import "./environments/unlock";
 import "./environments/putEnvironment";
 import "./data/records";
 import "./data/files";
+import "./policies/keyUsage";
+import "./backups/backups";
+import "./backups/restore";
+import "./backups/copy";
+import "./backups/reset";

@@ -2,3 +2,4 @@ import "./addEnvironmentToPolicy";
 import "./removeEnvironmentFromPolicy";
 import "./changePolicy";
 import "./rotateKeyVersion";
+import "./environmentDataOperation";

@@ -12,6 +12,7 @@ import {
   type ReencryptPartitionOutput, type RekeyInput, type RekeyResult, type RetryPolicy, type SetStatusInput, type Store,
 } from "../shared/operations/contracts";
 import { Activities } from "../shared/operations/names";
+import type { RewrapBackupsOutput } from "../shared/backups/contracts";
 
 // The value sent back into a generator is whatever the yielded task produced, so TNext is any.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -134,6 +135,23 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
         return yield* fail("Warning", { code: "SecondaryStoreIncomplete", message }, { warning: store, step: { name: stage, status: "Failed", detail: message } });
       }
       yield* setStatus({ status: s.online, progress, step: { name: stage, status: "Succeeded" } });
+    }
+
+    // 4b. Backups are a secondary store too: their DEKs are re-wrapped under the target key (their
+    // ciphertext is untouched). A step in the history only when the environment has backups.
+    stage = "Re-wrap backups";
+    try {
+      const backups = yield* call<RewrapBackupsOutput>(Activities.rewrapBackups, { ...base, target: input.target });
+      if (backups.outcome === "AccessLost") {
+        return yield* fail("Failed", { code: backups.code, message: backups.message }, { step: { name: stage, status: "Failed", detail: backups.message }, lock: { reason: backups.message } });
+      }
+      if (backups.outcome === "BackupUnusable") {
+        return yield* fail("Warning", { code: backups.code, message: backups.message }, { warning: "backups", step: { name: stage, status: "Failed", detail: backups.message } });
+      }
+      if (backups.backups > 0) yield* setStatus({ status: s.online, progress, step: { name: stage, status: "Succeeded", detail: `${backups.backups} backup(s), ${backups.rewrapped} key(s) re-wrapped` } });
+    } catch (err) {
+      const message = `The backups are not yet under the new key: ${errorMessage(err)}. Rerun the operation to finish it.`;
+      return yield* fail("Warning", { code: "SecondaryStoreIncomplete", message }, { warning: "backups", step: { name: stage, status: "Failed", detail: message } });
     }
 
     // 5. Retire what the old key protected. The activity proves nothing still uses it first.

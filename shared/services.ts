@@ -10,6 +10,7 @@ import { createKeyTransitions, type KeyTransitions } from "./data/keyTransitions
 import type { EnvironmentDataDeps } from "./data/context";
 import { dekCache } from "./keyvault";
 import { wrapperFor } from "./keys/keySources";
+import { createBackups, type Backups } from "./backups/backups";
 
 export interface Services {
   settings: Settings;
@@ -22,6 +23,8 @@ export interface Services {
   reencryption: Reencryption;
   /** Key ring steps of the key operations. */
   transitions: KeyTransitions;
+  /** Backups, restore, copy, reset, and the key version ledger (shared/backups). */
+  backups: Backups;
 }
 
 let current: { settings: Settings; services: Services } | undefined;
@@ -42,6 +45,7 @@ function build(s: Settings): Services {
     data: createEnvironmentData(dataDeps),
     reencryption: createReencryption(dataDeps),
     transitions: createKeyTransitions(dataDeps),
+    backups: createBackups({ ...dataDeps, statePrefix: s.statePrefix }),
   };
 }
 

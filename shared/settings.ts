@@ -48,6 +48,8 @@ export interface Settings {
   keyHealthProbeSchedule: string;
   keyExpirySchedule: string;
   rotationSweepSchedule: string;
+  /** Delete environments locked past the reference's deadline (7 days sandbox, 30 production). Off by default. */
+  deleteLockedEnvironments: boolean;
 }
 
 function str(env: NodeJS.ProcessEnv, name: string, fallback = ""): string {
@@ -110,6 +112,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     keyHealthProbeSchedule: str(env, "KEYWARD_KEY_HEALTH_PROBE_SCHEDULE", "0 */1 * * * *"),
     keyExpirySchedule: str(env, "KEYWARD_KEY_EXPIRY_SCHEDULE", "0 0 6 * * *"),
     rotationSweepSchedule: str(env, "KEYWARD_ROTATION_SWEEP_SCHEDULE", "0 30 5 * * *"),
+    deleteLockedEnvironments: bool(env, "KEYWARD_DELETE_LOCKED_ENVIRONMENTS", false),
   };
 }
 

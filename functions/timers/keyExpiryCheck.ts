@@ -1,11 +1,13 @@
 // Timer (daily by default, KEYWARD_KEY_EXPIRY_SCHEDULE): alerts 30, 7 and 1 days before a key in
 // use expires; an expired key is re-probed (and so locks, as the reference says). Also alerts on
-// environments locked long enough to near the reference's deletion deadline.
+// environments locked long enough to near the reference's deletion deadline, and on key versions
+// still needed that were disabled or deleted.
 import { app, type InvocationContext } from "@azure/functions";
 import { settings } from "../../shared/settings";
 import { policiesInUse, reconcilePolicy } from "../../shared/locking/keyHealth";
 import { checkKeyExpiry } from "../../shared/alerts/expiry";
 import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
+import { checkNeededKeyVersions } from "../../shared/backups/keyUsage";
 
 export async function runExpiryChecks(context: InvocationContext): Promise<void> {
   for (const policy of await policiesInUse()) {
@@ -17,6 +19,8 @@ export async function runExpiryChecks(context: InvocationContext): Promise<void>
     }
   }
   await checkLockedTooLong();
+  // Key versions still needed (by environments, backups, or the 28/30-day rules) that were disabled or deleted.
+  await checkNeededKeyVersions().catch((err: unknown) => context.error(`key version check failed: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 app.timer("keyExpiryCheck", { schedule: settings().keyExpirySchedule, handler: (_timer, context) => runExpiryChecks(context) });

@@ -1,7 +1,10 @@
 // The reference: locked environments are deleted after 7 days (sandboxes) or 30 (production).
-// keyward records the deadline, alerts ahead of it, and deletes nothing unless a setting allows.
+// keyward records the deadline, alerts ahead of it, and deletes nothing unless a setting allows
+// (KEYWARD_DELETE_LOCKED_ENVIRONMENTS=true: then, past the deadline, the environment's data,
+// backups and keys are erased as a reset would, and the environment is deleted).
 import { services } from "../services";
 import { raiseAlert } from "./alerts";
+import { deleteLockedEnvironment } from "../backups/deleteLocked";
 import type { Environment } from "../domain/environment";
 
 const DAY = 86_400_000;
@@ -17,6 +20,10 @@ export async function checkLockedTooLong(now = new Date()): Promise<string[]> {
   for (const env of await services().state.listEnvironments()) {
     const deadline = deletionDeadline(env);
     if (!deadline) continue;
+    if (now.getTime() >= deadline.getTime() && services().settings.deleteLockedEnvironments) {
+      if (await deleteLockedEnvironment(env, deadline)) warned.push(env.id);
+      continue;
+    }
     const daysLeft = Math.ceil((deadline.getTime() - now.getTime()) / DAY);
     const bucket = daysLeft <= 1 ? 1 : daysLeft <= 3 ? 3 : undefined;
     if (bucket === undefined) continue;

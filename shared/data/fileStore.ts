@@ -64,8 +64,11 @@ export class FileStore {
     });
   }
 
-  /** Decrypts a downloaded blob and checks that the path inside is the one its name stands for. */
-  private async open(keys: RingKeys, name: string, envelope: Uint8Array, metadataDek: string | undefined): Promise<{ path: string; body: Uint8Array; plaintext: Uint8Array }> {
+  /**
+   * Decrypts a downloaded blob and checks that the path inside is the one its name stands for.
+   * Public for restore and copy (shared/backups), which read envelopes found by scanning.
+   */
+  async open(keys: RingKeys, name: string, envelope: Uint8Array, metadataDek: string | undefined): Promise<{ path: string; body: Uint8Array; plaintext: Uint8Array }> {
     const { environmentId } = keys.ring;
     const dekId = peekDekId(envelope);
     // The metadata is the index usage counts read; it must agree with the authenticated header.

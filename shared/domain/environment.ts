@@ -52,7 +52,11 @@ export interface Environment {
   createdBy: string;
   /** When a locked environment may be deleted under the reference's rule (7 days sandbox, 30 production). */
   lockedSince?: string;
+  /** A restore, copy or reset is rewriting the environment's data: the data API answers 503 until it ends. */
+  dataOperation?: DataOperationState;
 }
+
+export type DataOperationState = "Restoring" | "Copying" | "Resetting";
 
 /** Environment ids: letters, digits and hyphens, 1 to 64, starting with a letter or digit (GUIDs fit). */
 export const ENVIRONMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;

@@ -10,6 +10,7 @@ export function environmentView(e: Environment): Record<string, unknown> {
     type: e.type,
     managed: e.managed,
     state: e.state,
+    ...(e.dataOperation ? { dataOperation: e.dataOperation } : {}),
     encryption: {
       keyType: enc.keyType,
       policy: enc.policy ?? null,

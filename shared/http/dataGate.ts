@@ -24,6 +24,10 @@ export async function withEnvironmentData<T>(environmentId: string | undefined, 
   const env = await state.getEnvironment(id);
   if (!env) throw new ApiError(404, "EnvironmentNotFound", `There is no environment '${id}'.`, "id");
   if (env.state === "Locked") throw locked(env);
+  if (env.dataOperation) {
+    throw new ApiError(503, "EnvironmentUnavailable", `Environment '${id}' is unavailable while its data is rewritten (${env.dataOperation}); ` +
+      "it comes back online when the operation ends.", "id", { "Retry-After": DOWNTIME_RETRY_AFTER_SECONDS });
+  }
   if (DOWNTIME_STATUSES.includes(env.encryption.status)) {
     throw new ApiError(503, "EnvironmentUnavailable", `Environment '${id}' is unavailable while its encryption key changes (${env.encryption.status}); ` +
       "it comes back online once the core data is re-encrypted.", "id", { "Retry-After": DOWNTIME_RETRY_AFTER_SECONDS });

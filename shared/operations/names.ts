@@ -7,6 +7,15 @@ export const Activities = {
   finishRekey: "finishRekey",
   resolveKeyVersion: "resolveKeyVersion",
   rewrapEnvironment: "rewrapEnvironment",
+  // backups, restore, copy, reset (shared/backups)
+  rewrapBackups: "rewrapBackups",
+  dataOperationStep: "dataOperationStep",
+  beginBackup: "beginBackup",
+  backupPartition: "backupPartition",
+  completeBackup: "completeBackup",
+  prepareTransfer: "prepareTransfer",
+  transferPartition: "transferPartition",
+  resetEnvironmentData: "resetEnvironmentData",
 } as const;
 
 export const Orchestrations = {
@@ -14,4 +23,5 @@ export const Orchestrations = {
   removeEnvironmentFromPolicy: "removeEnvironmentFromPolicy",
   changePolicy: "changePolicy",
   rotateKeyVersion: "rotateKeyVersion",
+  environmentDataOperation: "environmentDataOperation",
 } as const;

@@ -2,7 +2,7 @@
 // unlock...), newest first, with status, start, end, steps and progress.
 import type { Progress } from "../domain/environment";
 
-export type OperationKind = "AddToPolicy" | "RemoveFromPolicy" | "ChangePolicy" | "RotateKeyVersion" | "Lock" | "Unlock" | "Restore" | "Copy" | "Reset";
+export type OperationKind = "AddToPolicy" | "RemoveFromPolicy" | "ChangePolicy" | "RotateKeyVersion" | "Lock" | "Unlock" | "Backup" | "Restore" | "Copy" | "Reset" | "DeleteLockedEnvironment";
 export type OperationStatus = "Running" | "Succeeded" | "Failed";
 
 export interface OperationStep {

@@ -1,0 +1,41 @@
+// The backups facade the composition root builds (services().backups): taking backups, restoring
+// and copying, following key changes, erasing, and the key version ledger.
+import type { KeyWrapper } from "../crypto/keyWrapper";
+import type { KeySource } from "../crypto/keyRing";
+import type { Environment } from "../domain/environment";
+import { createBackupContext, type BackupContext, type BackupDeps } from "./context";
+import type { BackupPartitionInput, CompleteBackupInput, PrepareTransferInput, TransferPartitionInput } from "./contracts";
+import { backupKeys, type BackupKeys } from "./backupKeys";
+import type { BackupManifest } from "./manifest";
+import type { RetirementReason } from "./retention";
+import { backupPartition, beginBackup, completeBackup } from "./takeBackup";
+import { completedBackup, prepareTransfer, transferPartition } from "./transfer";
+import { followKeyChange, recordLeavingVersions, recordRetiredVersions, ringKeyIds } from "./follow";
+import { eraseEnvironment, resetEnvironment } from "./erase";
+
+export function createBackups(deps: BackupDeps) {
+  const bc: BackupContext = createBackupContext(deps);
+  return {
+    context: bc,
+    store: bc.store,
+    ledger: bc.ledger,
+    list: (environmentId: string): Promise<BackupManifest[]> => bc.store.listManifests(environmentId),
+    get: async (environmentId: string, backupId: string) => (await bc.store.readManifest(environmentId, backupId))?.manifest,
+    completed: (environmentId: string, backupId: string) => completedBackup(bc, environmentId, backupId),
+    keysOf: (manifest: BackupManifest): BackupKeys => backupKeys(manifest, bc.wrapperFor),
+    begin: (input: { environmentId: string; backupId: string; operationId: string; environment: Environment }) => beginBackup(bc, input),
+    partition: (input: BackupPartitionInput) => backupPartition(bc, input),
+    complete: (input: CompleteBackupInput) => completeBackup(bc, input),
+    prepareTransfer: (input: PrepareTransferInput) => prepareTransfer(bc, input),
+    transferPartition: (input: TransferPartitionInput) => transferPartition(bc, input),
+    follow: (environmentId: string, wrapper: KeyWrapper, keyId: string, source: KeySource, reason: RetirementReason) =>
+      followKeyChange(bc, environmentId, wrapper, keyId, source, reason),
+    ringKeyIds: (environmentId: string) => ringKeyIds(bc, environmentId),
+    recordRetiredVersions: (environmentId: string, before: Map<string, KeySource>, reason: RetirementReason) => recordRetiredVersions(bc, environmentId, before, reason),
+    recordLeavingVersions: (environmentId: string, target: KeySource) => recordLeavingVersions(bc, environmentId, target),
+    erase: (environmentId: string) => eraseEnvironment(bc, environmentId),
+    reset: (environmentId: string, platformWrapper: KeyWrapper) => resetEnvironment(bc, environmentId, platformWrapper),
+  };
+}
+
+export type Backups = ReturnType<typeof createBackups>;

@@ -1,0 +1,30 @@
+// What the backup modules share: the environments' data context (key rings, record and file
+// stores), the backups' blobs, the key version ledger and the wrapper resolver.
+import { createDataContext, type DataContext, type EnvironmentDataDeps } from "../data/context";
+import type { WrapperFor } from "../data/dekResolver";
+import { BackupStore } from "./backupStore";
+import { KeyVersionLedger } from "./keyLedger";
+
+export interface BackupDeps extends EnvironmentDataDeps {
+  /** keyward's state table prefix (the key version ledger is one of its tables). */
+  statePrefix: string;
+}
+
+export interface BackupContext {
+  data: DataContext;
+  store: BackupStore;
+  ledger: KeyVersionLedger;
+  wrapperFor: WrapperFor;
+  deps: BackupDeps;
+}
+
+export function createBackupContext(deps: BackupDeps): BackupContext {
+  const data = createDataContext(deps);
+  return {
+    data,
+    store: new BackupStore({ connectionString: deps.connectionString, storagePrefix: deps.storagePrefix ?? "kwd", naming: data.naming }),
+    ledger: new KeyVersionLedger(deps.connectionString, deps.statePrefix),
+    wrapperFor: deps.wrapperFor,
+    deps,
+  };
+}

@@ -1,0 +1,40 @@
+// Deleting an environment that stayed locked past the reference's deadline (7 days for a
+// sandbox, 30 for production), only where KEYWARD_DELETE_LOCKED_ENVIRONMENTS allows it: its
+// records, files, backups and key ring are erased as a reset would (erase.ts), then the
+// environment itself goes. Its history stays, with an entry saying what happened and why.
+import { randomUUID } from "node:crypto";
+import { services } from "../services";
+import { dekCache } from "../keyvault";
+import { raiseAlert } from "../alerts/alerts";
+import { trackEvent } from "../telemetry";
+import type { Environment } from "../domain/environment";
+
+export async function deleteLockedEnvironment(env: Environment, deadline: Date): Promise<boolean> {
+  const { state, backups } = services();
+  const operationId = randomUUID();
+  // Claim it atomically, and only as it was judged: still locked since then, nothing running.
+  let claimed = false;
+  await state.updateEnvironment(env.id, (e) => {
+    if (e.state !== "Locked" || e.lockedSince !== env.lockedSince || e.encryption.activeOperationId) return undefined;
+    claimed = true;
+    return { ...e, encryption: { ...e.encryption, activeOperationId: operationId } };
+  });
+  if (!claimed) return false;
+  const startedAt = new Date().toISOString();
+  const { backupsDeleted } = await backups.erase(env.id);
+  dekCache().purgeByScope(env.id);
+  await state.deleteEnvironment(env.id);
+  const endedAt = new Date().toISOString();
+  await state.recordOperation({
+    operationId, environmentId: env.id, operation: "Delete locked environment", kind: "DeleteLockedEnvironment", status: "Succeeded",
+    startedAt, endedAt, policy: env.encryption.policy,
+    steps: [{ name: "Delete data, backups and keys", status: "Succeeded", startedAt, endedAt,
+      detail: `locked since ${env.lockedSince} (${env.encryption.lockedReason ?? "key access lost"}); deadline ${deadline.toISOString()}; ${backupsDeleted} backup(s) deleted` }],
+  });
+  trackEvent("keyward.environment.deleted", { environmentId: env.id, reason: "LockedTooLong" });
+  await raiseAlert(`locked-deleted|${env.id}|${env.lockedSince}`, {
+    kind: "LockedTooLong", severity: "Critical", environmentId: env.id, policy: env.encryption.policy, dueAt: deadline.toISOString(),
+    message: `Environment ${env.id} was deleted: it stayed locked from ${env.lockedSince} past its deadline ${deadline.toISOString()}. Its data and backups are gone.`,
+  });
+  return true;
+}

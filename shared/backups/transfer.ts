@@ -1,0 +1,126 @@
+// Restore and copy move data INTO an environment from a backup or from another environment's
+// live data. Ciphertext never crosses environments: each envelope's AAD binds the source
+// environment and its storage keys, and storage keys are blind indexes under the source's index
+// key. So every item is opened with the source's keys (the stores check it is the item its
+// storage keys stand for), and written again through the target's stores under the target's
+// active DEK and index key, as a user write would be. A restore into the same environment does
+// the same: the backup's DEKs may be retired in the live key ring, and everything live must be
+// under the ring's DEKs.
+//
+// A transfer replaces the target's data: prepare empties it, then partitions are copied page by
+// page with a checkpoint. A rerun from any checkpoint rewrites the same items (last write wins).
+import { notFound, conflict } from "../errors";
+import { mapLimit } from "../data/concurrency";
+import type { RingKeys } from "../data/dekResolver";
+import type { RecordRow } from "../data/recordStore";
+import { isNotFound } from "../data/storageClients";
+import type { BackupContext } from "./context";
+import type { PrepareTransferInput, TransferPartitionInput, TransferSource } from "./contracts";
+import { backupKeys } from "./backupKeys";
+import type { BackupManifest } from "./manifest";
+
+const PAGES_PER_CALL = 5;
+const PARALLEL = 8;
+
+export async function completedBackup(bc: BackupContext, environmentId: string, backupId: string): Promise<BackupManifest> {
+  const found = await bc.store.readManifest(environmentId, backupId);
+  if (!found) throw notFound("BackupNotFound", `Environment '${environmentId}' has no backup '${backupId}'.`, "backupId");
+  if (found.manifest.status !== "Completed") throw conflict("BackupNotCompleted", `Backup '${backupId}' is ${found.manifest.status}; only a completed backup can be restored.`, "backupId");
+  return found.manifest;
+}
+
+async function sourceKeys(bc: BackupContext, source: TransferSource, manifest?: BackupManifest): Promise<RingKeys> {
+  return source.kind === "backup" ? backupKeys(manifest!, bc.wrapperFor) : bc.data.keys.keysFor(source.environmentId);
+}
+
+export async function prepareTransfer(bc: BackupContext, input: PrepareTransferInput): Promise<{ buckets: number; items: number }> {
+  let buckets: number;
+  let items: number;
+  if (input.source.kind === "backup") {
+    const manifest = await completedBackup(bc, input.source.environmentId, input.source.backupId);
+    buckets = manifest.buckets;
+    items = manifest.items.records + manifest.items.files;
+  } else {
+    const ring = await bc.data.rings.read(input.source.environmentId);
+    if (!ring) throw notFound("KeyRingNotFound", `Environment '${input.source.environmentId}' has no encrypted data store.`, "sourceEnvironmentId");
+    buckets = ring.buckets;
+    const [records, files] = await Promise.all([bc.data.records.countByDek(input.source.environmentId), bc.data.files.countByDek(input.source.environmentId)]);
+    items = [...records.values(), ...files.values()].reduce((n, c) => n + c, 0);
+  }
+  // The target's keys must work before its data goes: a target whose key is lost fails here,
+  // with its data intact.
+  await (await bc.data.keys.keysFor(input.environmentId)).activeDek();
+  await Promise.all([bc.data.records.deleteAll(input.environmentId), bc.data.files.deleteAll(input.environmentId)]);
+  return { buckets, items };
+}
+
+export async function transferPartition(bc: BackupContext, input: TransferPartitionInput): Promise<{ done: boolean; continuation?: string; items: number }> {
+  const { source, bucket, pageSize } = input;
+  const manifest = source.kind === "backup" ? await completedBackup(bc, source.environmentId, source.backupId) : undefined;
+  const [from, to] = await Promise.all([sourceKeys(bc, source, manifest), bc.data.keys.keysFor(input.environmentId)]);
+  let continuation = input.continuation;
+  let items = 0;
+
+  const putRecord = async (row: RecordRow, fresh: boolean) => {
+    const opened = fresh ? await bc.data.records.openRowFresh(from, row) : await bc.data.records.openRow(from, row);
+    if (!opened) return 0;
+    try {
+      await bc.data.records.put(to, opened.table, opened.recordId, Buffer.from(opened.valueJson).toString("utf8"));
+    } finally {
+      opened.plaintext.fill(0);
+    }
+    return 1;
+  };
+  const putFile = async (name: string, envelope: Uint8Array, dekId: string | undefined) => {
+    const opened = await bc.data.files.open(from, name, envelope, dekId);
+    try {
+      await bc.data.files.put(to, opened.path, opened.body);
+    } finally {
+      opened.plaintext.fill(0);
+    }
+    return 1;
+  };
+  const sum = (counts: number[]) => counts.reduce((n, c) => n + c, 0);
+
+  for (let page = 0; page < PAGES_PER_CALL; page++) {
+    if (input.store === "records" && manifest) {
+      const segment = Number(continuation ?? "0");
+      const count = manifest.recordSegments?.[bucket];
+      const lines = count !== undefined && segment >= count ? undefined : await bc.store.readRecordSegment(source.environmentId, manifest.backupId, bucket, segment);
+      if (!lines) return { done: true, items };
+      const rows: RecordRow[] = lines.map((l) => ({ partitionKey: l.pk, rowKey: l.rk, etag: "", tx: l.tx, dek: l.dek, e: new Uint8Array(Buffer.from(l.e, "base64")) }));
+      items += sum(await mapLimit(rows, PARALLEL, (row) => putRecord(row, false)));
+      continuation = String(segment + 1);
+      continue;
+    }
+    if (input.store === "records") {
+      const scanned = await bc.data.records.scanPartition(source.environmentId, bucket, pageSize, continuation);
+      items += sum(await mapLimit(scanned.rows, PARALLEL, (row) => putRecord(row, true)));
+      continuation = scanned.continuation;
+    } else if (manifest) {
+      const listed = await bc.store.listFiles(source.environmentId, manifest.backupId, bucket, pageSize, continuation);
+      items += sum(await mapLimit(listed.names, PARALLEL, async (name) => {
+        const { envelope, dekId } = await bc.store.readFile(name);
+        return putFile(name, envelope, dekId);
+      }));
+      continuation = listed.continuation;
+    } else {
+      const scanned = await bc.data.files.scanPartition(source.environmentId, bucket, pageSize, continuation);
+      items += sum(await mapLimit(scanned.blobs, PARALLEL, async (blob) => {
+        let response;
+        try {
+          response = await bc.data.files.container(source.environmentId).getBlobClient(blob.name).download();
+        } catch (err) {
+          if (isNotFound(err)) return 0; // deleted since it was listed
+          throw err;
+        }
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.readableStreamBody!) chunks.push(chunk as Buffer);
+        return putFile(blob.name, new Uint8Array(Buffer.concat(chunks)), response.metadata?.dek);
+      }));
+      continuation = scanned.continuation;
+    }
+    if (!continuation) return { done: true, items };
+  }
+  return { done: false, continuation, items };
+}
