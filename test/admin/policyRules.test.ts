@@ -81,8 +81,11 @@ describe("a policy in use", () => {
 
     const remove = await kw.platformAdmin("DELETE", `enterprisePolicies/${p.policy}/environments/${env}`);
     expect(remove.status).toBe(202);
-    await kw.until("removed", async () => (await kw.platformAdmin("GET", `environments/${env}`)).body,
-      (e) => e.encryption.status === "PlatformManaged" && !e.encryption.activeOperationId);
+    // Wait for the operation's record (written after the environment's), so no later snapshot sees it move.
+    const operationId = remove.body.operations[0].operationId as string;
+    const op = await kw.until("removed", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (o) => o?.status !== "Running");
+    expect(op.status, JSON.stringify(op)).toBe("Succeeded");
+    expect((await kw.platformAdmin("GET", `environments/${env}`)).body.encryption).toMatchObject({ status: "PlatformManaged", policy: null });
     expect((await kw.keysAdmin("DELETE", `enterprisePolicies/${p.policy}`)).status).toBe(204);
     expect((await kw.keysAdmin("GET", `enterprisePolicies/${p.policy}`)).status).toBe(404);
   });
