@@ -101,7 +101,8 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     yield* setStatus({ status: s.downtime, step: { name: stage, status: "Running" } });
     const dek = (yield* call<PrepareTargetDekOutput>(Activities.prepareTargetDek, { ...base, target: input.target }));
     if (dek.outcome !== "ok") {
-      return yield* fail("Failed", { code: dek.code, message: dek.message }, { step: { name: stage, status: "Failed", detail: dek.message }, lock: { reason: dek.message } });
+      // An add whose key failed before anything depended on it leaves the environment as it was: not locked.
+      return yield* fail("Failed", { code: dek.code, message: dek.message }, { step: { name: stage, status: "Failed", detail: dek.message }, ...(dek.keyInUse === false ? {} : { lock: { reason: dek.message } }) });
     }
     yield* setStatus({ status: s.downtime, step: { name: stage, status: "Succeeded", detail: dek.keyId } });
 

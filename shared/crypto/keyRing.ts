@@ -288,6 +288,16 @@ export function retiringDekIds(ring: KeyRing): string[] {
   return ring.deks.filter((d) => d.state === "retiring").map((d) => d.dekId);
 }
 
+/**
+ * Whether reading the environment needs `source`: some live DEK, or the index key, is wrapped
+ * under that source only. False means every key can still be unwrapped without it (e.g. an add
+ * that failed before any data went under the customer key).
+ */
+export function needsKeySource(ring: KeyRing, source: KeySource): boolean {
+  const only = (copies: WrappedCopy[]) => copies.length > 0 && copies.every((c) => sameKeySource(c.source, source));
+  return ring.deks.some((d) => d.state !== "retired" && only(d.wrapped)) || only(ring.indexKey.wrapped);
+}
+
 /** Every versioned key id the ring still needs, with what needs it (for key usage reports). */
 export function keyIdsInUse(ring: KeyRing): Map<string, CopyOwner[]> {
   const uses = new Map<string, CopyOwner[]>();

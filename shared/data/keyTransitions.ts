@@ -6,7 +6,7 @@
 // work (wrapping) happens outside the ring update, whose mutator only decides from the ring it is
 // given, so a retried update never repeats a vault call.
 import type { KeyWrapper } from "../crypto/keyWrapper";
-import { addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
+import { addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict } from "../errors";
 import { createDataContext, type EnvironmentDataDeps } from "./context";
@@ -35,6 +35,8 @@ export interface KeyTransitions {
    * wraps with, then drops their copies under other versions of that source. Data is untouched.
    */
   rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource): Promise<{ rewrapped: number; keyId?: string }>;
+  /** Whether the environment's data can only be read through `source` (see needsKeySource). */
+  needsSource(environmentId: string, source: KeySource): Promise<boolean>;
 }
 
 const underSource = (copies: WrappedCopy[], source: KeySource) => copies.find((c) => sameKeySource(c.source, source));
@@ -133,5 +135,11 @@ export function createKeyTransitions(deps: EnvironmentDataDeps): KeyTransitions 
     return { rewrapped, keyId };
   }
 
-  return { prepareTargetDek, finishRekey, rewrap };
+  async function needsSource(environmentId: string, source: KeySource) {
+    assertEnvironmentId(environmentId);
+    const ring = await ctx.rings.read(environmentId);
+    return !!ring && needsKeySource(ring, source);
+  }
+
+  return { prepareTargetDek, finishRekey, rewrap, needsSource };
 }

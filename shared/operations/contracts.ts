@@ -70,7 +70,8 @@ export interface RekeyResult {
 // ---- activity inputs and outputs ----
 
 export interface PrepareTargetDekInput { operationId: string; environmentId: string; target: KeyTarget }
-export type PrepareTargetDekOutput = { outcome: "ok"; dekId: string; keyId: string } | KeyFailure;
+/** keyInUse (adds only): whether the environment's data already depends on the key that failed; false: it is not locked. */
+export type PrepareTargetDekOutput = { outcome: "ok"; dekId: string; keyId: string } | (KeyFailure & { keyInUse?: boolean });
 
 export interface SetStatusInput {
   operationId: string;

@@ -83,4 +83,34 @@ describe("revocation mid-encryption", () => {
     await verifyAll(kw, env, seeded);
     expect(await services().reencryption.dekUsage(env)).toEqual({ records: { [targetDek]: 400 }, files: { [targetDek]: 10 } });
   }, 120_000);
+
+  it("an add whose key cannot wrap fails without locking an environment that does not depend on it yet", async () => {
+    // The customer granted the policy's identity a role that reads the key but may not wrap with
+    // it: admission (which reads the key) passes, the add's first step fails.
+    const { policy, vaultId, principalId, assignmentId } = await kw.customerPolicy();
+    await kw.grantKeyToPolicy(assignmentId, principalId, vaultId, "Key Vault Reader");
+    const env = await kw.environment();
+    const seeded = await seed(kw, env, 30, 3);
+    const ringBefore = await keyRing(env);
+
+    const failed = await waitForOperation(kw, await addToPolicy(kw, policy, env));
+    expect(failed.status).toBe("Failed");
+    expect(failed.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(["Prepare key:Failed"]);
+    expect(failed.error.code).toBe("ForbiddenByRbac");
+    // Nothing moved, so nothing is locked: the data is all under the platform key, as before.
+    expect(await keyRing(env)).toEqual(ringBefore);
+    const after = await getEnvironment(kw, env);
+    expect(after.state).toBe("Enabled");
+    expect(after.encryption).toMatchObject({ status: "Failed", keyType: "PlatformManaged", policy: null, lockedReason: null });
+    await kw.stack.runtime.triggerTimer("keyHealthProbe"); // a probe of that key does not lock it either
+    expect((await getEnvironment(kw, env)).state).toBe("Enabled");
+    await verifyAll(kw, env, seeded);
+
+    // The right role, and the add is simply run again.
+    await kw.grantKeyToPolicy(assignmentId, principalId, vaultId);
+    const rerun = await waitForOperation(kw, await addToPolicy(kw, policy, env));
+    expect(rerun.status, JSON.stringify(rerun)).toBe("Succeeded");
+    expect((await getEnvironment(kw, env)).encryption).toMatchObject({ status: "Encrypted", keyType: "CustomerManaged", policy });
+    await verifyAll(kw, env, seeded);
+  }, 90_000);
 });
