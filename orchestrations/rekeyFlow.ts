@@ -98,7 +98,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
   let stage = "Prepare key";
   try {
     // 1. Downtime begins. A new DEK under the target key becomes the active one for writes.
-    yield* setStatus({ status: s.downtime, step: { name: stage, status: "Running" } });
+    yield* setStatus({ status: s.downtime, step: { name: stage, status: "Running" }, policy: input.target.kind === "CustomerManaged" ? input.target.policy : undefined });
     const dek = (yield* call<PrepareTargetDekOutput>(Activities.prepareTargetDek, { ...base, target: input.target }));
     if (dek.outcome !== "ok") {
       // An add whose key failed before anything depended on it leaves the environment as it was: not locked.

@@ -90,6 +90,8 @@ export interface SetStatusInput {
   release?: boolean;
   /** True when the key was lost: lock the environment. */
   lock?: { reason: string };
+  /** The policy the environment joins (set when an add begins). */
+  policy?: string;
 }
 
 export interface ListPartitionsInput { environmentId: string; store: Store }
