@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startStack } from "../local/stack";
+import { startStack, type StackOptions } from "../local/stack";
 import { BenchContext } from "./support";
 import { parseOptions, selected, UsageError, type BenchOptions, type SectionName } from "./options";
 import type { Section, SectionResult } from "./section";
@@ -27,25 +27,36 @@ export interface BenchResults {
   [section: string]: Record<string, number | string | string[]> | undefined;
 }
 
-function print(results: Map<SectionName, SectionResult>, failures: Map<SectionName, string>): void {
+function print(results: Map<SectionName, SectionResult>, failures: Map<SectionName, string>, out: (text: string) => void): void {
   const rows: Cell[][] = [];
   for (const section of OUTPUT_ORDER) {
     const r = results.get(section);
     if (r) for (const [name, f] of Object.entries(r.figures)) rows.push([`${section}.${name}`, f.value, f.unit]);
     else if (failures.has(section)) rows.push([`${section}`, "FAILED", failures.get(section)!.split("\n")[0].slice(0, 120)]);
   }
-  console.log(`\n${renderTable(["figure", "value", "unit / meaning"], rows)}\n`);
-  for (const section of OUTPUT_ORDER) for (const note of results.get(section)?.notes ?? []) console.log(`  ${section}: ${note}`);
+  out(`\n${renderTable(["figure", "value", "unit / meaning"], rows)}\n`);
+  for (const section of OUTPUT_ORDER) for (const note of results.get(section)?.notes ?? []) out(`  ${section}: ${note}`);
 }
 
-export async function runBench(options: BenchOptions): Promise<{ results: BenchResults; failed: boolean }> {
+export interface BenchEnvironment {
+  /** Overrides of the stack (the test runs the bench in-process on its shared Azurite, loading app.ts from source). */
+  stack?: Pick<StackOptions, "storageConnectionString" | "namespace" | "loadApp">;
+  /** Where the table goes (default stdout). */
+  print?: (text: string) => void;
+  /** Where progress lines and section failures go (default stderr). */
+  log?: (line: string) => void;
+}
+
+export async function runBench(options: BenchOptions, environment: BenchEnvironment = {}): Promise<{ results: BenchResults; failed: boolean }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-bench-"));
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = environment.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const out = environment.print ?? ((text: string) => console.log(text));
   const started = Date.now();
   const stack = await startStack({
     dataDir, port: 0, namespace: "bench", timers: true, log: options.verbose ? log : undefined,
     // The probe alone must find a revoked grant within the run; its interval is reported with the figure.
     settings: { KEYWARD_KEY_HEALTH_PROBE_SCHEDULE: `*/${options.probeSeconds} * * * * *` },
+    ...environment.stack,
   });
   const ctx = new BenchContext(stack, (line) => log(`[bench] ${line}`));
   const results = new Map<SectionName, SectionResult>();
@@ -67,12 +78,12 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     await stack.stop().catch((err: unknown) => log(`[bench] stopping the stack: ${String(err)}`));
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const out: BenchResults = {};
+  const summary: BenchResults = {};
   for (const section of OUTPUT_ORDER) {
     const r = results.get(section);
-    if (r) out[section] = Object.fromEntries(Object.entries(r.figures).map(([k, f]) => [k, f.value]));
+    if (r) summary[section] = Object.fromEntries(Object.entries(r.figures).map(([k, f]) => [k, f.value]));
   }
-  out.meta = {
+  summary.meta = {
     generatedAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), node: process.version,
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}`, tiny: String(options.tiny),
     sizes: JSON.stringify({ records: options.records, recordBytes: options.recordBytes, files: options.files, fileBytes: options.fileBytes, environments: options.environments, reads: options.reads, writes: options.writes, peerRecords: options.peerRecords }),
@@ -80,10 +91,10 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     ...(failures.size ? { failed: [...failures.keys()] } : {}),
   };
   fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
-  fs.writeFileSync(options.out, `${JSON.stringify(out, null, 2)}\n`);
-  print(results, failures);
-  console.log(`\nresults: ${path.resolve(options.out)} (${out.meta.seconds} s)`);
-  return { results: out, failed: failures.size > 0 };
+  fs.writeFileSync(options.out, `${JSON.stringify(summary, null, 2)}\n`);
+  print(results, failures, out);
+  out(`\nresults: ${path.resolve(options.out)} (${summary.meta!.seconds} s)`);
+  return { results: summary, failed: failures.size > 0 };
 }
 
 if (require.main === module) {
