@@ -42,7 +42,7 @@ const STATUSES = {
 function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   // Durable Functions prefixes activity failures with a long preamble; keep the first line.
-  return text.split("\n")[0].slice(0, 500);
+  return text.split(/\r?\n/)[0].slice(0, 500);
 }
 
 /**

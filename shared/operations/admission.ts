@@ -85,9 +85,9 @@ export async function requireUsableKey(policy: EnterprisePolicy): Promise<void> 
       // key's state, not a missing grant, so it gets its own rule's code and advice.
       if (KEY_STATE_CODES.has(err.vaultCode)) {
         throw conflict(err.vaultCode, `The key of enterprise policy '${policy.name}' (${key.vaultUrl}/keys/${key.keyName}) cannot be used: ` +
-          `${err.message.split("\n")[0]} Enable the key's current version and check its activation and expiry dates.`, "keyVault");
+          `${err.message.split(/\r?\n/)[0]} Enable the key's current version and check its activation and expiry dates.`, "keyVault");
       }
-      throw conflict("KeyNotAccessible", `Enterprise policy '${policy.name}' cannot use its key ${key.vaultUrl}/keys/${key.keyName} (${err.vaultCode}: ${err.message.split("\n")[0]}). ` +
+      throw conflict("KeyNotAccessible", `Enterprise policy '${policy.name}' cannot use its key ${key.vaultUrl}/keys/${key.keyName} (${err.vaultCode}: ${err.message.split(/\r?\n/)[0]}). ` +
         `Grant the policy's identity (principal ${policy.identity.principalId}) the Key Vault Crypto Service Encryption User role on the key, and check the key is enabled and not expired.`, "keyVault");
     }
     throw err;

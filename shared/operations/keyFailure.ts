@@ -5,7 +5,7 @@ import type { KeyFailure } from "./contracts";
 
 export function asKeyFailure(err: unknown): KeyFailure {
   if (isKeyAccessError(err) && err.kind !== "Transient") {
-    return { outcome: "AccessLost", code: err.vaultCode, message: err.message.split("\n")[0].slice(0, 500) };
+    return { outcome: "AccessLost", code: err.vaultCode, message: err.message.split(/\r?\n/)[0].slice(0, 500) };
   }
   throw err;
 }
