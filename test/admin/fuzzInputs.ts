@@ -256,6 +256,27 @@ function routeFuzz(f: FuzzFixture): Record<string, RouteFuzz> {
         ["unknown field", (b) => (b[rng.pick(["entitled", "updatedBy", "x", "Subscriptions"])] = true)],
       ]),
     },
+    getEnterprisePolicyKeyUsage: { existing: { name: [f.policy] } },
+    listBackups: { existing: { id: [f.environmentOnPolicy, f.environmentAlone] } },
+    createBackup: {},
+    resetEnvironment: {},
+    restoreEnvironment: {
+      existing: { id: [f.environmentOnPolicy, f.environmentAlone] },
+      // There are no backups: a well-formed source and backup id is a 404.
+      body: (rng) => withMutation(rng, { sourceEnvironmentId: f.environmentOnPolicy, backupId: "0b0b0b0b-0000-4000-8000-00000000000b" }, [
+        ["sourceEnvironmentId", (b) => (b.sourceEnvironmentId = rng.pick([undefined, null, "", 1, [], oddString(rng) || " ", "a".repeat(65)]))],
+        ["backupId", (b) => (b.backupId = rng.pick([undefined, null, "", 1, "x", "0B0B0B0B-0000-4000-8000-00000000000B", "../backups", oddString(rng)]))],
+        ["no such backup", (b) => (b.backupId = `0b0b0b0b-0000-4000-8000-${String(rng.int(1e12)).padStart(12, "0")}`)],
+      ]),
+    },
+    copyEnvironment: {
+      existing: { id: [f.environmentOnPolicy, f.environmentAlone] },
+      // The two existing environments are on different keys (409 KeyMismatch), or the same one (400).
+      body: (rng) => withMutation(rng, { sourceEnvironmentId: "x" }, [
+        ["sourceEnvironmentId", (b) => (b.sourceEnvironmentId = rng.pick([undefined, null, "", 1, [], {}, oddString(rng) || " ", "missing-env",
+          f.environmentOnPolicy, f.environmentAlone, "a".repeat(65)]))],
+      ]),
+    },
     listEnvironments: { badQuery: { policy: ["", " ", "missing-policy", "x'y", "a/b", "a\\b", "a#b", "a?b", "\u0000", "日本", "a".repeat(300), "%zz", "..", "'", "*"] } },
     getAudit: { badQuery: { top: ["0", "-1", "1001", "abc", "1.5", "", " ", "1e3x", "Infinity", "NaN", "0x10", "99999999999999999999"], since: ["yesterday", "", "2024-13-45", "x", "+275760-09-13T00:00:01Z"] } },
   };
