@@ -2,6 +2,7 @@
 // progress, key state) and the operation's history entry (steps, end, error).
 import { services } from "../services";
 import { lockEnvironment } from "../locking/lockState";
+import { reconcilePolicy } from "../locking/keyHealth";
 import { UPDATE_CMK, type OperationRecord, type OperationStep } from "../state/history";
 import type { Environment } from "../domain/environment";
 import type { SetStatusInput } from "./contracts";
@@ -54,5 +55,19 @@ export async function recordStatus(input: SetStatusInput): Promise<void> {
   if (input.operationStatus) {
     trackEvent("keyward.operation.end", { operationId: input.operationId, environmentId: input.environmentId, status: input.operationStatus, encryptionStatus: input.status });
   }
-  if (input.lock) await lockEnvironment(input.environmentId, input.lock.reason, "operation");
+  if (input.lock) await lockOnKeyFailure(input.environmentId, input.lock.reason);
+}
+
+/**
+ * An operation lost its key: the probe decides (DESIGN.md), as for the data path. A key the probe
+ * finds lost locks every environment on the policy, with the probe's reason in words an admin can
+ * act on (not the raw vault message, which would also overwrite that reason); a key the probe
+ * finds usable again locks nothing. Only an environment on no policy, or a vault that does not
+ * answer the probe, is locked with the operation's own reason.
+ */
+async function lockOnKeyFailure(environmentId: string, reason: string): Promise<void> {
+  const policy = (await services().state.getEnvironment(environmentId))?.encryption.policy;
+  const decided = policy ? await reconcilePolicy(policy, "OperationKeyFailure").catch(() => undefined) : undefined;
+  if (decided && decided.probe.status !== "Unreachable") return;
+  await lockEnvironment(environmentId, reason, "operation");
 }

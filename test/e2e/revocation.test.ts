@@ -43,6 +43,7 @@ describe("revocation mid-encryption", () => {
     expect(failedStep.name).toBe("Re-encrypt records");
     const envFailed = await getEnvironment(kw, env);
     expect(envFailed.state).toBe("Locked");
+    expect(envFailed.encryption.lockedReason).toMatch(/access to the key was revoked/); // the probe's words, not the vault's
     expect(envFailed.encryption.status).toBe("Failed");
     expect(envFailed.encryption.activeOperationId).toBeUndefined();
     expect((await kw.user("GET", recordPath(env, 1))).status).toBe(423);
