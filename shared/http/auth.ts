@@ -16,7 +16,9 @@ export async function authenticate(request: HttpRequest, verify: TokenVerifier):
     return await verify(match[1]);
   } catch (err) {
     if (err instanceof TokenRejected) throw new ApiError(401, "InvalidToken", `The bearer token was rejected: ${err.reason}.`, undefined, CHALLENGE);
-    throw err;
+    // The issuer's discovery document or keys could not be fetched: not the caller's fault, and
+    // nothing is let through (fail closed), but say so rather than answer 500.
+    throw new ApiError(503, "AuthenticationUnavailable", "The token issuer's signing keys could not be fetched; try again shortly.", undefined, { "Retry-After": "10" });
   }
 }
 

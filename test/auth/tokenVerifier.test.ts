@@ -61,3 +61,17 @@ describe("token verification against the local issuer", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("an unreachable issuer", () => {
+  it("fails closed with 503 AuthenticationUnavailable, not 500 and not a pass", async () => {
+    const { authenticate } = await import("../../shared/http/auth");
+    const { ApiError } = await import("../../shared/errors");
+    const down = createTokenVerifier({ issuer: "http://127.0.0.1:9/nowhere/v2.0", audience: AUDIENCE });
+    const token = await issuer.sign({ oid: "u", roles: ["Keys.Admin"], audience: AUDIENCE });
+    const request = { headers: new Headers({ authorization: `Bearer ${token}` }) } as unknown as Parameters<typeof authenticate>[0];
+    const err = await authenticate(request, down).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as InstanceType<typeof ApiError>).status).toBe(503);
+    expect((err as InstanceType<typeof ApiError>).code).toBe("AuthenticationUnavailable");
+  });
+});
