@@ -143,6 +143,23 @@ describe("backups", () => {
     expect((await restore(env.e1, env.e1, "00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
 
+  it("are operations: one at a time per environment (409 while another runs)", async () => {
+    const running = await kw.platformAdmin("POST", `environments/${env.e1}/backups`);
+    expect(running.status).toBe(202);
+    for (const res of [
+      await restore(env.e1, env.e1, backup1),
+      await kw.platformAdmin("POST", `environments/${env.e1}/copy`, { sourceEnvironmentId: env.e5 }),
+      await kw.platformAdmin("POST", `environments/${env.e1}/reset`),
+      await kw.platformAdmin("POST", `environments/${env.e1}/backups`),
+    ]) {
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error.code).toBe("OperationInProgress");
+    }
+    expect((await waitForOperation(kw, running.body.operationId)).status).toBe("Succeeded");
+    const history = (await kw.platformAdmin("GET", `environments/${env.e1}/history`)).body.value;
+    expect(history[0]).toMatchObject({ operation: "Back up environment", status: "Succeeded" });
+  });
+
   it("follow a removal to the platform key, keeping the customer key's copies 30 days", async () => {
     const backup2 = await takeBackup(env.e2);
     const before = (await environment(kw, env.e2)).encryption.keyId as string;
