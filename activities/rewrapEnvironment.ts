@@ -23,9 +23,16 @@ df.app.activity(Activities.rewrapEnvironment, {
       const before = await backups.ringKeyIds(input.environmentId);
       const result = await transitions.rewrap(input.environmentId, wrapper, source);
       await backups.recordRetiredVersions(input.environmentId, before, "Rotation");
-      const followed = await backups.follow(input.environmentId, wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
+      // Backups follow only an environment on this policy's key, not one being added or removed:
+      // that operation's own backups step moves them, and following the rotation here could undo
+      // it (a removal's backups would go back under the customer key). A backup being taken
+      // meanwhile does follow.
+      const env = await state.getEnvironment(input.environmentId);
+      const settled = env?.encryption.keyType === "CustomerManaged" && env.encryption.policy === input.policy &&
+        !["Reverting", "RevertingOnline"].includes(env.encryption.status);
+      const followed = !settled ? { backups: 0, rewrapped: 0 } : await backups.follow(input.environmentId, wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
         // A backup whose every key version was taken away stays as it is; key usage shows what it needs.
-        if (err instanceof BackupKeyUnusable) return { backups: 0, rewrapped: 0, unusable: err.message };
+        if (err instanceof BackupKeyUnusable) return { backups: 0, rewrapped: 0 };
         throw err;
       });
       await state.updateEnvironment(input.environmentId, (e) =>
