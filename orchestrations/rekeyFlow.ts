@@ -96,30 +96,43 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
   };
 
   let stage = "Prepare key";
+  // The status of the core part: the downtime, except for the rerun of a Warning, whose core store
+  // was done (and written since under the same active DEK): it stays online unless sizing finds
+  // core items off the target DEK after all.
+  let downtime: EncryptionStatus = input.resumeOnline ? s.online : s.downtime;
   try {
     // 1. Downtime begins. A new DEK under the target key becomes the active one for writes.
-    yield* setStatus({ status: s.downtime, step: { name: stage, status: "Running" }, policy: input.target.kind === "CustomerManaged" ? input.target.policy : undefined });
+    yield* setStatus({ status: downtime, step: { name: stage, status: "Running" }, policy: input.target.kind === "CustomerManaged" ? input.target.policy : undefined });
     const dek = (yield* call<PrepareTargetDekOutput>(Activities.prepareTargetDek, { ...base, target: input.target }));
     if (dek.outcome !== "ok") {
       // An add whose key failed before anything depended on it leaves the environment as it was: not locked.
       return yield* fail("Failed", { code: dek.code, message: dek.message }, { step: { name: stage, status: "Failed", detail: dek.message }, ...(dek.keyInUse === false ? {} : { lock: { reason: dek.message } }) });
     }
-    yield* setStatus({ status: s.downtime, step: { name: stage, status: "Succeeded", detail: dek.keyId } });
+    yield* setStatus({ status: downtime, step: { name: stage, status: "Succeeded", detail: dek.keyId } });
 
-    // 2. Size the work, for progress.
+    // 2. Size the work, for progress; a store with nothing off the target DEK is skipped (new
+    // writes go under the target DEK, so none can appear; finishRekey checks again anyway).
     const stores = [...CORE_STORES, ...SECONDARY_STORES];
     const sizes = (yield context.df.Task.all(stores.map((store) => context.df.callActivityWithRetry(
-      Activities.listPartitions, retryOptions(input.retry), { environmentId: input.environmentId, store })))) as ListPartitionsOutput[];
+      Activities.listPartitions, retryOptions(input.retry), { environmentId: input.environmentId, store, targetDekId: dek.dekId })))) as ListPartitionsOutput[];
     const partitionsOf = new Map(stores.map((store, i) => [store, sizes[i].partitions]));
+    const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
+    const nothingLeft = (store: Store) => sizeOf.get(store)!.remaining === 0;
     const progress: Progress = { done: 0, total: sizes.reduce((n, x) => n + x.items, 0), unit: "items" };
+    if (CORE_STORES.some((store) => !nothingLeft(store))) downtime = s.downtime;
+    const skip = (store: Store, status: EncryptionStatus) => {
+      progress.done += sizeOf.get(store)!.items;
+      return setStatus({ status, progress, step: { name: stage, status: "Skipped", detail: "Every item is already under the new key." } });
+    };
 
     // 3. Core store, in downtime.
     for (const store of CORE_STORES) {
       stage = `Re-encrypt ${store}`;
-      yield* setStatus({ status: s.downtime, progress, step: { name: stage, status: "Running" } });
-      const lost = yield* reencryptStore(context, call, input, store, partitionsOf.get(store)!, dek.dekId, progress, s.downtime);
+      if (nothingLeft(store)) { yield* skip(store, downtime); continue; }
+      yield* setStatus({ status: downtime, progress, step: { name: stage, status: "Running" } });
+      const lost = yield* reencryptStore(context, call, input, store, partitionsOf.get(store)!, dek.dekId, progress, downtime);
       if (lost) return yield* fail("Failed", { code: lost.code, message: lost.message }, { step: { name: stage, status: "Failed", detail: lost.message }, lock: { reason: lost.message } });
-      yield* setStatus({ status: s.downtime, progress, step: { name: stage, status: "Succeeded" } });
+      yield* setStatus({ status: downtime, progress, step: { name: stage, status: "Succeeded" } });
     }
 
     // 4. Online again; the secondary stores follow. Their failure is a Warning, not a Failed:
@@ -127,6 +140,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     yield* setStatus({ status: s.online, progress });
     for (const store of SECONDARY_STORES) {
       stage = `Re-encrypt ${store}`;
+      if (nothingLeft(store)) { yield* skip(store, s.online); continue; }
       yield* setStatus({ status: s.online, progress, step: { name: stage, status: "Running" } });
       try {
         const lost = yield* reencryptStore(context, call, input, store, partitionsOf.get(store)!, dek.dekId, progress, s.online);

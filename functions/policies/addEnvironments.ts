@@ -35,11 +35,13 @@ registerRoute(
     const operations = [];
     for (const env of envs) {
       operations.push(await startEnvironmentOperation(durable(), {
-        environmentId: env.id, kind: "AddToPolicy", orchestration: Orchestrations.addEnvironmentToPolicy, initialStatus: "Encrypting",
+        environmentId: env.id, kind: "AddToPolicy", orchestration: Orchestrations.addEnvironmentToPolicy, initialStatus: env.encryption.status === "Warning" ? "EncryptingOnline" : "Encrypting",
         policy: policy.name, requestedBy: caller.oid,
         input: (operationId): RekeyInput => ({
           operationId, environmentId: env.id, target: { kind: "CustomerManaged", policy: policy.name },
           parallelism: s.reencryptParallelism, retry: retryFromSettings(), pageSize: s.reencryptPageSize,
+          // A Warning's core store is done: the rerun needs no downtime (rekeyFlow checks).
+          resumeOnline: env.encryption.status === "Warning",
         }),
       }));
     }

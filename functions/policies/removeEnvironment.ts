@@ -30,11 +30,12 @@ registerRoute(
     await requireUsableKey(policy);
     const s = settings();
     const started = await startEnvironmentOperation(durable(), {
-      environmentId: env.id, kind: "RemoveFromPolicy", orchestration: Orchestrations.removeEnvironmentFromPolicy, initialStatus: "Reverting",
+      environmentId: env.id, kind: "RemoveFromPolicy", orchestration: Orchestrations.removeEnvironmentFromPolicy, initialStatus: env.encryption.status === "Warning" ? "RevertingOnline" : "Reverting",
       policy: policy.name, requestedBy: caller.oid,
       input: (operationId): RekeyInput => ({
         operationId, environmentId: env.id, target: { kind: "PlatformManaged" }, fromPolicy: policy.name,
         parallelism: s.reencryptParallelism, retry: retryFromSettings(), pageSize: s.reencryptPageSize,
+        resumeOnline: env.encryption.status === "Warning",
       }),
     });
     return json(202, { operations: [started] });

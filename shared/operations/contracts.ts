@@ -42,6 +42,11 @@ export interface RekeyInput {
   pageSize: number;
   /** True when this re-key is one half of a change of policy (history is kept by the parent). */
   partOfChange?: boolean;
+  /**
+   * The environment was in Warning (its core store done, a secondary one not): the rerun starts
+   * online and goes down only if a core store is found with items off the target DEK.
+   */
+  resumeOnline?: boolean;
 }
 
 export interface ChangePolicyInput {
@@ -94,8 +99,9 @@ export interface SetStatusInput {
   policy?: string;
 }
 
-export interface ListPartitionsInput { environmentId: string; store: Store }
-export interface ListPartitionsOutput { partitions: string[]; items: number }
+/** With targetDekId, `remaining` counts the store's items under any other DEK. */
+export interface ListPartitionsInput { environmentId: string; store: Store; targetDekId?: string }
+export interface ListPartitionsOutput { partitions: string[]; items: number; remaining?: number }
 
 export interface ReencryptPartitionInput {
   operationId: string;

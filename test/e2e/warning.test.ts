@@ -3,11 +3,12 @@
 // (as a backup or copy job would), so that file cannot be rewritten (412) however often the
 // files step retries. The environment ends Warning naming the files store, serves every record
 // and file meanwhile, and once the lease is gone a rerun of the add finishes it, rewriting only
-// what was left.
+// what was left, without taking the environment down again (its core store was done).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import {
-  addToPolicy, changedAmong, fileBlobs, fileContainer, getEnvironment, keyRing, recordRows, seed, verifyAll, waitForOperation,
+  addToPolicy, changedAmong, fileBlobs, fileContainer, getEnvironment, keyRing, recordPath, recordRows, recordValue, seed, verifyAll,
+  waitForOperation, watchStatuses,
 } from "../support/cmkOps";
 import { services } from "../../shared/services";
 
@@ -51,10 +52,19 @@ describe("Warning: a secondary store left behind", () => {
     // Warning is not downtime: everything is served.
     await verifyAll(kw, env, seeded);
 
-    // The lease ends; the rerun rewrites only the files that were left.
+    // The lease ends; the rerun rewrites only the files that were left, online throughout.
     await lease.releaseLease();
-    const rerun = await waitForOperation(kw, await addToPolicy(kw, policy, env));
+    const watcher = watchStatuses(kw, env);
+    const rerunId = await addToPolicy(kw, policy, env);
+    expect((await getEnvironment(kw, env)).encryption.status).toBe("EncryptingOnline");
+    expect((await kw.user("GET", recordPath(env, 5))).body.value).toEqual(recordValue(5));
+    const rerun = await waitForOperation(kw, rerunId);
     expect(rerun.status, JSON.stringify(rerun)).toBe("Succeeded");
+    expect(await watcher.stop()).not.toContain("Encrypting");
+    expect(rerun.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+      "Prepare key:Succeeded", "Re-encrypt records:Skipped", "Re-encrypt files:Succeeded", "Retire previous key:Succeeded",
+    ]);
+    expect(rerun.progress).toEqual({ done: 220, total: 220, unit: "items" });
     const done = await getEnvironment(kw, env);
     expect(done.encryption).toMatchObject({ status: "Encrypted", keyType: "CustomerManaged", policy });
     expect(done.encryption.warning).toBeUndefined();
