@@ -1,6 +1,7 @@
 // The keyward CLI against the embedded runtime: a full add -> Encrypted -> rotate -> remove cycle
 // driven by `keyward add|rotate|remove --wait` (main() in-process, KEYWARD_API and
-// KEYWARD_TOKEN set), the live progress line on a terminal, --json, the API's errors, usage
+// KEYWARD_TOKEN set), backups, restore and reset, the live progress line on a terminal, --json,
+// the API's errors, usage
 // errors, per-command help, tokens per role from .keyward/local.json, and the compiled bin.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
@@ -97,6 +98,24 @@ describe("keyward CLI", () => {
     expect(waited.code, waited.stderr).toBe(0);
     expect(waited.stderr).toBe("");
   }, 120_000);
+
+  it("backs up, lists, restores and resets an environment, each operation followed to its end", async () => {
+    const env = await kw.environment();
+    await seed(env, 30);
+    const backup = await cli(["backups", "create", env, "--wait", "--json"]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const { backupId, operations } = JSON.parse(backup.stdout);
+    expect(operations[0]).toMatchObject({ environmentId: env, status: "Succeeded" });
+    const listed = await cli(["backups", "list", env]);
+    expect(listed.stdout).toMatch(new RegExp(`^${backupId}\\s`, "m"));
+    await kw.user("DELETE", `environments/${env}/records/t0/r0`);
+    const restore = await cli(["restore", env, "--source", env, "--backup", backupId, "--wait"]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect((await kw.user("GET", `environments/${env}/records/t0/r0`)).body.value).toEqual({ n: 0 });
+    const reset = await cli(["reset", env, "--yes", "--wait"]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect((await kw.user("GET", `environments/${env}/records/t0/r0`)).status).toBe(404);
+  }, 90_000);
 
   it("prints the API's error code and message and exits 1", async () => {
     const env = await kw.environment();
