@@ -3,8 +3,9 @@
 // visible in the status (Reverting..., then Encrypting...) and in the history (one "Update
 // Customer Managed Key" entry per half, plus the change itself), data intact, and the
 // environment Encrypted on the new policy with nothing left under the old key or the platform key.
-// Each downtime is held open by a latency fault on wrapKey of the key that half wraps the new DEK
-// with (the platform key, then the new customer key), so the test sees both for certain.
+// Each downtime is held open by the vault answering wrapKey with 503 for the key that half wraps
+// its new DEK with (the platform key, then the new customer key) until the test has looked, so
+// the test sees both for certain; the half's first step retries meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { PLATFORM_VAULT } from "../../local/platformKey";
@@ -16,7 +17,8 @@ import { services } from "../../shared/services";
 let kw: Keyward;
 
 beforeAll(async () => {
-  kw = await Keyward.start({ KEYWARD_REENCRYPT_PAGE_SIZE: "25", KEYWARD_ACTIVITY_FIRST_RETRY_MS: "50", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "3" });
+  // Enough activity attempts (~50 s) for a held step to outlast the test's look.
+  kw = await Keyward.start({ KEYWARD_REENCRYPT_PAGE_SIZE: "25", KEYWARD_ACTIVITY_FIRST_RETRY_MS: "100", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "10" });
 });
 afterAll(async () => kw?.stop());
 
@@ -42,19 +44,19 @@ describe("change policy", () => {
     expect(added.status).toBe("Succeeded");
     const firstDek = (await keyRing(env)).activeDekId;
 
-    await kw.management.putFault("slow-platform-wrap", { vault: PLATFORM_VAULT, operation: "wrapKey", latencyMs: 1500 });
-    await kw.management.putFault("slow-new-key-wrap", { vault: second.vaultName, operation: "wrapKey", latencyMs: 1500 });
+    await kw.management.putFault("platform-wrap-unavailable", { vault: PLATFORM_VAULT, operation: "wrapKey", status: 503 });
+    await kw.management.putFault("new-key-wrap-unavailable", { vault: second.vaultName, operation: "wrapKey", status: 503 });
     const watcher = watchStatuses(kw, env);
     const res = await kw.platformAdmin("POST", `environments/${env}/changePolicy`, { policy: second.policy });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const operationId = res.body.operations[0].operationId as string;
 
     await expectDowntime(env, "Reverting");
+    await kw.management.deleteFault("platform-wrap-unavailable");
     await expectDowntime(env, "Encrypting");
+    await kw.management.deleteFault("new-key-wrap-unavailable");
     const op = await waitForOperation(kw, operationId);
     const seen = await watcher.stop();
-    await kw.management.deleteFault("slow-platform-wrap");
-    await kw.management.deleteFault("slow-new-key-wrap");
 
     expect(op, JSON.stringify(op)).toMatchObject({ kind: "ChangePolicy", status: "Succeeded", operation: "Change enterprise policy", policy: first.policy, targetPolicy: second.policy });
     // The statuses in the reference's order: the first downtime, online again, the second downtime.

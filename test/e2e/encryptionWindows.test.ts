@@ -1,8 +1,9 @@
 // What the data API does while an environment's key changes, end to end:
 // - Encrypting (the core store's downtime): every data call answers 503 EnvironmentUnavailable
-//   with Retry-After. Held open deterministically by a latency fault on the customer key's
-//   wrapKey: the status is Encrypting from the moment the request is accepted, and the
-//   orchestration cannot leave it before the new DEK is wrapped.
+//   with Retry-After. Held open deterministically by the customer vault answering wrapKey with
+//   503 until the test removes that fault: the status is Encrypting from the moment the request
+//   is accepted, and the orchestration cannot leave it before the new DEK is wrapped (its first
+//   step retries meanwhile).
 // - EncryptingOnline (secondary stores): reads and writes are served, and a write made then is
 //   under the new DEK at once. Held open deterministically by a file blob another party holds a
 //   lease on: its re-encryption cannot complete (412) until the lease is released, so the files
@@ -42,8 +43,8 @@ describe("the data API while the key changes", () => {
     const [heldBlob] = [...(await fileBlobs(env)).keys()];
     const lease = fileContainer(env).getBlobClient(heldBlob).getBlobLeaseClient();
     await lease.acquireLease(-1);
-    // Hold the downtime: the customer key answers wrapKey slowly.
-    await kw.management.putFault("slow-wrap", { vault: vaultName, operation: "wrapKey", latencyMs: 2500 });
+    // Hold the downtime: the customer vault refuses wrapKey for now (a transient 503).
+    await kw.management.putFault("wrap-unavailable", { vault: vaultName, operation: "wrapKey", status: 503 });
 
     const operationId = await addToPolicy(kw, policy, env);
     expect((await getEnvironment(kw, env)).encryption.status).toBe("Encrypting");
@@ -61,7 +62,8 @@ describe("the data API while the key changes", () => {
     }
     // Still in the downtime after the calls: they were all made inside it.
     expect((await getEnvironment(kw, env)).encryption.status).toBe("Encrypting");
-    await kw.management.deleteFault("slow-wrap");
+    expect((await kw.management.faults()).find((f) => f.id === "wrap-unavailable")!.hits).toBeGreaterThan(0);
+    await kw.management.deleteFault("wrap-unavailable");
 
     // The core store done, the environment is back online while the files step is held.
     const online = await waitForStatus(kw, env, ["EncryptingOnline", "Failed", "Warning", "Encrypted"]);
@@ -113,10 +115,12 @@ describe("the data API while the key changes", () => {
   }, 120_000);
 
   it("refuses a second operation on an environment with 409 naming the running one", async () => {
-    const { policy, vaultName } = await kw.customerPolicy();
+    const { policy } = await kw.customerPolicy();
     const env = await kw.environment();
     await seed(kw, env, 20, 2);
-    await kw.management.putFault("slow-wrap-2", { vault: vaultName, operation: "wrapKey", latencyMs: 1500 });
+    // The operation is held in its files step (a leased blob) until the test has looked.
+    const lease = fileContainer(env).getBlobClient([...(await fileBlobs(env)).keys()][0]).getBlobLeaseClient();
+    await lease.acquireLease(-1);
 
     // Two adds at once: exactly one is accepted.
     const both = await Promise.all([0, 1].map(() => kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] })));
@@ -135,7 +139,8 @@ describe("the data API while the key changes", () => {
     expect(remove.status).toBe(409);
     expect(remove.body.error.message).toContain(operationId);
     expect((await getEnvironment(kw, env)).encryption.activeOperationId).toBe(operationId);
-    await kw.management.deleteFault("slow-wrap-2");
+    expect((await getOperation(kw, operationId)).status).toBe("Running");
+    await lease.releaseLease();
 
     expect((await waitForOperation(kw, operationId)).status).toBe("Succeeded");
     const env2 = await getEnvironment(kw, env);
