@@ -11,6 +11,7 @@ import type { EnvironmentDataDeps } from "./data/context";
 import { dekCache } from "./keyvault";
 import { wrapperFor } from "./keys/keySources";
 import { createBackups, type Backups } from "./backups/backups";
+import { KeyRingRepository } from "./data/keyRingRepository";
 
 export interface Services {
   settings: Settings;
@@ -23,6 +24,8 @@ export interface Services {
   reencryption: Reencryption;
   /** Key ring steps of the key operations. */
   transitions: KeyTransitions;
+  /** The environments' key rings (read-only use outside the data layer: which key versions they need). */
+  keyRings: KeyRingRepository;
   /** Backups, restore, copy, reset, and the key version ledger (shared/backups). */
   backups: Backups;
 }
@@ -46,6 +49,7 @@ function build(s: Settings): Services {
     reencryption: createReencryption(dataDeps),
     transitions: createKeyTransitions(dataDeps),
     backups: createBackups({ ...dataDeps, statePrefix: s.statePrefix }),
+    keyRings: new KeyRingRepository({ connectionString: s.storageConnectionString, tableName: dataDeps.keyRingTable! }),
   };
 }
 

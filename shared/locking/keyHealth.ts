@@ -6,6 +6,7 @@ import { services } from "../services";
 import { probeKey, dekCache, type KeyProbeResult } from "../keyvault";
 import { resolveKey } from "../keys/keySources";
 import { lockEnvironment, unlockEnvironment } from "./lockState";
+import { environmentsMissingVersions } from "./versionHealth";
 import { raiseAlert } from "../alerts/alerts";
 import type { Environment } from "../domain/environment";
 import type { EnterprisePolicy } from "../domain/policy";
@@ -48,7 +49,22 @@ export async function reconcilePolicy(policyName: string, trigger: string): Prom
   const probe = await probePolicyKey(policy);
   const result: Reconciliation = { policy: policyName, probe, locked: [], unlocked: [] };
   if (probe.status === "Healthy") {
-    for (const env of dependents.filter((e) => e.state === "Locked")) {
+    // The current version works; an environment may still need an older one that does not.
+    const key = await resolveKey({ kind: "CustomerManaged", policy: policyName });
+    const versionless = `${key.vaultUrl}/keys/${key.keyName}`;
+    const losses = await environmentsMissingVersions(dependents.map((e) => e.id), key.identity, versionless, new Map([[probe.keyId, "Healthy"]]));
+    const lostIds = new Set(losses.map((l) => l.environmentId));
+    for (const loss of losses) {
+      const named = loss.lost.map((l) => `${l.keyId} is ${l.status.toLowerCase()}`).join("; ");
+      const reason = `a key version this environment still needs cannot be used (${named}); re-enable it, or rotate so its keys are re-wrapped under the current version`;
+      dekCache().purgeByScope(loss.environmentId);
+      if ((await lockEnvironment(loss.environmentId, reason, trigger)).changed) result.locked.push(loss.environmentId);
+      await raiseAlert(`version-lost|${loss.environmentId}|${loss.lost.map((l) => l.keyId).join(",")}`, {
+        kind: "KeyVersionStillNeeded", severity: "Critical", policy: policyName, environmentId: loss.environmentId, keyId: loss.lost[0].keyId,
+        message: `Environment ${loss.environmentId} is locked: ${named}. The reference warns not to disable a previous key version while it is needed.`,
+      });
+    }
+    for (const env of dependents.filter((e) => e.state === "Locked" && !lostIds.has(e.id))) {
       if ((await unlockEnvironment(env.id, trigger)).changed) result.unlocked.push(env.id);
     }
   } else if (LOST.has(probe.status)) {
