@@ -3,7 +3,7 @@
 // JSON with --json). Operations (add, remove, change-policy, backups, restore, copy, reset) print
 // their operation ids, or with --wait follow them to the end.
 import { value, UsageError, type ParsedArgs } from "./args";
-import type { ApiClient, Role } from "./client";
+import { ApiCallError, type ApiClient, type Role } from "./client";
 import { columns, describe } from "./format";
 import { waitForOperation, type WaitOptions } from "./wait";
 
@@ -49,6 +49,18 @@ function show(ctx: CommandContext, body: unknown, human?: () => string): number 
 
 const vaultName = (armId: string | undefined) => armId?.split("/").pop() ?? "-";
 
+/**
+ * The API's PUT creates or updates; `create` must only create (an update would, say, clear the
+ * Managed flag or re-point a policy), so it refuses a name that exists.
+ */
+async function requireAbsent(ctx: CommandContext, role: Role, path: string, what: string): Promise<void> {
+  const existing = await ctx.client.request(role, "GET", path).then(() => true, (err: unknown) => {
+    if (err instanceof ApiCallError && err.status === 404) return false;
+    throw err;
+  });
+  if (existing) throw new ApiCallError(409, "AlreadyExists", `${what} already exists; 'create' never changes an existing one.`);
+}
+
 /** Prints started operations, or waits for each and prints how it ended. */
 async function operations(ctx: CommandContext, body: any, started: { environmentId?: string; operationId: string }[]): Promise<number> {
   if (!ctx.wait) {
@@ -78,6 +90,7 @@ export const COMMANDS: Command[] = [
     options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)" },
     summary: "Create an enterprise policy for a Key Vault key; prints the principal to grant on the key.",
     async run(ctx, [name]) {
+      await requireAbsent(ctx, "Keys.Admin", `enterprisePolicies/${e(name)}`, `Enterprise policy '${name}'`);
       const body = (await ctx.client.request("Keys.Admin", "PUT", `enterprisePolicies/${e(name)}`, {
         location: value(ctx.args, "location") ?? "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
         properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), key: { name: required(ctx, "key") } } } },
@@ -147,6 +160,7 @@ export const COMMANDS: Command[] = [
     flags: { managed: "enable Managed Environments (needed before adding it to a policy)" },
     summary: "Create an environment (its data starts under the platform-managed key).",
     async run(ctx, [id]) {
+      await requireAbsent(ctx, "Platform.Admin", `environments/${e(id)}`, `Environment '${id}'`);
       const body = (await ctx.client.request("Platform.Admin", "PUT", `environments/${e(id)}`, {
         displayName: value(ctx.args, "display-name") ?? id, region: required(ctx, "region"), type: value(ctx.args, "type") ?? "Production",
         managed: ctx.args.flags.has("managed"),

@@ -168,6 +168,11 @@ describe("keyward CLI", () => {
       const granted = await run(["policies", "grant-reader", policy, "eeeeeeee-0000-4000-8000-000000000005"]);
       expect(granted.code, granted.stderr).toBe(0);
       expect(granted.stdout).toContain(`is a Reader of ${policy}`);
+      // create never updates: the same id again is refused, and the environment keeps its Managed flag.
+      const twice = await run(["environments", "create", "env-from-local-file", "--region", "europe"]);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toBe("error: AlreadyExists: Environment 'env-from-local-file' already exists; 'create' never changes an existing one.\n");
+      expect((await kw.platformAdmin("GET", "environments/env-from-local-file")).body.managed).toBe(true);
       const listed = await run(["environments", "list"]);
       expect(listed.stdout).toMatch(/env-from-local-file\s+Production\s+europe\s+Enabled\s+PlatformManaged\s+PlatformManaged/);
       // The Keys.Admin token for a Platform.Admin call is refused, and the CLI says so.
