@@ -37,9 +37,13 @@ export function storagePathTemplate(path: string, type: Kind["type"]): string {
   return `/${first}${segments.length > 1 ? "/{blob}" : ""}`;
 }
 
-/** host[:port] and path prefix of the storage endpoints in the connection string (Azurite is path-style). */
-function storageEndpoints(connectionString: string): { host: string; prefix: string; type: Kind["type"] }[] {
-  const out: { host: string; prefix: string; type: Kind["type"] }[] = [];
+type Endpoint = { host: string; prefix: string; type: Kind["type"] };
+let endpointsFor: { connectionString: string; endpoints: Endpoint[] } | undefined;
+
+/** host[:port] and path prefix of the storage endpoints in the connection string (Azurite is path-style); parsed once per string. */
+function storageEndpoints(connectionString: string): Endpoint[] {
+  if (endpointsFor?.connectionString === connectionString) return endpointsFor.endpoints;
+  const out: Endpoint[] = [];
   for (const [name, type] of [["TableEndpoint", "Azure table"], ["BlobEndpoint", "Azure blob"]] as const) {
     const m = new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*([^;]+)`, "i").exec(connectionString);
     if (!m) continue;
@@ -48,6 +52,7 @@ function storageEndpoints(connectionString: string): { host: string; prefix: str
       out.push({ host: url.host.toLowerCase(), prefix: url.pathname.replace(/\/+$/, ""), type });
     } catch { /* not a URL: nothing to match */ }
   }
+  endpointsFor = { connectionString, endpoints: out };
   return out;
 }
 
