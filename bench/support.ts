@@ -2,10 +2,10 @@
 // customer's side (vault, key, policy, grants), environments seeded straight through the data
 // facade (in-process, so seeding is quick and not what is measured), waits, and statistics.
 import { randomBytes } from "node:crypto";
-import { KeyClient } from "@azure/keyvault-keys";
+import type { KeyClient } from "@azure/keyvault-keys";
 import type { RunningStack } from "../local/stack";
-import { issuerCredential } from "../local/platformKey";
-import { localVaultAgent, localVaultManagementClient, type LocalVaultManagementClient } from "../local/keyvault";
+import type { LocalVaultManagementClient } from "../local/keyvault";
+import { EmbeddedApi, type ApiResult, type CustomerPolicy } from "../local/embeddedApi";
 import { services } from "../shared/services";
 import { mapLimit } from "../shared/data/concurrency";
 
@@ -17,82 +17,44 @@ const KEY_OFFICER = "dddddddd-0000-4000-8000-0000000000b4";
 type Role = "Keys.Admin" | "Platform.Admin" | "Environment.User";
 const OIDS: Record<Role, string> = { "Keys.Admin": KEYS_ADMIN, "Platform.Admin": PLATFORM_ADMIN, "Environment.User": DATA_USER };
 
-export interface ApiResult<T = any> {
-  status: number;
-  body: T;
-}
+export type { ApiResult, CustomerPolicy } from "../local/embeddedApi";
 
-export interface CustomerPolicy {
-  policy: string;
-  vaultName: string;
-  vaultId: string;
-  keyName: string;
-  principalId: string;
-  assignmentId: string;
-}
+const as = (role: Role) => ({ oid: OIDS[role], roles: [role] });
 
 export class BenchContext {
-  private readonly tokens = new Map<Role, Promise<string>>();
+  /** The HTTP API and the customer's side of the setup (shared with the test harness). */
+  readonly api: EmbeddedApi;
   readonly management: LocalVaultManagementClient;
 
   constructor(readonly stack: RunningStack, readonly log: (line: string) => void) {
-    this.management = localVaultManagementClient(stack.vault);
+    this.api = new EmbeddedApi(stack);
+    this.management = this.api.management;
   }
 
-  private token(role: Role): Promise<string> {
-    let t = this.tokens.get(role);
-    if (!t) {
-      t = this.stack.issuer.sign({ oid: OIDS[role], roles: [role], audience: "api://keyward", lifetimeSeconds: 4 * 3600 });
-      this.tokens.set(role, t);
-    }
-    return t;
-  }
-
-  async call<T = any>(role: Role, method: string, route: string, body?: unknown): Promise<ApiResult<T>> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.token(role)}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${this.stack.apiBaseUrl}/${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: (text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+  call<T = any>(role: Role, method: string, route: string, body?: unknown): Promise<ApiResult<T>> {
+    return this.api.call<T>(method, route, { as: as(role), body });
   }
 
   /** Calls and insists on one status: a bench that silently measures errors measures nothing. */
-  async expect<T = any>(status: number, role: Role, method: string, route: string, body?: unknown): Promise<T> {
-    const res = await this.call<T>(role, method, route, body);
-    if (res.status !== status) throw new Error(`${method} ${route} answered ${res.status}, expected ${status}: ${JSON.stringify(res.body)}`);
-    return res.body;
+  expect<T = any>(status: number, role: Role, method: string, route: string, body?: unknown): Promise<T> {
+    return this.api.expect<T>(status, method, route, as(role), body);
   }
 
   keyClient(vaultName: string): KeyClient {
-    return new KeyClient(this.stack.vault.vaultUrl(vaultName), issuerCredential(this.stack.issuer, KEY_OFFICER),
-      { agent: localVaultAgent({ caCertPem: this.stack.vault.caCertPem }) } as ConstructorParameters<typeof KeyClient>[2]);
+    return this.api.keyClient(vaultName, KEY_OFFICER);
   }
 
   /** The key vault administrator's whole setup: vault, RSA key, policy, grant on the key, Reader for the platform admin, licence. */
-  async customerPolicy(label: string): Promise<CustomerPolicy> {
+  customerPolicy(label: string): Promise<CustomerPolicy> {
     const suffix = randomBytes(3).toString("hex");
-    const policy = `bench-${label}-${suffix}`;
-    const vaultName = `bench${label.replace(/[^a-z0-9]/g, "")}${suffix}`.slice(0, 24);
-    const keyName = "cmk";
-    const vault = await this.management.putVault(vaultName, { softDelete: true, purgeProtection: true, retentionDays: 90 });
-    await this.management.putRoleAssignment(`officer-${vaultName}`, { principalId: KEY_OFFICER, roleDefinitionName: "Key Vault Crypto Officer", scope: vault.id });
-    await this.keyClient(vaultName).createRsaKey(keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
-    const created = await this.expect(201, "Keys.Admin", "PUT", `enterprisePolicies/${policy}`, {
-      location: "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
-      properties: { encryption: { state: "Enabled", keyVault: { id: vault.id, key: { name: keyName } } } },
+    return this.api.customerPolicy({
+      keysAdmin: as("Keys.Admin"), platformAdmin: as("Platform.Admin"), keyOfficer: KEY_OFFICER,
+      policy: `bench-${label}-${suffix}`, vaultName: `bench${label.replace(/[^a-z0-9]/g, "")}${suffix}`.slice(0, 24),
     });
-    const principalId = created.identity.principalId as string;
-    const assignmentId = `policy-${policy}`;
-    await this.management.putRoleAssignment(assignmentId, { principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: vault.id });
-    await this.expect(200, "Keys.Admin", "PUT", `enterprisePolicies/${policy}/readers/${PLATFORM_ADMIN}`);
-    await this.expect(200, "Platform.Admin", "PUT", "tenant/licenses", { subscriptions: ["Microsoft 365 E5"] });
-    return { policy, vaultName, vaultId: vault.id, keyName, principalId, assignmentId };
   }
 
-  async environment(label: string): Promise<string> {
-    const id = `bench-${label}-${randomBytes(3).toString("hex")}`;
-    await this.expect(201, "Platform.Admin", "PUT", `environments/${id}`, { displayName: `Bench ${label}`, region: "europe", type: "Production", managed: true });
-    return id;
+  environment(label: string): Promise<string> {
+    return this.api.environment(as("Platform.Admin"), `bench-${label}-${randomBytes(3).toString("hex")}`, { displayName: `Bench ${label}` });
   }
 
   /** Writes records t{i%4}/r{i} whose JSON value is about `bytes` long, 16 at a time. Returns the plaintext bytes written. */

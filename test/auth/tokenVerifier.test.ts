@@ -3,6 +3,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
 import { startLocalIssuer, type LocalIssuer } from "../../local/issuer";
 import { createTokenVerifier, TokenRejected, type TokenVerifier } from "../../shared/auth/tokenVerifier";
+import { authenticate } from "../../shared/http/auth";
+import { ApiError } from "../../shared/errors";
 
 const AUDIENCE = "api://keyward-test";
 let issuer: LocalIssuer;
@@ -64,8 +66,6 @@ describe("token verification against the local issuer", () => {
 
 describe("an unreachable issuer", () => {
   it("fails closed with 503 AuthenticationUnavailable, not 500 and not a pass", async () => {
-    const { authenticate } = await import("../../shared/http/auth");
-    const { ApiError } = await import("../../shared/errors");
     const down = createTokenVerifier({ issuer: "http://127.0.0.1:9/nowhere/v2.0", audience: AUDIENCE });
     const token = await issuer.sign({ oid: "u", roles: ["Keys.Admin"], audience: AUDIENCE });
     const request = { headers: new Headers({ authorization: `Bearer ${token}` }) } as unknown as Parameters<typeof authenticate>[0];

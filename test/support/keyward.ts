@@ -6,10 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
-import { KeyClient } from "@azure/keyvault-keys";
+import type { KeyClient } from "@azure/keyvault-keys";
 import { startStack, type RunningStack } from "../../local/stack";
-import { issuerCredential } from "../../local/platformKey";
-import { localVaultAgent, localVaultManagementClient, type LocalVaultManagementClient } from "../../local/keyvault";
+import type { LocalVaultManagementClient } from "../../local/keyvault";
+import { EmbeddedApi, type ApiResult, type CallOptions, type CustomerPolicy } from "../../local/embeddedApi";
 import { testStorage, uniquePrefix } from "./storage";
 
 export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-000000000001";
@@ -19,14 +19,21 @@ export const DATA_USER = "cccccccc-0000-4000-8000-000000000003";
 export const CUSTOMER_KEY_OFFICER = "dddddddd-0000-4000-8000-000000000004";
 export const SUBSCRIPTION = "00000000-1111-4222-8333-444444444444";
 
-export interface ApiResult<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
+export type { ApiResult } from "../../local/embeddedApi";
+
+const AS = {
+  keysAdmin: { oid: KEYS_ADMIN, roles: ["Keys.Admin"] },
+  platformAdmin: { oid: PLATFORM_ADMIN, roles: ["Platform.Admin"] },
+  user: { oid: DATA_USER, roles: ["Environment.User"] },
+};
 
 export class Keyward {
-  private constructor(readonly stack: RunningStack, readonly dataDir: string) {}
+  /** The HTTP API and the customer's side of the setup (shared with the bench). */
+  readonly api: EmbeddedApi;
+
+  private constructor(readonly stack: RunningStack, readonly dataDir: string) {
+    this.api = new EmbeddedApi(stack);
+  }
 
   /**
    * `options.timers`: run the timer functions on their schedules (off by default: tests trigger
@@ -52,38 +59,27 @@ export class Keyward {
   }
 
   /** Calls the API with a token for `as` (roles), or none when `as` is null. */
-  async call<T = any>(method: string, route: string, options: { as?: { oid: string; roles: string[] } | null; body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.as) headers.authorization = `Bearer ${await this.token(options.as.oid, options.as.roles)}`;
-    let body: string | Buffer | undefined;
-    if (options.raw) { body = options.raw; headers["content-type"] ??= "application/octet-stream"; }
-    else if (options.body !== undefined) { body = typeof options.body === "string" ? options.body : JSON.stringify(options.body); headers["content-type"] ??= "application/json"; }
-    const res = await fetch(`${this.stack.apiBaseUrl}/${route.replace(/^\//, "")}`, { method, headers, body });
-    const text = res.headers.get("content-type")?.includes("json") ? await res.text() : undefined;
-    const parsed = text !== undefined ? (text ? JSON.parse(text) : undefined) : Buffer.from(await res.arrayBuffer());
-    return { status: res.status, body: parsed as T, headers: res.headers };
+  call<T = any>(method: string, route: string, options: CallOptions = {}): Promise<ApiResult<T>> {
+    return this.api.call<T>(method, route, options);
   }
 
-  keysAdmin = (method: string, route: string, body?: unknown) => this.call(method, route, { as: { oid: KEYS_ADMIN, roles: ["Keys.Admin"] }, body });
-  platformAdmin = (method: string, route: string, body?: unknown) => this.call(method, route, { as: { oid: PLATFORM_ADMIN, roles: ["Platform.Admin"] }, body });
-  user = (method: string, route: string, body?: unknown) => this.call(method, route, { as: { oid: DATA_USER, roles: ["Environment.User"] }, body });
+  keysAdmin = (method: string, route: string, body?: unknown) => this.call(method, route, { as: AS.keysAdmin, body });
+  platformAdmin = (method: string, route: string, body?: unknown) => this.call(method, route, { as: AS.platformAdmin, body });
+  user = (method: string, route: string, body?: unknown) => this.call(method, route, { as: AS.user, body });
 
   // ---- the customer's side, through the local vault (what they do in the Azure portal) ----
 
   get vault() { return this.stack.vault; }
 
   /** The local vault's management API: vaults, role assignments, faults, events, request log. */
-  get management(): LocalVaultManagementClient { return localVaultManagementClient(this.stack.vault); }
+  get management(): LocalVaultManagementClient { return this.api.management; }
 
-  async createCustomerVault(name: string, properties: { softDelete?: boolean; purgeProtection?: boolean } = {}): Promise<{ id: string; url: string }> {
-    const info = await this.management.putVault(name, { softDelete: true, purgeProtection: true, retentionDays: 90, ...properties });
-    await this.management.putRoleAssignment(`officer-${name}`, { principalId: CUSTOMER_KEY_OFFICER, roleDefinitionName: "Key Vault Crypto Officer", scope: info.id });
-    return { id: info.id, url: this.stack.vault.vaultUrl(name) };
+  createCustomerVault(name: string, properties: { softDelete?: boolean; purgeProtection?: boolean } = {}): Promise<{ id: string; url: string }> {
+    return this.api.createCustomerVault(name, CUSTOMER_KEY_OFFICER, properties);
   }
 
   keyClient(vaultName: string): KeyClient {
-    return new KeyClient(this.stack.vault.vaultUrl(vaultName), issuerCredential(this.stack.issuer, CUSTOMER_KEY_OFFICER),
-      { agent: localVaultAgent({ caCertPem: this.stack.vault.caCertPem }) } as ConstructorParameters<typeof KeyClient>[2]);
+    return this.api.keyClient(vaultName, CUSTOMER_KEY_OFFICER);
   }
 
   grantKeyToPolicy(assignmentId: string, principalId: string, vaultArmId: string, role = "Key Vault Crypto Service Encryption User") {
@@ -99,34 +95,17 @@ export class Keyward {
    * protection, an RSA key, an enterprise policy, the policy's identity granted on the key,
    * the platform admin granted Reader; and the tenant's licence recorded.
    */
-  async customerPolicy(options: { policy?: string; vault?: string; key?: string; location?: string; keySize?: number } = {}) {
-    const policy = options.policy ?? uniquePrefix("policy");
-    const vaultName = options.vault ?? `cv${uniquePrefix("").slice(0, 12)}`;
-    const keyName = options.key ?? "cmk";
-    const vault = await this.createCustomerVault(vaultName);
-    await this.keyClient(vaultName).createRsaKey(keyName, { keySize: options.keySize ?? 2048, keyOps: ["wrapKey", "unwrapKey"] });
-    const created = await this.keysAdmin("PUT", `enterprisePolicies/${policy}`, {
-      location: options.location ?? "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
-      properties: { encryption: { state: "Enabled", keyVault: { id: vault.id, key: { name: keyName } } } },
+  customerPolicy(options: { policy?: string; vault?: string; key?: string; location?: string; keySize?: number } = {}): Promise<CustomerPolicy> {
+    return this.api.customerPolicy({
+      keysAdmin: AS.keysAdmin, platformAdmin: AS.platformAdmin, keyOfficer: CUSTOMER_KEY_OFFICER,
+      policy: options.policy ?? uniquePrefix("policy"), vaultName: options.vault ?? `cv${uniquePrefix("").slice(0, 12)}`,
+      keyName: options.key, location: options.location, keySize: options.keySize,
     });
-    if (created.status !== 201) throw new Error(`policy create failed: ${created.status} ${JSON.stringify(created.body)}`);
-    const principalId = created.body.identity.principalId as string;
-    const assignmentId = `policy-${policy}`;
-    await this.grantKeyToPolicy(assignmentId, principalId, vault.id);
-    const reader = await this.keysAdmin("PUT", `enterprisePolicies/${policy}/readers/${PLATFORM_ADMIN}`);
-    if (reader.status !== 200) throw new Error(`reader grant failed: ${reader.status}`);
-    await this.platformAdmin("PUT", "tenant/licenses", { subscriptions: ["Microsoft 365 E5"] });
-    return { policy, vaultName, vaultId: vault.id, keyName, principalId, assignmentId };
   }
 
-  async environment(options: { id?: string; region?: string; type?: string; managed?: boolean; keyType?: string } = {}): Promise<string> {
+  environment(options: { id?: string; region?: string; type?: string; managed?: boolean; keyType?: string } = {}): Promise<string> {
     const id = options.id ?? `env-${randomUUID().slice(0, 8)}`;
-    const res = await this.platformAdmin("PUT", `environments/${id}`, {
-      displayName: `Test ${id}`, region: options.region ?? "europe", type: options.type ?? "Production", managed: options.managed ?? true,
-      ...(options.keyType ? { keyType: options.keyType } : {}),
-    });
-    if (res.status !== 201) throw new Error(`environment create failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return id;
+    return this.api.environment(AS.platformAdmin, id, { displayName: `Test ${id}`, ...options });
   }
 
   /** Polls until the predicate holds, or fails with the last value seen. */
