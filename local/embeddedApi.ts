@@ -46,6 +46,17 @@ export interface CustomerPolicyOptions {
   keyName?: string;
   location?: string;
   keySize?: number;
+  keyOps?: string[];
+  /** The customer vault's settings; soft delete and purge protection on by default, as the reference requires. */
+  vaultProperties?: { softDelete?: boolean; purgeProtection?: boolean };
+}
+
+/** The reference's enterprise policy template body, for a key in a vault. */
+export function enterprisePolicyBody(vaultId: string, keyName: string, location = "europe"): Record<string, unknown> {
+  return {
+    location, kind: "Encryption", identity: { type: "SystemAssigned" },
+    properties: { encryption: { state: "Enabled", keyVault: { id: vaultId, key: { name: keyName } } } },
+  };
 }
 
 export class EmbeddedApi {
@@ -87,19 +98,21 @@ export class EmbeddedApi {
 
   /** A customer vault (soft delete and purge protection unless told otherwise) with `officerOid` as its Crypto Officer. */
   async createCustomerVault(name: string, officerOid: string, properties: { softDelete?: boolean; purgeProtection?: boolean } = {}): Promise<{ id: string; url: string }> {
-    const info = await this.management.putVault(name, { softDelete: true, purgeProtection: true, retentionDays: 90, ...properties });
+    // Each default applied on its own: a property passed as undefined must not switch it off.
+    const info = await this.management.putVault(name, {
+      softDelete: properties.softDelete ?? true, purgeProtection: properties.purgeProtection ?? true, retentionDays: 90,
+    });
     await this.management.putRoleAssignment(`officer-${name}`, { principalId: officerOid, roleDefinitionName: "Key Vault Crypto Officer", scope: info.id });
     return { id: info.id, url: this.stack.vault.vaultUrl(name) };
   }
 
   async customerPolicy(o: CustomerPolicyOptions): Promise<CustomerPolicy> {
     const keyName = o.keyName ?? "cmk";
-    const vault = await this.createCustomerVault(o.vaultName, o.keyOfficer);
-    await this.keyClient(o.vaultName, o.keyOfficer).createRsaKey(keyName, { keySize: o.keySize ?? 2048, keyOps: ["wrapKey", "unwrapKey"] });
-    const created = await this.expect(201, "PUT", `enterprisePolicies/${o.policy}`, o.keysAdmin, {
-      location: o.location ?? "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
-      properties: { encryption: { state: "Enabled", keyVault: { id: vault.id, key: { name: keyName } } } },
+    const vault = await this.createCustomerVault(o.vaultName, o.keyOfficer, o.vaultProperties);
+    await this.keyClient(o.vaultName, o.keyOfficer).createRsaKey(keyName, {
+      keySize: o.keySize ?? 2048, keyOps: (o.keyOps ?? ["wrapKey", "unwrapKey"]) as NonNullable<Parameters<KeyClient["createRsaKey"]>[1]>["keyOps"],
     });
+    const created = await this.expect(201, "PUT", `enterprisePolicies/${o.policy}`, o.keysAdmin, enterprisePolicyBody(vault.id, keyName, o.location));
     const principalId = created.identity.principalId as string;
     const assignmentId = `policy-${o.policy}`;
     await this.management.putRoleAssignment(assignmentId, { principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: vault.id });

@@ -1,11 +1,11 @@
 // Helpers the admin API tests share: a snapshot of keyward's stored state (to prove a refusal
-// changed nothing), a refusal assertion, and a policy on a vault with chosen properties (the
-// harness's customerPolicy() always makes a compliant one).
+// changed nothing), a refusal assertion, and a policy on a vault with chosen properties (through
+// the harness's customerPolicy(), whose defaults make a compliant one).
 import { expect } from "vitest";
 import { randomUUID } from "node:crypto";
 import { services } from "../../shared/services";
-import { Keyward, PLATFORM_ADMIN, type ApiResult } from "../support/keyward";
-import { uniquePrefix } from "../support/storage";
+import type { Keyward, ApiResult } from "../support/keyward";
+import { enterprisePolicyBody, type CustomerPolicy } from "../../local/embeddedApi";
 
 export interface StoredState {
   policies: unknown[];
@@ -48,45 +48,20 @@ export async function refusedWithoutChange(call: () => Promise<ApiResult>, statu
 }
 
 export function policyBody(vaultId: string, keyName: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    location: "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
-    properties: { encryption: { state: "Enabled", keyVault: { id: vaultId, key: { name: keyName } } } },
-    ...overrides,
-  };
+  return { ...enterprisePolicyBody(vaultId, keyName), ...overrides };
 }
 
-export interface PolicySetup {
-  policy: string;
-  vaultName: string;
-  vaultId: string;
-  keyName: string;
-  principalId: string;
-  assignmentId: string;
-}
+export type PolicySetup = CustomerPolicy;
 
 /**
  * What customerPolicy() does, with the vault's properties and the key's size and operations
  * chosen by the test: vault, key, policy, the policy identity granted on the vault, the platform
  * admin granted Reader, an E5 licence.
  */
-export async function policyWith(kw: Keyward, options: {
+export function policyWith(kw: Keyward, options: {
   softDelete?: boolean; purgeProtection?: boolean; keySize?: number; keyOps?: string[]; location?: string;
 } = {}): Promise<PolicySetup> {
-  const policy = uniquePrefix("policy");
-  const vaultName = `cv${uniquePrefix("").slice(0, 12)}`;
-  const keyName = "cmk";
-  const vault = await kw.createCustomerVault(vaultName, { softDelete: options.softDelete ?? true, purgeProtection: options.purgeProtection ?? true });
-  await kw.keyClient(vaultName).createRsaKey(keyName, { keySize: options.keySize ?? 2048, keyOps: (options.keyOps ?? ["wrapKey", "unwrapKey"]) as never });
-  const created = await kw.keysAdmin("PUT", `enterprisePolicies/${policy}`, policyBody(vault.id, keyName, { location: options.location ?? "europe" }));
-  if (created.status !== 201) throw new Error(`policy create failed: ${created.status} ${JSON.stringify(created.body)}`);
-  const principalId = created.body.identity.principalId as string;
-  const assignmentId = `policy-${policy}`;
-  await kw.grantKeyToPolicy(assignmentId, principalId, vault.id);
-  const reader = await kw.keysAdmin("PUT", `enterprisePolicies/${policy}/readers/${PLATFORM_ADMIN}`);
-  if (reader.status !== 200) throw new Error(`reader grant failed: ${reader.status}`);
-  const licence = await kw.platformAdmin("PUT", "tenant/licenses", { subscriptions: ["Microsoft 365 E5"] });
-  if (licence.status !== 200) throw new Error(`licence failed: ${licence.status}`);
-  return { policy, vaultName, vaultId: vault.id, keyName, principalId, assignmentId };
+  return kw.customerPolicy(options);
 }
 
 /** Adds the environment and waits until its operation has finished; returns the final environment. */

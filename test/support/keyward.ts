@@ -95,11 +95,15 @@ export class Keyward {
    * protection, an RSA key, an enterprise policy, the policy's identity granted on the key,
    * the platform admin granted Reader; and the tenant's licence recorded.
    */
-  customerPolicy(options: { policy?: string; vault?: string; key?: string; location?: string; keySize?: number } = {}): Promise<CustomerPolicy> {
+  customerPolicy(options: {
+    policy?: string; vault?: string; key?: string; location?: string; keySize?: number; keyOps?: string[];
+    softDelete?: boolean; purgeProtection?: boolean;
+  } = {}): Promise<CustomerPolicy> {
     return this.api.customerPolicy({
       keysAdmin: AS.keysAdmin, platformAdmin: AS.platformAdmin, keyOfficer: CUSTOMER_KEY_OFFICER,
       policy: options.policy ?? uniquePrefix("policy"), vaultName: options.vault ?? `cv${uniquePrefix("").slice(0, 12)}`,
-      keyName: options.key, location: options.location, keySize: options.keySize,
+      keyName: options.key, location: options.location, keySize: options.keySize, keyOps: options.keyOps,
+      vaultProperties: { softDelete: options.softDelete, purgeProtection: options.purgeProtection },
     });
   }
 
