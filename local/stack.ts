@@ -11,6 +11,7 @@ import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID } from "./issuer";
 import { startLocalVault, localVaultManagementClient, type LocalVault } from "./keyvault";
 import { createTokenVerifier } from "../shared/auth/tokenVerifier";
 import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
+import { localKeyVaultSettings } from "./keyVaultSettings";
 import { startRuntime, type RunningRuntime } from "./runtime";
 
 export const APP_AUDIENCE = "api://keyward";
@@ -75,12 +76,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     KEYWARD_AUTH_ISSUER: issuer.issuer,
     KEYWARD_AUTH_JWKS_URI: issuer.jwksUri,
     KEYWARD_AUTH_AUDIENCE: APP_AUDIENCE,
-    KEYWARD_IDENTITY_MODE: "local",
-    KEYWARD_LOCAL_TOKEN_ENDPOINT: issuer.tokenEndpoint,
-    KEYWARD_VAULT_URL_TEMPLATE: vault.urlTemplate,
-    KEYWARD_MANAGED_HSM_URL_TEMPLATE: vault.managedHsmUrlTemplate,
-    KEYWARD_VAULT_CA_CERT_PATH: vault.caCertPath,
-    KEYWARD_LOCAL_VAULT_MANAGEMENT_URL: vault.managementUrl,
+    ...localKeyVaultSettings(issuer, vault),
     KEYWARD_PLATFORM_KEY_ID: platformKeyId,
     KEYWARD_PLATFORM_PRINCIPAL_ID: platformPrincipalId,
     KEYWARD_PLATFORM_CLIENT_ID: platformPrincipalId,

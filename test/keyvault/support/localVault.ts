@@ -9,6 +9,7 @@ import type { KeyClient } from "@azure/keyvault-keys";
 import { startLocalIssuer, type LocalIssuer } from "../../../local/issuer";
 import { startLocalVault, localVaultManagementClient, type LocalVault, type LocalVaultManagementClient, type VaultInfo } from "../../../local/keyvault";
 import { createTokenVerifier } from "../../../shared/auth/tokenVerifier";
+import { localKeyVaultSettings } from "../../../local/keyVaultSettings";
 import { KeyVaultClientFactory } from "../../../shared/keyvault/clientFactory";
 import type { KeyVaultIdentity } from "../../../shared/keyvault/credentials";
 
@@ -23,22 +24,14 @@ export interface VaultFixture {
   stop(): Promise<void>;
 }
 
-const ENV = ["KEYWARD_IDENTITY_MODE", "KEYWARD_LOCAL_TOKEN_ENDPOINT", "KEYWARD_VAULT_URL_TEMPLATE", "KEYWARD_MANAGED_HSM_URL_TEMPLATE", "KEYWARD_VAULT_CA_CERT_PATH", "KEYWARD_LOCAL_VAULT_MANAGEMENT_URL"];
-
 export async function startVaultFixture(): Promise<VaultFixture> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-kv-"));
-  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
   const issuer = await startLocalIssuer();
   const verify = createTokenVerifier({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: ["https://vault.azure.net", "https://managedhsm.azure.net"], clockSkewSeconds: 5 });
   const vault = await startLocalVault({ dataDir, verifyToken: verify, expiryCheckIntervalMs: 3_600_000 });
-  Object.assign(process.env, {
-    KEYWARD_IDENTITY_MODE: "local",
-    KEYWARD_LOCAL_TOKEN_ENDPOINT: issuer.tokenEndpoint,
-    KEYWARD_VAULT_URL_TEMPLATE: vault.urlTemplate,
-    KEYWARD_MANAGED_HSM_URL_TEMPLATE: vault.managedHsmUrlTemplate,
-    KEYWARD_VAULT_CA_CERT_PATH: vault.caCertPath,
-    KEYWARD_LOCAL_VAULT_MANAGEMENT_URL: vault.managementUrl,
-  });
+  const settings = localKeyVaultSettings(issuer, vault);
+  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, settings);
   const mgmt = localVaultManagementClient({ managementUrl: vault.managementUrl, caCertPem: vault.caCertPem });
   return {
     issuer, vault, mgmt, adminClients: new KeyVaultClientFactory(),
