@@ -1,15 +1,11 @@
 // Activity: the backup's manifest, with a snapshot of the environment's wrapped DEKs and index
 // key (no key is unwrapped). Idempotent: a rerun finds the manifest and returns it.
-import * as df from "durable-functions";
-import { Activities } from "../shared/operations/names";
+import type { AppServices } from "../shared/appServices";
 import type { BeginBackupInput, BeginBackupOutput } from "../shared/backups/contracts";
-import { services } from "../shared/services";
-import { requireEnvironment } from "../shared/domain/lookups";
+import { requireEnvironment } from "../shared/state/lookups";
 
-df.app.activity(Activities.beginBackup, {
-  handler: async (input: BeginBackupInput): Promise<BeginBackupOutput> => {
-    const environment = await requireEnvironment(input.environmentId);
-    const manifest = await services().backups.begin({ ...input, environment });
-    return { buckets: manifest.buckets };
-  },
-});
+export async function beginBackup(input: BeginBackupInput, svc: AppServices): Promise<BeginBackupOutput> {
+  const environment = await requireEnvironment(svc.state, input.environmentId);
+  const manifest = await svc.backups.begin({ ...input, environment });
+  return { buckets: manifest.buckets };
+}

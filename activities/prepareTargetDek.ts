@@ -8,33 +8,27 @@
 // is no reason to lock it: it leaves the policy (so no probe of that key locks it later either;
 // a lock a probe already put on it is lifted) and keyInUse: false tells the orchestration not to
 // lock. A rerun whose earlier run already moved data under the key does need it: keyInUse: true.
-import * as df from "durable-functions";
-import { Activities } from "../shared/operations/names";
+import type { AppServices } from "../shared/appServices";
 import type { PrepareTargetDekInput, PrepareTargetDekOutput } from "../shared/operations/contracts";
-import { services } from "../shared/services";
-import { latestWrapper } from "../shared/keys/keySources";
-import { asKeyFailure } from "../shared/operations/keyFailure";
+import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 import { unlockEnvironment } from "../shared/locking/lockState";
 
-async function leavePolicyUnused(environmentId: string, policy: string): Promise<boolean> {
-  const { state, transitions } = services();
-  if (await transitions.needsSource(environmentId, { kind: "CustomerManaged", policy })) return false;
-  const env = await state.updateEnvironment(environmentId, (e) =>
+async function leavePolicyUnused(svc: AppServices, environmentId: string, policy: string): Promise<boolean> {
+  if (await svc.transitions.needsSource(environmentId, { kind: "CustomerManaged", policy })) return false;
+  const env = await svc.state.updateEnvironment(environmentId, (e) =>
     e.encryption.policy === policy && e.encryption.keyType !== "CustomerManaged" ? { ...e, encryption: { ...e.encryption, policy: undefined } } : undefined);
-  if (env?.state === "Locked") await unlockEnvironment(environmentId, "AddFailedBeforeUsingKey");
+  if (env?.state === "Locked") await unlockEnvironment(svc, environmentId, "AddFailedBeforeUsingKey");
   return true;
 }
 
-df.app.activity(Activities.prepareTargetDek, {
-  handler: async (input: PrepareTargetDekInput): Promise<PrepareTargetDekOutput> => {
-    try {
-      const { wrapper, key } = await latestWrapper(input.target);
-      const dek = await services().transitions.prepareTargetDek(input.environmentId, wrapper, key.source);
-      return { outcome: "ok", dekId: dek.dekId, keyId: dek.keyId };
-    } catch (err) {
-      const failure = asKeyFailure(err);
-      if (input.target.kind !== "CustomerManaged") return failure;
-      return { ...failure, keyInUse: !(await leavePolicyUnused(input.environmentId, input.target.policy)) };
-    }
-  },
-});
+export async function prepareTargetDek(input: PrepareTargetDekInput, svc: AppServices): Promise<PrepareTargetDekOutput> {
+  try {
+    const { wrapper, key } = await svc.keys.latestWrapper(input.target);
+    const dek = await svc.transitions.prepareTargetDek(input.environmentId, wrapper, key.source);
+    return { outcome: "ok", dekId: dek.dekId, keyId: dek.keyId };
+  } catch (err) {
+    const failure = terminalOutcomeOf(err);
+    if (failure.outcome !== "AccessLost" || input.target.kind !== "CustomerManaged") return failure;
+    return { ...failure, keyInUse: !(await leavePolicyUnused(svc, input.environmentId, input.target.policy)) };
+  }
+}

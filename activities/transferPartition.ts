@@ -1,17 +1,14 @@
 // Activity: restore or copy a page-bounded run of one source partition into the target (opened
-// with the source's keys, written under the target's) and return a checkpoint.
-import * as df from "durable-functions";
-import { Activities } from "../shared/operations/names";
+// with the source's keys, written under the target's) and return a checkpoint. A write that
+// lost to a concurrent one is thrown, and so retried.
+import type { AppServices } from "../shared/appServices";
 import type { TransferPartitionInput, TransferPartitionOutput } from "../shared/backups/contracts";
-import { services } from "../shared/services";
-import { asOperationFailure } from "../shared/backups/failures";
+import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
-df.app.activity(Activities.transferPartition, {
-  handler: async (input: TransferPartitionInput): Promise<TransferPartitionOutput> => {
-    try {
-      return { outcome: "ok", ...(await services().backups.transferPartition(input)) };
-    } catch (err) {
-      return asOperationFailure(err);
-    }
-  },
-});
+export async function transferPartition(input: TransferPartitionInput, svc: AppServices): Promise<TransferPartitionOutput> {
+  try {
+    return { outcome: "ok", ...(await svc.backups.transferPartition(input)) };
+  } catch (err) {
+    return terminalOutcomeOf(err);
+  }
+}

@@ -31,7 +31,8 @@ export const dataplane: Section = async (ctx, options) => {
   const [op] = await ctx.addToPolicy(customer.policy, [env]);
   await ctx.waitForOperation(op);
 
-  const { data } = services();
+  const svc = services();
+  const { data } = svc;
   const plain = plainTable();
   await plain.createTable();
   try {
@@ -42,14 +43,14 @@ export const dataplane: Section = async (ctx, options) => {
 
     // Warm both paths (key ring, DEK cache, connections) before anything is timed.
     for (let i = 0; i < 20; i++) {
-      await withEnvironmentData(env, () => data.getRecord(env, "t0", "r0"));
+      await withEnvironmentData(svc, env, () => data.getRecord(env, "t0", "r0"));
       await get("t0", "r0");
     }
 
     const writes = { keyward: [] as number[], plain: [] as number[] };
     for (let i = 0; i < options.writes; i++) {
       const value = recordValue(100_000 + i, options.recordBytes);
-      writes.keyward.push(await timed(() => withEnvironmentData(env, () => data.putRecord(env, "w", `w${i}`, value))));
+      writes.keyward.push(await timed(() => withEnvironmentData(svc, env, () => data.putRecord(env, "w", `w${i}`, value))));
       writes.plain.push(await timed(() => put("w", `w${i}`, value)));
     }
 
@@ -57,7 +58,7 @@ export const dataplane: Section = async (ctx, options) => {
     const reads = { keyward: [] as number[], plain: [] as number[] };
     for (let i = 0; i < options.reads; i++) {
       const n = randomInt(seeded);
-      reads.keyward.push(await timed(() => withEnvironmentData(env, () => data.getRecord(env, `t${n % 4}`, `r${n}`))));
+      reads.keyward.push(await timed(() => withEnvironmentData(svc, env, () => data.getRecord(env, `t${n % 4}`, `r${n}`))));
       reads.plain.push(await timed(() => get(`t${n % 4}`, `r${n}`)));
     }
     const log = (await ctx.management.requests(since)).value.filter((r) => r.vault === customer.vaultName);

@@ -2,11 +2,12 @@
 // needed; newest first (either admin role).
 import { registerRoute } from "../shared/http/route";
 import { json } from "../shared/http/responses";
+import { alertSchema, listOf } from "../shared/http/schemas";
 import { ADMIN_ROLES } from "../shared/domain/roles";
-import { listAlerts } from "../shared/alerts/alerts";
 
 registerRoute(
   { name: "listAlerts", method: "GET", route: "alerts", roles: ADMIN_ROLES, audit: true,
-    summary: "Alerts: key expiry ahead, key access lost, environments locked (too long), key versions still needed." },
-  async () => json(200, { value: await listAlerts() }),
+    summary: "Alerts: key expiry ahead, key access lost, environments locked (too long), key versions still needed.",
+    responses: { 200: { description: "The alerts, newest first.", schema: listOf(alertSchema, "Alerts, newest first.") } } },
+  async ({ services: { alerts } }) => json(200, { value: await alerts.list() }),
 );

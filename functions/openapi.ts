@@ -3,6 +3,7 @@
 import { registerRoute, routeCatalog } from "../shared/http/route";
 import { json } from "../shared/http/responses";
 import { openApiDocument } from "../shared/http/openapi";
+import { openApiSchema } from "../shared/http/schemas";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -18,6 +19,6 @@ const version = appVersion();
 
 registerRoute(
   { name: "openApiDocument", method: "GET", route: "openapi.json", roles: [], audit: false,
-    summary: "This API's OpenAPI 3.1 document (anonymous)." },
+    summary: "This API's OpenAPI 3.1 document (anonymous).", responses: { 200: { description: "The document.", schema: openApiSchema } } },
   async () => json(200, openApiDocument(routeCatalog, { version })),
 );

@@ -2,37 +2,43 @@
 // key, then add to the new policy, as two sub-orchestrations: two downtimes, as the reference
 // says, each with its own history entry and statuses. The parent holds the environment's
 // one-operation slot throughout and records the change as a whole.
-import * as df from "durable-functions";
-import type { OrchestrationContext } from "durable-functions";
-import type { ChangePolicyInput, RekeyInput, RekeyResult, SetStatusInput } from "../shared/operations/contracts";
-import { activityCaller } from "./rekeyFlow";
-import { Activities, Orchestrations } from "../shared/operations/names";
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { ChangePolicyInput, RekeyInput, RekeyResult } from "../shared/operations/contracts";
+import type { ActivityTable } from "../activities";
+import { proxyActivities, all } from "./activityProxy";
+import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
+import { addEnvironmentToPolicy } from "./addEnvironmentToPolicy";
+import { removeEnvironmentFromPolicy } from "./removeEnvironmentFromPolicy";
 
-df.app.orchestration(Orchestrations.changePolicy, function* (context: OrchestrationContext) {
-  const input = context.df.getInput<ChangePolicyInput>();
-  const call = activityCaller(context, input.retry);
+export interface ChangePolicyResult { removed: RekeyResult; added?: RekeyResult }
+
+function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInput): Generator<Task, ChangePolicyResult, Sent> {
+  const act = proxyActivities<ActivityTable>(context, input.retry);
+  const base = { operationId: input.operationId, environmentId: input.environmentId };
   const half = (suffix: string, target: RekeyInput["target"]): RekeyInput => ({
     operationId: `${input.operationId}-${suffix}`, environmentId: input.environmentId, target, fromPolicy: input.fromPolicy,
     parallelism: input.parallelism, retry: input.retry, pageSize: input.pageSize, partOfChange: true,
   });
-  const finish = (status: "Encrypted" | "Failed" | "Warning", error?: { code: string; message: string }) =>
-    call<void>(Activities.setEncryptionStatus, {
-      operationId: input.operationId, environmentId: input.environmentId, status,
-      operationStatus: error ? "Failed" : "Succeeded", error, release: true,
-    } satisfies SetStatusInput);
+  const finish = function* (status: "Encrypted" | "Failed" | "Warning", error?: { code: string; message: string }): Generator<Task, void, Sent> {
+    yield* all(context, [
+      act.setEncryption.start({ ...base, status }),
+      act.recordOperation.start({ ...base, end: { status: error ? "Failed" : "Succeeded", error } }),
+    ]);
+    yield* act.releaseEnvironment(base);
+  };
 
-  const remove = (yield context.df.callSubOrchestrator(Orchestrations.removeEnvironmentFromPolicy,
-    half("remove", { kind: "PlatformManaged" }), `${input.operationId}-remove`)) as RekeyResult;
-  if (remove.status !== "PlatformManaged") {
-    yield* finish(remove.status === "Warning" ? "Warning" : "Failed", remove.error ?? { code: "RemoveFailed", message: "Removing the environment from its policy failed." });
-    return { removed: remove };
+  const removed = yield* callOrchestrator(context, removeEnvironmentFromPolicy, half("remove", { kind: "PlatformManaged" }), `${input.operationId}-remove`);
+  if (removed.status !== "PlatformManaged") {
+    yield* finish(removed.status === "Warning" ? "Warning" : "Failed", removed.error ?? { code: "RemoveFailed", message: "Removing the environment from its policy failed." });
+    return { removed };
   }
-  const add = (yield context.df.callSubOrchestrator(Orchestrations.addEnvironmentToPolicy,
-    half("add", { kind: "CustomerManaged", policy: input.toPolicy }), `${input.operationId}-add`)) as RekeyResult;
-  if (add.status !== "Encrypted") {
-    yield* finish(add.status === "Warning" ? "Warning" : "Failed", add.error ?? { code: "AddFailed", message: "Adding the environment to the new policy failed." });
+  const added = yield* callOrchestrator(context, addEnvironmentToPolicy, half("add", { kind: "CustomerManaged", policy: input.toPolicy }), `${input.operationId}-add`);
+  if (added.status !== "Encrypted") {
+    yield* finish(added.status === "Warning" ? "Warning" : "Failed", added.error ?? { code: "AddFailed", message: "Adding the environment to the new policy failed." });
   } else {
     yield* finish("Encrypted");
   }
-  return { removed: remove, added: add };
-});
+  return { removed, added };
+}
+
+export const changePolicy = orchestrator<ChangePolicyInput, ChangePolicyResult>("changePolicy", changePolicyFlow);

@@ -1,5 +1,19 @@
-import "./addEnvironmentToPolicy";
-import "./removeEnvironmentFromPolicy";
-import "./changePolicy";
-import "./rotateKeyVersion";
-import "./environmentDataOperation";
+// Every orchestration, in one table; registerOrchestrations registers each under its name.
+import { registerOrchestrator, type Orchestrator } from "./orchestrator";
+import { addEnvironmentToPolicy } from "./addEnvironmentToPolicy";
+import { removeEnvironmentFromPolicy } from "./removeEnvironmentFromPolicy";
+import { changePolicy } from "./changePolicy";
+import { rotateKeyVersion } from "./rotateKeyVersion";
+import { backupEnvironment } from "./backupEnvironment";
+import { transferEnvironmentData } from "./transferEnvironmentData";
+import { resetEnvironment } from "./resetEnvironment";
+
+export const orchestrations = {
+  addEnvironmentToPolicy, removeEnvironmentFromPolicy, changePolicy, rotateKeyVersion,
+  backupEnvironment, transferEnvironmentData, resetEnvironment,
+};
+
+export function registerOrchestrations(): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  for (const o of Object.values(orchestrations)) registerOrchestrator(o as Orchestrator<any, unknown>);
+}

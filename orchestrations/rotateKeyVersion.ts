@@ -2,23 +2,33 @@
 // No data is re-encrypted and nothing goes down; the old wrapped copies stay until nothing needs
 // them (the reference keeps previous versions for 28 days). Started by the KeyNewVersionCreated
 // event, the daily rotation sweep, or by hand.
-import * as df from "durable-functions";
-import type { OrchestrationContext } from "durable-functions";
-import type { ResolveKeyVersionOutput, RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
-import { activityCaller, retryOptions } from "./rekeyFlow";
-import { Activities, Orchestrations } from "../shared/operations/names";
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
+import type { ActivityTable } from "../activities";
+import { proxyActivities, all } from "./activityProxy";
+import { orchestrator, type Sent } from "./orchestrator";
 
-df.app.orchestration(Orchestrations.rotateKeyVersion, function* (context: OrchestrationContext) {
-  const input = context.df.getInput<RotateInput>();
-  const call = activityCaller(context, input.retry);
-  const version = yield* call<ResolveKeyVersionOutput>(Activities.resolveKeyVersion, { policy: input.policy, keyId: input.keyId });
+export interface RotationResult {
+  status: "Succeeded" | "Failed";
+  keyId?: string;
+  environments?: number;
+  rewrapped?: number;
+  failed?: Exclude<RewrapEnvironmentOutput, { outcome: "ok" }>[];
+  error?: { code: string; message: string };
+}
+
+function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generator<Task, RotationResult, Sent> {
+  const act = proxyActivities<ActivityTable>(context, input.retry);
+  const version = yield* act.resolveKeyVersion({ policy: input.policy, keyId: input.keyId });
   if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
   const total = version.environmentIds.length;
   context.df.setCustomStatus({ keyId: version.keyId, progress: { done: 0, total, unit: "environments" } });
-  const results = (yield context.df.Task.all(version.environmentIds.map((environmentId) => context.df.callActivityWithRetry(
-    Activities.rewrapEnvironment, retryOptions(input.retry), { operationId: input.operationId, environmentId, policy: input.policy, keyId: version.keyId })))) as RewrapEnvironmentOutput[];
-  const failed = results.filter((r) => r.outcome !== "ok");
+  const results = yield* all(context, version.environmentIds.map((environmentId) =>
+    act.rewrapEnvironment.start({ operationId: input.operationId, environmentId, policy: input.policy, keyId: version.keyId })));
+  const failed = results.filter((r): r is Exclude<RewrapEnvironmentOutput, { outcome: "ok" }> => r.outcome !== "ok");
   const rewrapped = results.reduce((n, r) => n + (r.outcome === "ok" ? r.rewrapped : 0), 0);
   context.df.setCustomStatus({ keyId: version.keyId, progress: { done: results.length - failed.length, total, unit: "environments" }, rewrapped });
-  return { status: failed.length ? "Failed" : "Succeeded", keyId: version.keyId, environments: version.environmentIds.length, rewrapped, failed };
-});
+  return { status: failed.length ? "Failed" : "Succeeded", keyId: version.keyId, environments: total, rewrapped, failed };
+}
+
+export const rotateKeyVersion = orchestrator<RotateInput, RotationResult>("rotateKeyVersion", rotateFlow);

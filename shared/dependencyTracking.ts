@@ -11,7 +11,7 @@ import diagnostics from "node:diagnostics_channel";
 import type { ClientRequest, IncomingMessage } from "node:http";
 import { isVaultHost } from "./keyvault/vaultResource";
 import { settings } from "./settings";
-import type { TelemetryItem } from "./telemetry";
+import type { TelemetryItem } from "./telemetryItems";
 
 type Emit = (item: TelemetryItem) => void;
 type Kind = { type: "Azure Key Vault" | "Azure table" | "Azure blob"; prefix: string };

@@ -1,16 +1,78 @@
-// The one error type the HTTP layer maps to `{"error": {"code", "message", "target"}}`.
-// Throw it for anything a caller can act on; anything else becomes a 500 with no details.
+// keyward's errors, typed by kind. Code below shared/http/ raises a KeywardError of the kind that
+// says what went wrong; the edges decide what a kind means to their caller, each in one table:
+//   - HTTP (shared/http/errorResponse.ts): the status below, the code, the message, Retry-After;
+//   - activities (shared/operations/activityOutcome.ts): retry (throw, Durable Functions retries)
+//     or a terminal outcome value (the orchestration decides, nothing is retried).
+// Anything that is not a KeywardError is unexpected: HTTP answers 500 with no details, an
+// activity throws it and is retried.
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly target?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+export type ErrorKind =
+  /** Bad input: the caller must change the request. */
+  | "invalid"
+  /** The body is larger than the limit. */
+  | "tooLarge"
+  /** No token, or one that does not verify. */
+  | "unauthenticated"
+  /** The caller may not do this (role, Reader, membership, separation of duty, licence). */
+  | "refused"
+  | "notFound"
+  /** The request conflicts with the resource's state (a rule, an operation running): retrying as is will not help. */
+  | "conflict"
+  /** A concurrent change won an optimistic write too often: retrying will help. */
+  | "contention"
+  /** The environment is locked: its key cannot be reached. */
+  | "locked"
+  /** A key the work needs is gone for keyward (revoked, disabled, deleted, expired). */
+  | "keyLost"
+  /** A vault (or the token issuer) did not answer: retrying will help. */
+  | "keyTransient"
+  /** Something keyward depends on is down or busy, or the resource is in a downtime: retry later. */
+  | "unavailable"
+  /** Stored ciphertext failed its check: nothing of it is returned. */
+  | "integrity";
+
+/** What each kind means to an HTTP caller (status) and to an activity (retry or terminal). */
+export const ERROR_KINDS: Record<ErrorKind, { status: number; retry: boolean }> = {
+  invalid: { status: 400, retry: false },
+  tooLarge: { status: 413, retry: false },
+  unauthenticated: { status: 401, retry: false },
+  refused: { status: 403, retry: false },
+  notFound: { status: 404, retry: false },
+  conflict: { status: 409, retry: false },
+  contention: { status: 409, retry: true },
+  locked: { status: 423, retry: false },
+  keyLost: { status: 503, retry: false },
+  keyTransient: { status: 503, retry: true },
+  unavailable: { status: 503, retry: true },
+  integrity: { status: 500, retry: false },
+};
+
+export interface KeywardErrorOptions {
+  /** The field or path parameter the error is about. */
+  target?: string;
+  /** When a retry may succeed (sent as Retry-After on HTTP). */
+  retryAfterSeconds?: number;
+}
+
+export class KeywardError extends Error {
+  override name = "KeywardError";
+  readonly target?: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(readonly kind: ErrorKind, readonly code: string, message: string, options: KeywardErrorOptions = {}) {
     super(message);
-    this.name = "ApiError";
+    this.target = options.target;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  /** The HTTP status of this error's kind (ERROR_KINDS). */
+  get status(): number {
+    return ERROR_KINDS[this.kind].status;
+  }
+
+  /** Whether an activity that meets this error should be retried. */
+  get retryable(): boolean {
+    return ERROR_KINDS[this.kind].retry;
   }
 
   toBody(): { error: { code: string; message: string; target?: string } } {
@@ -18,7 +80,31 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, target?: string) => new ApiError(400, code, message, target);
-export const notFound = (code: string, message: string, target?: string) => new ApiError(404, code, message, target);
-export const conflict = (code: string, message: string, target?: string) => new ApiError(409, code, message, target);
-export const forbidden = (code: string, message: string, target?: string) => new ApiError(403, code, message, target);
+export function isKeywardError(err: unknown): err is KeywardError {
+  return err instanceof KeywardError;
+}
+
+const make = (kind: ErrorKind) => (code: string, message: string, target?: string, retryAfterSeconds?: number) =>
+  new KeywardError(kind, code, message, { target, retryAfterSeconds });
+
+export const invalid = make("invalid");
+export const tooLarge = make("tooLarge");
+export const unauthenticated = make("unauthenticated");
+export const refused = make("refused");
+export const notFound = make("notFound");
+export const conflict = make("conflict");
+export const contention = make("contention");
+export const locked = make("locked");
+export const keyLost = make("keyLost");
+export const keyTransient = make("keyTransient");
+export const unavailable = make("unavailable");
+export const integrity = make("integrity");
+
+/**
+ * A precondition or postcondition, checked: throws when `condition` is false, with `message` as
+ * the reason. For the program's own invariants (a broken one is keyward's bug, never the
+ * caller's), in the manner of the AWS Encryption SDK's needs().
+ */
+export function needs(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}

@@ -1,22 +1,21 @@
 // GET /api/audit: every admin call, newest first: who, what, target, result, when, request id.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { integer, optional, text } from "../../shared/http/fields";
+import { auditEntrySchema, listOf } from "../../shared/http/schemas";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
-import { services } from "../../shared/services";
-import { badRequest } from "../../shared/errors";
+import { invalid } from "../../shared/errors";
 
 registerRoute(
   { name: "getAudit", method: "GET", route: "audit", roles: ADMIN_ROLES, audit: true,
-    summary: "The audit log of admin calls, newest first (?top=N up to 1000, ?since=ISO date, ?caller=oid)." },
-  async ({ request }) => {
-    const topRaw = request.query.get("top") ?? "100";
-    // Digits only: Number() also reads "0x10", "1e2" and " 5 " as whole numbers.
-    const top = /^[0-9]{1,4}$/.test(topRaw) ? Number(topRaw) : NaN;
-    if (!Number.isInteger(top) || top < 1 || top > 1000) throw badRequest("InvalidQuery", "'top' must be a whole number from 1 to 1000.", "top");
-    const sinceRaw = request.query.get("since");
-    const since = sinceRaw === null ? undefined : new Date(sinceRaw);
-    if (since && Number.isNaN(since.getTime())) throw badRequest("InvalidQuery", "'since' must be an ISO 8601 date.", "since");
-    const callerOid = request.query.get("caller") ?? undefined;
-    return json(200, { value: await services().audit.list({ limit: top, since, callerOid }) });
-  },
+    summary: "The audit log of admin calls, newest first (?top=N up to 1000, ?since=ISO date, ?caller=oid).",
+    query: {
+      top: optional(integer({ description: "Entries to return, 1 to 1000 (default 100).", min: 1, max: 1000, code: "InvalidQuery" }), 100),
+      since: optional(text({ description: "Only entries at or after this ISO 8601 date.",
+        check: (v, target) => { if (Number.isNaN(new Date(v).getTime())) throw invalid("InvalidQuery", "'since' must be an ISO 8601 date.", target); } })),
+      caller: optional(text({ description: "Only the calls of this principal (object id)." })),
+    },
+    responses: { 200: { description: "Audit entries, newest first.", schema: listOf(auditEntrySchema, "Entries, newest first.") } } },
+  async ({ query: { top, since, caller }, services: { audit } }) =>
+    json(200, { value: await audit.list({ limit: top, since: since === undefined ? undefined : new Date(since), callerOid: caller }) }),
 );

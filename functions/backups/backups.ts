@@ -5,25 +5,29 @@
 import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { environmentIdField } from "../../shared/http/inputs";
+import { backupSchema, backupStartedSchema, listOf } from "../../shared/http/schemas";
 import { ADMIN_ROLES, Roles } from "../../shared/domain/roles";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment } from "../../shared/domain/lookups";
+import { requireEnvironment } from "../../shared/state/lookups";
 import { requireUnlocked } from "../../shared/operations/admission";
-import { startDataOperation } from "../../shared/backups/startDataOperation";
-import { services } from "../../shared/services";
-import { backupView, operationInput } from "./common";
+import { startOperation } from "../../shared/operations/startOperation";
+import { DATA_OPERATION_NAMES } from "../../shared/backups/contracts";
+import { backupEnvironment } from "../../orchestrations/backupEnvironment";
+import { dataOperationInput } from "../operationInputs";
+import { backupView } from "./common";
 
 registerRoute(
   { name: "createBackup", method: "POST", route: "environments/{id}/backups", roles: [Roles.PlatformAdmin], audit: true, durableClient: true,
-    summary: "Back up an environment: its ciphertext and wrapped DEKs, under the key versions that wrapped them." },
-  async ({ params, caller, durable }) => {
-    const env = await requireEnvironment(checkEnvironmentId(params.id));
+    summary: "Back up an environment: its ciphertext and wrapped DEKs, under the key versions that wrapped them.",
+    params: { id: environmentIdField() }, responses: { 202: { description: "Accepted: the backup is Creating until its operation ends.", schema: backupStartedSchema } } },
+  async ({ params, caller, durable, services: svc }) => {
+    const env = await requireEnvironment(svc.state, params.id);
     requireUnlocked(env, "back it up");
     const backupId = randomUUID();
-    const started = await startDataOperation(durable(), {
-      environmentId: env.id, kind: "Backup", requestedBy: caller.oid,
+    const started = await startOperation(svc, durable(), {
+      environmentId: env.id, kind: "Backup", operationName: DATA_OPERATION_NAMES.Backup, orchestration: backupEnvironment, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "back it up"),
-      input: (operationId) => operationInput(operationId, { kind: "Backup", environmentId: env.id, backupId }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Backup", environmentId: env.id, backupId }),
     });
     return json(202, { backupId, operationId: started.operationId });
   },
@@ -31,9 +35,10 @@ registerRoute(
 
 registerRoute(
   { name: "listBackups", method: "GET", route: "environments/{id}/backups", roles: ADMIN_ROLES, audit: true,
-    summary: "The environment's backups, oldest first, with the key versions each is wrapped under." },
-  async ({ params }) => {
-    const env = await requireEnvironment(checkEnvironmentId(params.id));
-    return json(200, { value: (await services().backups.list(env.id)).map(backupView) });
+    summary: "The environment's backups, oldest first, with the key versions each is wrapped under.",
+    params: { id: environmentIdField() }, responses: { 200: { description: "The backups.", schema: listOf(backupSchema, "Backups, oldest first.") } } },
+  async ({ params, services: svc }) => {
+    const env = await requireEnvironment(svc.state, params.id);
+    return json(200, { value: (await svc.backups.list(env.id)).map(backupView) });
   },
 );

@@ -3,33 +3,37 @@
 // (else 409 KeyMismatch). The items are re-encrypted for the target, never copied as ciphertext.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
-import { readJsonObject, requiredString } from "../../shared/http/body";
+import { copyBody, environmentIdField } from "../../shared/http/inputs";
+import { startedOperationSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment } from "../../shared/domain/lookups";
+import { requireEnvironment } from "../../shared/state/lookups";
 import { requireNoOperation, requireUnlocked } from "../../shared/operations/admission";
 import { requireSameKeyForCopy } from "../../shared/backups/admission";
-import { startDataOperation } from "../../shared/backups/startDataOperation";
-import { badRequest } from "../../shared/errors";
-import { operationInput } from "./common";
+import { startOperation } from "../../shared/operations/startOperation";
+import { DATA_OPERATION_FLAGS, DATA_OPERATION_NAMES } from "../../shared/backups/contracts";
+import { invalid } from "../../shared/errors";
+import { transferEnvironmentData } from "../../orchestrations/transferEnvironmentData";
+import { dataOperationInput } from "../operationInputs";
 
 registerRoute(
-  { name: "copyEnvironment", method: "POST", route: "environments/{id}/copy", roles: [Roles.PlatformAdmin], audit: true, durableClient: true, body: "json",
-    summary: "Copy another environment's data into this one (both on the same customer key); this one's data is replaced." },
-  async ({ request, params, caller, durable }) => {
-    const target = await requireEnvironment(checkEnvironmentId(params.id));
-    const sourceId = checkEnvironmentId(requiredString(await readJsonObject(request), "sourceEnvironmentId"));
-    if (sourceId === target.id) throw badRequest("SameEnvironment", "An environment can't be copied into itself.", "sourceEnvironmentId");
-    const source = await requireEnvironment(sourceId);
-    await requireSameKeyForCopy(source, target);
+  { name: "copyEnvironment", method: "POST", route: "environments/{id}/copy", roles: [Roles.PlatformAdmin], audit: true, durableClient: true,
+    summary: "Copy another environment's data into this one (both on the same customer key); this one's data is replaced.",
+    params: { id: environmentIdField() }, body: { kind: "json", field: copyBody },
+    responses: { 202: { description: "Accepted.", schema: startedOperationSchema } } },
+  async ({ params, body: { sourceEnvironmentId }, caller, durable, services: svc }) => {
+    const target = await requireEnvironment(svc.state, params.id);
+    if (sourceEnvironmentId === target.id) throw invalid("SameEnvironment", "An environment can't be copied into itself.", "sourceEnvironmentId");
+    const source = await requireEnvironment(svc.state, sourceEnvironmentId, "sourceEnvironmentId");
+    await requireSameKeyForCopy(svc.keys, source, target);
     requireUnlocked(source, "copy it");
     requireUnlocked(target, "copy into it");
     requireNoOperation(source);
     requireNoOperation(target);
-    const started = await startDataOperation(durable(), {
-      environmentId: target.id, kind: "Copy", requestedBy: caller.oid,
+    const started = await startOperation(svc, durable(), {
+      environmentId: target.id, kind: "Copy", operationName: DATA_OPERATION_NAMES.Copy, orchestration: transferEnvironmentData, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "copy into it"),
-      input: (operationId) => operationInput(operationId, { kind: "Copy", environmentId: target.id, source: { kind: "environment", environmentId: source.id } }),
+      claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Copy }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Copy", environmentId: target.id, source: { kind: "environment", environmentId: source.id } }),
     });
     return json(202, { operationId: started.operationId });
   },

@@ -4,23 +4,27 @@
 // environment no longer uses.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { environmentIdField } from "../../shared/http/inputs";
+import { startedOperationSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment } from "../../shared/domain/lookups";
+import { requireEnvironment } from "../../shared/state/lookups";
 import { requireNoOperation } from "../../shared/operations/admission";
-import { startDataOperation } from "../../shared/backups/startDataOperation";
-import { settings } from "../../shared/settings";
-import { operationInput } from "./common";
+import { startOperation } from "../../shared/operations/startOperation";
+import { DATA_OPERATION_FLAGS, DATA_OPERATION_NAMES } from "../../shared/backups/contracts";
+import { resetEnvironment } from "../../orchestrations/resetEnvironment";
+import { dataOperationInput } from "../operationInputs";
 
 registerRoute(
   { name: "resetEnvironment", method: "POST", route: "environments/{id}/reset", roles: [Roles.PlatformAdmin], audit: true, durableClient: true,
-    summary: "Delete the environment's data and backups; it returns to the platform-managed key." },
-  async ({ params, caller, durable }) => {
-    const env = await requireEnvironment(checkEnvironmentId(params.id));
+    summary: "Delete the environment's data and backups; it returns to the platform-managed key.",
+    params: { id: environmentIdField() }, responses: { 202: { description: "Accepted.", schema: startedOperationSchema } } },
+  async ({ params, caller, durable, services: svc }) => {
+    const env = await requireEnvironment(svc.state, params.id);
     requireNoOperation(env);
-    const started = await startDataOperation(durable(), {
-      environmentId: env.id, kind: "Reset", requestedBy: caller.oid,
-      input: (operationId) => operationInput(operationId, { kind: "Reset", environmentId: env.id, settleSeconds: settings().dekCacheTtlSeconds }),
+    const started = await startOperation(svc, durable(), {
+      environmentId: env.id, kind: "Reset", operationName: DATA_OPERATION_NAMES.Reset, orchestration: resetEnvironment, requestedBy: caller.oid,
+      claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Reset }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Reset", environmentId: env.id, settleSeconds: svc.settings.dekCacheTtlSeconds }),
     });
     return json(202, { operationId: started.operationId });
   },

@@ -5,43 +5,44 @@
 // at once, naming the version (409 BackupKeyVersionUnusable), before the target is touched.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
-import { readJsonObject, requiredString } from "../../shared/http/body";
+import { environmentIdField, restoreBody } from "../../shared/http/inputs";
+import { startedOperationSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment } from "../../shared/domain/lookups";
+import { requireEnvironment } from "../../shared/state/lookups";
 import { requireNoOperation, requireUnlocked } from "../../shared/operations/admission";
 import { requireSameKeyForRestore } from "../../shared/backups/admission";
 import { BackupKeyUnusable } from "../../shared/backups/backupKeys";
-import { startDataOperation } from "../../shared/backups/startDataOperation";
+import { startOperation } from "../../shared/operations/startOperation";
+import { DATA_OPERATION_FLAGS, DATA_OPERATION_NAMES } from "../../shared/backups/contracts";
 import { isKeyAccessError } from "../../shared/keyvault";
-import { ApiError, conflict } from "../../shared/errors";
-import { services } from "../../shared/services";
-import { checkBackupId, operationInput } from "./common";
+import { conflict } from "../../shared/errors";
+import { keyErrorFor } from "../../shared/keys/keyErrors";
+import { transferEnvironmentData } from "../../orchestrations/transferEnvironmentData";
+import { dataOperationInput } from "../operationInputs";
 
 registerRoute(
-  { name: "restoreEnvironment", method: "POST", route: "environments/{id}/restore", roles: [Roles.PlatformAdmin], audit: true, durableClient: true, body: "json",
-    summary: "Restore a backup into the environment (the one it was taken from, or one on the same customer key); its data is replaced." },
-  async ({ request, params, caller, durable }) => {
-    const target = await requireEnvironment(checkEnvironmentId(params.id));
-    const body = await readJsonObject(request);
-    const sourceEnvironmentId = checkEnvironmentId(requiredString(body, "sourceEnvironmentId"));
-    const backupId = checkBackupId(body.backupId);
-    const { backups } = services();
-    const manifest = await backups.completed(sourceEnvironmentId, backupId);
-    await requireSameKeyForRestore(target, manifest);
+  { name: "restoreEnvironment", method: "POST", route: "environments/{id}/restore", roles: [Roles.PlatformAdmin], audit: true, durableClient: true,
+    summary: "Restore a backup into the environment (the one it was taken from, or one on the same customer key); its data is replaced.",
+    params: { id: environmentIdField() }, body: { kind: "json", field: restoreBody },
+    responses: { 202: { description: "Accepted.", schema: startedOperationSchema } } },
+  async ({ params, body: { sourceEnvironmentId, backupId }, caller, durable, services: svc }) => {
+    const target = await requireEnvironment(svc.state, params.id);
+    const manifest = await svc.backups.completed(sourceEnvironmentId, backupId);
+    await requireSameKeyForRestore(svc.keys, target, manifest);
     requireUnlocked(target, "restore into it");
     requireNoOperation(target);
     try {
-      await backups.keysOf(manifest).verifyAll();
+      await svc.backups.keysOf(manifest).verifyAll();
     } catch (err) {
       if (err instanceof BackupKeyUnusable) throw conflict("BackupKeyVersionUnusable", err.message, "backupId");
-      if (isKeyAccessError(err)) throw new ApiError(503, "KeyVaultUnavailable", `The key vault did not answer (${err.vaultCode}); try again shortly.`, "backupId", { "Retry-After": "30" });
+      if (isKeyAccessError(err)) throw keyErrorFor(err, { use: "backupKeys" });
       throw err;
     }
-    const started = await startDataOperation(durable(), {
-      environmentId: target.id, kind: "Restore", requestedBy: caller.oid,
+    const started = await startOperation(svc, durable(), {
+      environmentId: target.id, kind: "Restore", operationName: DATA_OPERATION_NAMES.Restore, orchestration: transferEnvironmentData, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "restore into it"),
-      input: (operationId) => operationInput(operationId, { kind: "Restore", environmentId: target.id, source: { kind: "backup", environmentId: sourceEnvironmentId, backupId } }),
+      claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Restore }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Restore", environmentId: target.id, source: { kind: "backup", environmentId: sourceEnvironmentId, backupId } }),
     });
     return json(202, { operationId: started.operationId });
   },

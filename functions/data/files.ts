@@ -2,39 +2,41 @@
 // Each file is one AES-256-GCM ciphertext (its path inside), stored under a blind-index name.
 import { registerRoute } from "../../shared/http/route";
 import { json, noContent } from "../../shared/http/responses";
-import { readBytes } from "../../shared/http/body";
+import { dataNameField, environmentIdField } from "../../shared/http/inputs";
+import { fileWrittenSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
 import { withEnvironmentData } from "../../shared/http/dataGate";
-import { services } from "../../shared/services";
 
 /** A little over the data layer's 64 MiB file limit, so it, not the HTTP layer, names the error. */
 const MAX_FILE_BODY = 65 * 1024 * 1024;
 const USER = [Roles.EnvironmentUser];
+const params = { id: environmentIdField(), path: dataNameField("The file's path: 1-1024 characters in '/'-separated segments, none empty, '.' or '..'.") };
 
 registerRoute(
-  { name: "putFile", method: "PUT", route: "environments/{id}/files/{*path}", roles: USER, audit: false, body: "binary",
-    summary: "Write a file (the binary body)." },
-  async ({ request, params }) => {
-    const body = await readBytes(request, MAX_FILE_BODY);
-    await withEnvironmentData(params.id, (env) => services().data.putFile(env.id, params.path, body));
-    return json(200, { path: params.path, size: body.length });
+  { name: "putFile", method: "PUT", route: "environments/{id}/files/{*path}", roles: USER, audit: false,
+    summary: "Write a file (the binary body).",
+    params, body: { kind: "bytes", contentType: "application/octet-stream", maxBytes: MAX_FILE_BODY, description: "The file's bytes, at most 64 MiB." },
+    responses: { 200: { description: "Written.", schema: fileWrittenSchema } } },
+  async ({ params: { id, path }, body, services: svc }) => {
+    await withEnvironmentData(svc, id, (env) => svc.data.putFile(env.id, path, body));
+    return json(200, { path, size: body.length });
   },
 );
 
 registerRoute(
   { name: "getFile", method: "GET", route: "environments/{id}/files/{*path}", roles: USER, audit: false,
-    summary: "Read a file." },
-  async ({ params }) => {
-    const bytes = await withEnvironmentData(params.id, (env) => services().data.getFile(env.id, params.path));
+    summary: "Read a file.", params, responses: { 200: { description: "The file's bytes.", binary: true } } },
+  async ({ params: { id, path }, services: svc }) => {
+    const bytes = await withEnvironmentData(svc, id, (env) => svc.data.getFile(env.id, path));
     return { status: 200, body: bytes, headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) } };
   },
 );
 
 registerRoute(
   { name: "deleteFile", method: "DELETE", route: "environments/{id}/files/{*path}", roles: USER, audit: false,
-    summary: "Delete a file." },
-  async ({ params }) => {
-    await withEnvironmentData(params.id, (env) => services().data.deleteFile(env.id, params.path));
+    summary: "Delete a file.", params, responses: { 204: { description: "Deleted." } } },
+  async ({ params: { id, path }, services: svc }) => {
+    await withEnvironmentData(svc, id, (env) => svc.data.deleteFile(env.id, path));
     return noContent();
   },
 );

@@ -3,46 +3,44 @@
 // downtimes, as the reference says. Every rule of both halves is checked before anything starts.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
-import { readJsonObject, requiredString } from "../../shared/http/body";
+import { changePolicyBody, environmentIdField } from "../../shared/http/inputs";
+import { startedOperationsSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkPolicyName } from "../../shared/domain/policyInput";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment, requirePolicy } from "../../shared/domain/lookups";
+import { requireEnvironment, requirePolicy } from "../../shared/state/lookups";
 import { requireEligibleForPolicy, requireLicense, requireReader, requireUsableKey } from "../../shared/operations/admission";
-import { retryFromSettings, startEnvironmentOperation } from "../../shared/operations/startOperation";
-import { Orchestrations } from "../../shared/operations/names";
+import { startOperation } from "../../shared/operations/startOperation";
+import { REKEY_STATUSES } from "../../shared/domain/encryptionStatus";
 import { conflict } from "../../shared/errors";
-import { settings } from "../../shared/settings";
-import type { ChangePolicyInput } from "../../shared/operations/contracts";
+import { changePolicy } from "../../orchestrations/changePolicy";
+import { changePolicyInput } from "../operationInputs";
 
 registerRoute(
   { name: "changeEnvironmentPolicy", method: "POST", route: "environments/{id}/changePolicy", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true, body: "json",
-    summary: "Move the environment to another enterprise policy: remove, then add (two downtimes)." },
-  async ({ request, params, caller, durable }) => {
-    const env = await requireEnvironment(checkEnvironmentId(params.id));
-    const toPolicy = await requirePolicy(checkPolicyName(requiredString(await readJsonObject(request), "policy")));
+    audit: true, durableClient: true,
+    summary: "Move the environment to another enterprise policy: remove, then add (two downtimes).",
+    params: { id: environmentIdField() }, body: { kind: "json", field: changePolicyBody },
+    responses: { 202: { description: "Accepted.", schema: startedOperationsSchema } } },
+  async ({ params, body, caller, durable, services: svc }) => {
+    const env = await requireEnvironment(svc.state, params.id);
+    const toPolicy = await requirePolicy(svc.state, body.policy, "policy");
     const fromName = env.encryption.policy;
     if (!fromName || env.encryption.keyType !== "CustomerManaged") {
       throw conflict("EnvironmentNotOnPolicy", `Environment '${env.id}' is not encrypted with an enterprise policy; add it to '${toPolicy.name}' instead.`, "id");
     }
     if (fromName === toPolicy.name) throw conflict("SamePolicy", `Environment '${env.id}' is already on enterprise policy '${toPolicy.name}'.`, "policy");
-    const fromPolicy = await requirePolicy(fromName);
+    const fromPolicy = await requirePolicy(svc.state, fromName);
     requireReader(fromPolicy, caller);
     requireReader(toPolicy, caller);
-    await requireLicense();
+    await requireLicense(svc);
     // The environment-side rules against the new policy, as if it were on no policy yet.
     requireEligibleForPolicy({ ...env, encryption: { ...env.encryption, policy: undefined } }, toPolicy);
-    await requireUsableKey(fromPolicy);
-    await requireUsableKey(toPolicy);
-    const s = settings();
-    const started = await startEnvironmentOperation(durable(), {
-      environmentId: env.id, kind: "ChangePolicy", orchestration: Orchestrations.changePolicy, initialStatus: "Reverting",
-      policy: fromPolicy.name, targetPolicy: toPolicy.name, requestedBy: caller.oid, operationName: "Change enterprise policy",
-      input: (operationId): ChangePolicyInput => ({
-        operationId, environmentId: env.id, fromPolicy: fromPolicy.name, toPolicy: toPolicy.name,
-        parallelism: s.reencryptParallelism, retry: retryFromSettings(), pageSize: s.reencryptPageSize,
-      }),
+    await requireUsableKey(svc, fromPolicy);
+    await requireUsableKey(svc, toPolicy);
+    const started = await startOperation(svc, durable(), {
+      environmentId: env.id, kind: "ChangePolicy", operationName: "Change enterprise policy", orchestration: changePolicy,
+      policy: fromPolicy.name, targetPolicy: toPolicy.name, requestedBy: caller.oid,
+      claim: (e) => ({ ...e, encryption: { ...e.encryption, status: REKEY_STATUSES.PlatformManaged.downtime, progress: undefined, warning: undefined } }),
+      input: (operationId) => changePolicyInput(svc.settings, operationId, env.id, fromPolicy.name, toPolicy.name),
     });
     return json(202, { operations: [started] });
   },

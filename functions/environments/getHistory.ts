@@ -2,18 +2,18 @@
 // reference's History page shows them ("Update Customer Managed Key": Running, Succeeded, Failed).
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { environmentIdField } from "../../shared/http/inputs";
+import { listOf, operationSchema } from "../../shared/http/schemas";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment } from "../../shared/domain/lookups";
-import { services } from "../../shared/services";
+import { requireEnvironment } from "../../shared/state/lookups";
 import { operationView } from "../../shared/domain/operationView";
 
 registerRoute(
   { name: "getEnvironmentHistory", method: "GET", route: "environments/{id}/history", roles: ADMIN_ROLES, audit: true,
-    summary: "The environment's operations, newest first: status, start, end, steps, progress and error." },
-  async ({ params }) => {
-    const env = await requireEnvironment(checkEnvironmentId(params.id));
-    const history = await services().state.listHistory(env.id);
-    return json(200, { value: history.map(operationView) });
+    summary: "The environment's operations, newest first: status, start, end, steps, progress and error.",
+    params: { id: environmentIdField() }, responses: { 200: { description: "The history.", schema: listOf(operationSchema, "Operations, newest first.") } } },
+  async ({ params, services: { state } }) => {
+    const env = await requireEnvironment(state, params.id);
+    return json(200, { value: (await state.listHistory(env.id)).map(operationView) });
   },
 );

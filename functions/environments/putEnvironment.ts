@@ -4,23 +4,21 @@
 // bring-your-own-key feature, by the tenant's BYOK key). Region and type never change.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
-import { readJsonObject } from "../../shared/http/body";
+import { environmentBody, environmentIdField } from "../../shared/http/inputs";
+import { environmentSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkEnvironmentId, parseEnvironmentInput } from "../../shared/domain/environmentInput";
 import { environmentView } from "../../shared/domain/environmentView";
 import type { Environment } from "../../shared/domain/environment";
-import { ApiError, conflict } from "../../shared/errors";
-import { services } from "../../shared/services";
-import { latestWrapper } from "../../shared/keys/keySources";
+import { conflict } from "../../shared/errors";
 import { isKeyAccessError } from "../../shared/keyvault";
+import { keyErrorFor } from "../../shared/keys/keyErrors";
 
 registerRoute(
-  { name: "putEnvironment", method: "PUT", route: "environments/{id}", roles: [Roles.PlatformAdmin], audit: true, body: "json",
-    summary: "Create an environment (its data starts under the platform-managed key), or update its display name." },
-  async ({ request, params, caller }) => {
-    const id = checkEnvironmentId(params.id);
-    const input = parseEnvironmentInput(await readJsonObject(request));
-    const { state, data } = services();
+  { name: "putEnvironment", method: "PUT", route: "environments/{id}", roles: [Roles.PlatformAdmin], audit: true,
+    summary: "Create an environment (its data starts under the platform-managed key), or update its display name.",
+    params: { id: environmentIdField() }, body: { kind: "json", field: environmentBody },
+    responses: { 201: { description: "Created.", schema: environmentSchema }, 200: { description: "Updated.", schema: environmentSchema } } },
+  async ({ params: { id }, body: input, caller, services: { state, data, keys } }) => {
     const existing = await state.getEnvironment(id);
     if (existing) {
       if (existing.region !== input.region || existing.type !== input.type) {
@@ -35,14 +33,11 @@ registerRoute(
     const source = { kind: input.keyType } as const;
     let keyId: string;
     try {
-      const { wrapper } = await latestWrapper(source);
+      const { wrapper } = await keys.latestWrapper(source);
       await data.initialize(id, wrapper, source);
       keyId = wrapper.keyId;
     } catch (err) {
-      if (isKeyAccessError(err)) {
-        // The platform's own key: nothing the caller can fix, but nothing is created either.
-        throw new ApiError(503, "PlatformKeyUnavailable", `The ${input.keyType === "Byok" ? "tenant's BYOK" : "platform"} key could not be used (${err.vaultCode}); try again shortly.`, "id", { "Retry-After": "30" });
-      }
+      if (isKeyAccessError(err)) throw keyErrorFor(err, { use: "platformKey", keyType: input.keyType });
       throw err;
     }
     const env: Environment = {

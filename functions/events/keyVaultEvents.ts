@@ -9,26 +9,28 @@ import * as df from "durable-functions";
 import { normalizeEvent, dataString } from "../../shared/events/eventShape";
 import { policiesOnVault, reconcilePolicy } from "../../shared/locking/keyHealth";
 import { startRotation } from "../../shared/operations/rotation";
-import { raiseAlert } from "../../shared/alerts/alerts";
+import { services } from "../../shared/services";
+import type { AppServices } from "../../shared/appServices";
+import { rotateKeyVersion } from "../../orchestrations/rotateKeyVersion";
 import { EVENT_FUNCTION_NAMES } from "../../shared/events/names";
 
-async function handle(raw: unknown, context: InvocationContext): Promise<void> {
+async function handle(svc: AppServices, raw: unknown, context: InvocationContext): Promise<void> {
   const event = normalizeEvent(raw);
   const keyName = dataString(event.data, "ObjectName", "objectName") ?? (event.type.includes(".Key") ? event.subject : undefined);
   const vault = event.topic || dataString(event.data, "VaultName", "vaultName") || "";
   const keyId = dataString(event.data, "Id", "id");
   switch (event.type) {
     case "Microsoft.KeyVault.KeyNewVersionCreated": {
-      for (const policy of await policiesOnVault(vault, keyName)) {
-        const started = await startRotation(df.getClient(context), policy.name, keyId);
+      for (const policy of await policiesOnVault(svc, vault, keyName)) {
+        const started = await startRotation(df.getClient(context), rotateKeyVersion, policy.name, keyId);
         context.log(`rotation for policy ${policy.name}: ${started.instanceId} (${started.started ? "started" : "already running"})`);
       }
       return;
     }
     case "Microsoft.KeyVault.KeyNearExpiry": {
       const exp = Number(event.data.EXP ?? event.data.exp);
-      for (const policy of await policiesOnVault(vault, keyName)) {
-        await raiseAlert(`near-expiry-event|${keyId ?? keyName}|${policy.name}`, {
+      for (const policy of await policiesOnVault(svc, vault, keyName)) {
+        await svc.alerts.raise(`near-expiry-event|${keyId ?? keyName}|${policy.name}`, {
           kind: "KeyNearExpiry", severity: "Warning", policy: policy.name, keyId,
           dueAt: Number.isFinite(exp) && exp > 0 ? new Date(exp * 1000).toISOString() : undefined,
           message: `The key of enterprise policy ${policy.name} expires soon. Renew its expiration date or create a new version before it expires, or its environments lock.`,
@@ -38,8 +40,8 @@ async function handle(raw: unknown, context: InvocationContext): Promise<void> {
     }
     case "Microsoft.KeyVault.KeyExpired":
     case "Microsoft.KeyVault.VaultAccessPolicyChanged": {
-      const policies = await policiesOnVault(vault, event.type === "Microsoft.KeyVault.KeyExpired" ? keyName : undefined);
-      for (const policy of policies) await reconcilePolicy(policy.name, event.type);
+      const policies = await policiesOnVault(svc, vault, event.type === "Microsoft.KeyVault.KeyExpired" ? keyName : undefined);
+      for (const policy of policies) await reconcilePolicy(svc, policy.name, event.type);
       return;
     }
     default:
@@ -47,4 +49,4 @@ async function handle(raw: unknown, context: InvocationContext): Promise<void> {
   }
 }
 
-app.eventGrid(EVENT_FUNCTION_NAMES.keyVault, { extraInputs: [df.input.durableClient()], handler: handle });
+app.eventGrid(EVENT_FUNCTION_NAMES.keyVault, { extraInputs: [df.input.durableClient()], handler: (event, context) => handle(services(), event, context) });

@@ -5,6 +5,7 @@ import { app, type InvocationContext } from "@azure/functions";
 import { normalizeEvent, dataString } from "../../shared/events/eventShape";
 import { reconcilePolicy } from "../../shared/locking/keyHealth";
 import { services } from "../../shared/services";
+import type { AppServices } from "../../shared/appServices";
 import { EVENT_FUNCTION_NAMES } from "../../shared/events/names";
 
 const ROLE_OPERATIONS = new Set(["Microsoft.Authorization/roleAssignments/delete", "Microsoft.Authorization/roleAssignments/write"]);
@@ -16,19 +17,19 @@ function scopeOf(data: Record<string, unknown>, subject: string): string {
   return raw.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/i, "").toLowerCase();
 }
 
-async function handle(raw: unknown, context: InvocationContext): Promise<void> {
+async function handle(svc: AppServices, raw: unknown, context: InvocationContext): Promise<void> {
   const event = normalizeEvent(raw);
   const operation = dataString(event.data, "operationName") ?? "";
   if (!ROLE_OPERATIONS.has(operation)) return;
   const scope = scopeOf(event.data, event.subject);
-  const policies = (await services().state.listPolicies()).filter((p) => {
+  const policies = (await svc.state.listPolicies()).filter((p) => {
     const vault = p.keyVaultId.toLowerCase();
     return vault.startsWith(scope) || scope.startsWith(vault);
   });
   for (const policy of policies) {
-    const r = await reconcilePolicy(policy.name, operation);
+    const r = await reconcilePolicy(svc, policy.name, operation);
     if (r) context.log(`policy ${policy.name}: probe ${r.probe.status}, locked ${r.locked.length}, unlocked ${r.unlocked.length}`);
   }
 }
 
-app.eventGrid(EVENT_FUNCTION_NAMES.resources, { handler: handle });
+app.eventGrid(EVENT_FUNCTION_NAMES.resources, { handler: (event, context) => handle(services(), event, context) });

@@ -4,45 +4,39 @@
 // refused request changes nothing. Rerunning on a Failed or Warning environment resumes it.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
-import { readJsonObject, requiredStringArray } from "../../shared/http/body";
+import { addEnvironmentsBody, policyNameField } from "../../shared/http/inputs";
+import { startedOperationsSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkPolicyName } from "../../shared/domain/policyInput";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment, requirePolicy } from "../../shared/domain/lookups";
+import { requireEnvironment, requirePolicy } from "../../shared/state/lookups";
 import { requireEligibleForPolicy, requireLicense, requireReader, requireUsableKey } from "../../shared/operations/admission";
-import { retryFromSettings, startEnvironmentOperation } from "../../shared/operations/startOperation";
-import { Orchestrations } from "../../shared/operations/names";
-import { badRequest } from "../../shared/errors";
-import { settings } from "../../shared/settings";
-import type { RekeyInput } from "../../shared/operations/contracts";
+import { startOperation } from "../../shared/operations/startOperation";
+import { rekeyStartStatus, resumesOnline } from "../../shared/domain/encryptionStatus";
+import { UPDATE_CMK } from "../../shared/state/history";
+import { addEnvironmentToPolicy } from "../../orchestrations/addEnvironmentToPolicy";
+import { rekeyInput } from "../operationInputs";
 
 registerRoute(
   { name: "addEnvironmentsToPolicy", method: "POST", route: "enterprisePolicies/{name}/environments", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true, body: "json",
-    summary: "Add environments to the policy: their data is re-encrypted under the customer's key (one operation each)." },
-  async ({ request, params, caller, durable }) => {
-    const policy = await requirePolicy(checkPolicyName(params.name));
+    audit: true, durableClient: true,
+    summary: "Add environments to the policy: their data is re-encrypted under the customer's key (one operation each).",
+    params: { name: policyNameField() }, body: { kind: "json", field: addEnvironmentsBody },
+    responses: { 202: { description: "Accepted: one operation per environment.", schema: startedOperationsSchema } } },
+  async ({ params, body, caller, durable, services: svc }) => {
+    const policy = await requirePolicy(svc.state, params.name);
     requireReader(policy, caller);
-    const body = await readJsonObject(request);
-    const ids = requiredStringArray(body, "environmentIds").map(checkEnvironmentId);
-    if (new Set(ids).size !== ids.length) throw badRequest("DuplicateEnvironment", "'environmentIds' lists an environment twice.", "environmentIds");
-    await requireLicense();
-    const envs = await Promise.all(ids.map(requireEnvironment));
+    await requireLicense(svc);
+    const envs = await Promise.all(body.environmentIds.map((id) => requireEnvironment(svc.state, id)));
     envs.forEach((env) => requireEligibleForPolicy(env, policy));
-    await requireUsableKey(policy);
+    await requireUsableKey(svc, policy);
 
-    const s = settings();
     const operations = [];
     for (const env of envs) {
-      operations.push(await startEnvironmentOperation(durable(), {
-        environmentId: env.id, kind: "AddToPolicy", orchestration: Orchestrations.addEnvironmentToPolicy, initialStatus: env.encryption.status === "Warning" ? "EncryptingOnline" : "Encrypting",
-        policy: policy.name, requestedBy: caller.oid,
-        input: (operationId): RekeyInput => ({
-          operationId, environmentId: env.id, target: { kind: "CustomerManaged", policy: policy.name },
-          parallelism: s.reencryptParallelism, retry: retryFromSettings(), pageSize: s.reencryptPageSize,
-          // A Warning's core store is done: the rerun needs no downtime (rekeyFlow checks).
-          resumeOnline: env.encryption.status === "Warning",
-        }),
+      const status = rekeyStartStatus("CustomerManaged", env.encryption.status);
+      operations.push(await startOperation(svc, durable(), {
+        environmentId: env.id, kind: "AddToPolicy", operationName: UPDATE_CMK, orchestration: addEnvironmentToPolicy, policy: policy.name, requestedBy: caller.oid,
+        claim: (e) => ({ ...e, encryption: { ...e.encryption, status, policy: policy.name, progress: undefined, warning: undefined } }),
+        // A Warning's core store is done: the rerun needs no downtime (rekeyFlow checks).
+        input: (operationId) => rekeyInput(svc.settings, operationId, env.id, { kind: "CustomerManaged", policy: policy.name }, { resumeOnline: resumesOnline(env.encryption.status) }),
       }));
     }
     return json(202, { operations });

@@ -2,20 +2,22 @@
 // only a platform admin holding Reader may add environments (the reference's note).
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { policyNameField } from "../../shared/http/inputs";
+import { listOf, policySchema } from "../../shared/http/schemas";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
 import { policyResource } from "../../shared/domain/policy";
-import { checkPolicyName } from "../../shared/domain/policyInput";
-import { requirePolicy } from "../../shared/domain/lookups";
-import { services } from "../../shared/services";
+import { requirePolicy } from "../../shared/state/lookups";
 
 registerRoute(
   { name: "listEnterprisePolicies", method: "GET", route: "enterprisePolicies", roles: ADMIN_ROLES, audit: true,
-    summary: "List the enterprise policies." },
-  async () => json(200, { value: (await services().state.listPolicies()).map((p) => policyResource(p)) }),
+    summary: "List the enterprise policies.",
+    responses: { 200: { description: "The policies.", schema: listOf(policySchema, "The enterprise policies.") } } },
+  async ({ services: { state } }) => json(200, { value: (await state.listPolicies()).map((p) => policyResource(p)) }),
 );
 
 registerRoute(
   { name: "getEnterprisePolicy", method: "GET", route: "enterprisePolicies/{name}", roles: ADMIN_ROLES, audit: true,
-    summary: "Get an enterprise policy, with its identity's principalId and its readers." },
-  async ({ params }) => json(200, policyResource(await requirePolicy(checkPolicyName(params.name)))),
+    summary: "Get an enterprise policy, with its identity's principalId and its readers.",
+    params: { name: policyNameField() }, responses: { 200: { description: "The policy.", schema: policySchema } } },
+  async ({ params, services: { state } }) => json(200, policyResource(await requirePolicy(state, params.name))),
 );

@@ -4,18 +4,20 @@
 // KeyVersionStillNeeded alert here too (the daily expiry check raises it without being asked).
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { policyNameField } from "../../shared/http/inputs";
+import { keyUsageSchema } from "../../shared/http/schemas";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
-import { checkPolicyName } from "../../shared/domain/policyInput";
-import { requirePolicy } from "../../shared/domain/lookups";
+import { requirePolicy } from "../../shared/state/lookups";
 import { alertOnNeededVersions, collectUsage, keyUsageOf } from "../../shared/backups/keyUsage";
 
 registerRoute(
   { name: "getEnterprisePolicyKeyUsage", method: "GET", route: "enterprisePolicies/{name}/keyUsage", roles: ADMIN_ROLES, audit: true,
-    summary: "Each key version: the environments, DEKs and backups that still need it, and the earliest date it can safely be disabled." },
-  async ({ params }) => {
-    const policy = await requirePolicy(checkPolicyName(params.name));
-    const usage = await keyUsageOf(policy, await collectUsage());
-    await alertOnNeededVersions(usage);
+    summary: "Each key version: the environments, DEKs and backups that still need it, and the earliest date it can safely be disabled.",
+    params: { name: policyNameField() }, responses: { 200: { description: "The key's versions and what needs each.", schema: keyUsageSchema } } },
+  async ({ params, services: svc }) => {
+    const policy = await requirePolicy(svc.state, params.name);
+    const usage = await keyUsageOf(svc, policy, await collectUsage(svc));
+    await alertOnNeededVersions(svc, usage);
     return json(200, usage);
   },
 );

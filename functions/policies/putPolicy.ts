@@ -5,21 +5,21 @@
 import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
-import { readJsonObject } from "../../shared/http/body";
+import { policyBody, policyNameField } from "../../shared/http/inputs";
+import { policySchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkPolicyName, parsePolicyInput } from "../../shared/domain/policyInput";
 import { policyResource, type EnterprisePolicy } from "../../shared/domain/policy";
 import { conflict } from "../../shared/errors";
-import { services } from "../../shared/services";
-import { environmentsOnPolicy } from "../../shared/domain/policyUsage";
+import { environmentsOnPolicy } from "../../shared/state/lookups";
 
 registerRoute(
-  { name: "putEnterprisePolicy", method: "PUT", route: "enterprisePolicies/{name}", roles: [Roles.KeysAdmin], audit: true, body: "json",
-    summary: "Create an enterprise policy for a Key Vault key (ARM template shape); returns the identity to grant on the key." },
-  async ({ request, params, caller }) => {
-    const name = checkPolicyName(params.name);
-    const input = parsePolicyInput(await readJsonObject(request));
-    const { state } = services();
+  { name: "putEnterprisePolicy", method: "PUT", route: "enterprisePolicies/{name}", roles: [Roles.KeysAdmin], audit: true,
+    summary: "Create an enterprise policy for a Key Vault key (ARM template shape); returns the identity to grant on the key.",
+    params: { name: policyNameField() }, body: { kind: "json", field: policyBody },
+    responses: { 201: { description: "Created; grant identity.principalId on the key.", schema: policySchema }, 200: { description: "Updated (or unchanged).", schema: policySchema } } },
+  async ({ params, body, caller, services: { state } }) => {
+    const { name } = params;
+    const input = { location: body.location, keyVaultId: body.properties.encryption.keyVault.id, keyName: body.properties.encryption.keyVault.key.name };
     const now = new Date().toISOString();
     const fresh: EnterprisePolicy = {
       name, ...input,
@@ -28,7 +28,7 @@ registerRoute(
     };
     if (await state.createPolicy(fresh)) return json(201, policyResource(fresh));
 
-    const inUse = (await environmentsOnPolicy(name)).length > 0;
+    const inUse = (await environmentsOnPolicy(state, name)).length > 0;
     const updated = await state.updatePolicy(name, (current) => {
       const same = current.location === input.location && current.keyVaultId.toLowerCase() === input.keyVaultId.toLowerCase() && current.keyName === input.keyName;
       if (same) return undefined;

@@ -3,40 +3,39 @@
 // be usable: the environment's DEKs are unwrapped with it one last time.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { environmentIdField, policyNameField } from "../../shared/http/inputs";
+import { startedOperationsSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { checkPolicyName } from "../../shared/domain/policyInput";
-import { checkEnvironmentId } from "../../shared/domain/environmentInput";
-import { requireEnvironment, requirePolicy } from "../../shared/domain/lookups";
+import { requireEnvironment, requirePolicy } from "../../shared/state/lookups";
 import { requireNoOperation, requireReader, requireUnlocked, requireUsableKey } from "../../shared/operations/admission";
-import { retryFromSettings, startEnvironmentOperation } from "../../shared/operations/startOperation";
-import { Orchestrations } from "../../shared/operations/names";
+import { startOperation } from "../../shared/operations/startOperation";
+import { rekeyStartStatus, resumesOnline } from "../../shared/domain/encryptionStatus";
+import { UPDATE_CMK } from "../../shared/state/history";
 import { notFound } from "../../shared/errors";
-import { settings } from "../../shared/settings";
-import type { RekeyInput } from "../../shared/operations/contracts";
+import { removeEnvironmentFromPolicy } from "../../orchestrations/removeEnvironmentFromPolicy";
+import { rekeyInput } from "../operationInputs";
 
 registerRoute(
   { name: "removePolicyEnvironment", method: "DELETE", route: "enterprisePolicies/{name}/environments/{environmentId}", roles: [Roles.PlatformAdmin],
     audit: true, durableClient: true,
-    summary: "Remove an environment from the policy: its data returns to the platform-managed key." },
-  async ({ params, caller, durable }) => {
-    const policy = await requirePolicy(checkPolicyName(params.name));
+    summary: "Remove an environment from the policy: its data returns to the platform-managed key.",
+    params: { name: policyNameField(), environmentId: environmentIdField() },
+    responses: { 202: { description: "Accepted.", schema: startedOperationsSchema } } },
+  async ({ params, caller, durable, services: svc }) => {
+    const policy = await requirePolicy(svc.state, params.name);
     requireReader(policy, caller);
-    const env = await requireEnvironment(checkEnvironmentId(params.environmentId));
+    const env = await requireEnvironment(svc.state, params.environmentId, "environmentId");
     if (env.encryption.policy !== policy.name) {
       throw notFound("EnvironmentNotOnPolicy", `Environment '${env.id}' is not on enterprise policy '${policy.name}'.`, "environmentId");
     }
     requireUnlocked(env, "remove it from the policy");
     requireNoOperation(env);
-    await requireUsableKey(policy);
-    const s = settings();
-    const started = await startEnvironmentOperation(durable(), {
-      environmentId: env.id, kind: "RemoveFromPolicy", orchestration: Orchestrations.removeEnvironmentFromPolicy, initialStatus: env.encryption.status === "Warning" ? "RevertingOnline" : "Reverting",
-      policy: policy.name, requestedBy: caller.oid,
-      input: (operationId): RekeyInput => ({
-        operationId, environmentId: env.id, target: { kind: "PlatformManaged" }, fromPolicy: policy.name,
-        parallelism: s.reencryptParallelism, retry: retryFromSettings(), pageSize: s.reencryptPageSize,
-        resumeOnline: env.encryption.status === "Warning",
-      }),
+    await requireUsableKey(svc, policy);
+    const status = rekeyStartStatus("PlatformManaged", env.encryption.status);
+    const started = await startOperation(svc, durable(), {
+      environmentId: env.id, kind: "RemoveFromPolicy", operationName: UPDATE_CMK, orchestration: removeEnvironmentFromPolicy, policy: policy.name, requestedBy: caller.oid,
+      claim: (e) => ({ ...e, encryption: { ...e.encryption, status, progress: undefined, warning: undefined } }),
+      input: (operationId) => rekeyInput(svc.settings, operationId, env.id, { kind: "PlatformManaged" }, { fromPolicy: policy.name, resumeOnline: resumesOnline(env.encryption.status) }),
     });
     return json(202, { operations: [started] });
   },

@@ -2,25 +2,27 @@
 // under the key's current version now, without waiting for the event or the daily sweep.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { policyNameField } from "../../shared/http/inputs";
+import { rotationStartedSchema } from "../../shared/http/schemas";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
-import { checkPolicyName } from "../../shared/domain/policyInput";
-import { requirePolicy } from "../../shared/domain/lookups";
+import { requirePolicy } from "../../shared/state/lookups";
 import { startRotation } from "../../shared/operations/rotation";
 import { latestKeyVersion, isKeyAccessError } from "../../shared/keyvault";
-import { resolveKey } from "../../shared/keys/keySources";
-import { conflict } from "../../shared/errors";
+import { keyErrorFor } from "../../shared/keys/keyErrors";
+import { rotateKeyVersion } from "../../orchestrations/rotateKeyVersion";
 
 registerRoute(
   { name: "rotateEnterprisePolicyKey", method: "POST", route: "enterprisePolicies/{name}/rotate", roles: ADMIN_ROLES, audit: true, durableClient: true,
-    summary: "Re-wrap every DEK on the policy under the key's current version (no downtime, no data re-encrypted)." },
-  async ({ params, durable }) => {
-    const policy = await requirePolicy(checkPolicyName(params.name));
-    const key = await resolveKey({ kind: "CustomerManaged", policy: policy.name });
+    summary: "Re-wrap every DEK on the policy under the key's current version (no downtime, no data re-encrypted).",
+    params: { name: policyNameField() }, responses: { 202: { description: "The rotation started (or was already running).", schema: rotationStartedSchema } } },
+  async ({ params, durable, services: svc }) => {
+    const policy = await requirePolicy(svc.state, params.name);
+    const key = await svc.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
     const latest = await latestKeyVersion(key.identity, key.vaultUrl, key.keyName).catch((err: unknown) => {
-      if (isKeyAccessError(err)) throw conflict("KeyNotAccessible", `The policy's key cannot be read (${err.vaultCode}).`, "name");
+      if (isKeyAccessError(err)) throw keyErrorFor(err, { use: "rotation" });
       throw err;
     });
-    const started = await startRotation(durable(), policy.name, latest.keyId);
+    const started = await startRotation(durable(), rotateKeyVersion, policy.name, latest.keyId);
     return json(202, { operationId: started.instanceId, keyId: latest.keyId, started: started.started });
   },
 );

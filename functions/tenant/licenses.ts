@@ -2,10 +2,9 @@
 // refused with LicenseRequired unless one of them entitles the tenant to customer-managed keys.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
+import { licensesBody } from "../../shared/http/inputs";
+import { licensesSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
-import { readJsonObject } from "../../shared/http/body";
-import { badRequest } from "../../shared/errors";
-import { services } from "../../shared/services";
 import { CMK_ENTITLING_SUBSCRIPTIONS, entitlingSubscriptions } from "../../shared/domain/licenses";
 
 function view(subscriptions: string[], updatedAt: string | null) {
@@ -15,27 +14,22 @@ function view(subscriptions: string[], updatedAt: string | null) {
 
 registerRoute(
   { name: "getTenantLicenses", method: "GET", route: "tenant/licenses", roles: [Roles.PlatformAdmin], audit: true,
-    summary: "The tenant's subscriptions and whether they entitle it to customer-managed keys." },
-  async () => {
-    const l = await services().state.getLicenses();
+    summary: "The tenant's subscriptions and whether they entitle it to customer-managed keys.",
+    responses: { 200: { description: "The tenant's subscriptions.", schema: licensesSchema } } },
+  async ({ services: { state } }) => {
+    const l = await state.getLicenses();
     return json(200, view(l?.subscriptions ?? [], l?.updatedAt ?? null));
   },
 );
 
 registerRoute(
-  { name: "putTenantLicenses", method: "PUT", route: "tenant/licenses", roles: [Roles.PlatformAdmin], audit: true, body: "json",
-    summary: "Record the tenant's subscriptions ({\"subscriptions\": [...]})." },
-  async ({ request, caller }) => {
-    const body = await readJsonObject(request);
-    const subs = body.subscriptions;
-    if (!Array.isArray(subs) || subs.length > 100 || !subs.every((s) => typeof s === "string" && s.trim() !== "" && s.length <= 200)) {
-      throw badRequest("InvalidField", "'subscriptions' must be a list of at most 100 subscription names.", "subscriptions");
-    }
-    const unknown = Object.keys(body).filter((k) => k !== "subscriptions");
-    if (unknown.length) throw badRequest("UnknownField", `Unknown field(s): ${unknown.join(", ")}.`, unknown[0]);
-    const subscriptions = [...new Set((subs as string[]).map((s) => s.trim()))];
+  { name: "putTenantLicenses", method: "PUT", route: "tenant/licenses", roles: [Roles.PlatformAdmin], audit: true,
+    summary: "Record the tenant's subscriptions ({\"subscriptions\": [...]}).",
+    body: { kind: "json", field: licensesBody }, responses: { 200: { description: "Recorded.", schema: licensesSchema } } },
+  async ({ body, caller, services: { state } }) => {
+    const subscriptions = [...new Set(body.subscriptions.map((s) => s.trim()))];
     const updatedAt = new Date().toISOString();
-    await services().state.putLicenses({ subscriptions, updatedAt, updatedBy: caller.oid });
+    await state.putLicenses({ subscriptions, updatedAt, updatedBy: caller.oid });
     return json(200, { ...view(subscriptions, updatedAt), recognised: CMK_ENTITLING_SUBSCRIPTIONS.length });
   },
 );

@@ -4,23 +4,25 @@
 // still needed that were disabled or deleted.
 import { app, type InvocationContext } from "@azure/functions";
 import { settings } from "../../shared/settings";
+import { services } from "../../shared/services";
+import type { AppServices } from "../../shared/appServices";
 import { policiesInUse, reconcilePolicy } from "../../shared/locking/keyHealth";
 import { checkKeyExpiry } from "../../shared/alerts/expiry";
 import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
 import { checkNeededKeyVersions } from "../../shared/backups/keyUsage";
 
-export async function runExpiryChecks(context: InvocationContext): Promise<void> {
-  for (const policy of await policiesInUse()) {
+async function runExpiryChecks(svc: AppServices, context: InvocationContext): Promise<void> {
+  for (const policy of await policiesInUse(svc)) {
     try {
-      const outcome = await checkKeyExpiry(policy);
-      if (outcome === "Expired") await reconcilePolicy(policy, "KeyExpiryCheck");
+      const outcome = await checkKeyExpiry(svc, policy);
+      if (outcome === "Expired") await reconcilePolicy(svc, policy, "KeyExpiryCheck");
     } catch (err) {
       context.error(`expiry check of policy ${policy} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  await checkLockedTooLong();
+  await checkLockedTooLong(svc);
   // Key versions still needed (by environments, backups, or the 28/30-day rules) that were disabled or deleted.
-  await checkNeededKeyVersions().catch((err: unknown) => context.error(`key version check failed: ${err instanceof Error ? err.message : String(err)}`));
+  await checkNeededKeyVersions(svc).catch((err: unknown) => context.error(`key version check failed: ${err instanceof Error ? err.message : String(err)}`));
 }
 
-app.timer("keyExpiryCheck", { schedule: settings().keyExpirySchedule, handler: (_timer, context) => runExpiryChecks(context) });
+app.timer("keyExpiryCheck", { schedule: settings().keyExpirySchedule, handler: (_timer, context) => runExpiryChecks(services(), context) });

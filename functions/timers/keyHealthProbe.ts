@@ -3,12 +3,14 @@
 // event arrives; restored access unlocks them.
 import { app, type InvocationContext } from "@azure/functions";
 import { settings } from "../../shared/settings";
+import { services } from "../../shared/services";
+import type { AppServices } from "../../shared/appServices";
 import { policiesInUse, reconcilePolicy } from "../../shared/locking/keyHealth";
 
-export async function probeAllPolicies(context: InvocationContext): Promise<void> {
-  for (const policy of await policiesInUse()) {
+async function probeAllPolicies(svc: AppServices, context: InvocationContext): Promise<void> {
+  for (const policy of await policiesInUse(svc)) {
     try {
-      const r = await reconcilePolicy(policy, "KeyHealthProbe");
+      const r = await reconcilePolicy(svc, policy, "KeyHealthProbe");
       if (r && (r.locked.length || r.unlocked.length)) context.log(`policy ${policy}: ${r.probe.status}; locked ${r.locked.join(",") || "-"}; unlocked ${r.unlocked.join(",") || "-"}`);
     } catch (err) {
       // One policy's trouble must not stop the others being probed.
@@ -17,4 +19,4 @@ export async function probeAllPolicies(context: InvocationContext): Promise<void
   }
 }
 
-app.timer("keyHealthProbe", { schedule: settings().keyHealthProbeSchedule, handler: (_timer, context) => probeAllPolicies(context) });
+app.timer("keyHealthProbe", { schedule: settings().keyHealthProbeSchedule, handler: (_timer, context) => probeAllPolicies(services(), context) });

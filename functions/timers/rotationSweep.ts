@@ -6,10 +6,12 @@ import * as df from "durable-functions";
 import { settings } from "../../shared/settings";
 import { policiesNeedingRotation } from "../../shared/operations/rotationSweep";
 import { startRotation } from "../../shared/operations/rotation";
+import { services } from "../../shared/services";
+import { rotateKeyVersion } from "../../orchestrations/rotateKeyVersion";
 
 async function sweep(context: InvocationContext): Promise<void> {
-  for (const { policy, keyId } of await policiesNeedingRotation()) {
-    const r = await startRotation(df.getClient(context), policy, keyId);
+  for (const { policy, keyId } of await policiesNeedingRotation(services())) {
+    const r = await startRotation(df.getClient(context), rotateKeyVersion, policy, keyId);
     context.log(`rotation sweep: policy ${policy} -> ${keyId} (${r.started ? "started" : "already running"})`);
   }
 }

@@ -2,8 +2,7 @@
 // keyward records the deadline, alerts ahead of it, and deletes nothing unless a setting allows
 // (KEYWARD_DELETE_LOCKED_ENVIRONMENTS=true: then, past the deadline, the environment's data,
 // backups and keys are erased as a reset would, and the environment is deleted).
-import { services } from "../services";
-import { raiseAlert } from "./alerts";
+import type { AppServices } from "../appServices";
 import { deleteLockedEnvironment } from "../backups/deleteLocked";
 import type { Environment } from "../domain/environment";
 
@@ -15,19 +14,19 @@ export function deletionDeadline(env: Environment): Date | undefined {
   return new Date(Date.parse(env.lockedSince) + days * DAY);
 }
 
-export async function checkLockedTooLong(now = new Date()): Promise<string[]> {
+export async function checkLockedTooLong(deps: Pick<AppServices, "state" | "alerts" | "backups" | "dekCache" | "settings">, now = new Date()): Promise<string[]> {
   const warned: string[] = [];
-  for (const env of await services().state.listEnvironments()) {
+  for (const env of await deps.state.listEnvironments()) {
     const deadline = deletionDeadline(env);
     if (!deadline) continue;
-    if (now.getTime() >= deadline.getTime() && services().settings.deleteLockedEnvironments) {
-      if (await deleteLockedEnvironment(env, deadline)) warned.push(env.id);
+    if (now.getTime() >= deadline.getTime() && deps.settings.deleteLockedEnvironments) {
+      if (await deleteLockedEnvironment(deps, env, deadline)) warned.push(env.id);
       continue;
     }
     const daysLeft = Math.ceil((deadline.getTime() - now.getTime()) / DAY);
     const bucket = daysLeft <= 1 ? 1 : daysLeft <= 3 ? 3 : undefined;
     if (bucket === undefined) continue;
-    if (await raiseAlert(`locked-too-long|${env.id}|${env.lockedSince}|${bucket}`, {
+    if (await deps.alerts.raise(`locked-too-long|${env.id}|${env.lockedSince}|${bucket}`, {
       kind: "LockedTooLong", severity: "Critical", environmentId: env.id, policy: env.encryption.policy, dueAt: deadline.toISOString(),
       message: `Environment ${env.id} has been locked since ${env.lockedSince}; under the platform's rule its data may be deleted at ${deadline.toISOString()}. Restore the key's access to unlock it.`,
     })) warned.push(env.id);

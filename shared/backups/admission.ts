@@ -6,15 +6,17 @@
 // policy binds it: versions differ as keys rotate, and two policies may bind one key.
 import { conflict } from "../errors";
 import { keyIdFor } from "../keyvault";
-import { resolveKey } from "../keys/keySources";
+import type { KeySources } from "../keys/keySources";
+
+type Keys = Pick<KeySources, "resolveKey">;
 import { versionlessKeyId } from "../crypto/keyRing";
 import type { Environment } from "../domain/environment";
 import { isLive, ownersOf, type BackupManifest } from "./manifest";
 
 /** The customer key the environment is encrypted with (versionless id, lower case), if it is. */
-export async function customerKeyOf(env: Environment): Promise<string | undefined> {
+export async function customerKeyOf(keys: Keys, env: Environment): Promise<string | undefined> {
   if (env.encryption.keyType !== "CustomerManaged" || !env.encryption.policy) return undefined;
-  const key = await resolveKey({ kind: "CustomerManaged", policy: env.encryption.policy });
+  const key = await keys.resolveKey({ kind: "CustomerManaged", policy: env.encryption.policy });
   return keyIdFor(key.vaultUrl, key.keyName).toLowerCase();
 }
 
@@ -28,9 +30,9 @@ export function customerKeyOfBackup(manifest: BackupManifest): string | undefine
 
 const describeKey = (key: string | undefined) => (key ? `customer key ${key}` : "the platform-managed key");
 
-export async function requireSameKeyForRestore(target: Environment, manifest: BackupManifest): Promise<void> {
+export async function requireSameKeyForRestore(keys: Keys, target: Environment, manifest: BackupManifest): Promise<void> {
   if (manifest.environmentId === target.id) return;
-  const [targetKey, backupKey] = [await customerKeyOf(target), customerKeyOfBackup(manifest)];
+  const [targetKey, backupKey] = [await customerKeyOf(keys, target), customerKeyOfBackup(manifest)];
   if (!targetKey || targetKey !== backupKey) {
     throw conflict("KeyMismatch", `Backup '${manifest.backupId}' of environment '${manifest.environmentId}' is encrypted with ${describeKey(backupKey)}, ` +
       `and environment '${target.id}' with ${describeKey(targetKey)}. A backup can be restored only into the environment it was taken from, ` +
@@ -38,8 +40,8 @@ export async function requireSameKeyForRestore(target: Environment, manifest: Ba
   }
 }
 
-export async function requireSameKeyForCopy(source: Environment, target: Environment): Promise<void> {
-  const [sourceKey, targetKey] = [await customerKeyOf(source), await customerKeyOf(target)];
+export async function requireSameKeyForCopy(keys: Keys, source: Environment, target: Environment): Promise<void> {
+  const [sourceKey, targetKey] = [await customerKeyOf(keys, source), await customerKeyOf(keys, target)];
   if (!sourceKey || sourceKey !== targetKey) {
     throw conflict("KeyMismatch", `Environment '${source.id}' is encrypted with ${describeKey(sourceKey)} and environment '${target.id}' with ${describeKey(targetKey)}. ` +
       "An environment can be copied only into another environment encrypted with the same customer key (same vault and key).", "id");

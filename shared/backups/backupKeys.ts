@@ -10,7 +10,7 @@ import { toWrappedDek, type KeyRing } from "../crypto/keyRing";
 import { IntegrityError } from "../crypto/integrityError";
 import type { RingKeys } from "../data/dekResolver";
 import type { WrapperFor } from "../data/dekResolver";
-import { ApiError } from "../errors";
+import { isKeywardError, KeywardError } from "../errors";
 import { isKeyAccessError } from "../keyvault";
 import { INDEX_OWNER, ownersOf, unwrapOrder, type BackupCopy, type BackupManifest, type KeyOwner } from "./manifest";
 
@@ -20,11 +20,11 @@ export interface VersionFailure {
 }
 
 /** Every copy of a backup key failed for a reason only the customer can undo. */
-export class BackupKeyUnusable extends Error {
-  override readonly name = "BackupKeyUnusable";
+export class BackupKeyUnusable extends KeywardError {
+  override name = "BackupKeyUnusable";
   constructor(readonly backupId: string, readonly failures: VersionFailure[]) {
-    super(`Backup ${backupId} cannot be opened: ${failures.map(describeFailure).join("; ")}. ` +
-      "Re-enable (or recover, or grant the policy's identity access to) that key version, then retry.");
+    super("keyLost", "BackupKeyVersionUnusable", `Backup ${backupId} cannot be opened: ${failures.map(describeFailure).join("; ")}. ` +
+      "Re-enable (or recover, or grant the policy's identity access to) that key version, then retry.", { target: "backupId" });
   }
 }
 
@@ -63,7 +63,7 @@ async function unwrapAny(backupId: string, copies: BackupCopy[], wrapperFor: Wra
       if (isKeyAccessError(err)) {
         if (err.kind === "Transient") transient ??= err;
         else failures.push({ keyId: copy.keyId, code: err.vaultCode });
-      } else if (err instanceof ApiError && err.code === "PolicyNotFound") {
+      } else if (isKeywardError(err) && err.code === "PolicyNotFound") {
         failures.push({ keyId: copy.keyId, code: "PolicyNotFound" });
       } else {
         throw err;

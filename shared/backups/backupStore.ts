@@ -1,7 +1,7 @@
 // The blobs of backups (layout.ts): manifests read and written with their ETag (If-Match), record
 // segments, file envelopes, listing and deletion. No crypto here: what it moves is ciphertext.
 import type { ContainerClient, ContainerListBlobFlatSegmentResponse } from "@azure/storage-blob";
-import { ApiError } from "../errors";
+import { contention } from "../errors";
 import { containerClient, ensureContainer, isConflict, isNotFound } from "../data/storageClients";
 import type { StorageNaming } from "../data/naming";
 import { backupPaths, backupsContainerName, BACKUP_FORMAT, MANIFEST, type BackupPaths } from "./layout";
@@ -105,7 +105,7 @@ export class BackupStore {
         await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
       }
     }
-    throw new ApiError(503, "BackupManifestContention", `The manifest of backup ${backupId} kept changing; retry.`, "backupId");
+    throw contention("BackupManifestContention", `The manifest of backup ${backupId} kept changing; retry.`, "backupId", 1);
   }
 
   /** The manifests of one environment's backups, oldest first. */

@@ -1,10 +1,7 @@
 // Inputs and outputs of the environment data operations (backup, restore, copy, reset) and of
 // the backups step of a re-key. Like shared/operations/contracts.ts: a lost key comes back as a
 // value (KeyFailure), transient trouble as an exception the orchestration's retries cure.
-import type { KeyFailure, KeyTarget, RetryPolicy } from "../operations/contracts";
-
-/** A request the data layer refused (a backup gone, an environment without a key ring): not retried. */
-export interface Refusal { outcome: "Refused"; code: string; message: string }
+import type { KeyFailure, KeyTarget, Refusal, ActivityRetryPolicy } from "../operations/contracts";
 
 export type DataOperationKind = "Backup" | "Restore" | "Copy" | "Reset";
 export type DataStore = "records" | "files";
@@ -24,7 +21,7 @@ export interface DataOperationInput {
   backupId?: string;
   /** Restore and copy. */
   source?: TransferSource;
-  retry: RetryPolicy;
+  retry: ActivityRetryPolicy;
   pageSize: number;
   parallelism: number;
   /** Reset: how long to keep the environment offline after its keys changed (the DEK cache TTL). */
@@ -34,18 +31,6 @@ export interface DataOperationInput {
 export interface DataOperationResult {
   status: "Succeeded" | "Failed";
   error?: { code: string; message: string };
-}
-
-/** Records progress on the history entry and, at the end, releases the environment. */
-export interface DataOperationStepInput {
-  operationId: string;
-  environmentId: string;
-  step?: { name: string; status: "Running" | "Succeeded" | "Failed" | "Skipped"; detail?: string };
-  progress?: { done: number; total: number; unit: string };
-  operationStatus?: "Succeeded" | "Failed";
-  error?: { code: string; message: string };
-  /** Ends the operation: frees the environment's slot and its data operation flag. */
-  release?: boolean;
 }
 
 export interface BeginBackupInput { operationId: string; environmentId: string; backupId: string }
@@ -91,6 +76,19 @@ export type ResetEnvironmentOutput = { outcome: "ok"; keyId: string; backupsDele
 export interface RewrapBackupsInput { operationId: string; environmentId: string; target: KeyTarget }
 export type RewrapBackupsOutput =
   | { outcome: "ok"; backups: number; rewrapped: number }
-  | KeyFailure
+  | KeyFailure | Refusal
   /** A backup none of whose copies can be unwrapped any more: the environment is fine, the backup is not. */
   | { outcome: "BackupUnusable"; code: string; message: string };
+
+/** What the History page calls each data operation. */
+export const DATA_OPERATION_NAMES: Record<DataOperationKind, string> = {
+  Backup: "Back up environment",
+  Restore: "Restore environment",
+  Copy: "Copy environment",
+  Reset: "Reset environment",
+};
+
+/** The flag that keeps the data API at 503 while a data operation rewrites the environment's data. */
+export const DATA_OPERATION_FLAGS: Record<DataOperationKind, "Restoring" | "Copying" | "Resetting" | undefined> = {
+  Backup: undefined, Restore: "Restoring", Copy: "Copying", Reset: "Resetting",
+};

@@ -3,14 +3,12 @@
 // records, files, backups and key ring are erased as a reset would (erase.ts), then the
 // environment itself goes. Its history stays, with an entry saying what happened and why.
 import { randomUUID } from "node:crypto";
-import { services } from "../services";
-import { dekCache } from "../keyvault";
-import { raiseAlert } from "../alerts/alerts";
+import type { AppServices } from "../appServices";
 import { trackEvent } from "../telemetry";
 import type { Environment } from "../domain/environment";
 
-export async function deleteLockedEnvironment(env: Environment, deadline: Date): Promise<boolean> {
-  const { state, backups } = services();
+export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | "alerts" | "backups" | "dekCache">, env: Environment, deadline: Date): Promise<boolean> {
+  const { state, backups } = deps;
   const operationId = randomUUID();
   // Claim it atomically, and only as it was judged: still locked since then, nothing running.
   let claimed = false;
@@ -22,7 +20,7 @@ export async function deleteLockedEnvironment(env: Environment, deadline: Date):
   if (!claimed) return false;
   const startedAt = new Date().toISOString();
   const { backupsDeleted } = await backups.erase(env.id);
-  dekCache().purgeByScope(env.id);
+  deps.dekCache.purgeByScope(env.id);
   await state.deleteEnvironment(env.id);
   const endedAt = new Date().toISOString();
   await state.recordOperation({
@@ -32,7 +30,7 @@ export async function deleteLockedEnvironment(env: Environment, deadline: Date):
       detail: `locked since ${env.lockedSince} (${env.encryption.lockedReason ?? "key access lost"}); deadline ${deadline.toISOString()}; ${backupsDeleted} backup(s) deleted` }],
   });
   trackEvent("keyward.environment.deleted", { environmentId: env.id, reason: "LockedTooLong" });
-  await raiseAlert(`locked-deleted|${env.id}|${env.lockedSince}`, {
+  await deps.alerts.raise(`locked-deleted|${env.id}|${env.lockedSince}`, {
     kind: "LockedTooLong", severity: "Critical", environmentId: env.id, policy: env.encryption.policy, dueAt: deadline.toISOString(),
     message: `Environment ${env.id} was deleted: it stayed locked from ${env.lockedSince} past its deadline ${deadline.toISOString()}. Its data and backups are gone.`,
   });

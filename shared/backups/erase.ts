@@ -23,6 +23,6 @@ export async function eraseEnvironment(bc: BackupContext, environmentId: string)
 /** Erases, then starts over with a new DEK and a new index key wrapped by `platformWrapper`. */
 export async function resetEnvironment(bc: BackupContext, environmentId: string, platformWrapper: KeyWrapper): Promise<{ backupsDeleted: number }> {
   const erased = await eraseEnvironment(bc, environmentId);
-  await createEnvironmentData(bc.deps).initialize(environmentId, platformWrapper, { kind: "PlatformManaged" });
+  await createEnvironmentData(bc.data).initialize(environmentId, platformWrapper, { kind: "PlatformManaged" });
   return erased;
 }

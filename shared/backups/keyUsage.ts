@@ -6,11 +6,9 @@
 // Versions come from the vault (listed as the policy's identity) and from what keyward holds; a
 // version keyward holds that the vault no longer lists was deleted. The scan reads every key ring
 // and every backup manifest once per report (one pass serves every policy in a check).
-import { services } from "../services";
+import type { AppServices } from "../appServices";
 import { isKeyAccessError, keyIdFor, keyVaultClients, withKeyVaultRetry, type KeyVaultIdentity, type KeyVersionSummary } from "../keyvault";
-import { resolveKey } from "../keys/keySources";
 import { versionlessKeyId } from "../crypto/keyRing";
-import { raiseAlert } from "../alerts/alerts";
 import type { EnterprisePolicy } from "../domain/policy";
 import { isLive, ownersOf, INDEX_OWNER } from "./manifest";
 import type { VersionRetirement } from "./keyLedger";
@@ -68,8 +66,8 @@ async function listVersions(identity: KeyVaultIdentity, vaultUrl: string, keyNam
   }, { operation: "listKeyVersions", keyId: keyIdFor(vaultUrl, keyName) });
 }
 
-export async function collectUsage(): Promise<UsageIndex> {
-  const { state, backups } = services();
+export async function collectUsage(deps: Pick<AppServices, "state" | "backups">): Promise<UsageIndex> {
+  const { state, backups } = deps;
   const index: UsageIndex = { environments: new Map(), backups: new Map() };
   const push = <T>(map: Map<string, T[]>, keyId: string, value: T) => map.set(lower(keyId), [...(map.get(lower(keyId)) ?? []), value]);
   for (const env of await state.listEnvironments()) {
@@ -99,8 +97,8 @@ export async function collectUsage(): Promise<UsageIndex> {
   return index;
 }
 
-export async function keyUsageOf(policy: EnterprisePolicy, index: UsageIndex, now = new Date()): Promise<PolicyKeyUsage> {
-  const key = await resolveKey({ kind: "CustomerManaged", policy: policy.name });
+export async function keyUsageOf(deps: Pick<AppServices, "keys" | "backups">, policy: EnterprisePolicy, index: UsageIndex, now = new Date()): Promise<PolicyKeyUsage> {
+  const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
   const versionless = keyIdFor(key.vaultUrl, key.keyName);
   const ofThisKey = (keyId: string) => lower(versionlessKeyId(keyId)) === lower(versionless);
 
@@ -115,7 +113,7 @@ export async function keyUsageOf(policy: EnterprisePolicy, index: UsageIndex, no
   // A deleted key lists nothing: every version keyward holds is gone with it.
   const keyDeleted = vaultError !== undefined && /NotFound|Deleted/i.test(vaultError.code);
 
-  const retirements = await services().backups.ledger.listForKey(versionless);
+  const retirements = await deps.backups.ledger.listForKey(versionless);
   const versions = new Map<string, KeyVersionUsage>();
   const entry = (keyId: string): KeyVersionUsage => {
     const id = keyIdFor(key.vaultUrl, key.keyName, keyId.split("/").pop()!);
@@ -147,7 +145,7 @@ export async function keyUsageOf(policy: EnterprisePolicy, index: UsageIndex, no
 }
 
 /** Raises KeyVersionStillNeeded for each version still needed that is disabled or deleted. Returns the key ids alerted on. */
-export async function alertOnNeededVersions(usage: PolicyKeyUsage): Promise<string[]> {
+export async function alertOnNeededVersions(deps: Pick<AppServices, "alerts">, usage: PolicyKeyUsage): Promise<string[]> {
   const alerted: string[] = [];
   for (const v of usage.versions) {
     if (!v.stillNeeded || (v.enabled !== false && v.inVault !== false)) continue;
@@ -157,7 +155,7 @@ export async function alertOnNeededVersions(usage: PolicyKeyUsage): Promise<stri
       ...v.backups.map((b) => `backup ${b.backupId} of ${b.environmentId}${b.retainedUntil ? ` (until ${b.retainedUntil})` : ""}`),
       ...(v.retirements.length ? [`the retention rule until ${v.retirements.map((r) => r.safeAfter).sort().pop()}`] : []),
     ];
-    if (await raiseAlert(`version-still-needed|${lower(v.keyId)}|${what}`, {
+    if (await deps.alerts.raise(`version-still-needed|${lower(v.keyId)}|${what}`, {
       kind: "KeyVersionStillNeeded", severity: v.inUse ? "Critical" : "Warning", policy: usage.policy, keyId: v.keyId,
       ...(v.earliestSafeDisable ? { dueAt: v.earliestSafeDisable } : {}),
       message: `Key version ${v.keyId} of enterprise policy ${usage.policy} was ${what} while still needed by ${needs.join(", ")}. ` +
@@ -168,14 +166,14 @@ export async function alertOnNeededVersions(usage: PolicyKeyUsage): Promise<stri
 }
 
 /** The daily check: every policy's key versions against what still needs them. */
-export async function checkNeededKeyVersions(now = new Date()): Promise<string[]> {
-  const policies = await services().state.listPolicies();
+export async function checkNeededKeyVersions(deps: Pick<AppServices, "state" | "backups" | "keys" | "alerts">, now = new Date()): Promise<string[]> {
+  const policies = await deps.state.listPolicies();
   if (policies.length === 0) return [];
-  const index = await collectUsage();
+  const index = await collectUsage(deps);
   const alerted: string[] = [];
   for (const policy of policies) {
     try {
-      alerted.push(...(await alertOnNeededVersions(await keyUsageOf(policy, index, now))));
+      alerted.push(...(await alertOnNeededVersions(deps, await keyUsageOf(deps, policy, index, now))));
     } catch {
       // One policy's trouble (its key unreachable) must not stop the others being checked.
     }

@@ -1,6 +1,7 @@
 // The one error for "this ciphertext cannot be trusted": tampered, truncated, moved to another
 // place, opened with the wrong DEK, or naming a DEK the environment does not have. Its message
 // never carries plaintext or key material; the HTTP layer turns it into a 500 with no details.
+import { KeywardError } from "../errors";
 
 export type IntegrityFailure =
   /** The bytes are not a keyward envelope of a known format. */
@@ -12,10 +13,9 @@ export type IntegrityFailure =
   /** Decrypted fine, but the names inside do not match where the item is stored. */
   | "LocationMismatch";
 
-export class IntegrityError extends Error {
-  readonly code = "CiphertextIntegrityFailure";
+export class IntegrityError extends KeywardError {
+  override name = "IntegrityError";
   constructor(readonly failure: IntegrityFailure, message: string) {
-    super(message);
-    this.name = "IntegrityError";
+    super("integrity", "CiphertextIntegrityFailure", message);
   }
 }

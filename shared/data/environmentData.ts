@@ -6,8 +6,8 @@ import type { KeyWrapper } from "../crypto/keyWrapper";
 import { generateIndexKey } from "../crypto/blindIndex";
 import { createKeyRing, type KeyRing, type KeySource } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
-import { ApiError } from "../errors";
-import { createDataContext, type DataContext, type EnvironmentDataDeps } from "./context";
+import { isKeywardError } from "../errors";
+import type { DataContext } from "./context";
 import {
   assertEnvironmentId,
   assertFileBody,
@@ -59,15 +59,14 @@ async function initialize(ctx: DataContext, environmentId: string, platformWrapp
     return await ctx.rings.create(ring);
   } catch (err) {
     // A concurrent initialize won the race; its ring is the environment's ring.
-    if (err instanceof ApiError && err.code === "KeyRingExists") return (await ctx.rings.read(environmentId))!;
+    if (isKeywardError(err) && err.code === "KeyRingExists") return (await ctx.rings.read(environmentId))!;
     throw err;
   } finally {
     indexKey.fill(0);
   }
 }
 
-export function createEnvironmentData(deps: EnvironmentDataDeps): EnvironmentData {
-  const ctx = createDataContext(deps);
+export function createEnvironmentData(ctx: DataContext): EnvironmentData {
   const keysFor = (environmentId: string) => {
     assertEnvironmentId(environmentId);
     return ctx.keys.keysFor(environmentId);

@@ -9,7 +9,7 @@ import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
 import { IntegrityError } from "../crypto/integrityError";
 import type { BindingContext } from "../crypto/aad";
 import type { Dek } from "../crypto/dek";
-import { ApiError, notFound } from "../errors";
+import { contention, notFound } from "../errors";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeFilePayload, encodeFilePayload } from "./payloads";
@@ -135,7 +135,7 @@ export class FileStore {
         if (!isConflict(err) && !isNotFound(err)) throw err;
       }
     }
-    throw new ApiError(409, "FileWriteConflict", `File blob ${blob.name} kept changing during re-encryption; rerun the partition.`);
+    throw contention("FileWriteConflict", `File blob ${blob.name} kept changing during re-encryption; rerun the partition.`);
   }
 
   async countByDek(environmentId: string): Promise<Map<string, number>> {

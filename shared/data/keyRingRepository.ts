@@ -3,7 +3,7 @@
 // ETag, apply the mutator, write with If-Match, and on 412 re-read and apply the mutator again,
 // so concurrent writers never overwrite each other's DEKs.
 import type { TableClient, TableEntityResult } from "@azure/data-tables";
-import { ApiError, conflict, notFound } from "../errors";
+import { conflict, contention, notFound } from "../errors";
 import { assertKeyRing, type KeyRing } from "../crypto/keyRing";
 import { isConflict, isNotFound, tableClient } from "./storageClients";
 import { assertEnvironmentId } from "./validation";
@@ -118,7 +118,7 @@ export class KeyRingRepository {
         await backoff(attempt);
       }
     }
-    throw new ApiError(503, "KeyRingContention", `The key ring of ${environmentId} kept changing during ${MAX_ATTEMPTS} attempts to update it; retry.`, environmentId);
+    throw contention("KeyRingContention", `The key ring of ${environmentId} kept changing during ${MAX_ATTEMPTS} attempts to update it; retry.`, environmentId, 1);
   }
 
   async delete(environmentId: string): Promise<void> {

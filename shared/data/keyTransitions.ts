@@ -9,7 +9,7 @@ import type { KeyWrapper } from "../crypto/keyWrapper";
 import { addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict } from "../errors";
-import { createDataContext, type EnvironmentDataDeps } from "./context";
+import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
 import { createReencryption } from "./reencrypt";
 import { assertEnvironmentId } from "./validation";
@@ -51,9 +51,8 @@ async function secretOf(keys: RingKeys, owner: CopyOwner): Promise<Uint8Array> {
   return owner === "indexKey" ? keys.indexKey() : (await keys.dekFor(owner.dekId)).key;
 }
 
-export function createKeyTransitions(deps: EnvironmentDataDeps): KeyTransitions {
-  const ctx = createDataContext(deps);
-  const reencryption = createReencryption(deps);
+export function createKeyTransitions(ctx: DataContext): KeyTransitions {
+  const reencryption = createReencryption(ctx);
 
   async function prepareTargetDek(environmentId: string, wrapper: KeyWrapper, source: KeySource) {
     assertEnvironmentId(environmentId);

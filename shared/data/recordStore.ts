@@ -18,7 +18,7 @@ import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
 import { IntegrityError } from "../crypto/integrityError";
 import type { BindingContext } from "../crypto/aad";
 import type { Dek } from "../crypto/dek";
-import { badRequest, notFound, ApiError } from "../errors";
+import { invalid, notFound, contention } from "../errors";
 import { mapLimit } from "./concurrency";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
@@ -91,14 +91,14 @@ function encodeContinuation(tx: string, sdkToken: string | undefined): string | 
 
 function decodeContinuation(tx: string, token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  const invalid = () => badRequest("InvalidContinuationToken", "The continuation token is not one this listing of this table returned.", "continuation");
+  const badToken = () => invalid("InvalidContinuationToken", "The continuation token is not one this listing of this table returned.", "continuation");
   let parsed: ContinuationToken;
   try {
     parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as ContinuationToken;
   } catch {
-    throw invalid();
+    throw badToken();
   }
-  if (parsed?.v !== 1 || parsed.t !== tx.slice(0, 16) || typeof parsed.c !== "string" || !/^[A-Za-z0-9+/=]{1,2048}$/.test(parsed.c)) throw invalid();
+  if (parsed?.v !== 1 || parsed.t !== tx.slice(0, 16) || typeof parsed.c !== "string" || !/^[A-Za-z0-9+/=]{1,2048}$/.test(parsed.c)) throw badToken();
   return parsed.c;
 }
 
@@ -217,7 +217,7 @@ export class RecordStore {
       throw err;
     }
     await this.deleteBlob(environmentId, staged.b);
-    throw new ApiError(409, "RecordWriteConflict", "The record kept changing while it was written; retry.", "recordId");
+    throw contention("RecordWriteConflict", "The record kept changing while it was written; retry.", "recordId", 1);
   }
 
   async get(keys: RingKeys, table: string, recordId: string): Promise<Uint8Array> {
@@ -243,7 +243,7 @@ export class RecordStore {
       await this.deleteBlob(environmentId, row.b);
       return;
     }
-    throw new ApiError(409, "RecordWriteConflict", "The record kept changing while it was deleted; retry.", "recordId");
+    throw contention("RecordWriteConflict", "The record kept changing while it was deleted; retry.", "recordId", 1);
   }
 
   async list(keys: RingKeys, table: string, pageSize: number, continuation?: string): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
@@ -278,7 +278,7 @@ export class RecordStore {
       }
     }
     if (!current) return undefined;
-    throw new ApiError(409, "RecordReadConflict", "A record kept changing while it was read; retry.");
+    throw contention("RecordReadConflict", "A record kept changing while it was read; retry.", undefined, 1);
   }
 
   // ---- whole-partition primitives (re-encryption, usage counts, deletion) ----
@@ -310,7 +310,7 @@ export class RecordStore {
       await this.deleteBlob(environmentId, staged.b);
       current = await this.readRow(environmentId, row.partitionKey, row.rowKey);
     }
-    throw new ApiError(409, "RecordWriteConflict", `Record row ${row.partitionKey}/${row.rowKey} kept changing during re-encryption; rerun the partition.`);
+    throw contention("RecordWriteConflict", `Record row ${row.partitionKey}/${row.rowKey} kept changing during re-encryption; rerun the partition.`);
   }
 
   /** How many rows are under each DEK (from the `dek` index, which reads check against the header). */

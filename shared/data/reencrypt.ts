@@ -4,9 +4,9 @@
 // are skipped, so a rerun rewrites nothing twice. Data is only ever moved onto the ring's active
 // DEK: user writes made meanwhile go under that DEK too, so they never need redoing.
 import type { Dek } from "../crypto/dek";
-import { badRequest, conflict } from "../errors";
+import { invalid, conflict } from "../errors";
 import { mapLimit } from "./concurrency";
-import { createDataContext, type DataContext, type EnvironmentDataDeps } from "./context";
+import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
 import { assertEnvironmentId, MAX_PAGE_SIZE } from "./validation";
 
@@ -57,10 +57,10 @@ async function prepare(ctx: DataContext, run: PartitionRun): Promise<{ keys: Rin
   // Preconditions: a partition of this environment, a bounded page, and the active DEK as target
   // (moving data onto any other DEK would race with user writes, which use the active one).
   if (!Number.isInteger(run.bucket) || run.bucket < 0 || run.bucket >= keys.ring.buckets) {
-    throw badRequest("InvalidPartition", `Environment ${run.environmentId} has partitions 0 to ${keys.ring.buckets - 1}.`, "bucket");
+    throw invalid("InvalidPartition", `Environment ${run.environmentId} has partitions 0 to ${keys.ring.buckets - 1}.`, "bucket");
   }
   if (!Number.isInteger(run.maxItems) || run.maxItems < 1 || run.maxItems > MAX_PAGE_SIZE) {
-    throw badRequest("InvalidPageSize", `maxItems must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, "maxItems");
+    throw invalid("InvalidPageSize", `maxItems must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, "maxItems");
   }
   if (run.targetDekId !== keys.ring.activeDekId) {
     throw conflict("TargetDekNotActive", `DEK ${run.targetDekId} is not the active DEK of environment ${run.environmentId} (${keys.ring.activeDekId} is).`, "targetDekId");
@@ -73,8 +73,7 @@ function tally(outcomes: ("rewritten" | "skipped")[], continuation: string | und
   return { scanned: outcomes.length, rewritten, skipped: outcomes.length - rewritten, ...(continuation ? { continuation } : {}) };
 }
 
-export function createReencryption(deps: EnvironmentDataDeps): Reencryption {
-  const ctx = createDataContext(deps);
+export function createReencryption(ctx: DataContext): Reencryption {
 
   const dekUsage = async (environmentId: string): Promise<DekUsage> => {
     assertEnvironmentId(environmentId);

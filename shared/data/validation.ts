@@ -1,5 +1,5 @@
 // Input rules of environment data, checked before anything is encrypted or stored. Every
-// violation is a 400 ApiError with a specific code, so bad input changes nothing.
+// violation is a 400 (kind invalid) with a specific code, so bad input changes nothing.
 //
 // Names (table names and record ids):
 //   - 1 to 255 characters (Unicode code points);
@@ -12,7 +12,8 @@
 //   - no leading "/", no "\" (a second separator would make two spellings of one path);
 //   - no control characters, no lone surrogates.
 // Record values: any JSON value, at most 4 MiB as UTF-8 JSON. File bodies: at most 64 MiB.
-import { badRequest } from "../errors";
+import { invalid } from "../errors";
+import { checkEnvironmentId } from "../domain/ids";
 
 export const MAX_NAME_CHARS = 255;
 export const MAX_PATH_CHARS = 1024;
@@ -22,13 +23,9 @@ export const MAX_PAGE_SIZE = 1000;
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
-const ENVIRONMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-/** Environment ids are platform-issued: 1-100 of letters, digits, ".", "_", "-", starting alphanumeric. */
+/** The one environment id rule (shared/domain/ids.ts). */
 export function assertEnvironmentId(environmentId: unknown): asserts environmentId is string {
-  if (typeof environmentId !== "string" || !ENVIRONMENT_ID.test(environmentId)) {
-    throw badRequest("InvalidEnvironmentId", "An environment id is 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.", "environmentId");
-  }
+  checkEnvironmentId(environmentId, "environmentId");
 }
 
 function nameProblem(value: unknown): string | undefined {
@@ -44,16 +41,16 @@ function nameProblem(value: unknown): string | undefined {
 
 export function assertTableName(table: unknown): asserts table is string {
   const problem = nameProblem(table);
-  if (problem) throw badRequest("InvalidTableName", `The table name ${problem}.`, "table");
+  if (problem) throw invalid("InvalidTableName", `The table name ${problem}.`, "table");
 }
 
 export function assertRecordId(recordId: unknown): asserts recordId is string {
   const problem = nameProblem(recordId);
-  if (problem) throw badRequest("InvalidRecordId", `The record id ${problem}.`, "recordId");
+  if (problem) throw invalid("InvalidRecordId", `The record id ${problem}.`, "recordId");
 }
 
 export function assertFilePath(path: unknown): asserts path is string {
-  const fail = (why: string) => badRequest("InvalidFilePath", `The file path ${why}.`, "path");
+  const fail = (why: string) => invalid("InvalidFilePath", `The file path ${why}.`, "path");
   if (typeof path !== "string") throw fail("must be a string");
   const chars = [...path].length;
   if (chars < 1 || chars > MAX_PATH_CHARS) throw fail(`must be 1-${MAX_PATH_CHARS} characters`);
@@ -74,23 +71,23 @@ export function serializeRecordValue(value: unknown): string {
   } catch {
     json = undefined;
   }
-  if (json === undefined) throw badRequest("InvalidRecordValue", "The record value must be a JSON value.", "value");
+  if (json === undefined) throw invalid("InvalidRecordValue", "The record value must be a JSON value.", "value");
   // JSON.stringify escapes lone surrogates (\udXXX), so the JSON is always valid UTF-8 text.
   if (Buffer.byteLength(json, "utf8") > MAX_RECORD_VALUE_BYTES) {
-    throw badRequest("RecordValueTooLarge", `A record value is at most ${MAX_RECORD_VALUE_BYTES} bytes of JSON.`, "value");
+    throw invalid("RecordValueTooLarge", `A record value is at most ${MAX_RECORD_VALUE_BYTES} bytes of JSON.`, "value");
   }
   return json;
 }
 
 export function assertFileBody(body: unknown): asserts body is Uint8Array {
-  if (!(body instanceof Uint8Array)) throw badRequest("InvalidFileBody", "A file body must be bytes.", "body");
-  if (body.length > MAX_FILE_BYTES) throw badRequest("FileTooLarge", `A file is at most ${MAX_FILE_BYTES} bytes.`, "body");
+  if (!(body instanceof Uint8Array)) throw invalid("InvalidFileBody", "A file body must be bytes.", "body");
+  if (body.length > MAX_FILE_BYTES) throw invalid("FileTooLarge", `A file is at most ${MAX_FILE_BYTES} bytes.`, "body");
 }
 
 export function pageSizeOrDefault(pageSize: unknown, fallback = 100): number {
   if (pageSize === undefined) return fallback;
   if (!Number.isInteger(pageSize) || (pageSize as number) < 1 || (pageSize as number) > MAX_PAGE_SIZE) {
-    throw badRequest("InvalidPageSize", `The page size must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, "pageSize");
+    throw invalid("InvalidPageSize", `The page size must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, "pageSize");
   }
   return pageSize as number;
 }

@@ -1,4 +1,5 @@
 // An environment: one tenant database (records and files, plus backups) and its encryption state.
+import type { EncryptionStatus } from "./encryptionStatus";
 
 export const ENVIRONMENT_TYPES = ["Production", "Sandbox", "Developer", "Trial", "Teams"] as const;
 export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
@@ -9,14 +10,7 @@ export const TYPES_WITHOUT_CMK: readonly EnvironmentType[] = ["Trial", "Teams"];
 export type EnvironmentState = "Enabled" | "Disabled" | "Locked";
 export type KeyType = "PlatformManaged" | "CustomerManaged" | "Byok";
 
-/** The encryption statuses of the reference, in the order the operations pass through them. */
-export type EncryptionStatus =
-  | "Encrypting" | "EncryptingOnline" | "Encrypted"
-  | "Reverting" | "RevertingOnline" | "PlatformManaged"
-  | "Failed" | "Warning";
-
-/** Statuses in which the data API refuses calls: the downtime of add and remove. */
-export const DOWNTIME_STATUSES: readonly EncryptionStatus[] = ["Encrypting", "Reverting"];
+export type { EncryptionStatus } from "./encryptionStatus";
 
 export interface Progress {
   done: number;
@@ -58,8 +52,6 @@ export interface Environment {
 
 export type DataOperationState = "Restoring" | "Copying" | "Resetting";
 
-/** Environment ids: letters, digits and hyphens, 1 to 64, starting with a letter or digit (GUIDs fit). */
-export const ENVIRONMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
 export function isEnvironmentType(value: unknown): value is EnvironmentType {
   return typeof value === "string" && (ENVIRONMENT_TYPES as readonly string[]).includes(value);

@@ -23,12 +23,6 @@ export interface EnterprisePolicy {
   updatedAt: string;
 }
 
-export const POLICY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** Key Vault key names: 1-127 letters, digits and hyphens. */
-export const KEY_NAME_PATTERN = /^[0-9A-Za-z-]{1,127}$/;
-/** Entra object ids are GUIDs. */
-export const OBJECT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 export const POLICY_RESOURCE_TYPE = "Microsoft.PowerPlatform/enterprisePolicies";
 
 /** The policy as the API returns it: the ARM resource shape plus keyward's readers list. */

@@ -1,29 +1,29 @@
 // Request body parsing with size limits and precise 400s: bad input never reaches a handler.
 import type { HttpRequest } from "@azure/functions";
-import { ApiError, badRequest } from "../errors";
+import { invalid, tooLarge } from "../errors";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 
 async function readLimited(request: HttpRequest, limit: number): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new ApiError(413, "RequestBodyTooLarge", `The request body is ${declared} bytes; the limit is ${limit}.`);
+  if (declared > limit) throw tooLarge("RequestBodyTooLarge", `The request body is ${declared} bytes; the limit is ${limit}.`);
   const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > limit) throw new ApiError(413, "RequestBodyTooLarge", `The request body is ${bytes.length} bytes; the limit is ${limit}.`);
+  if (bytes.length > limit) throw tooLarge("RequestBodyTooLarge", `The request body is ${bytes.length} bytes; the limit is ${limit}.`);
   return bytes;
 }
 
 /** The request body as a JSON object. Empty bodies, arrays, scalars and malformed JSON are 400. */
 export async function readJsonObject(request: HttpRequest, limit = MAX_JSON_BYTES): Promise<Record<string, unknown>> {
   const bytes = await readLimited(request, limit);
-  if (bytes.length === 0) throw badRequest("MissingRequestBody", "The request needs a JSON object body.");
+  if (bytes.length === 0) throw invalid("MissingRequestBody", "The request needs a JSON object body.");
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString("utf8"));
   } catch {
-    throw badRequest("InvalidJson", "The request body is not valid JSON.");
+    throw invalid("InvalidJson", "The request body is not valid JSON.");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw badRequest("InvalidRequestBody", "The request body must be a JSON object.");
+    throw invalid("InvalidRequestBody", "The request body must be a JSON object.");
   }
   return value as Record<string, unknown>;
 }
@@ -37,34 +37,34 @@ export async function readBytes(request: HttpRequest, limit: number): Promise<Bu
 
 export function requiredString(body: Record<string, unknown>, field: string, target = field): string {
   const v = body[field];
-  if (typeof v !== "string" || v.trim() === "") throw badRequest("InvalidField", `'${target}' is required and must be a non-empty string.`, target);
+  if (typeof v !== "string" || v.trim() === "") throw invalid("InvalidField", `'${target}' is required and must be a non-empty string.`, target);
   return v;
 }
 
 export function optionalString(body: Record<string, unknown>, field: string, target = field): string | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw badRequest("InvalidField", `'${target}' must be a string.`, target);
+  if (typeof v !== "string") throw invalid("InvalidField", `'${target}' must be a string.`, target);
   return v;
 }
 
 export function optionalBoolean(body: Record<string, unknown>, field: string, target = field): boolean | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean") throw badRequest("InvalidField", `'${target}' must be true or false.`, target);
+  if (typeof v !== "boolean") throw invalid("InvalidField", `'${target}' must be true or false.`, target);
   return v;
 }
 
 export function requiredObject(body: Record<string, unknown>, field: string, target = field): Record<string, unknown> {
   const v = body[field];
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw badRequest("InvalidField", `'${target}' is required and must be an object.`, target);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw invalid("InvalidField", `'${target}' is required and must be an object.`, target);
   return v as Record<string, unknown>;
 }
 
 export function requiredStringArray(body: Record<string, unknown>, field: string, target = field, max = 100): string[] {
   const v = body[field];
   if (!Array.isArray(v) || v.length === 0 || v.length > max || !v.every((x) => typeof x === "string" && x !== "")) {
-    throw badRequest("InvalidField", `'${target}' must be a list of 1 to ${max} non-empty strings.`, target);
+    throw invalid("InvalidField", `'${target}' must be a list of 1 to ${max} non-empty strings.`, target);
   }
   return v as string[];
 }

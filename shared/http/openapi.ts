@@ -4,6 +4,7 @@
 // dropped); roles become the bearer requirement plus x-keyward-roles; the body kind becomes the
 // request body; every operation shares the one error shape.
 import type { RouteSpec } from "./route";
+import { needs } from "../errors";
 
 type Json = Record<string, unknown>;
 
@@ -29,10 +30,30 @@ const ERROR_SCHEMA: Json = {
 
 const errorResponse = (description: string): Json => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
 
+function successResponses(spec: RouteSpec): Json {
+  const out: Json = {};
+  if (!spec.responses) return { "2XX": { description: "Success." } };
+  for (const [status, r] of Object.entries(spec.responses)) {
+    out[status] = r.binary
+      ? { description: r.description, content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } }
+      : r.schema ? { description: r.description, content: { "application/json": { schema: r.schema } } } : { description: r.description };
+  }
+  return out;
+}
+
+function requestBody(spec: RouteSpec): Json | undefined {
+  if (!spec.body) return undefined;
+  if (spec.body.kind === "json") return { required: true, content: { "application/json": { schema: spec.body.field.schema } } };
+  const schema = spec.body.contentType === "application/json"
+    ? { description: spec.body.description, maxLength: spec.body.maxBytes }
+    : { type: "string", contentMediaType: "application/octet-stream", description: spec.body.description, maxLength: spec.body.maxBytes };
+  return { required: true, content: { [spec.body.contentType]: { schema } } };
+}
+
 function operation(spec: RouteSpec): Json {
   const secured = spec.roles.length > 0;
   const responses: Json = {
-    "2XX": { description: "Success.", content: spec.method === "GET" && spec.route.includes("{*") ? { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } : { "application/json": { schema: { type: "object" } } } },
+    ...successResponses(spec),
     "400": errorResponse("Bad input; the code and target say what."),
     ...(secured ? { "401": errorResponse("No token, or a token that does not verify."), "403": errorResponse(`The caller lacks the role (${spec.roles.join(" or ")}) or the policy's Reader.`) } : {}),
     "404": errorResponse("Not found."),
@@ -41,17 +62,14 @@ function operation(spec: RouteSpec): Json {
       : {}),
     default: errorResponse("Any other error, in the same shape."),
   };
-  const body = spec.body === "json"
-    ? { required: true, content: { "application/json": { schema: { type: "object" } } } }
-    : spec.body === "binary"
-      ? { required: true, content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } }
-      : undefined;
+  const declared = spec.params ?? {};
+  const body = requestBody(spec);
   return {
     operationId: spec.name,
     summary: spec.summary,
     tags: [spec.route.split("/")[0]],
     parameters: routeParameters(spec.route).map((p) => ({
-      name: p.name, in: "path", required: true, schema: { type: "string" },
+      name: p.name, in: "path", required: true, schema: declared[p.name]?.schema ?? { type: "string" },
       ...(p.catchAll ? { description: "The rest of the path; may contain '/'." } : {}),
     })),
     ...(body ? { requestBody: body } : {}),
@@ -68,9 +86,16 @@ export function openApiDocument(specs: readonly RouteSpec[], info: { version: st
     const path = openApiPath(spec.route);
     const item = (paths[path] ??= {});
     const method = spec.method.toLowerCase();
-    // Precondition: one function per route and method (the host would route only one of them).
-    if (item[method]) throw new Error(`Two routes answer ${spec.method} ${path}: ${(item[method] as Json).operationId} and ${spec.name}`);
+    needs(!item[method], `Two routes answer ${spec.method} ${path}: ${(item[method] as Json | undefined)?.operationId} and ${spec.name}`);
     item[method] = operation(spec);
+    // Query parameters are declared on the path (they apply to its operations): a route that
+    // reads a query string has its path to itself, which the precondition keeps true.
+    const query = Object.entries(spec.query ?? {});
+    if (query.length > 0) item.parameters = query.map(([name, f]) => ({ name, in: "query", required: !f.optional, schema: f.schema }));
+  }
+  for (const [path, item] of Object.entries(paths)) {
+    const methods = Object.keys(item).filter((k) => k !== "parameters");
+    needs(!item.parameters || methods.length === 1, `${path} has query parameters and ${methods.length} operations; a route that reads a query string needs its path to itself`);
   }
   return {
     openapi: "3.1.0",

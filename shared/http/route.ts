@@ -1,21 +1,42 @@
 // Registers an HTTP function with everything every route needs, in one place: authentication,
-// role checks, separation of duty, error mapping, a request id, and an audit record for admin
-// calls. Each route file declares its spec (route, roles, help text) beside its handler, in the
-// manner of Vault's path_*.go files; the catalog of specs feeds the OpenAPI document.
+// role checks, separation of duty, the route's declared inputs checked (path, query, body), error
+// mapping by kind, a request id, and an audit record for admin calls. Each route file declares its
+// spec (route, roles, fields, responses, help text) beside its handler, in the manner of Vault's
+// path_*.go files; the catalog of specs feeds the OpenAPI document and the CLI's help.
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { DurableClient } from "durable-functions";
-import { ApiError } from "../errors";
+import { isKeywardError } from "../errors";
 import { authenticate, authorize } from "./auth";
 import { errorResponse, internalError } from "./responses";
+import { readBytes, readJsonObject, MAX_JSON_BYTES } from "./body";
+import type { Field, JsonSchema } from "./fields";
 import type { Role } from "../domain/roles";
 import type { VerifiedCaller } from "../auth/tokenVerifier";
+import type { AppServices } from "../appServices";
 import { services } from "../services";
 import { trackRequest } from "../telemetry";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 
-export interface RouteSpec {
+type Fields = Record<string, Field<unknown>>;
+type ParsedOf<F> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
+
+/** What a route takes as its body. */
+export type BodySpec =
+  /** A JSON object, checked field by field. */
+  | { kind: "json"; field: Field<unknown> }
+  /** Bytes, handed to the handler as they are (files; a record's JSON value). */
+  | { kind: "bytes"; contentType: "application/octet-stream" | "application/json"; maxBytes: number; description: string };
+
+export interface ResponseSpec {
+  description: string;
+  /** Absent for empty bodies (204) and binary ones. */
+  schema?: JsonSchema;
+  binary?: boolean;
+}
+
+export interface RouteSpec<P extends Fields = Fields, Q extends Fields = Fields, B extends BodySpec | undefined = BodySpec | undefined> {
   /** The function name: unique, camelCase. */
   name: string;
   method: HttpMethod;
@@ -29,21 +50,32 @@ export interface RouteSpec {
   audit: boolean;
   /** Whether the handler starts or queries orchestrations. */
   durableClient?: boolean;
-  /** What the body holds, for the API document. */
-  body?: "json" | "binary";
+  /** Every path parameter, with its rule. */
+  params?: P;
+  /** Every query parameter the route reads. */
+  query?: Q;
+  body?: B;
+  /** The success responses, by status. */
+  responses: Record<number, ResponseSpec>;
 }
 
-export interface RouteContext {
+export interface RouteContext<P = Record<string, unknown>, Q = Record<string, unknown>, B = unknown> {
   request: HttpRequest;
   invocation: InvocationContext;
-  /** Undefined only on anonymous routes. */
+  /** The anonymous caller on anonymous routes. */
   caller: VerifiedCaller;
   requestId: string;
-  params: Record<string, string>;
+  params: P;
+  query: Q;
+  /** The checked JSON body, or the raw bytes for a bytes body. */
+  body: B;
+  services: AppServices;
   durable(): DurableClient;
 }
 
-export type RouteHandler = (ctx: RouteContext) => Promise<HttpResponseInit>;
+type BodyOf<B> = B extends { kind: "json"; field: Field<infer T> } ? T : B extends { kind: "bytes" } ? Buffer : undefined;
+
+export type RouteHandler<P, Q, B> = (ctx: RouteContext<P, Q, B>) => Promise<HttpResponseInit>;
 
 export const routeCatalog: RouteSpec[] = [];
 
@@ -54,8 +86,26 @@ function targetOf(spec: RouteSpec, request: HttpRequest): string {
   return spec.route.replace(/\{\*?(\w+)(?::[^}]*)?\??\}/g, (_, p: string) => request.params[p] ?? "");
 }
 
-export function registerRoute(spec: RouteSpec, handler: RouteHandler): void {
-  routeCatalog.push(spec);
+function parseAll(fields: Fields | undefined, read: (name: string) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(fields ?? {})) {
+    const v = read(name);
+    out[name] = field.optional && (v === undefined || v === null) ? field.parse(undefined, name) : field.parse(v, name);
+  }
+  return out;
+}
+
+async function readBody(spec: BodySpec | undefined, request: HttpRequest): Promise<unknown> {
+  if (!spec) return undefined;
+  if (spec.kind === "bytes") return readBytes(request, spec.maxBytes);
+  return spec.field.parse(await readJsonObject(request, MAX_JSON_BYTES), "");
+}
+
+export function registerRoute<P extends Fields = Record<never, never>, Q extends Fields = Record<never, never>, B extends BodySpec | undefined = undefined>(
+  spec: RouteSpec<P, Q, B>,
+  handler: RouteHandler<ParsedOf<P>, ParsedOf<Q>, BodyOf<B>>,
+): void {
+  routeCatalog.push(spec as unknown as RouteSpec);
   app.http(spec.name, {
     methods: [spec.method],
     route: spec.route,
@@ -73,10 +123,13 @@ export function registerRoute(spec: RouteSpec, handler: RouteHandler): void {
           caller = await authenticate(request, svc.verifyToken);
           authorize(caller, spec.roles, svc.settings.allowDualAdmin);
         }
-        response = await handler({ request, invocation, caller, requestId, params: request.params, durable: () => df.getClient(invocation) });
+        const params = parseAll(spec.params, (name) => request.params[name]) as ParsedOf<P>;
+        const query = parseAll(spec.query, (name) => request.query.get(name) ?? undefined) as ParsedOf<Q>;
+        const body = (await readBody(spec.body, request)) as BodyOf<B>;
+        response = await handler({ request, invocation, caller, requestId, params, query, body, services: svc, durable: () => df.getClient(invocation) });
         response = { ...response, headers: { ...(response.headers as Record<string, string> | undefined), "x-ms-request-id": requestId } };
       } catch (err) {
-        if (err instanceof ApiError) {
+        if (isKeywardError(err)) {
           errorCode = err.code;
           response = errorResponse(err, requestId);
         } else {
@@ -92,7 +145,7 @@ export function registerRoute(spec: RouteSpec, handler: RouteHandler): void {
         const status = response.status ?? 200;
         await svc.audit.record({
           requestId, at: new Date().toISOString(), callerOid: caller.oid, callerRoles: caller.roles, operation: spec.name,
-          method: spec.method, target: targetOf(spec, request), status, result: status < 400 ? "Succeeded" : "Failed",
+          method: spec.method, target: targetOf(spec as unknown as RouteSpec, request), status, result: status < 400 ? "Succeeded" : "Failed",
           ...(errorCode ? { errorCode } : {}),
         }).catch((err: unknown) => invocation.error(`audit write failed for ${requestId}: ${String(err)}`));
       }

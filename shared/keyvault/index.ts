@@ -14,7 +14,7 @@ export {
   KeyAccessError, classifyKeyVaultError, isKeyAccessError, retryAfterMsFrom,
   type KeyAccessErrorKind, type ClassifyContext,
 } from "./classify";
-export { withKeyVaultRetry, backoffMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
+export { withKeyVaultRetry, backoffMs, DEFAULT_RETRY_POLICY, type VaultRetryPolicy } from "./retry";
 export {
   VaultKeyWrapper, wrapperForLatestVersion, latestKeyVersion, assertUsableForWrap, randomDek, DEK_BYTES,
   type VaultKeyWrapperDeps, type LatestKeyVersion,

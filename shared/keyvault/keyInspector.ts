@@ -6,7 +6,7 @@
 import { KeyAccessError } from "./classify";
 import { keyVaultClients, type KeyVaultClientFactory } from "./clientFactory";
 import type { KeyVaultIdentity } from "./credentials";
-import { withKeyVaultRetry, type RetryPolicy } from "./retry";
+import { withKeyVaultRetry, type VaultRetryPolicy } from "./retry";
 import { keyIdFor, parseKeyId } from "./vaultResource";
 
 export interface KeyVersionSummary {
@@ -55,7 +55,7 @@ export function modulusBits(n: Uint8Array): number {
 export interface InspectOptions {
   includeVersions?: boolean;
   clients?: KeyVaultClientFactory;
-  retry?: Partial<RetryPolicy>;
+  retry?: Partial<VaultRetryPolicy>;
 }
 
 /** Reads the key's current version (and optionally all versions) as `identity`. Errors are

@@ -4,7 +4,7 @@
 // attempts stays Transient: throttling never locks an environment.
 import { classifyKeyVaultError, type ClassifyContext, type KeyAccessError } from "./classify";
 
-export interface RetryPolicy {
+export interface VaultRetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;
   /** Backoff before retry n (1-based) is about baseDelayMs * 2^(n-1), capped at maxDelayMs. */
@@ -24,7 +24,7 @@ export interface RetryPolicy {
   onRetry?: (info: { attempt: number; delayMs: number; error: KeyAccessError }) => void;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+export const DEFAULT_RETRY_POLICY: VaultRetryPolicy = {
   maxAttempts: 4,
   baseDelayMs: 250,
   maxDelayMs: 4_000,
@@ -37,7 +37,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** Backoff before retry `attempt` (1-based): "equal jitter", half fixed and half random, so
  * retries spread out but never collapse to zero. */
-export function backoffMs(attempt: number, policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "random">): number {
+export function backoffMs(attempt: number, policy: Pick<VaultRetryPolicy, "baseDelayMs" | "maxDelayMs" | "random">): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + policy.random() * (ceiling / 2));
 }
@@ -50,9 +50,9 @@ export function backoffMs(attempt: number, policy: Pick<RetryPolicy, "baseDelayM
 export async function withKeyVaultRetry<T>(
   operation: (attempt: number) => Promise<T>,
   context: ClassifyContext,
-  overrides: Partial<RetryPolicy> = {},
+  overrides: Partial<VaultRetryPolicy> = {},
 ): Promise<T> {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...overrides };
+  const policy: VaultRetryPolicy = { ...DEFAULT_RETRY_POLICY, ...overrides };
   if (!(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1)) throw new Error("retry policy: maxAttempts must be a whole number >= 1");
   const started = policy.now();
   for (let attempt = 1; ; attempt++) {

@@ -18,14 +18,14 @@ import { WRAP_ALGORITHM } from "../crypto/keyWrapper";
 import { KeyAccessError } from "./classify";
 import { keyVaultClients, type KeyVaultClientFactory } from "./clientFactory";
 import type { KeyVaultIdentity } from "./credentials";
-import { withKeyVaultRetry, type RetryPolicy } from "./retry";
+import { withKeyVaultRetry, type VaultRetryPolicy } from "./retry";
 import { isVersionedKeyId, keyIdFor, parseKeyId, type KeyIdParts } from "./vaultResource";
 
 export const DEK_BYTES = 32;
 
 export interface VaultKeyWrapperDeps {
   clients?: KeyVaultClientFactory;
-  retry?: Partial<RetryPolicy>;
+  retry?: Partial<VaultRetryPolicy>;
 }
 
 function sameKey(a: KeyIdParts, b: KeyIdParts): boolean {

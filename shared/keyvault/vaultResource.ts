@@ -3,7 +3,7 @@
 // (https://{vault host}/keys/{name}/{version}, what every wrapped DEK stores beside itself).
 // Everything here is pure: parse, validate, build. Invalid input is the caller's to fix, so it is
 // an ApiError (400) the HTTP layer can return as is.
-import { badRequest } from "../errors";
+import { invalid } from "../errors";
 import { settings, type Settings } from "../settings";
 
 export type VaultKind = "vault" | "managedHsm";
@@ -53,7 +53,7 @@ export function isValidVaultName(name: string): boolean {
  * Throws ApiError 400 `InvalidKeyVaultId` naming what is wrong.
  */
 export function parseVaultResourceId(value: string): VaultResource {
-  const fail = (why: string) => badRequest("InvalidKeyVaultId", `${JSON.stringify(value)} is not a Key Vault resource id: ${why}`, "keyVaultId");
+  const fail = (why: string) => invalid("InvalidKeyVaultId", `${JSON.stringify(value)} is not a Key Vault resource id: ${why}`, "keyVaultId");
   if (typeof value !== "string" || value.length > 400) throw fail("expected a string of at most 400 characters");
   const parts = value.replace(/\/+$/, "").split("/");
   // ["", "subscriptions", sub, "resourceGroups", rg, "providers", "Microsoft.KeyVault", type, name]
@@ -89,7 +89,7 @@ export function sameVaultResource(a: string, b: string): boolean {
 
 /** The data-plane URL of a vault or managed HSM, from the settings' URL templates. */
 export function vaultUrlFor(vault: Pick<VaultResource, "kind" | "name">, s: Settings = settings()): string {
-  if (!isValidVaultName(vault.name)) throw badRequest("InvalidKeyVaultName", `${JSON.stringify(vault.name)} is not a valid vault name`);
+  if (!isValidVaultName(vault.name)) throw invalid("InvalidKeyVaultName", `${JSON.stringify(vault.name)} is not a valid vault name`);
   const template = vault.kind === "managedHsm" ? s.managedHsmUrlTemplate : s.vaultUrlTemplate;
   if (!template.includes("{vault}")) throw new Error(`The vault URL template ${JSON.stringify(template)} has no {vault} placeholder`);
   // DNS names are case-insensitive; the vault echoes ids with a lowercase host, so build the same.
@@ -102,11 +102,11 @@ export function normaliseVaultUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw badRequest("InvalidKeyVaultUrl", `${JSON.stringify(url)} is not a URL`);
+    throw invalid("InvalidKeyVaultUrl", `${JSON.stringify(url)} is not a URL`);
   }
-  if (u.protocol !== "https:") throw badRequest("InvalidKeyVaultUrl", `${JSON.stringify(url)} is not an https URL`);
+  if (u.protocol !== "https:") throw invalid("InvalidKeyVaultUrl", `${JSON.stringify(url)} is not an https URL`);
   if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash || u.username || u.password) {
-    throw badRequest("InvalidKeyVaultUrl", `${JSON.stringify(url)} must be just https://host[:port]`);
+    throw invalid("InvalidKeyVaultUrl", `${JSON.stringify(url)} must be just https://host[:port]`);
   }
   return u.origin.toLowerCase();
 }
@@ -133,7 +133,7 @@ export function isVaultHost(hostname: string, s: Settings = settings()): boolean
  * Throws ApiError 400 `InvalidKeyId`.
  */
 export function parseKeyId(keyId: string, s: Settings = settings()): KeyIdParts {
-  const fail = (why: string) => badRequest("InvalidKeyId", `${JSON.stringify(keyId)} is not a Key Vault key id: ${why}`, "keyId");
+  const fail = (why: string) => invalid("InvalidKeyId", `${JSON.stringify(keyId)} is not a Key Vault key id: ${why}`, "keyId");
   if (typeof keyId !== "string" || keyId.length > 1000) throw fail("expected a string");
   let u: URL;
   try {

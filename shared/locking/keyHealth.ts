@@ -2,14 +2,14 @@
 // event or a failed unwrap is only a hint; the probe decides. Lost access (revoked, disabled,
 // deleted, expired) locks every environment that depends on the key; a probe that finds the key
 // usable again unlocks them; an unreachable vault (throttling, 5xx, network) changes nothing.
-import { services } from "../services";
-import { probeKey, dekCache, type KeyProbeResult } from "../keyvault";
-import { resolveKey } from "../keys/keySources";
+import type { AppServices } from "../appServices";
+import { probeKey, type KeyProbeResult } from "../keyvault";
 import { lockEnvironment, unlockEnvironment } from "./lockState";
 import { environmentsMissingVersions } from "./versionHealth";
-import { raiseAlert } from "../alerts/alerts";
-import type { Environment } from "../domain/environment";
+import { dependsOnPolicy } from "../domain/encryptionStatus";
 import type { EnterprisePolicy } from "../domain/policy";
+
+export type KeyHealthDeps = Pick<AppServices, "state" | "alerts" | "dekCache" | "keys" | "dataContext">;
 
 export interface Reconciliation {
   policy: string;
@@ -19,12 +19,6 @@ export interface Reconciliation {
 }
 
 const LOST = new Set(["Forbidden", "Disabled", "Expired", "NotFound"]);
-
-/** Environments whose data (some or all) is under this policy's key. */
-export function dependsOnPolicy(env: Environment, policy: string): boolean {
-  if (env.encryption.policy !== policy) return false;
-  return env.encryption.keyType === "CustomerManaged" || env.encryption.status !== "PlatformManaged";
-}
 
 export function lockReasonFor(probe: KeyProbeResult): string {
   const what: Record<string, string> = {
@@ -36,46 +30,46 @@ export function lockReasonFor(probe: KeyProbeResult): string {
   return `${what[probe.status] ?? "the key cannot be reached"} (${probe.vaultCode ?? probe.status})`;
 }
 
-export async function probePolicyKey(policy: EnterprisePolicy): Promise<KeyProbeResult> {
-  const key = await resolveKey({ kind: "CustomerManaged", policy: policy.name });
+export async function probePolicyKey(deps: Pick<AppServices, "keys">, policy: EnterprisePolicy): Promise<KeyProbeResult> {
+  const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
   return probeKey(key.identity, key.vaultUrl, key.keyName);
 }
 
-export async function reconcilePolicy(policyName: string, trigger: string): Promise<Reconciliation | undefined> {
-  const { state } = services();
+export async function reconcilePolicy(deps: KeyHealthDeps, policyName: string, trigger: string): Promise<Reconciliation | undefined> {
+  const { state } = deps;
   const policy = await state.getPolicy(policyName);
   if (!policy) return undefined;
   const dependents = (await state.listEnvironments()).filter((e) => dependsOnPolicy(e, policyName));
-  const probe = await probePolicyKey(policy);
+  const probe = await probePolicyKey(deps, policy);
   const result: Reconciliation = { policy: policyName, probe, locked: [], unlocked: [] };
   if (probe.status === "Healthy") {
     // The current version works; an environment may still need an older one that does not.
-    const key = await resolveKey({ kind: "CustomerManaged", policy: policyName });
+    const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policyName });
     const versionless = `${key.vaultUrl}/keys/${key.keyName}`;
-    const losses = await environmentsMissingVersions(dependents.map((e) => e.id), key.identity, versionless, new Map([[probe.keyId, "Healthy"]]));
+    const losses = await environmentsMissingVersions(deps.dataContext.rings, dependents.map((e) => e.id), key.identity, versionless, new Map([[probe.keyId, "Healthy"]]));
     const lostIds = new Set(losses.map((l) => l.environmentId));
     for (const loss of losses) {
       const named = loss.lost.map((l) => `${l.keyId} is ${l.status.toLowerCase()}`).join("; ");
       const reason = `a key version this environment still needs cannot be used (${named}); re-enable it, or rotate so its keys are re-wrapped under the current version`;
-      dekCache().purgeByScope(loss.environmentId);
-      if ((await lockEnvironment(loss.environmentId, reason, trigger)).changed) result.locked.push(loss.environmentId);
-      await raiseAlert(`version-lost|${loss.environmentId}|${loss.lost.map((l) => l.keyId).join(",")}`, {
+      deps.dekCache.purgeByScope(loss.environmentId);
+      if ((await lockEnvironment(deps, loss.environmentId, reason, trigger)).changed) result.locked.push(loss.environmentId);
+      await deps.alerts.raise(`version-lost|${loss.environmentId}|${loss.lost.map((l) => l.keyId).join(",")}`, {
         kind: "KeyVersionStillNeeded", severity: "Critical", policy: policyName, environmentId: loss.environmentId, keyId: loss.lost[0].keyId,
         message: `Environment ${loss.environmentId} is locked: ${named}. The reference warns not to disable a previous key version while it is needed.`,
       });
     }
     for (const env of dependents.filter((e) => e.state === "Locked" && !lostIds.has(e.id))) {
-      if ((await unlockEnvironment(env.id, trigger)).changed) result.unlocked.push(env.id);
+      if ((await unlockEnvironment(deps, env.id, trigger)).changed) result.unlocked.push(env.id);
     }
   } else if (LOST.has(probe.status)) {
-    const key = await resolveKey({ kind: "CustomerManaged", policy: policyName });
-    dekCache().purgeByKey(`${key.vaultUrl}/keys/${key.keyName}`);
+    const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policyName });
+    deps.dekCache.purgeByKey(`${key.vaultUrl}/keys/${key.keyName}`);
     const reason = lockReasonFor(probe);
     for (const env of dependents) {
-      if ((await lockEnvironment(env.id, reason, trigger)).changed) result.locked.push(env.id);
+      if ((await lockEnvironment(deps, env.id, reason, trigger)).changed) result.locked.push(env.id);
     }
     if (dependents.length > 0) {
-      await raiseAlert(`access-lost|${policyName}|${probe.status}|${probe.checkedAt.toISOString().slice(0, 13)}`, {
+      await deps.alerts.raise(`access-lost|${policyName}|${probe.status}|${probe.checkedAt.toISOString().slice(0, 13)}`, {
         kind: "KeyAccessLost", severity: "Critical", policy: policyName, keyId: probe.keyId,
         message: `Enterprise policy ${policyName}: ${reason}. ${dependents.length} environment(s) are locked until access is restored.`,
       });
@@ -85,9 +79,9 @@ export async function reconcilePolicy(policyName: string, trigger: string): Prom
 }
 
 /** Policies whose key lives in the vault (by ARM id, case-insensitive) and, if given, has that name. */
-export async function policiesOnVault(vaultArmIdOrName: string, keyName?: string): Promise<EnterprisePolicy[]> {
+export async function policiesOnVault(deps: Pick<AppServices, "state">, vaultArmIdOrName: string, keyName?: string): Promise<EnterprisePolicy[]> {
   const needle = vaultArmIdOrName.toLowerCase();
-  return (await services().state.listPolicies()).filter((p) => {
+  return (await deps.state.listPolicies()).filter((p) => {
     const id = p.keyVaultId.toLowerCase();
     const vaultMatches = id === needle || id.endsWith(`/${needle}`) || needle.startsWith(`${id}/`);
     return vaultMatches && (keyName === undefined || p.keyName.toLowerCase() === keyName.toLowerCase());
@@ -95,8 +89,7 @@ export async function policiesOnVault(vaultArmIdOrName: string, keyName?: string
 }
 
 /** Policies any environment depends on. */
-export async function policiesInUse(): Promise<string[]> {
-  const { state } = services();
-  const envs = await state.listEnvironments();
+export async function policiesInUse(deps: Pick<AppServices, "state">): Promise<string[]> {
+  const envs = await deps.state.listEnvironments();
   return [...new Set(envs.filter((e) => e.encryption.policy && dependsOnPolicy(e, e.encryption.policy)).map((e) => e.encryption.policy!))];
 }

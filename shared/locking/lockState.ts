@@ -2,39 +2,39 @@
 // the DEK cache dropped. The data API checks the state on every call, so a lock bites at once;
 // other instances' caches expire within the TTL and they check the same state.
 import { randomUUID } from "node:crypto";
-import { services } from "../services";
-import { dekCache } from "../keyvault";
+import type { AppServices } from "../appServices";
 import { trackEvent } from "../telemetry";
-import { raiseAlert } from "../alerts/alerts";
 import type { Environment } from "../domain/environment";
+
+export type LockDeps = Pick<AppServices, "state" | "alerts" | "dekCache">;
 
 export interface LockChange {
   environmentId: string;
   changed: boolean;
 }
 
-async function recordHistory(env: Environment, kind: "Lock" | "Unlock", detail: string, trigger: string): Promise<void> {
+async function recordHistory(deps: LockDeps, env: Environment, kind: "Lock" | "Unlock", detail: string, trigger: string): Promise<void> {
   const at = new Date().toISOString();
-  await services().state.recordOperation({
+  await deps.state.recordOperation({
     operationId: randomUUID(), environmentId: env.id, operation: kind === "Lock" ? "Lock environment" : "Unlock environment", kind,
     status: "Succeeded", startedAt: at, endedAt: at, steps: [{ name: kind, status: "Succeeded", startedAt: at, endedAt: at, detail: `${detail} (${trigger})` }],
     policy: env.encryption.policy,
   });
 }
 
-export async function lockEnvironment(environmentId: string, reason: string, trigger: string): Promise<LockChange> {
+export async function lockEnvironment(deps: LockDeps, environmentId: string, reason: string, trigger: string): Promise<LockChange> {
   let changed = false;
   const now = new Date().toISOString();
-  const env = await services().state.updateEnvironment(environmentId, (e) => {
+  const env = await deps.state.updateEnvironment(environmentId, (e) => {
     if (e.state === "Locked" && e.encryption.lockedReason === reason) return undefined;
     changed = e.state !== "Locked";
     return { ...e, state: "Locked", lockedSince: e.lockedSince ?? now, encryption: { ...e.encryption, lockedReason: reason } };
   });
-  dekCache().purgeByScope(environmentId);
+  deps.dekCache.purgeByScope(environmentId);
   if (env && changed) {
-    await recordHistory(env, "Lock", reason, trigger);
+    await recordHistory(deps, env, "Lock", reason, trigger);
     trackEvent("keyward.environment.locked", { environmentId, trigger });
-    await raiseAlert(`locked|${environmentId}|${env.lockedSince}`, {
+    await deps.alerts.raise(`locked|${environmentId}|${env.lockedSince}`, {
       kind: "EnvironmentLocked", severity: "Critical", environmentId, policy: env.encryption.policy,
       message: `Environment ${environmentId} is locked: ${reason}. Restore the key's access to unlock it.`,
     });
@@ -42,16 +42,16 @@ export async function lockEnvironment(environmentId: string, reason: string, tri
   return { environmentId, changed };
 }
 
-export async function unlockEnvironment(environmentId: string, trigger: string): Promise<LockChange> {
+export async function unlockEnvironment(deps: LockDeps, environmentId: string, trigger: string): Promise<LockChange> {
   let changed = false;
-  const env = await services().state.updateEnvironment(environmentId, (e) => {
+  const env = await deps.state.updateEnvironment(environmentId, (e) => {
     if (e.state !== "Locked") return undefined;
     changed = true;
     const { lockedReason: _dropped, ...encryption } = e.encryption;
     return { ...e, state: "Enabled", lockedSince: undefined, encryption };
   });
   if (env && changed) {
-    await recordHistory(env, "Unlock", "the key is reachable again", trigger);
+    await recordHistory(deps, env, "Unlock", "the key is reachable again", trigger);
     trackEvent("keyward.environment.unlocked", { environmentId, trigger });
   }
   return { environmentId, changed };

@@ -2,12 +2,12 @@
 // that disabling or deleting a previous key version too early takes environments offline: the
 // probe of the key's *current* version cannot see that, so the lock decision also checks every
 // version the environments' key rings still hold copies under.
-import { services } from "../services";
 import {
   classifyKeyVaultError, keyVaultClients, parseKeyId, probeStatusFor, withKeyVaultRetry,
   type KeyProbeStatus, type KeyVaultIdentity,
 } from "../keyvault";
 import { keyIdsInUse, type CopyOwner } from "../crypto/keyRing";
+import type { KeyRingRepository } from "../data/keyRingRepository";
 
 /** Metadata check of one version as the policy's identity: enabled, not expired, not deleted. */
 export async function versionStatus(identity: KeyVaultIdentity, keyId: string, now = new Date()): Promise<KeyProbeStatus> {
@@ -38,7 +38,7 @@ export interface NeededVersionLoss {
  * unusable. `known` seeds the statuses already probed (the current version).
  */
 export async function environmentsMissingVersions(
-  environmentIds: string[], identity: KeyVaultIdentity, versionlessKeyId: string, known: Map<string, KeyProbeStatus>,
+  rings: Pick<KeyRingRepository, "read">, environmentIds: string[], identity: KeyVaultIdentity, versionlessKeyId: string, known: Map<string, KeyProbeStatus>,
 ): Promise<NeededVersionLoss[]> {
   const statuses = new Map(known);
   const statusOf = async (keyId: string) => {
@@ -47,7 +47,7 @@ export async function environmentsMissingVersions(
   };
   const out: NeededVersionLoss[] = [];
   for (const environmentId of environmentIds) {
-    const ring = await services().keyRings.read(environmentId);
+    const ring = await rings.read(environmentId);
     if (!ring) continue;
     const byOwner = new Map<string, string[]>();
     for (const [keyId, owners] of keyIdsInUse(ring)) {

@@ -2,26 +2,26 @@
 // a message that says what to do (the reference's rules, enforced, never silently):
 // Reader on the policy, the tenant's licence, Managed Environments, not Trial or Teams, the
 // policy's region, not locked, one operation at a time, and a usable key.
-import { ApiError, conflict, forbidden } from "../errors";
-import { services } from "../services";
+import { conflict, refused } from "../errors";
+import type { AppServices } from "../appServices";
 import { TYPES_WITHOUT_CMK, type Environment } from "../domain/environment";
 import type { EnterprisePolicy } from "../domain/policy";
 import { entitlingSubscriptions } from "../domain/licenses";
 import { cmkViolations, inspectKey, isKeyAccessError } from "../keyvault";
-import { resolveKey } from "../keys/keySources";
+import { keyErrorFor } from "../keys/keyErrors";
 import type { VerifiedCaller } from "../auth/tokenVerifier";
 
 export function requireReader(policy: EnterprisePolicy, caller: VerifiedCaller): void {
   if (!policy.readers.includes(caller.oid.toLowerCase())) {
-    throw forbidden("PolicyReaderRequired", `You can see enterprise policy '${policy.name}' but not add or remove environments: ` +
+    throw refused("PolicyReaderRequired", `You can see enterprise policy '${policy.name}' but not add or remove environments: ` +
       `ask the key vault administrator to grant your object id (${caller.oid}) Reader on it.`, "name");
   }
 }
 
-export async function requireLicense(): Promise<void> {
-  const licenses = await services().state.getLicenses();
+export async function requireLicense(deps: Pick<AppServices, "state">): Promise<void> {
+  const licenses = await deps.state.getLicenses();
   if (entitlingSubscriptions(licenses?.subscriptions ?? []).length === 0) {
-    throw forbidden("LicenseRequired", "Customer-managed keys need one of the tenant subscriptions the reference lists " +
+    throw refused("LicenseRequired", "Customer-managed keys need one of the tenant subscriptions the reference lists " +
       "(e.g. Microsoft 365 E5, or E5 Compliance). Record the tenant's subscriptions with PUT /api/tenant/licenses.");
   }
 }
@@ -64,31 +64,18 @@ export function requireEligibleForPolicy(env: Environment, policy: EnterprisePol
   }
 }
 
-/** Vault answers about the key's own state, each the code of the rule it breaks. */
-const KEY_STATE_CODES = new Set(["KeyDisabled", "KeyExpired", "KeyNotYetValid"]);
-
 /**
  * The key-side rules, checked live as the policy's identity: reachable, enabled, not expired,
  * RSA or RSA-HSM of 2048 or 3072 bits, wrapKey and unwrapKey, soft delete and purge protection.
  */
-export async function requireUsableKey(policy: EnterprisePolicy): Promise<void> {
-  const key = await resolveKey({ kind: "CustomerManaged", policy: policy.name });
+export async function requireUsableKey(deps: Pick<AppServices, "keys">, policy: EnterprisePolicy): Promise<void> {
+  const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
   let info;
   try {
     info = await inspectKey(key.identity, key.vaultUrl, key.keyName);
   } catch (err) {
     if (isKeyAccessError(err)) {
-      if (err.kind === "Transient") {
-        throw new ApiError(503, "KeyVaultUnavailable", `The key vault did not answer (${err.vaultCode}); try again shortly.`, "keyVault", { "Retry-After": "30" });
-      }
-      // Key Vault refuses even a get on a disabled key (403, inner code KeyDisabled): that is the
-      // key's state, not a missing grant, so it gets its own rule's code and advice.
-      if (KEY_STATE_CODES.has(err.vaultCode)) {
-        throw conflict(err.vaultCode, `The key of enterprise policy '${policy.name}' (${key.vaultUrl}/keys/${key.keyName}) cannot be used: ` +
-          `${err.message.split(/\r?\n/)[0]} Enable the key's current version and check its activation and expiry dates.`, "keyVault");
-      }
-      throw conflict("KeyNotAccessible", `Enterprise policy '${policy.name}' cannot use its key ${key.vaultUrl}/keys/${key.keyName} (${err.vaultCode}: ${err.message.split(/\r?\n/)[0]}). ` +
-        `Grant the policy's identity (principal ${policy.identity.principalId}) the Key Vault Crypto Service Encryption User role on the key, and check the key is enabled and not expired.`, "keyVault");
+      throw keyErrorFor(err, { use: "policyKey", policy: policy.name, keyUrl: `${key.vaultUrl}/keys/${key.keyName}`, principalId: policy.identity.principalId });
     }
     throw err;
   }

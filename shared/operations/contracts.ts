@@ -1,9 +1,9 @@
 // The inputs and outputs of every orchestration and activity. Orchestrations and activities
 // import only these types from each other's world, so each file reads on its own.
-// Domain failures (a key that cannot be reached, data left under an old DEK) come back as
-// values, not exceptions: Durable Functions retries exceptions, and retrying a revoked key
-// five times only delays the lock. Exceptions are for transient faults, which retries cure.
-import type { EncryptionStatus, Progress } from "../domain/environment";
+// What no retry can cure comes back as a value (a lost key, a refusal, data left under an old
+// DEK); what a retry may cure is thrown (shared/operations/activityOutcome.ts decides which).
+import type { EncryptionStatus } from "../domain/encryptionStatus";
+import type { Progress } from "../domain/environment";
 import type { OperationStatus } from "../state/history";
 
 /** Where an environment's DEKs are headed. */
@@ -13,20 +13,23 @@ export type Store = "records" | "files";
 export const CORE_STORES: readonly Store[] = ["records"];
 export const SECONDARY_STORES: readonly Store[] = ["files"];
 
-export interface RetryPolicy {
+export interface ActivityRetryPolicy {
   firstRetryIntervalMs: number;
   maxAttempts: number;
   backoffCoefficient: number;
   maxRetryIntervalMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { firstRetryIntervalMs: 2000, maxAttempts: 5, backoffCoefficient: 2, maxRetryIntervalMs: 60_000 };
+export const DEFAULT_ACTIVITY_RETRY: ActivityRetryPolicy = { firstRetryIntervalMs: 2000, maxAttempts: 5, backoffCoefficient: 2, maxRetryIntervalMs: 60_000 };
 
 export interface KeyFailure {
   outcome: "AccessLost";
   code: string;
   message: string;
 }
+
+/** A request no retry can cure (a backup gone, a rule broken, an environment without a key ring). */
+export interface Refusal { outcome: "Refused"; code: string; message: string }
 
 // ---- orchestration inputs ----
 
@@ -37,7 +40,7 @@ export interface RekeyInput {
   /** The environment's policy when the operation started (the key a revert must still reach). */
   fromPolicy?: string;
   parallelism: number;
-  retry: RetryPolicy;
+  retry: ActivityRetryPolicy;
   /** Items an activity processes before it returns a checkpoint. */
   pageSize: number;
   /** True when this re-key is one half of a change of policy (history is kept by the parent). */
@@ -55,7 +58,7 @@ export interface ChangePolicyInput {
   fromPolicy: string;
   toPolicy: string;
   parallelism: number;
-  retry: RetryPolicy;
+  retry: ActivityRetryPolicy;
   pageSize: number;
 }
 
@@ -64,7 +67,7 @@ export interface RotateInput {
   policy: string;
   /** The new key version; the latest when omitted. */
   keyId?: string;
-  retry: RetryPolicy;
+  retry: ActivityRetryPolicy;
 }
 
 export interface RekeyResult {
@@ -76,28 +79,45 @@ export interface RekeyResult {
 
 export interface PrepareTargetDekInput { operationId: string; environmentId: string; target: KeyTarget }
 /** keyInUse (adds only): whether the environment's data already depends on the key that failed; false: it is not locked. */
-export type PrepareTargetDekOutput = { outcome: "ok"; dekId: string; keyId: string } | (KeyFailure & { keyInUse?: boolean });
+export type PrepareTargetDekOutput = { outcome: "ok"; dekId: string; keyId: string } | (KeyFailure & { keyInUse?: boolean }) | Refusal;
 
-export interface SetStatusInput {
+/** A step of an operation as its history entry shows it. */
+export interface StepUpdate { name: string; status: "Running" | "Succeeded" | "Failed" | "Skipped"; detail?: string }
+
+/** Writes an operation's history entry: a step, progress, and, once, its end. Idempotent. */
+export interface RecordOperationInput {
+  operationId: string;
+  environmentId: string;
+  /**
+   * The kind of entry to create when none exists yet: each half of a change of policy gets its
+   * own entry (so each downtime shows), written by its first call.
+   */
+  createAs?: { kind: "AddToPolicy" | "RemoveFromPolicy"; policy?: string };
+  step?: StepUpdate;
+  progress?: Progress;
+  /** Ends the entry (only the first end counts). */
+  end?: { status: Exclude<OperationStatus, "Running">; error?: { code: string; message: string } };
+}
+
+/** Writes the environment's encryption state as an operation moves it. Idempotent. */
+export interface SetEncryptionInput {
   operationId: string;
   environmentId: string;
   status: EncryptionStatus;
   progress?: Progress;
-  step?: { name: string; status: "Running" | "Succeeded" | "Failed" | "Skipped"; detail?: string };
-  /** Whether this call ends the history entry, and how. */
-  operationStatus?: OperationStatus;
-  error?: { code: string; message: string };
-  /** Final key state, set when the operation succeeds. */
-  final?: { keyType: "CustomerManaged" | "PlatformManaged"; policy?: string; keyId?: string };
-  /** Store a Warning names. */
-  warning?: string;
-  /** True when this call releases the environment's one-operation-at-a-time slot. */
-  release?: boolean;
-  /** True when the key was lost: lock the environment. */
-  lock?: { reason: string };
   /** The policy the environment joins (set when an add begins). */
   policy?: string;
+  /** For Warning: the secondary store not yet under the new key. */
+  warning?: string;
+  /** Final key state, set when the operation succeeds. */
+  final?: { keyType: "CustomerManaged" | "PlatformManaged"; policy?: string; keyId?: string };
 }
+
+/** Frees the environment's one-operation slot (and a data operation's 503 flag) if this operation holds it. */
+export interface ReleaseEnvironmentInput { operationId: string; environmentId: string }
+
+/** An operation lost its key: the probe decides whether the environment locks. */
+export interface LockAfterKeyFailureInput { environmentId: string; reason: string }
 
 /** With targetDekId, `remaining` counts the store's items under any other DEK. */
 export interface ListPartitionsInput { environmentId: string; store: Store; targetDekId?: string }
@@ -114,16 +134,16 @@ export interface ReencryptPartitionInput {
 }
 export type ReencryptPartitionOutput =
   | { outcome: "ok"; done: boolean; continuation?: string; scanned: number; rewritten: number }
-  | KeyFailure;
+  | KeyFailure | Refusal;
 
 export interface FinishRekeyInput { operationId: string; environmentId: string; targetDekId: string; target: KeyTarget }
 export type FinishRekeyOutput =
   | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
   | { outcome: "DataRemaining"; remaining: Record<string, number> }
-  | KeyFailure;
+  | KeyFailure | Refusal;
 
 export interface RewrapEnvironmentInput { operationId: string; environmentId: string; policy: string; keyId: string }
-export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | KeyFailure;
+export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | ((KeyFailure | Refusal) & { environmentId: string });
 
 export interface ResolveKeyVersionInput { policy: string; keyId?: string }
-export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environmentIds: string[] } | KeyFailure;
+export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environmentIds: string[] } | KeyFailure | Refusal;

@@ -2,13 +2,13 @@
 //   keyward.operation.start     an operation was accepted and its orchestration started
 //   keyward.operation.step      a step began, succeeded or failed (Prepare key, Re-encrypt records...)
 //   keyward.operation.progress  (metric) items done, with the total, as the re-encryption advances
-//   keyward.operation.end       (event, from statusRecorder) and keyward.operation.duration (metric, s)
+//   keyward.operation.end       (event) and keyward.operation.duration (metric, s)
 //   keyward.rotation.start / keyward.rotation.environment   a key-version rotation and each re-wrap
 //   keyward.reencrypt.items     (metric) items one re-encryption activity looked at
 // Lock and unlock are tracked where they happen (shared/locking/lockState.ts). Properties are ids,
 // names, statuses and counts only.
 import { trackEvent, trackMetric } from "../telemetry";
-import type { SetStatusInput } from "./contracts";
+import type { RecordOperationInput } from "./contracts";
 
 export function operationStarted(op: { operationId: string; environmentId: string; kind: string; policy?: string; targetPolicy?: string }): void {
   trackEvent("keyward.operation.start", {
@@ -17,15 +17,16 @@ export function operationStarted(op: { operationId: string; environmentId: strin
   });
 }
 
-/** Called with every status write of an operation (the setEncryptionStatus activity). */
-export function operationStatusWritten(input: SetStatusInput, startedAt?: string): void {
-  const ids = { operationId: input.operationId, environmentId: input.environmentId, status: input.status };
+/** Called with every write of an operation's history entry (shared/operations/operationRecord.ts). */
+export function operationRecorded(input: RecordOperationInput, startedAt?: string): void {
+  const ids = { operationId: input.operationId, environmentId: input.environmentId };
   if (input.step) trackEvent("keyward.operation.step", { ...ids, step: input.step.name, stepStatus: input.step.status });
   if (input.progress) {
     trackMetric("keyward.operation.progress", input.progress.done, { ...ids, total: input.progress.total, unit: input.progress.unit });
   }
-  if (input.operationStatus && input.operationStatus !== "Running" && startedAt) {
-    trackMetric("keyward.operation.duration", (Date.now() - Date.parse(startedAt)) / 1000, { ...ids, result: input.operationStatus });
+  if (input.end) {
+    trackEvent("keyward.operation.end", { ...ids, status: input.end.status });
+    if (startedAt) trackMetric("keyward.operation.duration", (Date.now() - Date.parse(startedAt)) / 1000, { ...ids, result: input.end.status });
   }
 }
 

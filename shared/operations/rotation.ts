@@ -2,8 +2,8 @@
 // sweep, or by hand. One instance per (policy, key version), so a repeated event or a sweep that
 // overlaps an event starts nothing twice.
 import type { DurableClient } from "durable-functions";
-import { Orchestrations } from "./names";
-import { DEFAULT_RETRY, type RotateInput } from "./contracts";
+import { DEFAULT_ACTIVITY_RETRY, type RotateInput } from "./contracts";
+import type { NamedOrchestration } from "./startOperation";
 import { parseKeyId } from "../keyvault";
 import { rotationStarted } from "./operationTelemetry";
 
@@ -13,12 +13,12 @@ export function rotationInstanceId(policy: string, keyId?: string): string {
 }
 
 /** Returns the instance id; an instance that already exists for that version is left alone. */
-export async function startRotation(client: DurableClient, policy: string, keyId?: string): Promise<{ instanceId: string; started: boolean }> {
+export async function startRotation(client: DurableClient, orchestration: NamedOrchestration<RotateInput>, policy: string, keyId?: string): Promise<{ instanceId: string; started: boolean }> {
   const instanceId = rotationInstanceId(policy, keyId);
   const existing = await client.getStatus(instanceId).catch(() => undefined);
   if (existing && existing.runtimeStatus !== undefined && existing.name) return { instanceId, started: false };
-  const input: RotateInput = { operationId: instanceId, policy, keyId, retry: DEFAULT_RETRY };
-  await client.startNew(Orchestrations.rotateKeyVersion, { instanceId, input });
+  const input: RotateInput = { operationId: instanceId, policy, keyId, retry: DEFAULT_ACTIVITY_RETRY };
+  await client.startNew(orchestration.name, { instanceId, input });
   rotationStarted(policy, instanceId);
   return { instanceId, started: true };
 }

@@ -3,7 +3,6 @@
 // re-wraps gets one); its operation id is its orchestration instance id, and its status is read
 // from the instance: runtime status, output, and the progress in customStatus.
 import type { DurableOrchestrationStatus } from "durable-functions";
-import { Orchestrations } from "./names";
 import type { RotateInput } from "./contracts";
 
 interface RotationOutput {
@@ -21,8 +20,8 @@ interface RotationCustomStatus {
 }
 
 /** The operation view of a rotation instance; undefined for any other orchestration. */
-export function rotationOperationView(instance: DurableOrchestrationStatus): Record<string, unknown> | undefined {
-  if (instance.name !== Orchestrations.rotateKeyVersion) return undefined;
+export function rotationOperationView(instance: DurableOrchestrationStatus, rotationName: string): Record<string, unknown> | undefined {
+  if (instance.name !== rotationName) return undefined;
   const input = (instance.input ?? {}) as Partial<RotateInput>;
   const output = (instance.output ?? {}) as RotationOutput;
   const custom = (instance.customStatus ?? {}) as RotationCustomStatus;

@@ -1,63 +1,86 @@
-// Starting a long-running operation on an environment: claim the environment's one operation
-// slot (atomically, so a second request gets 409 naming the first), write the history entry,
-// start the orchestration with the operation id as its instance id. If the start fails, the
-// claim is released and the history entry says why.
+// Starting a long-running operation on an environment, the one way every operation starts:
+//   1. claim the environment's one operation slot in one atomic update (so a second request gets
+//      409 naming the first), with the operation's own checks and changes (its first status, the
+//      policy it joins, the flag that keeps the data API at 503 while data is rewritten);
+//   2. write the history entry; 3. start the orchestration with the operation id as instance id.
+// If step 2 or 3 fails, the claim is given back (a status it set becomes Failed, so nothing is
+// left in a downtime) and a history entry that was written says why.
 import { randomUUID } from "node:crypto";
 import type { DurableClient } from "durable-functions";
-import { services } from "../services";
-import { settings } from "../settings";
+import type { AppServices } from "../appServices";
+import type { Settings } from "../settings";
+import { notFound } from "../errors";
 import { requireNoOperation } from "./admission";
-import { UPDATE_CMK, type OperationKind } from "../state/history";
-import type { EncryptionStatus, Environment } from "../domain/environment";
-import type { RetryPolicy } from "./contracts";
-import { DEFAULT_RETRY } from "./contracts";
+import type { OperationKind } from "../state/history";
+import type { Environment } from "../domain/environment";
+import { DEFAULT_ACTIVITY_RETRY, type ActivityRetryPolicy, type ReleaseEnvironmentInput } from "./contracts";
 import { operationStarted } from "./operationTelemetry";
 
-export function retryFromSettings(): RetryPolicy {
-  const s = settings();
-  return { ...DEFAULT_RETRY, firstRetryIntervalMs: s.activityFirstRetryMs, maxAttempts: s.activityMaxAttempts };
+export function retryFromSettings(s: Settings): ActivityRetryPolicy {
+  return { ...DEFAULT_ACTIVITY_RETRY, firstRetryIntervalMs: s.activityFirstRetryMs, maxAttempts: s.activityMaxAttempts };
 }
 
-export interface OperationStart {
+/** An orchestration as startOperation needs it: its registration name and (type only) its input. */
+export interface NamedOrchestration<I> {
+  readonly name: string;
+  readonly inputType?: I;
+}
+
+export interface OperationStart<I> {
   environmentId: string;
   kind: OperationKind;
-  orchestration: string;
-  /** Status the environment shows from the moment the request is accepted. */
-  initialStatus: EncryptionStatus;
+  /** What the History page calls it. */
+  operationName: string;
+  orchestration: NamedOrchestration<I>;
+  requestedBy: string;
   /** The policy the environment is on (or joins) while the operation runs. */
   policy?: string;
   targetPolicy?: string;
-  requestedBy: string;
-  operationName?: string;
-  input: (operationId: string) => unknown;
+  /** Checked inside the atomic claim, on the environment as stored (e.g. not locked). */
+  check?: (e: Environment) => void;
+  /** What the claim changes besides the slot (its first status, the data operation flag...). */
+  claim?: (e: Environment) => Environment;
+  input: (operationId: string) => I;
 }
 
-export async function startEnvironmentOperation(client: DurableClient, start: OperationStart): Promise<{ environmentId: string; operationId: string }> {
-  const { state } = services();
+export async function startOperation<I>(deps: Pick<AppServices, "state">, client: DurableClient, start: OperationStart<I>): Promise<{ environmentId: string; operationId: string }> {
+  const { state } = deps;
   const operationId = randomUUID();
   const now = new Date().toISOString();
-  await state.updateEnvironment(start.environmentId, (e: Environment) => {
+  let before: Environment | undefined;
+  const claimed = await state.updateEnvironment(start.environmentId, (e) => {
     requireNoOperation(e);
-    return {
-      ...e,
-      encryption: {
-        ...e.encryption, activeOperationId: operationId, status: start.initialStatus, policy: start.policy ?? e.encryption.policy,
-        progress: undefined, warning: undefined,
-      },
-    };
+    start.check?.(e);
+    before = e;
+    const changed = start.claim ? start.claim(e) : e;
+    return { ...changed, encryption: { ...changed.encryption, activeOperationId: operationId } };
   });
-  await state.recordOperation({
-    operationId, environmentId: start.environmentId, operation: start.operationName ?? UPDATE_CMK, kind: start.kind, status: "Running",
-    startedAt: now, steps: [], instanceId: operationId, policy: start.policy, targetPolicy: start.targetPolicy, requestedBy: start.requestedBy,
-  });
+  if (!claimed) throw notFound("EnvironmentNotFound", `There is no environment '${start.environmentId}'.`, "id");
+  let recorded = false;
   try {
-    await client.startNew(start.orchestration, { instanceId: operationId, input: start.input(operationId) });
+    await state.recordOperation({
+      operationId, environmentId: start.environmentId, operation: start.operationName, kind: start.kind, status: "Running",
+      startedAt: now, steps: [], instanceId: operationId, policy: start.policy ?? claimed.encryption.policy, targetPolicy: start.targetPolicy,
+      requestedBy: start.requestedBy,
+    });
+    recorded = true;
+    await client.startNew(start.orchestration.name, { instanceId: operationId, input: start.input(operationId) });
   } catch (err) {
     const message = `The operation could not be started: ${err instanceof Error ? err.message : String(err)}`;
-    await state.updateOperation(operationId, (op) => ({ ...op, status: "Failed", endedAt: new Date().toISOString(), error: { code: "StartFailed", message } }));
-    await state.updateEnvironment(start.environmentId, (e) => ({ ...e, encryption: { ...e.encryption, activeOperationId: undefined, status: "Failed" } }));
+    if (recorded) await state.updateOperation(operationId, (op) => ({ ...op, status: "Failed", endedAt: new Date().toISOString(), error: { code: "StartFailed", message } }));
+    const statusChanged = before !== undefined && claimed.encryption.status !== before.encryption.status;
+    await releaseEnvironment(deps, { operationId, environmentId: start.environmentId }, statusChanged ? "Failed" : undefined);
     throw err;
   }
   operationStarted({ operationId, environmentId: start.environmentId, kind: start.kind, policy: start.policy, targetPolicy: start.targetPolicy });
   return { environmentId: start.environmentId, operationId };
+}
+
+/** Frees the slot and the data operation flag, if this operation still holds them. */
+export async function releaseEnvironment(deps: Pick<AppServices, "state">, input: ReleaseEnvironmentInput, status?: "Failed"): Promise<void> {
+  await deps.state.updateEnvironment(input.environmentId, (e) => {
+    if (e.encryption.activeOperationId !== input.operationId) return undefined;
+    const { dataOperation: _flag, ...rest } = e;
+    return { ...rest, encryption: { ...e.encryption, activeOperationId: undefined, ...(status ? { status } : {}) } };
+  });
 }

@@ -2,6 +2,7 @@
 // partitioned by day and keyed by inverted time, so the newest come first. No request bodies,
 // tokens or key material are ever recorded: only names the caller put in the URL.
 import type { TableClient } from "@azure/data-tables";
+import { invertedTimeKey } from "./invertedTime";
 
 export interface AuditEntry {
   requestId: string;
@@ -16,11 +17,7 @@ export interface AuditEntry {
   errorCode?: string;
 }
 
-const MAX_TICKS = 8_640_000_000_000_000; // the largest Date value, so inverted keys sort newest first
-
-function invertedKey(at: Date, requestId: string): string {
-  return `${String(MAX_TICKS - at.getTime()).padStart(16, "0")}_${requestId}`;
-}
+const invertedKey = invertedTimeKey;
 
 export class AuditLog {
   constructor(private readonly table: () => Promise<TableClient>) {}

@@ -1,6 +1,7 @@
 // An environment's history: one entry per operation ("Update Customer Managed Key", lock,
 // unlock...), newest first, with status, start, end, steps and progress.
 import type { Progress } from "../domain/environment";
+import { invertedTimeKey } from "./invertedTime";
 
 export type OperationKind = "AddToPolicy" | "RemoveFromPolicy" | "ChangePolicy" | "RotateKeyVersion" | "Lock" | "Unlock" | "Backup" | "Restore" | "Copy" | "Reset" | "DeleteLockedEnvironment";
 export type OperationStatus = "Running" | "Succeeded" | "Failed";
@@ -34,9 +35,7 @@ export interface OperationRecord {
 
 export const UPDATE_CMK = "Update Customer Managed Key";
 
-const MAX_TICKS = 8_640_000_000_000_000;
-
 /** Row key that sorts newest first within an environment's partition. */
 export function historyRowKey(startedAt: string, operationId: string): string {
-  return `${String(MAX_TICKS - Date.parse(startedAt)).padStart(16, "0")}_${operationId}`;
+  return invertedTimeKey(new Date(startedAt), operationId);
 }

@@ -3,10 +3,10 @@ import type { TableClient } from "@azure/data-tables";
 import { ensuredTable } from "../storage/clients";
 import { DocumentTable } from "./documentTable";
 import { AuditLog } from "./auditLog";
+import { AlertStore } from "./alertStore";
 import type { EnterprisePolicy } from "../domain/policy";
 import type { Environment } from "../domain/environment";
 import { historyRowKey, type OperationRecord } from "./history";
-import type { Alert } from "../alerts/alerts";
 
 export interface TenantLicenses {
   subscriptions: string[];
@@ -24,9 +24,8 @@ export class StateStore {
   readonly historyTable: DocumentTable<OperationRecord>;
   readonly operationIndex: DocumentTable<{ environmentId: string; rowKey: string }>;
   readonly tenant: DocumentTable<TenantLicenses>;
-  readonly alerts: DocumentTable<Alert>;
-  readonly alertIndex: DocumentTable<{ raisedAt: string }>;
   readonly audit: AuditLog;
+  readonly alerts: AlertStore;
 
   constructor(connectionString: string, prefix: string) {
     const table = (suffix: string) => (): Promise<TableClient> => ensuredTable(connectionString, `${prefix}${suffix}`);
@@ -35,9 +34,8 @@ export class StateStore {
     this.historyTable = new DocumentTable(table("History"));
     this.operationIndex = new DocumentTable(table("History"));
     this.tenant = new DocumentTable(table("Tenant"));
-    this.alerts = new DocumentTable(table("Alerts"));
-    this.alertIndex = new DocumentTable(table("Alerts"));
     this.audit = new AuditLog(table("Audit"));
+    this.alerts = new AlertStore(table("Alerts"));
   }
 
   // ---- policies ----

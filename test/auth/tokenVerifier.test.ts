@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { startLocalIssuer, type LocalIssuer } from "../../local/issuer";
 import { createTokenVerifier, TokenRejected, type TokenVerifier } from "../../shared/auth/tokenVerifier";
 import { authenticate } from "../../shared/http/auth";
-import { ApiError } from "../../shared/errors";
+import { KeywardError } from "../../shared/errors";
 
 const AUDIENCE = "api://keyward-test";
 let issuer: LocalIssuer;
@@ -70,8 +70,8 @@ describe("an unreachable issuer", () => {
     const token = await issuer.sign({ oid: "u", roles: ["Keys.Admin"], audience: AUDIENCE });
     const request = { headers: new Headers({ authorization: `Bearer ${token}` }) } as unknown as Parameters<typeof authenticate>[0];
     const err = await authenticate(request, down).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as InstanceType<typeof ApiError>).status).toBe(503);
-    expect((err as InstanceType<typeof ApiError>).code).toBe("AuthenticationUnavailable");
+    expect(err).toBeInstanceOf(KeywardError);
+    expect((err as InstanceType<typeof KeywardError>).status).toBe(503);
+    expect((err as InstanceType<typeof KeywardError>).code).toBe("AuthenticationUnavailable");
   });
 });

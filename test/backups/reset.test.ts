@@ -111,12 +111,12 @@ describe("reset", () => {
 
     // Past the sandbox's 7 days: without the setting, an alert and nothing deleted.
     const later = new Date(Date.now() + 8 * 86_400_000);
-    await checkLockedTooLong(later);
+    await checkLockedTooLong(services(), later);
     expect((await environment(kw, overdue)).state).toBe("Locked");
     expect((await storageOf(overdue)).rows.length).toBeGreaterThan(0);
     // With it: erased like a reset, and the environment deleted; its history says why.
     process.env.KEYWARD_DELETE_LOCKED_ENVIRONMENTS = "true";
-    expect(await checkLockedTooLong(later)).toContain(overdue);
+    expect(await checkLockedTooLong(services(), later)).toContain(overdue);
     expect((await kw.platformAdmin("GET", `environments/${overdue}`)).status).toBe(404);
     const gone = await storageOf(overdue);
     expect(gone).toMatchObject({ rows: [], blobs: [], backupBlobs: [], ring: undefined });

@@ -4,7 +4,7 @@ import { KeyRingRepository } from "../../shared/data/keyRingRepository";
 import { addActiveDek, addWrappedCopy, createKeyRing, findDek, type KeyRing } from "../../shared/crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../../shared/crypto/wrapping";
 import { generateIndexKey } from "../../shared/crypto/blindIndex";
-import { ApiError } from "../../shared/errors";
+import { KeywardError } from "../../shared/errors";
 import { testStorage, uniquePrefix } from "../support/storage";
 import { RsaTestKey } from "./support/rsaKeyWrapper";
 
@@ -78,7 +78,7 @@ describe("key ring repository", () => {
 
   it("refuses environment ids that are not platform ids", async () => {
     const { repo } = repository();
-    await expect(repo.read("a/b")).rejects.toBeInstanceOf(ApiError);
+    await expect(repo.read("a/b")).rejects.toBeInstanceOf(KeywardError);
     await expect(repo.read("")).rejects.toMatchObject({ code: "InvalidEnvironmentId" });
   });
 });

@@ -25,7 +25,7 @@ async function reencryptEverything(r: Reencryption, environmentId: string, targe
 describe("key transitions over data", () => {
   it("add to policy, remove from policy, and rotate: each key needed only while data needs it", async () => {
     const t = testEnvironment({ buckets: 4 });
-    const transitions = createKeyTransitions(t.deps);
+    const transitions = createKeyTransitions(createDataContext(t.deps));
     const rings = createDataContext(t.deps).rings;
     const cmk = t.keys.add(new RsaTestKey("contoso", "cmk"));
     const env = t.newEnvironmentId();

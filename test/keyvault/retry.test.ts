@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { RestError, createHttpHeaders } from "@azure/core-rest-pipeline";
 import { KeyAccessError } from "../../shared/keyvault/classify";
-import { backoffMs, withKeyVaultRetry, type RetryPolicy } from "../../shared/keyvault/retry";
+import { backoffMs, withKeyVaultRetry, type VaultRetryPolicy } from "../../shared/keyvault/retry";
 
 /** A fake clock: sleep advances it instantly and records every wait. */
 function fakeClock(random = 0.5) {
   let t = 1_000_000;
   const waits: number[] = [];
-  const policy: Partial<RetryPolicy> = {
+  const policy: Partial<VaultRetryPolicy> = {
     now: () => t,
     sleep: async (ms) => { waits.push(ms); t += ms; },
     random: () => random,

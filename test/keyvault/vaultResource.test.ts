@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../shared/errors";
+import { KeywardError } from "../../shared/errors";
 import { readSettings } from "../../shared/settings";
 import {
   isValidVaultName, isVaultHost, isVersionedKeyId, keyIdFor, normaliseVaultUrl, parseKeyId, parseVaultResourceId,
@@ -14,7 +14,7 @@ const local = readSettings({
 });
 
 function code(fn: () => unknown): string {
-  try { fn(); } catch (e) { expect(e).toBeInstanceOf(ApiError); return (e as ApiError).code; }
+  try { fn(); } catch (e) { expect(e).toBeInstanceOf(KeywardError); return (e as KeywardError).code; }
   throw new Error("expected a throw");
 }
 

@@ -9,7 +9,6 @@ import { services } from "../../shared/services";
 import { setTelemetrySink, trackEvent, type TelemetryItem } from "../../shared/telemetry";
 import { createDekResolver } from "../../shared/data/dekResolver";
 import { KeyRingRepository } from "../../shared/data/keyRingRepository";
-import { wrapperFor } from "../../shared/keys/keySources";
 
 const items: TelemetryItem[] = [];
 let kw: Keyward;
@@ -27,7 +26,7 @@ afterAll(async () => {
 async function keyMaterial(environmentId: string): Promise<Uint8Array[]> {
   const s = services().settings;
   const rings = new KeyRingRepository({ connectionString: s.storageConnectionString, tableName: `${s.statePrefix}KeyRings` });
-  const resolver = createDekResolver({ rings, wrapperFor, cache: { getOrLoad: (_key, _meta, load) => load() } });
+  const resolver = createDekResolver({ rings, wrapperFor: services().keys.wrapperFor, cache: { getOrLoad: (_key, _meta, load) => load() } });
   const keys = await resolver.keysFor(environmentId);
   return [await keys.activeDek().then((d) => d.key), await keys.indexKey()];
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { KeyWrapper } from "../../../shared/crypto/keyWrapper";
 import { versionlessKeyId, type KeySource } from "../../../shared/crypto/keyRing";
-import type { EnvironmentDataDeps } from "../../../shared/data/context";
+import { createDataContext, type EnvironmentDataDeps } from "../../../shared/data/context";
 import type { DekLoaderCache } from "../../../shared/data/dekResolver";
 import { createEnvironmentData } from "../../../shared/data/environmentData";
 import { createReencryption } from "../../../shared/data/reencrypt";
@@ -47,8 +47,8 @@ export function testEnvironment(options: { cache?: DekLoaderCache; buckets?: num
     keys,
     platformKey,
     naming: storageNaming(deps.storagePrefix),
-    data: createEnvironmentData(deps),
-    reencryption: createReencryption(deps),
+    data: createEnvironmentData(createDataContext(deps)),
+    reencryption: createReencryption(createDataContext(deps)),
     newEnvironmentId: () => `env-${randomBytes(6).toString("hex")}`,
   };
 }

@@ -1,0 +1,57 @@
+// Back up an environment: the manifest with a snapshot of its wrapped keys, then every partition's
+// ciphertext copied page by page with checkpoints (the partition pump), then the manifest marked
+// Completed. A backup that fails is deleted: nothing half-taken is kept or restored.
+import type { OrchestrationContext, Task } from "durable-functions";
+import { DATA_STORES, type DataOperationInput, type DataOperationResult, type DataStore } from "../shared/backups/contracts";
+import { dataOperationSteps } from "./dataOperationSteps";
+import { pumpPartitions } from "./partitionPump";
+import { errorMessage } from "./retry";
+import { orchestrator, type Sent } from "./orchestrator";
+
+function* backupFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
+  const steps = dataOperationSteps(context, input);
+  const { act, progress } = steps;
+  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const backupId = input.backupId!;
+  try {
+    yield* steps.begin("Snapshot keys");
+    const begun = yield* act.beginBackup({ ...base, backupId });
+    yield* steps.done(`backup ${backupId}, ${begun.buckets} partition(s)`);
+    const counts: Record<DataStore, number> = { records: 0, files: 0 };
+    const segments = Array.from({ length: begun.buckets }, () => 0);
+    const buckets = Array.from({ length: begun.buckets }, (_, i) => i);
+    for (const store of DATA_STORES) {
+      yield* steps.begin(`Copy ${store}`);
+      yield* pumpPartitions(context, {
+        partitions: buckets, parallelism: input.parallelism,
+        start: (bucket, continuation: string | undefined) => act.backupPartition.start({
+          environmentId: input.environmentId, backupId, store, bucket, pageSize: input.pageSize, continuation, segment: store === "records" ? segments[bucket] : 0,
+        }),
+        settle: (bucket, r) => {
+          counts[store] += r.items;
+          progress.done += r.items;
+          if (store === "records") segments[bucket] = r.segment;
+          return r.done ? { done: true } : { done: false, cursor: r.continuation };
+        },
+        afterWave: steps.reportProgress,
+      });
+      yield* steps.done(`${counts[store]} item(s)`);
+    }
+    yield* steps.begin("Complete backup");
+    yield* act.completeBackup({ ...base, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
+    progress.total = progress.done;
+    yield* steps.done();
+    return yield* steps.succeed();
+  } catch (err) {
+    // An activity exhausted its retries.
+    const error = { code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` };
+    try {
+      yield* act.completeBackup({ ...base, backupId, outcome: { ok: false, error } });
+    } catch {
+      // The manifest stays Creating; the failed operation says so, and nothing restores it.
+    }
+    return yield* steps.fail(error);
+  }
+}
+
+export const backupEnvironment = orchestrator<DataOperationInput, DataOperationResult>("backupEnvironment", backupFlow);

@@ -1,0 +1,52 @@
+// Restore (from a backup) or copy (from another environment's live data) into an environment:
+// check the source and the target's key, empty the target, then every source partition opened
+// with the source's keys and written under the target's, page by page with checkpoints.
+//
+// Why an orchestration rather than work inside the HTTP request: a restore or copy rewrites every
+// item of an environment, which outlasts a request's time limit for any real size, and must
+// survive a host restart without leaving the environment half-written and stuck in its 503
+// window. Each step here is rerunnable.
+import type { OrchestrationContext, Task } from "durable-functions";
+import { DATA_STORES, type DataOperationInput, type DataOperationResult } from "../shared/backups/contracts";
+import { dataOperationSteps } from "./dataOperationSteps";
+import { pumpPartitions } from "./partitionPump";
+import { errorMessage } from "./retry";
+import { orchestrator, type Sent } from "./orchestrator";
+
+function* transferFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
+  const steps = dataOperationSteps(context, input);
+  const { act, progress } = steps;
+  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const source = input.source!;
+  const verb = input.kind === "Restore" ? "Restore" : "Copy";
+  try {
+    yield* steps.begin(input.kind === "Restore" ? "Prepare restore" : "Prepare copy");
+    const prep = yield* act.prepareTransfer({ ...base, source });
+    if (prep.outcome !== "ok") return yield* steps.fail({ code: prep.code, message: prep.message });
+    progress.total = prep.items;
+    yield* steps.done(`environment emptied; ${prep.items} item(s) to ${verb.toLowerCase()}`);
+    const buckets = Array.from({ length: prep.buckets }, (_, i) => i);
+    for (const store of DATA_STORES) {
+      yield* steps.begin(`${verb} ${store}`);
+      let moved = 0;
+      const stopped = yield* pumpPartitions(context, {
+        partitions: buckets, parallelism: input.parallelism,
+        start: (bucket, continuation: string | undefined) => act.transferPartition.start({ ...base, source, store, bucket, pageSize: input.pageSize, continuation }),
+        settle: (_bucket, r) => {
+          if (r.outcome !== "ok") return { stop: { code: r.code, message: r.message } };
+          moved += r.items;
+          progress.done = Math.min(progress.total, progress.done + r.items);
+          return r.done ? { done: true } : { done: false, cursor: r.continuation };
+        },
+        afterWave: steps.reportProgress,
+      });
+      if (stopped) return yield* steps.fail(stopped);
+      yield* steps.done(`${moved} item(s)`);
+    }
+    return yield* steps.succeed();
+  } catch (err) {
+    return yield* steps.fail({ code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` });
+  }
+}
+
+export const transferEnvironmentData = orchestrator<DataOperationInput, DataOperationResult>("transferEnvironmentData", transferFlow);

@@ -1,0 +1,24 @@
+// Fetch-or-404 helpers shared by the routes and activities, so every "not found" reads the same.
+import { notFound } from "../errors";
+import type { Environment } from "../domain/environment";
+import type { EnterprisePolicy } from "../domain/policy";
+import type { StateStore } from "./stateStore";
+
+type Reads = Pick<StateStore, "getEnvironment" | "getPolicy">;
+
+export async function requireEnvironment(state: Reads, id: string, target = "id"): Promise<Environment> {
+  const env = await state.getEnvironment(id);
+  if (!env) throw notFound("EnvironmentNotFound", `There is no environment '${id}'.`, target);
+  return env;
+}
+
+export async function requirePolicy(state: Reads, name: string, target = "name"): Promise<EnterprisePolicy> {
+  const policy = await state.getPolicy(name);
+  if (!policy) throw notFound("PolicyNotFound", `There is no enterprise policy '${name}'.`, target);
+  return policy;
+}
+
+/** Environments on the policy, or being added to or removed from it. */
+export async function environmentsOnPolicy(state: Pick<StateStore, "listEnvironments">, policy: string): Promise<Environment[]> {
+  return (await state.listEnvironments()).filter((e) => e.encryption.policy === policy);
+}
