@@ -122,5 +122,4 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
 
 @description('Versionless key id: https://{vault}.vault.azure.net/keys/{key}.')
 output keyId string = key.properties.keyUri
-output vaultName string = vault.name
 output systemTopicName string = systemTopic.name
