@@ -91,6 +91,9 @@ export function checkRequireClosure(entry, dependencies) {
  * `install` runs `npm ci --omit=dev` in `outDir` (with `npmArgs` added).
  */
 export function stagePackage({ root, outDir, build = true, install = true, npmArgs = [] }) {
+  // outDir is emptied: never the project or a folder that holds it.
+  const fromOut = path.relative(path.resolve(outDir), path.resolve(root));
+  if (fromOut === "" || !fromOut.startsWith("..")) throw new StageError(`Refusing to stage into ${outDir}: it is, or holds, the project ${root}.`);
   if (build) run("npm", ["run", "build", "--silent"], root);
   const dist = path.join(root, "dist");
   if (!fs.existsSync(path.join(dist, "app.js"))) throw new StageError(`${path.join(dist, "app.js")} is missing: build first (npm run build).`);

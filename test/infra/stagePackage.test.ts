@@ -44,6 +44,12 @@ describe("the staged deployment package", () => {
     expect(attempt).toThrow(/requires 'vitest', which is not a production dependency/);
   });
 
+  it("refuses to stage into the project or a folder holding it (the folder is emptied first)", () => {
+    expect(() => stagePackage({ root: ROOT, outDir: ROOT, build: false, install: false })).toThrow(/Refusing to stage/);
+    expect(() => stagePackage({ root: ROOT, outDir: path.dirname(ROOT), build: false, install: false })).toThrow(/Refusing to stage/);
+    expect(fs.existsSync(path.join(ROOT, "package.json"))).toBe(true);
+  });
+
   it("installs the production dependencies only, and every package the app requires resolves from it", { timeout: 600_000 }, () => {
     const out = path.join(work, "installed");
     // --prefer-offline: from npm's cache, which the project's own `npm ci` filled.
