@@ -1,0 +1,66 @@
+// The deployment package infra/scripts/stagePackage.mjs writes holds the compiled app and its
+// production dependencies only, and everything the app requires resolves inside it.
+// Needs dist/ (npx tsc -p tsconfig.json, as the test command runs first).
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkRequireClosure, stagePackage, StageError } from "../../infra/scripts/stagePackage.mjs";
+
+const ROOT = path.resolve(__dirname, "../..");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-stage-"));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+describe("the staged deployment package", () => {
+  it("holds the compiled app, host.json and the manifests, and none of local/, bench/, cli/, tests or sources", () => {
+    expect(fs.existsSync(path.join(ROOT, "dist/app.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
+    const out = path.join(work, "files");
+    const closure = stagePackage({ root: ROOT, outDir: out, build: false, install: false });
+    const files = filesUnder(out);
+    expect(files).toEqual(expect.arrayContaining(["host.json", "package.json", "package-lock.json", ".funcignore", "dist/app.js", "dist/functions/index.js", "dist/shared/settings.js"]));
+    expect(files.filter((f) => /^dist\/(local|bench|cli|test)\//.test(f) || f.endsWith(".ts") || f.endsWith(".map") || f.startsWith("test/") || f.startsWith("infra/"))).toEqual([]);
+    expect(fs.readFileSync(path.join(out, "host.json"), "utf8")).toBe(fs.readFileSync(path.join(ROOT, "host.json"), "utf8"));
+    // Every shipped file is reached from the entry point, and the code needs only production dependencies.
+    expect(closure.files.length).toBe(files.filter((f) => f.startsWith("dist/")).length);
+    expect(closure.packages.every((p) => manifest.dependencies[p])).toBe(true);
+    expect(closure.packages).toEqual(expect.arrayContaining(["@azure/functions", "durable-functions"]));
+  });
+
+  it("is refused when the code requires a file it does not ship or a package that is only a dev dependency", () => {
+    const app = path.join(work, "bad", "dist", "app.js");
+    fs.mkdirSync(path.dirname(app), { recursive: true });
+    fs.writeFileSync(app, 'require("node:fs");\nrequire("./functions/index");\nrequire("vitest");\nrequire("jose/dist/x");\n');
+    const attempt = () => checkRequireClosure(app, { jose: "5.10.0" });
+    expect(attempt).toThrow(StageError);
+    expect(attempt).toThrow(/requires '\.\/functions\/index', which the package does not contain/);
+    expect(attempt).toThrow(/requires 'vitest', which is not a production dependency/);
+  });
+
+  it("refuses to stage into the project or a folder holding it (the folder is emptied first)", () => {
+    expect(() => stagePackage({ root: ROOT, outDir: ROOT, build: false, install: false })).toThrow(/Refusing to stage/);
+    expect(() => stagePackage({ root: ROOT, outDir: path.dirname(ROOT), build: false, install: false })).toThrow(/Refusing to stage/);
+    expect(fs.existsSync(path.join(ROOT, "package.json"))).toBe(true);
+  });
+
+  it("installs the production dependencies only, and every package the app requires resolves from it", { timeout: 600_000 }, () => {
+    const out = path.join(work, "installed");
+    // --prefer-offline: from npm's cache, which the project's own `npm ci` filled.
+    const closure = stagePackage({ root: ROOT, outDir: out, build: false, install: true, npmArgs: ["--prefer-offline"] });
+    const devOnly = Object.entries(lock.packages).filter(([where, entry]) => where.startsWith("node_modules/") && entry.dev).map(([where]) => where);
+    expect(devOnly.length).toBeGreaterThan(0);
+    expect(devOnly.filter((where) => fs.existsSync(path.join(out, where)))).toEqual([]);
+    for (const name of Object.keys(manifest.devDependencies)) {
+      if (lock.packages[`node_modules/${name}`]?.dev) expect(fs.existsSync(path.join(out, "node_modules", name)), name).toBe(false);
+    }
+    const requireFromApp = createRequire(path.join(out, manifest.main));
+    for (const name of closure.packages) expect(requireFromApp.resolve(name).startsWith(path.join(out, "node_modules")), name).toBe(true);
+  });
+});
