@@ -58,7 +58,7 @@ const VALUED = new Set([...GLOBAL_VALUES, ...COMMANDS.flatMap((c) => [...Object.
 
 /** The command whose words start argv, and the rest; or the commands sharing the longest prefix of words that matched. */
 function findCommand(argv: string[]): { command?: Command; rest: string[]; group?: { prefix: string[]; commands: Command[] } } {
-  const isValue = (list: string[], i: number) => i > 0 && VALUED.has(list[i - 1].replace(/^--/, "")) && !list[i - 1].includes("=");
+  const isValue = (list: string[], i: number) => i > 0 && list[i - 1].startsWith("--") && VALUED.has(list[i - 1].slice(2)) && !list[i - 1].includes("=");
   const words = argv.filter((a, i) => !a.startsWith("-") && !isValue(argv, i));
   for (const c of [...COMMANDS].sort((a, b) => b.words.length - a.words.length)) {
     if (c.words.every((w, i) => words[i] === w)) {
