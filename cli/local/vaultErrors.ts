@@ -23,6 +23,10 @@ export function toCliError(err: unknown, where: string): unknown {
     return new ApiCallError(sdk.statusCode, sdk.code ?? `Http${sdk.statusCode}`, sdk.message ?? "");
   }
   const code = sdk?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  // The local agent answers a vault name it does not host as DNS would.
+  if (code === "ENOTFOUND") {
+    return new ApiCallError(404, "VaultNotFound", `There is no vault ${where} in the local Key Vault ('keyward local keyvault create --name <vault>' makes one).`);
+  }
   if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) {
     return new ConfigError(`The local Key Vault (${where}) does not answer (${code}): is 'npm start' running?`);
   }
