@@ -30,6 +30,8 @@ export interface Command {
   params: string[];
   /** Options that take a value (beyond the global ones), with their help. */
   options?: Record<string, string>;
+  /** When set, the options that must be given; usage shows the others in brackets. */
+  required?: string[];
   /** Options that take one or more values (`--ops wrapKey unwrapKey`), with their help. */
   lists?: Record<string, string>;
   /** Three-state flags (`--enabled`, `--enabled false`), with their help. */
@@ -60,7 +62,7 @@ export function show(ctx: CommandContext, body: unknown, human?: () => string): 
 
 export function usageOf(c: Command): string {
   const opts = [
-    ...Object.keys(c.options ?? {}).map((o) => `--${o} <value>`),
+    ...Object.keys(c.options ?? {}).map((o) => (!c.required || c.required.includes(o) ? `--${o} <value>` : `[--${o} <value>]`)),
     ...Object.keys(c.lists ?? {}).map((o) => `[--${o} <value...>]`),
     ...Object.keys(c.switches ?? {}).map((o) => `[--${o} [true|false]]`),
     ...Object.keys(c.flags ?? {}).map((f) => `[--${f}]`),

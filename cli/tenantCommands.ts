@@ -16,7 +16,7 @@ export const TENANT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["audit"], params: [], role: "Keys.Admin",
+    words: ["audit"], params: [], role: "Keys.Admin", required: [],
     options: { top: "at most this many entries, 1 to 1000 (default 100)", since: "only entries at or after this ISO 8601 date and time", caller: "only this caller's calls (an object id)" },
     summary: "The audit log of admin calls, newest first: when, who, what, target, result.",
     async run(ctx) {

@@ -60,7 +60,7 @@ const VAULT_AND_NAME = { "vault-name": "the vault's name", name: "the key's name
 
 export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
   {
-    words: ["local", "keyvault", "create"], params: [],
+    words: ["local", "keyvault", "create"], params: [], required: ["name"],
     options: {
       name: "the vault's name (3-24 letters, digits and hyphens)",
       "resource-group": "its resource group (default keyward-local)",
@@ -93,7 +93,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "show"], params: [], options: { name: "the vault's name" },
+    words: ["local", "keyvault", "show"], params: [], required: ["name"], options: { name: "the vault's name" },
     summary: "Show a key vault, as 'az keyvault show'.",
     async run(ctx) {
       const local = ctx.local();
@@ -102,7 +102,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "key", "create"], params: [],
+    words: ["local", "keyvault", "key", "create"], params: [], required: ["vault-name", "name"],
     options: {
       ...VAULT_AND_NAME,
       kty: "RSA (default) or RSA-HSM",
@@ -129,7 +129,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "key", "show"], params: [], options: { ...VAULT_AND_NAME, version: "a version (default the latest)", ...KEY_ID },
+    words: ["local", "keyvault", "key", "show"], params: [], required: [], options: { ...VAULT_AND_NAME, version: "a version (default the latest)", ...KEY_ID },
     summary: "Show a key (its latest version, or --version), as 'az keyvault key show'.",
     async run(ctx) {
       const target = keyTarget(ctx, ctx.local());
@@ -137,7 +137,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "key", "rotate"], params: [], options: { ...VAULT_AND_NAME, ...KEY_ID },
+    words: ["local", "keyvault", "key", "rotate"], params: [], required: [], options: { ...VAULT_AND_NAME, ...KEY_ID },
     summary: "Rotate a key: a new version, as 'az keyvault key rotate' (keyward re-wraps its DEKs, no downtime).",
     async run(ctx) {
       const target = keyTarget(ctx, ctx.local());
@@ -145,7 +145,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "key", "set-attributes"], params: [],
+    words: ["local", "keyvault", "key", "set-attributes"], params: [], required: [],
     options: { ...VAULT_AND_NAME, version: "a version (default the latest)", ...KEY_ID, expires: "a new expiry (UTC date and time)", "not-before": "not usable before (UTC date and time)" },
     lists: { ops: "permitted operations, e.g. --ops wrapKey unwrapKey" },
     switches: { enabled: "enable (true) or disable (false) the key version: disabling locks the environments that need it" },
@@ -166,7 +166,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "key", "delete"], params: [], options: { ...VAULT_AND_NAME, ...KEY_ID },
+    words: ["local", "keyvault", "key", "delete"], params: [], required: [], options: { ...VAULT_AND_NAME, ...KEY_ID },
     summary: "Delete a key (soft delete: 'recover' brings it back), as 'az keyvault key delete'; its environments lock.",
     async run(ctx) {
       const target = keyTarget(ctx, ctx.local());
@@ -175,7 +175,7 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "keyvault", "key", "recover"], params: [],
+    words: ["local", "keyvault", "key", "recover"], params: [], required: [],
     options: { ...VAULT_AND_NAME, id: "the deleted key's recovery id (https://<vault>.vault.azure.net:<port>/deletedkeys/<name>)" },
     summary: "Recover a deleted key, as 'az keyvault key recover'.",
     async run(ctx) {

@@ -60,7 +60,7 @@ const FILTERS = {
 
 export const LOCAL_ROLE_COMMANDS: Command[] = [
   {
-    words: ["local", "role", "assignment", "create"], params: [],
+    words: ["local", "role", "assignment", "create"], params: [], required: ["assignee", "role", "scope"],
     options: { ...FILTERS, name: "the assignment's name (a GUID; default a new one)" },
     summary: "Assign a role on a local vault or key, as 'az role assignment create'.",
     async run(ctx) {
@@ -77,7 +77,7 @@ export const LOCAL_ROLE_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "role", "assignment", "delete"], params: [],
+    words: ["local", "role", "assignment", "delete"], params: [], required: [],
     options: FILTERS,
     lists: { ids: "the assignments' ids (.id of 'create' or 'list'), instead of the filters" },
     summary: "Delete role assignments (by --ids, or every one matching --assignee/--role/--scope), as 'az role assignment delete'.",
@@ -102,7 +102,7 @@ export const LOCAL_ROLE_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["local", "role", "assignment", "list"], params: [],
+    words: ["local", "role", "assignment", "list"], params: [], required: [],
     options: FILTERS,
     switches: { "include-inherited": "with --scope: also those on its parents (they apply there too)", all: "every assignment, whatever --scope says" },
     summary: "List role assignments on the local vaults, as 'az role assignment list'.",
