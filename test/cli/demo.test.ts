@@ -211,6 +211,14 @@ describe("npm run demo", () => {
     expect((await kw.platformAdmin("GET", `environments/contoso-prod-${s}`)).status).toBe(404);
   }, 120_000);
 
+  it("says to start keyward when the local file's API does not answer", async () => {
+    const dir = fs.mkdtempSync(path.join(kw.dataDir, "stopped-"));
+    fs.writeFileSync(path.join(dir, "local.json"), JSON.stringify({ ...local, apiBaseUrl: "http://127.0.0.1:9/api" }));
+    const demo = startDemo(["--suffix", suffix()], { KEYWARD_LOCAL_DIR: dir });
+    expect(await demo.exited).toBe(1);
+    expect(demo.output()).toContain("demo: keyward at http://127.0.0.1:9/api does not answer: start it with 'npm start' in another terminal.");
+  }, 60_000);
+
   it("refuses a KEYWARD_API that is not the local keyward, changing nothing", async () => {
     const s = suffix();
     const demo = startDemo(["--suffix", s], { KEYWARD_API: "https://keyward.contoso.example/api" });

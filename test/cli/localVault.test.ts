@@ -76,7 +76,7 @@ describe("keyward local keyvault", () => {
     expect((await vaultState(off)).properties.purgeProtection).toBe(false);
   });
 
-  it("refuses bad input with exit 2, before touching the vault", async () => {
+  it("refuses bad input (exit 2 before touching the vault; a name the vault refuses, exit 1)", async () => {
     const name = vaultName();
     const short = await run(["local", "keyvault", "create", "--name", name, "--retention-days", "5"]);
     expect(short.code).toBe(2);
@@ -86,8 +86,10 @@ describe("keyward local keyvault", () => {
     expect((await run(["local", "keyvault", "create", "--name", name, "--enable-purge-protection=maybe"])).stderr).toContain("--enable-purge-protection is true or false, not 'maybe'");
     // A word after a three-state flag that is not true or false is an argument, and create takes none.
     expect((await run(["local", "keyvault", "create", "--name", name, "--enable-purge-protection", "maybe"])).stderr).toContain("expected no arguments");
+    // A name Azure would refuse: the local vault refuses it too, with its message.
     const bad = await run(["local", "keyvault", "create", "--name", "-x"]);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("The vault name '-x' is not valid: use 3-24 letters, digits and hyphens");
   });
 });
 
@@ -284,6 +286,24 @@ describe("keyward local refuses anything but the embedded default", () => {
     // The local vault's own subscription and resource group are local scopes.
     const resourceGroup = vaultId.split("/providers/")[0];
     expect((await run(["local", "role", "assignment", "list", "--scope", resourceGroup])).code).toBe(0);
+  });
+
+  it("says to start the embedded default when its vault does not answer", async () => {
+    const vault = vaultName();
+    await createVault(vault);
+    // Port 9 (discard) on loopback: nothing listens there.
+    const deadManagement = writeLocalFile({ ...local, vault: { ...local.vault, managementUrl: "https://127.0.0.1:9/_local" } });
+    const deadVault = writeLocalFile({ ...local, vault: { ...local.vault, urlTemplate: "https://{vault}.vault.azure.net:9" } });
+    try {
+      const shown = await cli(["local", "keyvault", "show", "--name", vault], { localFile: deadManagement });
+      expect(shown.code).toBe(1);
+      expect(shown.stderr).toBe("error: The local Key Vault (https://127.0.0.1:9/_local) does not answer (ECONNREFUSED): is 'npm start' running?\n");
+      const key = await cli(["local", "keyvault", "key", "rotate", "--vault-name", vault, "--name", "cmk"], { localFile: deadVault });
+      expect(key.code).toBe(1);
+      expect(key.stderr).toBe(`error: The local Key Vault (https://${vault}.vault.azure.net:9) does not answer (ECONNREFUSED): is 'npm start' running?\n`);
+    } finally {
+      for (const f of [deadManagement, deadVault]) fs.rmSync(path.dirname(f), { recursive: true, force: true });
+    }
   });
 
   it("says to start the embedded default when there is no local file", async () => {
