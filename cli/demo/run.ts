@@ -17,7 +17,8 @@ import { createObserver } from "./observer";
 import { runDemo, type RunnerIo } from "./runner";
 import { sampleRecords, writeSampleFile } from "./sampleData";
 import { commandLine } from "./shellQuote";
-import { demoNames, demoSteps, type DemoState } from "./steps";
+import { demoNames, type DemoState } from "./state";
+import { demoSteps } from "./steps";
 
 const KEYWARD_BIN = path.join(__dirname, "..", "keyward.js");
 

@@ -4,106 +4,14 @@
 // commands they would run in Azure.
 //
 // Multi-tenancy (environment data needs the data user to be a member) adds one step after
-// "Create a Managed environment": the platform admin grants the data user ReadWrite on it.
-import { CheckFailed, expectThat, type Observer } from "./observer";
+// "create a Managed environment": the platform admin grants the data user ReadWrite on it.
+import { CheckFailed, expectThat } from "./observer";
 import type { DemoStep } from "./runner";
-import type { SampleRecord } from "./sampleData";
+import type { DemoState } from "./state";
+import { checkGranted, checkOnPolicy, checkPolicy, checkReader, checkRsaKey, environment, envPath, KEY_SIZE, keyScope, sampleReadsBack } from "./checks";
 
 const ENCRYPTION_ROLE = "Key Vault Crypto Service Encryption User";
-const KEY_SIZE = "3072";
 const LICENCE = "Microsoft 365 E5";
-
-export interface DemoNames {
-  vault: string;
-  key: string;
-  key2: string;
-  policy: string;
-  policy2: string;
-  environment: string;
-  region: string;
-}
-
-export interface DemoState {
-  names: DemoNames;
-  principals: { keysAdmin: string; platformAdmin: string; dataUser: string };
-  /** The sample data file, as the reader would name it, and what it holds. */
-  sampleFile: string;
-  sample: SampleRecord[];
-  platformKeyId: string;
-  observer: Observer;
-  // Found by the checks, used by later steps.
-  vaultId?: string;
-  policyPrincipal?: string;
-  policy2Principal?: string;
-  keyIdAfterAdd?: string;
-}
-
-/** Names for one run: the same prefix twice would find the first run's vault and stop at step 1. */
-export function demoNames(suffix: string): DemoNames {
-  return {
-    vault: `contoso-kv-${suffix}`, key: "contoso-key", key2: "contoso-key-2",
-    policy: `contoso-cmk-${suffix}`, policy2: `contoso-cmk2-${suffix}`, environment: `contoso-prod-${suffix}`, region: "europe",
-  };
-}
-
-const keyScope = (s: DemoState, key: string) => `${s.vaultId}/keys/${key}`;
-const envPath = (s: DemoState) => `environments/${encodeURIComponent(s.names.environment)}`;
-
-async function environment(s: DemoState): Promise<any> {
-  return s.observer.get("Platform.Admin", envPath(s));
-}
-
-/** Every sample record reads back as written (as the data user). */
-async function sampleReadsBack(s: DemoState): Promise<void> {
-  for (const table of [...new Set(s.sample.map((r) => r.table))]) {
-    const page = await s.observer.get("Environment.User", `${envPath(s)}/records/${table}?top=1000`);
-    const stored = new Map<string, unknown>(page.value.map((r: { id: string; value: unknown }) => [r.id, r.value]));
-    for (const r of s.sample.filter((x) => x.table === table)) {
-      expectThat(JSON.stringify(stored.get(r.id)) === JSON.stringify(r.value), `record ${table}/${r.id} reads back as ${JSON.stringify(stored.get(r.id))}, not ${JSON.stringify(r.value)}`);
-    }
-  }
-}
-
-async function checkRsaKey(s: DemoState, keyName: string): Promise<string> {
-  const key = await s.observer.key(s.names.vault, keyName);
-  const bits = (key.key?.n?.length ?? 0) * 8;
-  expectThat(key.keyType === "RSA" && bits === Number(KEY_SIZE), `${keyName} is ${key.keyType} ${bits}, not RSA ${KEY_SIZE}`);
-  expectThat(key.properties.enabled && ["wrapKey", "unwrapKey"].every((op) => key.keyOperations?.includes(op as never)), `${keyName} is not enabled for wrapKey and unwrapKey`);
-  return `${keyName} is an enabled RSA ${bits} key (${key.id})`;
-}
-
-async function checkPolicy(s: DemoState, policy: string, keyName: string): Promise<string> {
-  const p = await s.observer.get("Keys.Admin", `enterprisePolicies/${encodeURIComponent(policy)}`);
-  const kv = p.properties.encryption.keyVault;
-  expectThat(kv.id.toLowerCase() === s.vaultId!.toLowerCase() && kv.key.name === keyName, `policy ${policy} is on ${kv.id} key ${kv.key.name}`);
-  expectThat(typeof p.identity?.principalId === "string", `policy ${policy} has no identity`);
-  return p.identity.principalId as string;
-}
-
-async function checkGranted(s: DemoState, policy: string): Promise<string> {
-  // A live probe: wrap and unwrap as the policy's identity.
-  const health = await s.observer.waitFor(`policy ${policy}'s key probe answering Healthy`,
-    () => s.observer.get("Keys.Admin", `enterprisePolicies/${encodeURIComponent(policy)}/health`), (h) => h.status === "Healthy", 60_000);
-  return `policy ${policy} reaches its key as its own identity (probe ${health.status})`;
-}
-
-async function checkReader(s: DemoState, policy: string): Promise<string> {
-  const p = await s.observer.get("Keys.Admin", `enterprisePolicies/${encodeURIComponent(policy)}`);
-  expectThat(p.properties.readers.includes(s.principals.platformAdmin), `${s.principals.platformAdmin} is not a Reader of ${policy}: ${JSON.stringify(p.properties.readers)}`);
-  return `${s.principals.platformAdmin} is a Reader of ${policy}`;
-}
-
-async function checkOnPolicy(s: DemoState, policy: string, keyName: string): Promise<string> {
-  const env = await environment(s);
-  const enc = env.encryption;
-  const keyPrefix = `${s.observer.local.vaultUrl(s.names.vault)}/keys/${keyName}/`;
-  expectThat(enc.keyType === "CustomerManaged" && enc.status === "Encrypted" && enc.policy === policy,
-    `${s.names.environment} is ${enc.keyType} ${enc.status} on ${enc.policy}, not CustomerManaged Encrypted on ${policy}`);
-  expectThat(enc.keyId.toLowerCase().startsWith(keyPrefix.toLowerCase()), `${s.names.environment}'s key is ${enc.keyId}, not a version of ${keyPrefix}`);
-  expectThat(env.state === "Enabled", `${s.names.environment} is ${env.state}`);
-  await sampleReadsBack(s);
-  return `${s.names.environment} is Encrypted under ${enc.keyId}; all ${s.sample.length} records read back`;
-}
 
 export function demoSteps(): DemoStep<DemoState>[] {
   return [
