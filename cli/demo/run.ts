@@ -33,7 +33,6 @@ interface DemoOptions {
 function options(argv: string[]): DemoOptions {
   const args = parseArgs(argv, { takesValue: new Set(["suffix", "records"]) });
   for (const f of args.flags) if (f !== "pause" && f !== "help") throw new UsageError(`unknown option --${f}\n${USAGE}`);
-  if (args.flags.has("help")) throw new UsageError(USAGE);
   if (args.positionals.length) throw new UsageError(`unexpected ${args.positionals.join(" ")}\n${USAGE}`);
   const suffix = value(args, "suffix") ?? randomBytes(2).toString("hex");
   if (!/^[a-z0-9]{1,8}$/.test(suffix)) throw new UsageError("--suffix is 1 to 8 lower-case letters and digits (it goes into vault and policy names)");
@@ -56,6 +55,10 @@ function enterPrompt(): (done: number, total: number) => Promise<void> {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
   const opts = options(process.argv.slice(2));
   const env = process.env;
   // The same checks as `keyward local`: this runs only against the embedded default.
