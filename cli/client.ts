@@ -2,8 +2,11 @@
 // (KEYWARD_API, KEYWARD_TOKEN) or, for the embedded default, from .keyward/local.json that
 // `npm start` writes (a token per role there, so each command uses the role it needs). Errors
 // come back as ApiCallError with the API's code and message.
-import { LOCAL_FILE, readLocalFile, type LocalFile } from "../local/cli/localFile";
-import fs from "node:fs";
+import { LOCAL_FILE, type LocalFile } from "../local/cli/localFile";
+import { readLocalFileIfPresent } from "./localFileReader";
+import { ConfigError } from "./errors";
+
+export { ConfigError };
 
 export type Role = "Keys.Admin" | "Platform.Admin" | "Environment.User";
 export const ROLES: readonly Role[] = ["Keys.Admin", "Platform.Admin", "Environment.User"];
@@ -21,7 +24,6 @@ export class ApiCallError extends Error {
   }
 }
 
-export class ConfigError extends Error {}
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -36,6 +38,8 @@ export interface ClientOptions {
   /** --as: use this role's token from the local file instead of each command's own. */
   as?: Role;
   fetch?: typeof fetch;
+  /** Where `npm start` wrote its endpoints and tokens (default .keyward/local.json). */
+  localFilePath?: string;
 }
 
 export class ApiClient {
@@ -44,12 +48,16 @@ export class ApiClient {
 
   constructor(private readonly options: ClientOptions) {
     const base = options.api ?? options.env.KEYWARD_API ?? this.localFile()?.apiBaseUrl;
-    if (!base) throw new ConfigError(`No API address: set KEYWARD_API (e.g. https://<app>.azurewebsites.net/api), pass --api, or start the local one with 'npm start' (which writes ${LOCAL_FILE}).`);
+    if (!base) throw new ConfigError(`No API address: set KEYWARD_API (e.g. https://<app>.azurewebsites.net/api), pass --api, or start the local one with 'npm start' (which writes ${this.localFilePath}).`);
     this.baseUrl = base.replace(/\/+$/, "");
   }
 
+  private get localFilePath(): string {
+    return this.options.localFilePath ?? LOCAL_FILE;
+  }
+
   private localFile(): LocalFile | undefined {
-    if (this.local === null) this.local = fs.existsSync(LOCAL_FILE) ? readLocalFile() : undefined;
+    if (this.local === null) this.local = readLocalFileIfPresent(this.localFilePath);
     return this.local;
   }
 
@@ -58,7 +66,7 @@ export class ApiClient {
     if (this.options.env.KEYWARD_TOKEN) return this.options.env.KEYWARD_TOKEN;
     const local = this.localFile();
     const token = local?.tokens[this.options.as ?? role];
-    if (!token) throw new ConfigError(`No token: set KEYWARD_TOKEN to a bearer token with the ${role} role, or start the local keyward with 'npm start' (which writes ${LOCAL_FILE}).`);
+    if (!token) throw new ConfigError(`No token: set KEYWARD_TOKEN to a bearer token with the ${role} role, or start the local keyward with 'npm start' (which writes ${this.localFilePath}).`);
     return token;
   }
 

@@ -1,51 +1,12 @@
-// Every command: its words, arguments, options, the role whose token it uses, and what it does.
+// The admin API's commands: policies, environments, key operations, backups and operations.
 // Commands are thin: one or two API calls, then print (a table or key: value lines, or the API's
 // JSON with --json). Operations (add, remove, change-policy, backups, restore, copy, reset) print
 // their operation ids, or with --wait follow them to the end.
-import { value, UsageError, type ParsedArgs } from "./args";
-import { ApiCallError, type ApiClient, type Role } from "./client";
+import { value, UsageError } from "./args";
+import { ApiCallError, type Role } from "./client";
+import { e, EXIT, required, show, type Command, type CommandContext } from "./command";
 import { columns, describe } from "./format";
-import { waitForOperation, type WaitOptions } from "./wait";
-
-export const EXIT = { ok: 0, error: 1, usage: 2, operationFailed: 3, timeout: 4 } as const;
-
-export interface CommandContext {
-  client: ApiClient;
-  args: ParsedArgs;
-  json: boolean;
-  wait: boolean;
-  waitOptions: WaitOptions;
-  print(text: string): void;
-}
-
-export interface Command {
-  /** The words that name it: ["policies", "create"]. */
-  words: string[];
-  /** Positional arguments, as shown in usage: "<name>", "<environmentId...>". */
-  params: string[];
-  /** Options that take a value (beyond the global ones), with their help. */
-  options?: Record<string, string>;
-  /** Options that are plain flags, with their help. */
-  flags?: Record<string, string>;
-  summary: string;
-  role: Role;
-  /** Starts operations: accepts --wait. */
-  long?: boolean;
-  run(ctx: CommandContext, positionals: string[]): Promise<number>;
-}
-
-const e = encodeURIComponent;
-
-function required(ctx: CommandContext, name: string): string {
-  const v = value(ctx.args, name);
-  if (!v) throw new UsageError(`--${name} is required`);
-  return v;
-}
-
-function show(ctx: CommandContext, body: unknown, human?: () => string): number {
-  ctx.print(ctx.json || !human ? JSON.stringify(body, null, 2) : human());
-  return EXIT.ok;
-}
+import { waitForOperation } from "./wait";
 
 const vaultName = (armId: string | undefined) => armId?.split("/").pop() ?? "-";
 
@@ -62,7 +23,7 @@ async function requireAbsent(ctx: CommandContext, role: Role, path: string, what
 }
 
 /** Prints started operations, or waits for each and prints how it ended. */
-async function operations(ctx: CommandContext, body: any, started: { environmentId?: string; operationId: string }[]): Promise<number> {
+export async function operations(ctx: CommandContext, body: any, started: { environmentId?: string; operationId: string }[]): Promise<number> {
   if (!ctx.wait) {
     if (ctx.json) return show(ctx, body);
     for (const op of started) ctx.print(`Started operation ${op.operationId}${op.environmentId ? ` on ${op.environmentId}` : ""}.`);
@@ -77,13 +38,13 @@ async function operations(ctx: CommandContext, body: any, started: { environment
 }
 
 /** The operation ids in an accepted (202) answer: {operations: [...]}, or {operationId}. */
-function startedIn(body: any, environmentId?: string): { environmentId?: string; operationId: string }[] {
+export function startedIn(body: any, environmentId?: string): { environmentId?: string; operationId: string }[] {
   if (Array.isArray(body?.operations)) return body.operations;
   if (typeof body?.operationId === "string") return [{ environmentId, operationId: body.operationId }];
   throw new Error(`The API accepted the request but named no operation: ${JSON.stringify(body)}`);
 }
 
-export const COMMANDS: Command[] = [
+export const ADMIN_COMMANDS: Command[] = [
   // ---- enterprise policies (the key vault administrator) ----
   {
     words: ["policies", "create"], params: ["<name>"], role: "Keys.Admin",
@@ -96,7 +57,9 @@ export const COMMANDS: Command[] = [
         properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), key: { name: required(ctx, "key") } } } },
       })).body;
       return show(ctx, body, () => `Policy ${body.name} (${body.location}) on key ${body.properties.encryption.keyVault.key.name} in ${vaultName(body.properties.encryption.keyVault.id)}.\n` +
-        `Grant its identity ${body.identity.principalId} the role "Key Vault Crypto Service Encryption User" on the key.`);
+        `Grant its identity ${body.identity.principalId} the role "Key Vault Crypto Service Encryption User" on the key:\n` +
+        `  az role assignment create --assignee ${body.identity.principalId} --role "Key Vault Crypto Service Encryption User" --scope ${body.properties.encryption.keyVault.id}/keys/${body.properties.encryption.keyVault.key.name}\n` +
+        "(on the embedded default: 'keyward local role assignment create' with the same options).");
     },
   },
   {
@@ -303,23 +266,3 @@ export const COMMANDS: Command[] = [
     },
   },
 ];
-
-export function usageOf(c: Command): string {
-  const opts = [
-    ...Object.keys(c.options ?? {}).map((o) => `--${o} <value>`),
-    ...Object.keys(c.flags ?? {}).map((f) => `[--${f}]`),
-    ...(c.long ? ["[--wait]"] : []),
-  ];
-  return `keyward ${[...c.words, ...c.params, ...opts].join(" ")}`;
-}
-
-export function helpOf(c: Command): string {
-  const lines = [`usage: ${usageOf(c)}`, "", c.summary, "", `Uses a ${c.role} token.`];
-  const opts = { ...(c.options ?? {}), ...(c.flags ?? {}) };
-  if (Object.keys(opts).length || c.long) {
-    lines.push("", "options:");
-    for (const [name, help] of Object.entries(opts)) lines.push(`  --${name.padEnd(14)} ${help}`);
-    if (c.long) lines.push(`  --${"wait".padEnd(14)} follow the operation to its end with a progress line; exit 3 if it fails`);
-  }
-  return lines.join("\n");
-}

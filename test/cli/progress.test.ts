@@ -1,8 +1,9 @@
 // The CLI's pieces without a server: the progress line (bar, counts, rate over a sliding window,
-// redraw on a terminal, one line per change elsewhere) and the argument parser.
+// redraw on a terminal, one line per change elsewhere) and the argument parser (values, az's
+// three-state flags and lists).
 import { describe, expect, it } from "vitest";
 import { progressLine, ProgressReporter } from "../../cli/progress";
-import { parseArgs, UsageError } from "../../cli/args";
+import { booleanValue, parseArgs, values, UsageError } from "../../cli/args";
 
 describe("progress line", () => {
   it("shows status, bar, done/total, percent, rate and step", () => {
@@ -46,5 +47,27 @@ describe("argument parser", () => {
     expect(parsed.values.get("type")).toEqual(["Sandbox"]);
     expect(() => parseArgs(["--region"], new Set(["region"]))).toThrow(UsageError);
     expect(() => parseArgs(["--wait=yes"], new Set())).toThrow(/takes no value/);
+  });
+
+  it("reads az's three-state flags: alone true, or followed by true/false (or =value)", () => {
+    const spec = { takesValue: new Set(["name"]), threeState: new Set(["enabled", "disabled"]) };
+    const alone = parseArgs(["--enabled", "--name", "k"], spec);
+    expect(booleanValue(alone, "enabled")).toBe(true);
+    expect(booleanValue(alone, "disabled")).toBeUndefined();
+    expect(booleanValue(parseArgs(["--enabled", "false"], spec), "enabled")).toBe(false);
+    expect(booleanValue(parseArgs(["--enabled", "TRUE"], spec), "enabled")).toBe(true);
+    expect(booleanValue(parseArgs(["--enabled=no"], spec), "enabled")).toBe(false);
+    // A word that is not a boolean stays a positional.
+    expect(parseArgs(["--enabled", "env-1"], spec).positionals).toEqual(["env-1"]);
+    expect(() => parseArgs(["--enabled=maybe"], spec)).toThrow(/true or false, not 'maybe'/);
+  });
+
+  it("reads a list option up to the next option, or comma-separated after =", () => {
+    const spec = { takesValue: new Set(["name"]), list: new Set(["ops"]) };
+    const parsed = parseArgs(["--ops", "wrapKey", "unwrapKey", "--name", "k"], spec);
+    expect(values(parsed, "ops")).toEqual(["wrapKey", "unwrapKey"]);
+    expect(parsed.positionals).toEqual([]);
+    expect(values(parseArgs(["--ops=wrapKey,unwrapKey"], spec), "ops")).toEqual(["wrapKey", "unwrapKey"]);
+    expect(() => parseArgs(["--ops", "--name", "k"], spec)).toThrow(/--ops needs one or more values/);
   });
 });
