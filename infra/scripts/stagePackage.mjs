@@ -27,11 +27,20 @@ function run(command, args, cwd) {
   if (result.status !== 0) throw new StageError(`'${command} ${args.join(" ")}' failed in ${cwd} (exit ${result.status ?? result.signal}).`);
 }
 
+/** A compiled file of types only (nothing runs, nothing requires it): tsc still emits it; it does not ship. */
+export function isTypeOnlyModule(source) {
+  return source
+    .replace(/^"use strict";/m, "")
+    .replace(/^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);/m, "")
+    .replace(/^\/\/.*$/gm, "")
+    .trim() === "";
+}
+
 function copyJs(fromDir, toDir) {
   for (const entry of fs.readdirSync(fromDir, { withFileTypes: true })) {
     const from = path.join(fromDir, entry.name);
     if (entry.isDirectory()) copyJs(from, path.join(toDir, entry.name));
-    else if (entry.name.endsWith(".js")) {
+    else if (entry.name.endsWith(".js") && !isTypeOnlyModule(fs.readFileSync(from, "utf8"))) {
       fs.mkdirSync(toDir, { recursive: true });
       fs.copyFileSync(from, path.join(toDir, entry.name));
     }
