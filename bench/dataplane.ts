@@ -13,7 +13,7 @@
 // so the probe's wraps are subtracted: data reads never wrap.
 import { randomBytes, randomInt } from "node:crypto";
 import { services } from "../shared/services";
-import { tableClient } from "../shared/data/storageClients";
+import { tableClient } from "../shared/storage/clients";
 import { withEnvironmentData } from "../shared/http/dataGate";
 import { quantile, recordValue, round } from "./support";
 import type { Section } from "./section";

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import { services } from "../shared/services";
 import { storageNaming, bucketKey } from "../shared/data/naming";
-import { tableClient } from "../shared/data/storageClients";
+import { tableClient } from "../shared/storage/clients";
 import { mapLimit } from "../shared/data/concurrency";
 import { round, secondsBetween } from "./support";
 import type { Section } from "./section";

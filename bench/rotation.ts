@@ -8,7 +8,7 @@
 // with its ETag before and after, and the sizes of those whose ETag changed are summed.
 import { services } from "../shared/services";
 import { storageNaming } from "../shared/data/naming";
-import { containerClient, ignoreNotFound, tableClient } from "../shared/data/storageClients";
+import { containerClient, ignoreNotFound, tableClient } from "../shared/storage/clients";
 import { round, until } from "./support";
 import type { Section } from "./section";
 

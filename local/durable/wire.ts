@@ -168,8 +168,3 @@ export function decodeProcessedInput(input: unknown): unknown {
 export function jsonRoundTrip(value: unknown): unknown {
   return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
 }
-
-/** JSON text for a history event payload; undefined becomes "null" (the JS side JSON.parses it). */
-export function toJsonText(value: unknown): string {
-  return JSON.stringify(value ?? null);
-}

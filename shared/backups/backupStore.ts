@@ -1,8 +1,8 @@
 // The blobs of backups (layout.ts): manifests read and written with their ETag (If-Match), record
 // segments, file envelopes, listing and deletion. No crypto here: what it moves is ciphertext.
 import type { ContainerClient, ContainerListBlobFlatSegmentResponse } from "@azure/storage-blob";
-import { contention } from "../errors";
-import { containerClient, ensureContainer, isConflict, isNotFound } from "../data/storageClients";
+import { contention, needs } from "../errors";
+import { containerClient, ensureContainer, isConflict, isNotFound } from "../storage/clients";
 import type { StorageNaming } from "../data/naming";
 import { backupPaths, backupsContainerName, BACKUP_FORMAT, MANIFEST, type BackupPaths } from "./layout";
 import { assertBackupKeySet, type BackupManifest } from "./manifest";
@@ -61,8 +61,8 @@ export class BackupStore {
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody!) chunks.push(chunk as Buffer);
       const manifest = parseManifest(Buffer.concat(chunks).toString("utf8"), path);
-      // Postcondition: the manifest is the one stored under this environment (not a copied blob).
-      if (manifest.environmentId !== environmentId || manifest.backupId !== backupId) throw new Error(`${path} holds the manifest of ${manifest.environmentId}/${manifest.backupId}`);
+      needs(manifest.environmentId === environmentId && manifest.backupId === backupId,
+        `the manifest is the one stored under this environment, not a copied blob: ${path} holds the manifest of ${manifest.environmentId}/${manifest.backupId}`);
       return { manifest, etag: response.etag! };
     } catch (err) {
       if (isNotFound(err)) return undefined;

@@ -11,6 +11,7 @@ import type { BackupContext } from "./context";
 import { backupKeys } from "./backupKeys";
 import { followKey, isLive, ownersOf, pruneRetained, type KeyOwner } from "./manifest";
 import type { RetirementReason } from "./retention";
+import { needs } from "../errors";
 
 export interface FollowResult {
   backups: number;
@@ -28,8 +29,7 @@ export async function followKeyChange(
     for (const { owner, copies } of ownersOf(listed.keys)) {
       if (copies.some((c) => c.keyId === keyId && isLive(c))) continue;
       const copy = await wrapVerified(wrapper, await keys.secretOf(owner), source);
-      // Postcondition of wrapping: the version the caller named (a rotation re-wraps under exactly it).
-      if (copy.keyId !== keyId) throw new Error(`Key ${wrapper.keyName} wrapped with ${copy.keyId}, not ${keyId}`);
+      needs(copy.keyId === keyId, `wrapping uses the version the caller named (a rotation re-wraps under exactly it): key ${wrapper.keyName} wrapped with ${copy.keyId}, not ${keyId}`);
       added.set(owner, copy);
     }
     const now = new Date();

@@ -59,16 +59,6 @@ export function unwrapOrder(copies: BackupCopy[]): BackupCopy[] {
   return [...copies.filter(isLive).sort(newest), ...copies.filter((c) => !isLive(c)).sort((a, b) => b.retainUntil!.localeCompare(a.retainUntil!))];
 }
 
-/** Every versioned key id the backup holds a copy under. */
-export function backupKeyIds(keys: BackupKeySet): Set<string> {
-  return new Set(ownersOf(keys).flatMap((o) => o.copies.map((c) => c.keyId)));
-}
-
-/** The key source the backup's live copies are under (the environment's key as the backup last followed it). */
-export function liveSource(keys: BackupKeySet): KeySource | undefined {
-  return keys.indexKey.wrapped.find(isLive)?.source;
-}
-
 export function assertBackupKeySet(keys: BackupKeySet): void {
   for (const { owner, copies } of ownersOf(keys)) {
     if (!Array.isArray(copies) || copies.length === 0) throw new Error(`Backup key ${owner} has no wrapped copy`);

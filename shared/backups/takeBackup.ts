@@ -14,7 +14,7 @@ import { IntegrityError } from "../crypto/integrityError";
 import { notFound } from "../errors";
 import { mapLimit } from "../data/concurrency";
 import type { RecordRow } from "../data/recordStore";
-import { isNotFound } from "../data/storageClients";
+import { isNotFound } from "../storage/clients";
 import type { Environment } from "../domain/environment";
 import type { BackupContext } from "./context";
 import type { BackupPartitionInput, BackupPartitionOutput, CompleteBackupInput } from "./contracts";

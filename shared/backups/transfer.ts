@@ -13,7 +13,7 @@ import { notFound, conflict } from "../errors";
 import { mapLimit } from "../data/concurrency";
 import type { RingKeys } from "../data/dekResolver";
 import type { RecordRow } from "../data/recordStore";
-import { isNotFound } from "../data/storageClients";
+import { isNotFound } from "../storage/clients";
 import type { BackupContext } from "./context";
 import type { PrepareTransferInput, TransferPartitionInput, TransferSource } from "./contracts";
 import { backupKeys } from "./backupKeys";

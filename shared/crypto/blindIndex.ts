@@ -5,6 +5,7 @@
 // new DEKs; and it is per environment, so equal names in two environments do not correlate.
 import { createHmac, randomBytes } from "node:crypto";
 import { canonicalEncode } from "./aad";
+import { needs } from "../errors";
 
 export const INDEX_KEY_BYTES = 32;
 const DOMAIN = "keyward/blind-index/v1";
@@ -17,10 +18,8 @@ export function generateIndexKey(): Uint8Array {
 
 /** 64 lowercase hex characters: valid in row keys and blob names, and case-insensitive-safe. */
 export function blindIndex(indexKey: Uint8Array, environmentId: string, purpose: IndexPurpose, names: readonly string[]): string {
-  // Precondition: a full-strength key. A short key would make the indexes guessable offline.
-  if (!(indexKey instanceof Uint8Array) || indexKey.length !== INDEX_KEY_BYTES) {
-    throw new Error(`The index key must be ${INDEX_KEY_BYTES} bytes`);
-  }
+  needs(indexKey instanceof Uint8Array && indexKey.length === INDEX_KEY_BYTES,
+    `the index key is a full-strength ${INDEX_KEY_BYTES} bytes: a short key would make the indexes guessable offline`);
   // The purpose and environment are in the HMAC input so that a table named like a file path, or
   // the same names in another environment, never share an index.
   return createHmac("sha256", indexKey).update(canonicalEncode([DOMAIN, purpose, environmentId, ...names])).digest("hex");

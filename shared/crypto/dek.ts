@@ -1,6 +1,7 @@
 // Data-encryption keys: 32 random bytes for AES-256-GCM, each with a random id that ciphertexts
 // carry in their header so any stored item names the exact DEK that can open it.
 import { randomBytes } from "node:crypto";
+import { needs } from "../errors";
 
 export const DEK_BYTES = 32;
 
@@ -25,8 +26,7 @@ export function isDekId(value: unknown): value is string {
 
 export function generateDek(): Dek {
   const dek = { id: newDekId(), key: new Uint8Array(randomBytes(DEK_BYTES)) };
-  // Postcondition: a usable AES-256 key under a well-formed id.
-  if (dek.key.length !== DEK_BYTES || !isDekId(dek.id)) throw new Error("DEK generation produced a malformed key");
+  needs(dek.key.length === DEK_BYTES && isDekId(dek.id), "DEK generation gives a usable AES-256 key under a well-formed id");
   return dek;
 }
 

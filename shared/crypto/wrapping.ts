@@ -6,16 +6,14 @@ import { timingSafeEqual } from "node:crypto";
 import type { KeyWrapper } from "./keyWrapper";
 import { DEK_BYTES, generateDek } from "./dek";
 import { toWrappedCopy, toWrappedDek, type KeySource, type WrappedCopy } from "./keyRing";
+import { needs } from "../errors";
 
 export async function wrapVerified(wrapper: KeyWrapper, secret: Uint8Array, source: KeySource): Promise<WrappedCopy> {
-  // Precondition: a DEK-sized secret (DEKs and the index key are both 32 bytes).
-  if (!(secret instanceof Uint8Array) || secret.length !== DEK_BYTES) throw new Error(`Only ${DEK_BYTES}-byte secrets are wrapped`);
+  needs(secret instanceof Uint8Array && secret.length === DEK_BYTES, `only ${DEK_BYTES}-byte secrets are wrapped (DEKs and the index key)`);
   const copy = toWrappedCopy(await wrapper.wrap(secret), source);
-  // Postcondition: the copy unwraps (remotely, through the same wrapper) to exactly the secret.
   const back = await wrapper.unwrap(toWrappedDek(copy));
-  if (back.length !== secret.length || !timingSafeEqual(back, secret)) {
-    throw new Error(`Key ${wrapper.keyName} unwrapped a freshly wrapped secret to different bytes; the copy is not stored`);
-  }
+  needs(back.length === secret.length && timingSafeEqual(back, secret),
+    `the copy unwraps (remotely, through the same wrapper) to exactly the secret: key ${wrapper.keyName} gave different bytes, and the copy is not stored`);
   return copy;
 }
 

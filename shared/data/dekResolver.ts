@@ -6,7 +6,7 @@ import type { KeyWrapper } from "../crypto/keyWrapper";
 import { DEK_BYTES, type Dek } from "../crypto/dek";
 import { IntegrityError } from "../crypto/integrityError";
 import { findDek, toWrappedDek, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
-import { notFound } from "../errors";
+import { needs, notFound } from "../errors";
 import type { KeyRingRepository } from "./keyRingRepository";
 
 /**
@@ -58,8 +58,7 @@ async function unwrapFirstWorking(copies: WrappedCopy[], wrapperFor: WrapperFor)
   for (const copy of copies) {
     try {
       const secret = await wrapperFor(copy.source, copy.keyId).unwrap(toWrappedDek(copy));
-      // Postcondition: a full-size key; anything else is a broken wrapper, tried no further.
-      if (secret.length !== DEK_BYTES) throw new Error(`Unwrapping under ${copy.keyId} gave ${secret.length} bytes, not ${DEK_BYTES}`);
+      needs(secret.length === DEK_BYTES, `unwrapping gives a full-size key (a broken wrapper is tried no further): ${copy.keyId} gave ${secret.length} bytes, not ${DEK_BYTES}`);
       return secret;
     } catch (err) {
       errors.push(err);

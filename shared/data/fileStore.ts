@@ -13,7 +13,7 @@ import { contention, notFound } from "../errors";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeFilePayload, encodeFilePayload } from "./payloads";
-import { containerClient, ignoreNotFound, ensureContainer, isConflict, isNotFound } from "./storageClients";
+import { containerClient, ignoreNotFound, ensureContainer, isConflict, isNotFound } from "../storage/clients";
 
 const PREFIX = "files/";
 const MAX_ATTEMPTS = 8;

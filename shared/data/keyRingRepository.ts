@@ -3,9 +3,9 @@
 // ETag, apply the mutator, write with If-Match, and on 412 re-read and apply the mutator again,
 // so concurrent writers never overwrite each other's DEKs.
 import type { TableClient, TableEntityResult } from "@azure/data-tables";
-import { conflict, contention, notFound } from "../errors";
+import { conflict, contention, needs, notFound } from "../errors";
 import { assertKeyRing, type KeyRing } from "../crypto/keyRing";
-import { isConflict, isNotFound, tableClient } from "./storageClients";
+import { isConflict, isNotFound, tableClient } from "../storage/clients";
 import { assertEnvironmentId } from "./validation";
 
 const ROW_KEY = "keyring";
@@ -42,8 +42,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): KeyRing
     parts.push(part);
   }
   const ring = assertKeyRing(JSON.parse(parts.join("")) as KeyRing);
-  // Postcondition: the ring is the one stored under this environment (not a copied entity).
-  if (ring.environmentId !== entity.partitionKey) throw new Error(`The key ring stored under ${entity.partitionKey} belongs to ${ring.environmentId}`);
+  needs(ring.environmentId === entity.partitionKey, `the key ring is the one stored under this environment, not a copied entity: ${entity.partitionKey} holds the ring of ${ring.environmentId}`);
   return ring;
 }
 
@@ -106,10 +105,10 @@ export class KeyRingRepository {
       if (!current) throw notFound("KeyRingNotFound", `Environment ${environmentId} has no key ring; initialize its data first.`, environmentId);
       const next = await mutator(current.ring);
       if (next === current.ring) return next;
-      // Postconditions of the mutator: a valid ring, of the same environment, moved forward.
+      // The mutator's result: a valid ring (its invariants), of the same environment, moved forward.
       assertKeyRing(next);
-      if (next.environmentId !== environmentId) throw new Error("A key ring mutator may not change the environment id");
-      if (next.version <= current.ring.version) throw new Error("A key ring mutator must return a ring with a higher version");
+      needs(next.environmentId === environmentId, "a key ring mutator keeps the environment id");
+      needs(next.version > current.ring.version, "a key ring mutator returns a ring with a higher version");
       try {
         await this.table.updateEntity(toEntity(next), "Replace", { etag: current.etag });
         return next;

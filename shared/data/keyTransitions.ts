@@ -8,7 +8,7 @@
 import type { KeyWrapper } from "../crypto/keyWrapper";
 import { addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
-import { conflict } from "../errors";
+import { conflict, needs } from "../errors";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
 import { createReencryption } from "./reencrypt";
@@ -71,8 +71,9 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
       underSource(findDek(r, r.activeDekId)!.wrapped, source) ? r : addActiveDek(r, { dekId: dek.dekId, copy: dek.copy, now: new Date() }),
     );
     const now = findDek(ring, ring.activeDekId)!;
-    // Postcondition: the active DEK is under the target source.
-    return { dekId: now.dekId, keyId: underSource(now.wrapped, source)!.keyId, created: now.dekId === dek.dekId };
+    const copy = underSource(now.wrapped, source);
+    needs(copy, `the active DEK of ${environmentId} is under the target key source`);
+    return { dekId: now.dekId, keyId: copy.keyId, created: now.dekId === dek.dekId };
   }
 
   async function finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult> {
@@ -115,8 +116,7 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     for (const owner of owners) copies.push([owner, await wrapVerified(wrapper, await secretOf(keys, owner), source)]);
     if (copies.length === 0) return { rewrapped: 0 };
     const keyId = copies[0][1].keyId;
-    // Postcondition of wrapping: one wrapper, one version.
-    if (copies.some(([, c]) => c.keyId !== keyId)) throw new Error(`Key ${wrapper.keyName} wrapped with several versions during one re-wrap`);
+    needs(copies.every(([, c]) => c.keyId === keyId), `one re-wrap uses one key version: key ${wrapper.keyName} wrapped with several`);
 
     let rewrapped = 0;
     await ctx.rings.update(environmentId, (r) => {

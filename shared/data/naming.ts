@@ -2,6 +2,7 @@
 // environment id (valid as table and container names whatever the id, and fixed for its life);
 // the prefix keeps deployments or test runs sharing one account apart.
 import { createHash } from "node:crypto";
+import { needs } from "../errors";
 
 export interface StorageNaming {
   /** The environment's records table: {prefix}{32 hex}. */
@@ -13,9 +14,7 @@ export interface StorageNaming {
 const PREFIX = /^[a-z][a-z0-9]{0,19}$/;
 
 export function storageNaming(prefix = "kwd"): StorageNaming {
-  // Precondition: the prefix keeps names valid for both tables (alphanumeric, starting with a
-  // letter) and containers (lowercase).
-  if (!PREFIX.test(prefix)) throw new Error("The storage name prefix must be 1-20 lowercase letters or digits, starting with a letter");
+  needs(PREFIX.test(prefix), "the storage name prefix is 1-20 lowercase letters or digits, starting with a letter, so names are valid for tables and containers");
   const hashed = (environmentId: string) => createHash("sha256").update(`keyward/environment/${environmentId}`).digest("hex").slice(0, 32);
   return {
     recordTable: (environmentId) => `${prefix}${hashed(environmentId)}`,
@@ -26,8 +25,4 @@ export function storageNaming(prefix = "kwd"): StorageNaming {
 /** A bucket as a partition key or blob name segment: fixed width, so listings sort by bucket. */
 export function bucketKey(bucket: number): string {
   return bucket.toString().padStart(4, "0");
-}
-
-export function parseBucketKey(key: string): number | undefined {
-  return /^\d{4}$/.test(key) ? Number(key) : undefined;
 }

@@ -23,7 +23,7 @@ import { mapLimit } from "./concurrency";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
-import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient } from "./storageClients";
+import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient } from "../storage/clients";
 
 /** An Edm.Binary property holds at most 64 KiB. */
 export const MAX_INLINE_ENVELOPE_BYTES = 64 * 1024;

@@ -1,12 +1,14 @@
-// Storage clients for keyward's own state tables and the environments' data. Table and
-// container creation is memoized per process, so a handler never pays for it twice.
+// The one factory of storage clients (keyward's state tables, the environments' data, the task
+// hub is the host's), and the status codes of storage errors. Table creation is memoized per
+// process, so a handler never pays for it twice.
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 
 const created = new Map<string, Promise<void>>();
 
+/** Azurite (and any emulator) serves plain http; the SDK refuses shared-key auth over http unless told. */
 function insecure(connectionString: string): boolean {
-  return /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
+  return /(^|;)\s*(TableEndpoint|DefaultEndpointsProtocol)\s*=\s*http(:|;|$)/i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
 }
 
 export function tableClient(connectionString: string, name: string): TableClient {
@@ -15,6 +17,14 @@ export function tableClient(connectionString: string, name: string): TableClient
 
 export function tableServiceClient(connectionString: string): TableServiceClient {
   return TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: insecure(connectionString) });
+}
+
+export function blobServiceClient(connectionString: string): BlobServiceClient {
+  return BlobServiceClient.fromConnectionString(connectionString);
+}
+
+export function containerClient(connectionString: string, containerName: string): ContainerClient {
+  return blobServiceClient(connectionString).getContainerClient(containerName);
 }
 
 /** A table client whose table exists (created once per process). */
@@ -33,27 +43,26 @@ export async function ensuredTable(connectionString: string, name: string): Prom
   return client;
 }
 
-export function blobServiceClient(connectionString: string): BlobServiceClient {
-  return BlobServiceClient.fromConnectionString(connectionString);
+/** Creates a container; an existing one is fine (creation is idempotent for every caller). */
+export async function ensureContainer(container: ContainerClient): Promise<void> {
+  await container.createIfNotExists();
 }
 
-/** A container client whose container exists (created once per process). */
-export async function ensuredContainer(connectionString: string, name: string): Promise<ContainerClient> {
-  const client = blobServiceClient(connectionString).getContainerClient(name);
-  const key = `container|${connectionString}|${name}`;
-  let ready = created.get(key);
-  if (!ready) {
-    ready = client.createIfNotExists().then(() => undefined, (err: unknown) => {
-      created.delete(key);
-      throw err;
-    });
-    created.set(key, ready);
+/** The HTTP status of a storage SDK error, or undefined for anything else. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** Precondition failed (ETag changed) on an update, or the entity appeared on an insert. */
+export const isConflict = (error: unknown) => statusOf(error) === 412 || statusOf(error) === 409;
+export const isNotFound = (error: unknown) => statusOf(error) === 404;
+
+/** Runs a scan of a table or container that may not exist (an environment never initialized): nothing to see then. */
+export async function ignoreNotFound(scan: () => Promise<void>): Promise<void> {
+  try {
+    await scan();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
   }
-  await ready;
-  return client;
-}
-
-/** Table Storage signals "not found" and "precondition failed" through statusCode on RestError. */
-export function statusOf(err: unknown): number | undefined {
-  return typeof err === "object" && err !== null && "statusCode" in err ? Number((err as { statusCode: unknown }).statusCode) : undefined;
 }

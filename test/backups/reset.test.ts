@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { addToPolicy, dataStatus, environment, seed, waitForOperation } from "../support/envOps";
 import { services } from "../../shared/services";
-import { tableClient } from "../../shared/data/storageClients";
+import { tableClient } from "../../shared/storage/clients";
 import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
 
 let kw: Keyward;
