@@ -12,7 +12,7 @@ import { durableClientFor, logCollector } from "./support";
 const logs = logCollector();
 const started: RunningRuntime[] = [];
 
-async function runtimeOn(taskHub: string, options: { fireTimersImmediately?: boolean; activityConcurrency?: number } = {}): Promise<RunningRuntime> {
+async function runtimeOn(taskHub: string, options: { fireTimersImmediately?: boolean; maxConcurrentActivityFunctions?: number } = {}): Promise<RunningRuntime> {
   const runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub, port: 0, timers: false, log: logs.log, ...options });
   started.push(runtime);
   return runtime;
@@ -56,7 +56,7 @@ describe("recovery by a new host", () => {
 
 describe("activity concurrency", () => {
   it("never runs more activities at once than configured", async () => {
-    const runtime = await runtimeOn(uniquePrefix("conc"), { activityConcurrency: 3 });
+    const runtime = await runtimeOn(uniquePrefix("conc"), { maxConcurrentActivityFunctions: 3 });
     concurrency.max = 0;
     const client = durableClientFor(runtime.host.clientData());
     const id = await client.startNew("probeFanOut", { input: 12 });
