@@ -58,8 +58,8 @@ export interface RunningRuntime {
   durable: DurableSettings;
   /** Runs a timer function now and waits for it. */
   triggerTimer(name: string): Promise<void>;
-  /** Stops dispatching, closes the server, clears timers, waits (bounded) for work in flight. */
-  stop(): Promise<void>;
+  /** Stops dispatching, closes the server, clears timers, waits (at most timeoutMs, default 5 s) for work in flight. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export const DEFAULT_PORT = 7071;
@@ -118,9 +118,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     host,
     durable,
     triggerTimer: (name) => timers.trigger(name),
-    stop: () =>
+    stop: (timeoutMs?: number) =>
       (stopping ??= (async () => {
-        const hostStopped = host.stop();
+        const hostStopped = host.stop(timeoutMs);
         await Promise.all([server.close(), timers.stop(), hostStopped]);
       })()),
   };
