@@ -1,18 +1,18 @@
 // A new host over the same task hub resumes what the previous one left: armed timers, waiting
-// sub-orchestrations, inbox messages no episode consumed yet. Also: the activity concurrency cap.
+// sub-orchestrations, inbox messages no episode consumed yet. Also: the table, not memory, decides.
 import "../../local/functionsCore";
 import { afterEach, describe, expect, it } from "vitest";
 import { DurableHost } from "../../local/durable/host";
 import { EventType } from "../../local/durable/wire";
 import { startRuntime, type RunningRuntime } from "../../local/runtime";
 import { testStorage, uniquePrefix } from "../support/storage";
-import { concurrency } from "./fixtures/durableSamples";
+import "./fixtures/durableSamples";
 import { durableClientFor, logCollector } from "./support";
 
 const logs = logCollector();
 const started: RunningRuntime[] = [];
 
-async function runtimeOn(taskHub: string, options: { fireTimersImmediately?: boolean; maxConcurrentActivityFunctions?: number } = {}): Promise<RunningRuntime> {
+async function runtimeOn(taskHub: string, options: { fireTimersImmediately?: boolean } = {}): Promise<RunningRuntime> {
   const runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub, port: 0, timers: false, log: logs.log, ...options });
   started.push(runtime);
   return runtime;
@@ -51,17 +51,6 @@ describe("recovery by a new host", () => {
     expect(done.output).toEqual({ childResult: "from the second host" });
     const parentHistory = await second.host.getHistory(parent);
     expect(parentHistory.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated)).toHaveLength(1);
-  });
-});
-
-describe("activity concurrency", () => {
-  it("never runs more activities at once than configured", async () => {
-    const runtime = await runtimeOn(uniquePrefix("conc"), { maxConcurrentActivityFunctions: 3 });
-    concurrency.max = 0;
-    const client = durableClientFor(runtime.host.clientData());
-    const id = await client.startNew("probeFanOut", { input: 12 });
-    expect((await runtime.host.waitForCompletion(id)).runtimeStatus).toBe("Completed");
-    expect(concurrency.max).toBe(3);
   });
 });
 
