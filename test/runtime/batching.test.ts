@@ -6,23 +6,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DurableHost } from "../../local/durable/host";
 import { taskCompletedEvent, taskFailedEvent } from "../../local/durable/failures";
 import { EventType, type HistoryEvent } from "../../local/durable/wire";
-import { startRuntime, type RunningRuntime, type RuntimeOptions } from "../../local/runtime";
 import { testStorage, uniquePrefix } from "../support/storage";
 import { gate, keyedCalls, resetGates } from "./fixtures/strictSamples";
-import { durableClientFor, logCollector, waitFor } from "./support";
+import { durableClientFor, logCollector, runtimeStarter, waitFor } from "./support";
 
 const logs = logCollector();
-const started: RunningRuntime[] = [];
-
-async function runtimeOn(taskHub: string, options: Partial<RuntimeOptions> = {}): Promise<RunningRuntime> {
-  const runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub, port: 0, timers: false, log: logs.log, ...options });
-  started.push(runtime);
-  return runtime;
-}
+const runtimes = runtimeStarter(logs.log);
+const runtimeOn = runtimes.start;
 
 afterEach(async () => {
   resetGates();
-  await Promise.all(started.splice(0).map((r) => r.stop(100)));
+  await runtimes.stopAll(100);
 });
 
 function raised(value: number): HistoryEvent {

@@ -4,23 +4,18 @@
 import "../../local/functionsCore";
 import { afterEach, describe, expect, it } from "vitest";
 import { DurableHost } from "../../local/durable/host";
+import type { RunningRuntime } from "../../local/runtime";
 import { EventType } from "../../local/durable/wire";
-import { startRuntime, type RunningRuntime, type RuntimeOptions } from "../../local/runtime";
 import { testStorage, uniquePrefix } from "../support/storage";
 import { concurrency } from "./fixtures/durableSamples";
-import { durableClientFor, logCollector } from "./support";
+import { durableClientFor, logCollector, runtimeStarter } from "./support";
 
 const logs = logCollector();
-const started: RunningRuntime[] = [];
-
-async function runtimeOn(taskHub: string, options: Partial<RuntimeOptions> = {}): Promise<RunningRuntime> {
-  const runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub, port: 0, timers: false, log: logs.log, ...options });
-  started.push(runtime);
-  return runtime;
-}
+const runtimes = runtimeStarter(logs.log);
+const runtimeOn = runtimes.start;
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((r) => r.stop()));
+  await runtimes.stopAll();
 });
 
 async function peakOfProbes(runtime: RunningRuntime, probes: number): Promise<number> {
