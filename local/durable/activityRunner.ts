@@ -36,6 +36,8 @@ export interface ActivityStats {
   workerRestarts: number;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Attempt {
   name: string;
   instanceId: string;
@@ -82,7 +84,8 @@ export class ActivityRunner {
       void invocation.then((event) => {
         if (!attempt.abandoned) report(event);
       });
-      if (!Number.isFinite(this.limits.timeoutMs)) return;
+      // Past setTimeout's range (about 24.8 days) Node would fire at once: treat it as no limit.
+      if (!(this.limits.timeoutMs <= MAX_TIMER_MS)) return;
       deadline = setTimeout(() => {
         const killedEarlier = attempt.abandoned;
         attempt.abandoned = true;
