@@ -39,8 +39,6 @@ export interface ActivityStats {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Attempt {
-  name: string;
-  instanceId: string;
   /** Its outcome no longer counts: it timed out, or the worker it ran on was restarted. */
   abandoned: boolean;
 }
@@ -72,7 +70,7 @@ export class ActivityRunner {
 
   private attempt(name: string, input: unknown, instanceId: string, taskId: number): Promise<HistoryEvent> {
     return new Promise<HistoryEvent>((resolve) => {
-      const attempt: Attempt = { name, instanceId, abandoned: false };
+      const attempt: Attempt = { abandoned: false };
       this.inFlight.add(attempt);
       let deadline: NodeJS.Timeout | undefined;
       const report = (event: HistoryEvent): void => {
