@@ -2,24 +2,48 @@
 // (tables, recovery), the HTTP server (/api, durable API, Event Grid) and the timer triggers.
 // It does not load the app: import ./functionsCore first, then the registration modules (app.ts
 // or a test's functions), then call startRuntime.
+//
+// The durable host enforces what host.json says, as the Functions host would: functionTimeout on
+// activities, extensions.durableTask's hubName (a "%Setting%" is read from the app settings),
+// maxConcurrentActivityFunctions, maxConcurrentOrchestratorFunctions and storageProvider's
+// connectionName and controlQueueBatchSize. Options override host.json (tests).
 import "./functionsCore";
 import { DurableHost } from "./durable/host";
+import { resolveDurableSettings, type DurableSettings } from "./durableSettings";
 import { registry } from "./functionsCore";
+import { findHostJson, parseHostJson, readHostJson, type HostJson } from "./hostJson";
 import { consoleSink, type LogSink } from "./invocation";
 import { createLocalServer } from "./http/server";
 import { TimerTriggers } from "./timers";
+import type { AppSettings } from "./appSettings";
 
 export interface RuntimeOptions {
+  /** AzureWebJobsStorage: the task hub lives here unless host.json's connectionName names another account. */
   storageConnectionString: string;
-  taskHub: string;
+  /** The task hub, whatever host.json says (tests use a unique one). */
+  taskHub?: string;
+  /** The task hub when host.json names none, or its "%Setting%" is unset. Default "keywardHub". */
+  defaultTaskHub?: string;
+  /** host.json: a path, or its content. Default: the app's host.json (the nearest one above local/). */
+  hostJson?: string | HostJson;
+  /** Where app setting references resolve. Default process.env. */
+  appSettings?: AppSettings;
   /** HTTP port; 0 for any free port. Default 7071, like the Functions host. */
   port?: number;
   /** Run timer functions on their schedules (default true). */
   timers?: boolean;
   /** Deliver durable timers at once (tests); the orchestration clock still jumps to FireAt. */
   fireTimersImmediately?: boolean;
-  /** Activities running at the same time (default 16). */
-  activityConcurrency?: number;
+  /** Overrides host.json's functionTimeout for activities (ms; Infinity for none). */
+  functionTimeoutMs?: number;
+  /** How long a timed-out activity may still finish before the worker restart (default 2000 ms, as the Functions host). */
+  timeoutGracePeriodMs?: number;
+  /** Overrides host.json's extensions.durableTask.maxConcurrentActivityFunctions. */
+  maxConcurrentActivityFunctions?: number;
+  /** Overrides host.json's extensions.durableTask.maxConcurrentOrchestratorFunctions. */
+  maxConcurrentOrchestratorFunctions?: number;
+  /** Overrides host.json's storageProvider.controlQueueBatchSize (messages per episode, at most 32). */
+  controlQueueBatchSize?: number;
   log?: LogSink;
 }
 
@@ -30,13 +54,16 @@ export interface RunningRuntime {
   apiBaseUrl: string;
   port: number;
   host: DurableHost;
+  /** What the durable host was started with (after host.json and the app settings). */
+  durable: DurableSettings;
   /** Runs a timer function now and waits for it. */
   triggerTimer(name: string): Promise<void>;
-  /** Stops dispatching, closes the server, clears timers, waits (bounded) for work in flight. */
-  stop(): Promise<void>;
+  /** Stops dispatching, closes the server, clears timers, waits (at most timeoutMs, default 5 s) for work in flight. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export const DEFAULT_PORT = 7071;
+export const DEFAULT_TASK_HUB = "keywardHub";
 
 export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
   if (registry.functions.size === 0) {
@@ -45,13 +72,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     );
   }
   const log = options.log ?? consoleSink;
-  const host = new DurableHost({
+  const durable = resolveDurableSettings({
+    hostJson: loadHostJson(options.hostJson),
+    settings: options.appSettings ?? process.env,
     storageConnectionString: options.storageConnectionString,
-    taskHub: options.taskHub,
-    activityConcurrency: options.activityConcurrency,
-    fireTimersImmediately: options.fireTimersImmediately,
-    log,
+    defaultTaskHub: options.defaultTaskHub ?? DEFAULT_TASK_HUB,
+    overrides: {
+      taskHub: options.taskHub,
+      functionTimeoutMs: options.functionTimeoutMs,
+      timeoutGracePeriodMs: options.timeoutGracePeriodMs,
+      maxConcurrentActivityFunctions: options.maxConcurrentActivityFunctions,
+      maxConcurrentOrchestratorFunctions: options.maxConcurrentOrchestratorFunctions,
+      controlQueueBatchSize: options.controlQueueBatchSize,
+    },
   });
+  for (const note of durable.notes) log(`[runtime] ${note}`);
+  const host = new DurableHost({ ...durable, fireTimersImmediately: options.fireTimersImmediately, log });
   await host.start();
 
   const server = createLocalServer({ host, log });
@@ -72,7 +108,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     await server.close();
     throw err;
   }
-  log(`[runtime] listening on ${baseUrl} (task hub ${options.taskHub}, ${registry.functions.size} functions)`);
+  log(`[runtime] listening on ${baseUrl} (task hub ${durable.taskHub} on ${durable.connectionName}, ${registry.functions.size} functions)`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -80,11 +116,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     apiBaseUrl: `${baseUrl}/api`,
     port,
     host,
+    durable,
     triggerTimer: (name) => timers.trigger(name),
-    stop: () =>
+    stop: (timeoutMs?: number) =>
       (stopping ??= (async () => {
-        const hostStopped = host.stop();
+        const hostStopped = host.stop(timeoutMs);
         await Promise.all([server.close(), timers.stop(), hostStopped]);
       })()),
   };
+}
+
+function loadHostJson(source: string | HostJson | undefined): HostJson {
+  if (typeof source === "object") return parseHostJson(source, "the hostJson option");
+  const file = source ?? findHostJson();
+  if (!file) throw new Error("no host.json found above local/: pass the hostJson option, or run from the app's folder");
+  return readHostJson(file);
 }

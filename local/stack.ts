@@ -88,7 +88,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   // The app registers its functions on import; the runtime must see the registrations.
   await (options.loadApp ?? (async () => require("../app")))();
   const runtime = await startRuntime({
-    storageConnectionString, taskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
+    // host.json's hubName is "%KEYWARD_TASK_HUB%"; without that setting the hub follows the namespace.
+    storageConnectionString, defaultTaskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
   });
   // The vault's events go to the app's Event Grid functions, as an Event Grid subscription would.
   await registerEventSubscriptions(vault, runtime.baseUrl);

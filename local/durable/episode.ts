@@ -1,16 +1,18 @@
-// One orchestration episode: exactly one new history event is fed to the real durable-functions
-// replay engine (which replays the whole history of the execution), and what it answers becomes
-// the events to append, the new state and the work to dispatch. Pure apart from calling the
-// orchestrator: the caller decides the time, persists the result, and only then dispatches.
+// One orchestration episode: a batch of new history events (the messages one control-queue batch
+// brought) is fed to the real durable-functions replay engine, which replays the whole history of
+// the execution first; what it answers becomes the events to append, the new state and the work
+// to dispatch. Pure apart from calling the orchestrator: the caller decides the time and the
+// batch, persists the result, and only then dispatches.
 //
-// One event per episode keeps sequence-id allocation unambiguous: ids are handed out depth first
-// in yield order (TaskOrchestrationExecutor.trackOpenTask), after any ids a retry allocates while
-// the event itself is processed (see retries.ts).
+// New work is read from the executor's open tasks (openTasks.ts), under the sequence ids
+// durable-functions allocated, so any mix of completions, failures, retries and events in one
+// batch numbers its tasks exactly as the orchestrator does.
 import { createHash } from "node:crypto";
 import type { RegisteredFunction } from "../functionsCore";
 import { createInvocationContext, describeError, type LogSink } from "../invocation";
 import type { InstanceState } from "./instanceState";
-import { advanceRetry, trackRetry } from "./retries";
+import { readOpenTasks, type ExecutorView } from "./openTasks";
+import { retryDelayMs } from "./retries";
 import { WorkScheduler, type ScheduledWork } from "./scheduling";
 import {
   ActionType,
@@ -30,8 +32,8 @@ export interface EpisodeRequest {
   state: InstanceState;
   /** Events of the current execution checkpointed so far. */
   history: readonly HistoryEvent[];
-  /** The one new event. */
-  event: HistoryEvent;
+  /** The new events, in arrival order (at least one). */
+  events: readonly HistoryEvent[];
   /** The episode's time (OrchestratorStarted.Timestamp, i.e. context.df.currentUtcDateTime). */
   now: string;
   orchestrator: RegisteredFunction;
@@ -40,7 +42,7 @@ export interface EpisodeRequest {
 
 export interface EpisodeResult {
   state: InstanceState;
-  /** To append to history: OrchestratorStarted, the event, what was scheduled, completion markers. */
+  /** To append to history: OrchestratorStarted, the new events, what was scheduled, completion markers. */
   newEvents: HistoryEvent[];
   /** To dispatch once the checkpoint is durable. */
   newWork: ScheduledWork[];
@@ -69,17 +71,21 @@ export function actionSignature(action: WireAction): string {
   return `${full.slice(0, 120)}…#${createHash("sha256").update(full).digest("hex").slice(0, 16)}`;
 }
 
-class UnsupportedActionError extends Error {}
-
 function episodeMarker(type: number, now: string): HistoryEvent {
   return { EventType: type, EventId: -1, Timestamp: now };
 }
 
-async function invokeOrchestrator(req: EpisodeRequest, state: InstanceState): Promise<OrchestratorOutcome> {
+interface Invocation {
+  outcome: OrchestratorOutcome;
+  /** What the executor still waits on; undefined when the orchestrator failed or is not a durable-functions one. */
+  executor?: ExecutorView;
+}
+
+async function invokeOrchestrator(req: EpisodeRequest, state: InstanceState): Promise<Invocation> {
   const history = [
     ...req.history.map((e) => ({ ...e, IsPlayed: true })),
     { ...episodeMarker(EventType.OrchestratorStarted, req.now), IsPlayed: false },
-    { ...req.event, IsPlayed: false },
+    ...req.events.map((e) => ({ ...e, IsPlayed: false })),
   ];
   const binding = {
     // A fresh JSON copy each time: durable-functions converts Timestamp strings to Dates in place.
@@ -93,16 +99,17 @@ async function invokeOrchestrator(req: EpisodeRequest, state: InstanceState): Pr
   };
   const context = createInvocationContext(req.orchestrator, { log: req.log });
   try {
-    return parseOrchestratorState(jsonRoundTrip(await req.orchestrator.callback(binding, context)));
+    const outcome = parseOrchestratorState(jsonRoundTrip(await req.orchestrator.callback(binding, context)));
+    return { outcome, executor: readOpenTasks(context) };
   } catch (err) {
     // durable-functions throws OrchestrationFailureError: "<message>\n\n$OutOfProcData$:<state JSON>".
     const message = describeError(err);
     const at = message.indexOf(OUT_OF_PROC_DATA_LABEL);
     if (at >= 0) {
       const outcome = parseOrchestratorState(JSON.parse(message.slice(at + OUT_OF_PROC_DATA_LABEL.length)) as unknown);
-      return { ...outcome, error: outcome.error ?? message.slice(0, at) };
+      return { outcome: { ...outcome, error: outcome.error ?? message.slice(0, at) } };
     }
-    return { isDone: false, actions: [], output: undefined, customStatus: undefined, error: message };
+    return { outcome: { isDone: false, actions: [], output: undefined, customStatus: undefined, error: message } };
   }
 }
 
@@ -120,67 +127,61 @@ function findNonDeterminism(state: InstanceState, outcome: OrchestratorOutcome):
   return undefined;
 }
 
-function scheduleLeaves(action: WireAction, state: InstanceState, scheduler: WorkScheduler, ids: Array<number | null>): void {
-  switch (action.actionType) {
-    case ActionType.WhenAll:
-    case ActionType.WhenAny:
-      for (const child of action.compoundActions ?? []) scheduleLeaves(child, state, scheduler, ids);
-      return;
-    case ActionType.WaitForExternalEvent: // matched by name, no sequence id
-    case ActionType.ContinueAsNew:
-      ids.push(null);
-      return;
-    case ActionType.CallActivity:
-    case ActionType.CallActivityWithRetry: {
-      const name = action.functionName ?? "";
-      const input = decodeProcessedInput(action.input) ?? null;
-      const id = scheduler.activity(name, input);
-      if (action.actionType === ActionType.CallActivityWithRetry && action.retryOptions) {
-        trackRetry(state.sequencing, id, action.retryOptions, { kind: "activity", name, input });
-      }
-      ids.push(id);
-      return;
+const UNSUPPORTED_ACTIONS = new Set<number>([ActionType.CallEntity, ActionType.CallHttp, ActionType.SignalEntity, ActionType.LockEntities, ActionType.ReleaseEntities]);
+
+/** The first action the local host cannot run (entities, callHttp), if any. */
+function unsupportedAction(actions: readonly WireAction[]): string | undefined {
+  for (const action of actions) {
+    if (UNSUPPORTED_ACTIONS.has(action.actionType)) {
+      return `${actionTypeNames.get(action.actionType) ?? `action ${action.actionType}`} is not supported by the local runtime (entities and callHttp are not implemented)`;
     }
-    case ActionType.CallSubOrchestrator:
-    case ActionType.CallSubOrchestratorWithRetry: {
-      const name = action.functionName ?? "";
-      const input = jsonRoundTrip(action.input) ?? null;
-      const id = scheduler.subOrchestration(name, input, action.instanceId || undefined);
-      if (action.actionType === ActionType.CallSubOrchestratorWithRetry && action.retryOptions) {
-        // An empty instance id means "a new generated id per attempt".
-        trackRetry(state.sequencing, id, action.retryOptions, { kind: "subOrchestration", name, instanceId: action.instanceId ?? "", input });
-      }
-      ids.push(id);
-      return;
-    }
-    case ActionType.CreateTimer: {
-      const fireAt = action.fireAt ?? new Date(0).toISOString();
-      ids.push(action.isCanceled ? scheduler.canceledTimer(fireAt) : scheduler.timer(fireAt));
-      return;
-    }
-    default:
-      throw new UnsupportedActionError(
-        `${actionTypeNames.get(action.actionType) ?? `action ${action.actionType}`} is not supported by the local runtime (entities and callHttp are not implemented)`,
-      );
+    const inner = action.compoundActions && unsupportedAction(action.compoundActions);
+    if (inner) return inner;
   }
+  return undefined;
 }
 
-/** DFTimerTask.cancel() only flips isCanceled on the action; find those timers by their leaf ids. */
-function collectCanceledTimers(state: InstanceState, actions: readonly WireAction[]): number[] {
-  const canceled: number[] = [];
-  const walk = (action: WireAction, ids: Array<number | null>): void => {
-    if (action.compoundActions) {
-      for (const child of action.compoundActions) walk(child, ids);
-      return;
+interface Reconciled {
+  scheduler: WorkScheduler;
+  canceledTimerIds: number[];
+  unsupported?: string;
+}
+
+/**
+ * Brings the state's pending work in line with the executor's open tasks: tasks opened in this
+ * episode are scheduled (or, for a timer canceled straight away, only recorded), timers the
+ * orchestration canceled are dropped from pending. Mutates the episode's copy of the state.
+ */
+function reconcile(state: InstanceState, executor: ExecutorView, now: string): Reconciled {
+  const scheduler = new WorkScheduler(state, now);
+  const canceledTimerIds: number[] = [];
+  for (const task of executor.tasks) {
+    const key = String(task.id);
+    const isNew = task.id >= state.sequencing.nextId && state.pending[key] === undefined;
+    switch (task.kind) {
+      case "unsupported":
+        return { scheduler, canceledTimerIds, unsupported: `${task.what} is not supported by the local runtime (entities and callHttp are not implemented)` };
+      case "timer":
+        if (task.canceled) {
+          if (state.pending[key]) {
+            delete state.pending[key];
+            canceledTimerIds.push(task.id);
+          } else if (isNew) scheduler.canceledTimer(task.id, task.fireAt);
+        } else if (isNew) scheduler.timer(task.id, task.fireAt);
+        break;
+      case "retryTimer":
+        if (isNew) scheduler.timer(task.id, new Date(Date.parse(now) + retryDelayMs(task.policy, task.failedAttempt)).toISOString());
+        break;
+      case "activity":
+        if (isNew) scheduler.activity(task.id, task.name, task.input);
+        break;
+      case "subOrchestration":
+        if (isNew) scheduler.subOrchestration(task.id, task.name, task.input, task.instanceId);
+        break;
     }
-    const id = ids.shift();
-    if (action.actionType === ActionType.CreateTimer && action.isCanceled && id != null && state.pending[String(id)]) {
-      delete state.pending[String(id)];
-      canceled.push(id);
-    }
-  };
-  actions.forEach((action, i) => walk(action, [...(state.sequencing.leafIds[i] ?? [])]));
-  return canceled;
+  }
+  state.sequencing.nextId = Math.max(state.sequencing.nextId, executor.nextId);
+  return { scheduler, canceledTimerIds };
 }
 
 /** The id of the scheduled task an incoming completion event answers, if it is one. */
@@ -202,7 +203,6 @@ function finish(state: InstanceState, status: "Completed" | "Failed" | "Terminat
   state.runtimeStatus = status;
   state.output = output ?? null;
   state.pending = {};
-  state.sequencing.retries = [];
   return { EventType: EventType.ExecutionCompleted, EventId: -1, Timestamp: now, OrchestrationStatus: status, Result: JSON.stringify(state.output) };
 }
 
@@ -212,42 +212,38 @@ export async function runEpisode(req: EpisodeRequest): Promise<EpisodeResult> {
   state.clock = now;
   state.episodes += 1;
   if (state.runtimeStatus === "Pending") state.runtimeStatus = "Running";
-  const answered = completedTaskId(req.event);
-  if (answered !== undefined) delete state.pending[String(answered)];
+  for (const event of req.events) {
+    const answered = completedTaskId(event);
+    if (answered !== undefined) delete state.pending[String(answered)];
+  }
 
-  const outcome = await invokeOrchestrator(req, state);
-  const scheduler = new WorkScheduler(state, now);
-  advanceRetry(state.sequencing, req.event, now, scheduler);
-
-  let failure = outcome.error;
+  const { outcome, executor } = await invokeOrchestrator(req, state);
+  let failure = outcome.error ?? unsupportedAction(outcome.actions);
   if (failure === undefined) {
     const divergence = findNonDeterminism(state, outcome);
     if (divergence) failure = `Non-deterministic workflow detected: ${divergence}. Orchestrator code must replay exactly the same actions (no I/O, clock or randomness outside context.df; do not change code under running instances).`;
   }
+  let scheduled: { events: HistoryEvent[]; newWork: ScheduledWork[] } = { events: [], newWork: [] };
   let canceledTimerIds: number[] = [];
   if (failure === undefined) {
-    try {
-      for (let i = state.sequencing.leafIds.length; i < outcome.actions.length; i++) {
-        const ids: Array<number | null> = [];
-        scheduleLeaves(outcome.actions[i], state, scheduler, ids);
-        state.sequencing.leafIds[i] = ids;
-        state.sequencing.actionSignatures[i] = actionSignature(outcome.actions[i]);
-      }
-      canceledTimerIds = collectCanceledTimers(state, outcome.actions);
-    } catch (err) {
-      if (!(err instanceof UnsupportedActionError)) throw err;
-      failure = err.message;
+    if (!executor) throw new Error("durable-functions left no executor on the invocation context (context.df.taskOrchestratorExecutor)");
+    const reconciled = reconcile(state, executor, now);
+    failure = reconciled.unsupported;
+    scheduled = reconciled.scheduler;
+    canceledTimerIds = reconciled.canceledTimerIds;
+    for (let i = state.sequencing.actionSignatures.length; i < outcome.actions.length; i++) {
+      state.sequencing.actionSignatures[i] = actionSignature(outcome.actions[i]);
     }
   }
   if (outcome.customStatus !== undefined) state.customStatus = jsonRoundTrip(outcome.customStatus) ?? null;
 
-  const newEvents: HistoryEvent[] = [episodeMarker(EventType.OrchestratorStarted, now), withoutReplayFlag(req.event), ...scheduler.events];
-  let newWork = scheduler.newWork;
+  const newEvents: HistoryEvent[] = [episodeMarker(EventType.OrchestratorStarted, now), ...req.events.map(withoutReplayFlag)];
+  let newWork: ScheduledWork[] = [];
   let continueAsNew: EpisodeResult["continueAsNew"];
   if (failure !== undefined) {
     newEvents.push(finish(state, "Failed", `Orchestrator function '${state.name}' failed: ${failure}`, now));
-    newWork = [];
   } else if (outcome.isDone) {
+    newEvents.push(...scheduled.events);
     const can = outcome.actions.find((a) => a.actionType === ActionType.ContinueAsNew);
     if (can) {
       continueAsNew = { input: decodeProcessedInput(can.input) ?? null };
@@ -256,7 +252,9 @@ export async function runEpisode(req: EpisodeRequest): Promise<EpisodeResult> {
     } else {
       newEvents.push(finish(state, "Completed", jsonRoundTrip(outcome.output), now));
     }
-    newWork = [];
+  } else {
+    newEvents.push(...scheduled.events);
+    newWork = scheduled.newWork;
   }
   newEvents.push(episodeMarker(EventType.OrchestratorCompleted, now));
   state.lastUpdatedTime = now;
@@ -267,7 +265,7 @@ export async function runEpisode(req: EpisodeRequest): Promise<EpisodeResult> {
  * Ends the execution without running the orchestrator: termination, an orchestrator that is not
  * registered, or a checkpoint too large to store. Records the event and the outcome.
  */
-export function endEpisode(current: InstanceState, event: HistoryEvent, now: string, status: "Failed" | "Terminated", output: unknown): EpisodeResult {
+export function endEpisode(current: InstanceState, events: readonly HistoryEvent[], now: string, status: "Failed" | "Terminated", output: unknown): EpisodeResult {
   const state = structuredClone(current);
   state.episodes += 1;
   state.clock = now;
@@ -276,7 +274,7 @@ export function endEpisode(current: InstanceState, event: HistoryEvent, now: str
     .map(([id]) => Number(id));
   const newEvents = [
     episodeMarker(EventType.OrchestratorStarted, now),
-    withoutReplayFlag(event),
+    ...events.map(withoutReplayFlag),
     finish(state, status, output, now),
     episodeMarker(EventType.OrchestratorCompleted, now),
   ];
@@ -287,7 +285,7 @@ export function endEpisode(current: InstanceState, event: HistoryEvent, now: str
 /** Termination: the reason (ExecutionTerminated.Input) becomes the output. */
 export function terminateEpisode(current: InstanceState, event: HistoryEvent, now: string): EpisodeResult {
   const reason: unknown = event.Input ? (JSON.parse(event.Input) as unknown) : null;
-  return endEpisode(current, event, now, "Terminated", reason);
+  return endEpisode(current, [event], now, "Terminated", reason);
 }
 
 function withoutReplayFlag(event: HistoryEvent): HistoryEvent {

@@ -69,3 +69,19 @@ export function subOrchestrationCompletedEvent(taskId: number, output: unknown, 
 export function subOrchestrationFailedEvent(taskId: number, reason: string, timestamp: string): HistoryEvent {
   return { EventType: EventType.SubOrchestrationInstanceFailed, EventId: -1, Timestamp: timestamp, TaskScheduledId: taskId, Reason: reason, Details: "" };
 }
+
+/**
+ * An activity that ran past functionTimeout, as the Durable Task extension reports it for an
+ * out-of-process worker (TaskActivityShim: FunctionTimeoutException becomes a task failure, so it
+ * counts as a failed attempt for the orchestration's retry policy).
+ */
+export function activityTimedOutEvent(taskId: number, functionName: string, timeout: string, timestamp: string): HistoryEvent {
+  return {
+    EventType: EventType.TaskFailed,
+    EventId: -1,
+    Timestamp: timestamp,
+    TaskScheduledId: taskId,
+    Reason: `Activity function '${functionName}' failed: Timeout value of ${timeout} was exceeded by function: Functions.${functionName}`,
+    Details: "Microsoft.Azure.WebJobs.Host.FunctionTimeoutException",
+  };
+}

@@ -5,10 +5,11 @@
 //   "h~<generation>~<episode>" the history events one episode appended (chunked JSON array)
 //   "i~<priority>~<time>~..."  inbox messages not yet consumed by an episode
 // Overflow rows ("<key>~+001", ...) carry JSON that does not fit one row (see tableRows.ts).
+// Every request to the table is reported to an optional counter, by instance where there is one.
 import { randomBytes } from "node:crypto";
 import { RestError, TableClient, odata, type TransactionAction } from "@azure/data-tables";
 import type { InstanceState, RuntimeStatus } from "./instanceState";
-import { requestBytes, decodeJsonRows, encodeJsonRows, groupRows, overflowKey, type Row } from "./tableRows";
+import { requestBytes, decodeJsonRows, encodeJsonRows, groupRows, joinRowText, overflowKey, type Row } from "./tableRows";
 import type { HistoryEvent } from "./wire";
 
 const STATE_KEY = "state";
@@ -23,6 +24,8 @@ export interface InboxEntry {
   event: HistoryEvent;
   /** Completions are for one execution; they are dropped if the instance has moved on. */
   executionId?: string;
+  /** Length of the stored JSON text, to keep a batch within one transaction. */
+  chars: number;
 }
 
 export interface InboxMessage {
@@ -49,9 +52,13 @@ export interface Checkpoint {
   expectedEtag: string;
   previousStateParts: number;
   history?: { generation: number; episode: number; events: HistoryEvent[] };
-  consumed?: InboxEntry;
+  /** Inbox messages the episode consumed or found stale. */
+  consumed?: readonly InboxEntry[];
   enqueue?: InboxMessage[];
 }
+
+/** Told about every request made to the task hub table. */
+export type StorageCallCounter = (instanceId: string | undefined, kind: "read" | "write") => void;
 
 export interface StateQuery {
   runtimeStatus?: RuntimeStatus[];
@@ -78,7 +85,11 @@ export class HistoryStore {
   private readonly table: TableClient;
   private inboxCounter = 0;
 
-  constructor(connectionString: string, taskHub: string) {
+  constructor(
+    connectionString: string,
+    taskHub: string,
+    private readonly count: StorageCallCounter = () => undefined,
+  ) {
     if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub)) {
       throw new Error(`task hub name '${taskHub}' must be 3-45 letters or digits, starting with a letter`);
     }
@@ -88,6 +99,7 @@ export class HistoryStore {
 
   async ensureTables(): Promise<void> {
     try {
+      this.count(undefined, "write");
       await this.table.createTable();
     } catch (err) {
       if (!(err instanceof RestError && err.statusCode === 409)) throw err;
@@ -96,10 +108,7 @@ export class HistoryStore {
 
   async load(instanceId: string): Promise<StoredInstance | undefined> {
     const pk = partitionKeyOf(instanceId);
-    const rows: Row[] = [];
-    for await (const row of this.table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${pk}` } })) {
-      rows.push(row);
-    }
+    const rows = await this.query(instanceId, odata`PartitionKey eq ${pk}`);
     rows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
     const groups = groupRows(rows);
     const stateRows = groups.get(STATE_KEY);
@@ -114,8 +123,9 @@ export class HistoryStore {
         if (key.startsWith(current)) history.push(...(decodeJsonRows(group) as HistoryEvent[]));
         else staleRowKeys.push(...group.map((r) => r.rowKey));
       } else if (key.startsWith("i~")) {
-        const message = decodeJsonRows(group) as InboxMessage;
-        inbox.push({ rowKey: key, parts: group.length, event: message.event, executionId: message.executionId });
+        const text = joinRowText(group);
+        const message = JSON.parse(text) as InboxMessage;
+        inbox.push({ rowKey: key, parts: group.length, event: message.event, executionId: message.executionId, chars: text.length });
       }
     }
     const etag = stateRows[0].etag;
@@ -125,8 +135,9 @@ export class HistoryStore {
   async loadState(instanceId: string): Promise<InstanceState | undefined> {
     const pk = partitionKeyOf(instanceId);
     try {
+      this.count(instanceId, "read");
       const head = await this.table.getEntity<Row>(pk, STATE_KEY);
-      return decodeJsonRows(await this.withOverflow(head)) as InstanceState;
+      return decodeJsonRows(await this.withOverflow(instanceId, head)) as InstanceState;
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 404) return undefined;
       throw err;
@@ -140,8 +151,8 @@ export class HistoryStore {
     if (query.createdTimeFrom) clauses.push(odata`createdTime ge ${query.createdTimeFrom}`);
     if (query.createdTimeTo) clauses.push(odata`createdTime le ${query.createdTimeTo}`);
     const states: InstanceState[] = [];
-    for await (const head of this.table.listEntities<Row>({ queryOptions: { filter: clauses.join(" and ") } })) {
-      states.push(decodeJsonRows(await this.withOverflow(head)) as InstanceState);
+    for (const head of await this.query(undefined, clauses.join(" and "))) {
+      states.push(decodeJsonRows(await this.withOverflow(typeof head.instanceId === "string" ? head.instanceId : undefined, head)) as InstanceState);
     }
     return states;
   }
@@ -152,8 +163,8 @@ export class HistoryStore {
     const stateRows = this.stateRows(state);
     const inboxRows = this.inboxRows(pk, start);
     try {
-      const etag = await this.submit([...stateRows.map((r): TransactionAction => ["create", r]), ...inboxRows.map((r): TransactionAction => ["create", r])]);
-      return { etag, stateParts: stateRows.length, entry: { rowKey: inboxRows[0].rowKey, parts: inboxRows.length, event: start.event, executionId: start.executionId } };
+      const etag = await this.submit(state.instanceId, [...stateRows.map((r): TransactionAction => ["create", r]), ...inboxRows.map((r): TransactionAction => ["create", r])]);
+      return { etag, stateParts: stateRows.length, entry: inboxEntry(inboxRows, start) };
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 409) throw new InstanceExistsError(`An instance with ID '${state.instanceId}' already exists.`);
       throw err;
@@ -163,13 +174,13 @@ export class HistoryStore {
   /** Durably appends one message to an instance's inbox. */
   async appendInbox(instanceId: string, message: InboxMessage): Promise<InboxEntry> {
     const rows = this.inboxRows(partitionKeyOf(instanceId), message);
-    await this.submit(rows.map((r): TransactionAction => ["create", r]));
-    return { rowKey: rows[0].rowKey, parts: rows.length, event: message.event, executionId: message.executionId };
+    await this.submit(instanceId, rows.map((r): TransactionAction => ["create", r]));
+    return inboxEntry(rows, message);
   }
 
   /**
    * Commits one episode atomically: the new state (only if nobody else changed it since we read it),
-   * the history it appended, the inbox message it consumed and the messages it queued.
+   * the history it appended, the inbox messages it consumed and the messages it queued.
    * Returns the new etag of the state row.
    */
   async checkpoint(c: Checkpoint): Promise<{ etag: string; stateParts: number; enqueued: InboxEntry[] }> {
@@ -183,15 +194,15 @@ export class HistoryStore {
       const key = historyRowKey(c.history.generation, c.history.episode);
       for (const row of encodeJsonRows(pk, key, c.history.events)) actions.push(["upsert", row, "Replace"]);
     }
-    if (c.consumed) actions.push(...this.inboxDeletes(pk, c.consumed));
+    for (const entry of c.consumed ?? []) actions.push(...this.inboxDeletes(pk, entry));
     const enqueued: InboxEntry[] = [];
     for (const message of c.enqueue ?? []) {
       const rows = this.inboxRows(pk, message);
       actions.push(...rows.map((r): TransactionAction => ["create", r]));
-      enqueued.push({ rowKey: rows[0].rowKey, parts: rows.length, event: message.event, executionId: message.executionId });
+      enqueued.push(inboxEntry(rows, message));
     }
     try {
-      const etag = await this.submit(actions);
+      const etag = await this.submit(c.state.instanceId, actions);
       return { etag, stateParts: stateRows.length, enqueued };
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 412) {
@@ -201,28 +212,39 @@ export class HistoryStore {
     }
   }
 
-  /** Removes a message that no longer applies (a completion for a task that is gone). */
-  async dropInbox(instanceId: string, entry: InboxEntry): Promise<void> {
-    await this.submit(this.inboxDeletes(partitionKeyOf(instanceId), entry));
+  /** Removes messages that no longer apply (completions for tasks that are gone, messages to a finished instance). */
+  async dropInbox(instanceId: string, entries: readonly InboxEntry[]): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    await this.deleteRows(instanceId, entries.flatMap((e) => this.inboxDeletes(pk, e).map(([, row]) => row.rowKey)));
   }
 
   /** Deletes everything about an instance. The state row goes last, so a half-done purge still shows. */
   async deleteInstance(instanceId: string): Promise<boolean> {
     const pk = partitionKeyOf(instanceId);
-    const keys: string[] = [];
-    for await (const row of this.table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${pk}`, select: ["RowKey"] } })) {
-      keys.push(row.rowKey);
-    }
+    const keys = (await this.query(instanceId, odata`PartitionKey eq ${pk}`, ["RowKey"])).map((row) => row.rowKey);
     if (!keys.includes(STATE_KEY)) return false;
-    await this.deleteRows(pk, keys.filter((k) => !k.startsWith(STATE_KEY)));
-    await this.deleteRows(pk, keys.filter((k) => k.startsWith(STATE_KEY)).sort().reverse());
+    await this.deleteRows(instanceId, keys.filter((k) => !k.startsWith(STATE_KEY)));
+    await this.deleteRows(instanceId, keys.filter((k) => k.startsWith(STATE_KEY)).sort().reverse());
     return true;
   }
 
-  async deleteRows(partitionKey: string, rowKeys: readonly string[]): Promise<void> {
+  /** Deletes rows of one instance's partition, up to 100 per transaction. */
+  async deleteRows(instanceId: string, rowKeys: readonly string[]): Promise<void> {
+    const partitionKey = partitionKeyOf(instanceId);
     for (let i = 0; i < rowKeys.length; i += MAX_TRANSACTION_ACTIONS) {
+      this.count(instanceId, "write");
       await this.table.submitTransaction(rowKeys.slice(i, i + MAX_TRANSACTION_ACTIONS).map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey }]));
     }
+  }
+
+  /** Every row matching the filter, one counted request per page the service returns. */
+  private async query(instanceId: string | undefined, filter: string, select?: string[]): Promise<Row[]> {
+    const rows: Row[] = [];
+    for await (const page of this.table.listEntities<Row>({ queryOptions: { filter, select } }).byPage()) {
+      this.count(instanceId, "read");
+      rows.push(...page);
+    }
+    return rows;
   }
 
   private stateRows(state: InstanceState): Row[] {
@@ -253,15 +275,18 @@ export class HistoryStore {
     return keys.map((rowKey): TransactionAction => ["delete", { partitionKey: pk, rowKey }]);
   }
 
-  private async withOverflow(head: Row): Promise<Row[]> {
+  private async withOverflow(instanceId: string | undefined, head: Row): Promise<Row[]> {
     const parts = typeof head.parts === "number" ? head.parts : 1;
     const rows = [head];
-    for (let i = 1; i < parts; i++) rows.push(await this.table.getEntity<Row>(head.partitionKey, overflowKey(head.rowKey, i)));
+    for (let i = 1; i < parts; i++) {
+      this.count(instanceId, "read");
+      rows.push(await this.table.getEntity<Row>(head.partitionKey, overflowKey(head.rowKey, i)));
+    }
     return rows;
   }
 
   /** Submits one transaction and returns the etag of its first row (the state row, when it has one). */
-  private async submit(actions: TransactionAction[]): Promise<string> {
+  private async submit(instanceId: string, actions: TransactionAction[]): Promise<string> {
     if (actions.length > MAX_TRANSACTION_ACTIONS) {
       throw new CheckpointTooLargeError(`a checkpoint needs ${actions.length} table operations; one transaction allows ${MAX_TRANSACTION_ACTIONS}`);
     }
@@ -269,7 +294,12 @@ export class HistoryStore {
     if (bytes > MAX_TRANSACTION_BYTES) {
       throw new CheckpointTooLargeError(`a checkpoint of about ${bytes} bytes exceeds what one table transaction can carry (4 MiB); keep orchestration inputs, outputs and activity results smaller`);
     }
+    this.count(instanceId, "write");
     const response = await this.table.submitTransaction(actions);
     return response.subResponses[0]?.etag ?? "*";
   }
+}
+
+function inboxEntry(rows: readonly Row[], message: InboxMessage): InboxEntry {
+  return { rowKey: rows[0].rowKey, parts: rows.length, event: message.event, executionId: message.executionId, chars: joinRowText(rows).length };
 }

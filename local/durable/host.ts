@@ -1,7 +1,11 @@
 // The local durable host: drives orchestrations registered with df.app.orchestration through the
-// real durable-functions replay engine, one episode per inbox message, and dispatches the work
-// they schedule. The task hub table is the source of truth; an in-memory cache spares reloading
-// instances that are running.
+// real durable-functions replay engine and dispatches the work they schedule, as strictly as the
+// Durable Task extension on its Azure Storage backend with extended sessions off:
+//   - the table is the only copy of an instance: every episode loads the instance's state, history
+//     and inbox from it and replays the whole history (nothing survives in memory between episodes);
+//   - one episode consumes a batch of the instance's messages (up to controlQueueBatchSize);
+//   - at most maxConcurrentOrchestratorFunctions episodes and maxConcurrentActivityFunctions
+//     activities run at once; an activity past functionTimeout fails as the Functions host fails it.
 //
 // The rules that make a killed process resume correctly:
 //   - every episode is checkpointed (one table transaction) BEFORE any work it scheduled starts;
@@ -9,26 +13,40 @@
 //     the instance's inbox BEFORE an episode consumes them;
 //   - recover() re-dispatches pending work that has no completion in the inbox yet, so work that
 //     finished before the kill is not repeated and work in flight runs again (at least once).
+// What it keeps in memory is only what correctness needs: work in flight (so nothing is dispatched
+// twice), armed timers, and one queue per instance so its episodes never interleave.
 import { randomUUID } from "node:crypto";
 import { getFunction } from "../functionsCore";
 import { consoleSink, type LogSink } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
 import { ChangeSignal } from "./changeSignal";
 import { buildClientData, type DurableClientData } from "./clientData";
+import { DEFAULT_CONTROL_QUEUE_BATCH_SIZE, DEFAULT_FUNCTION_TIMEOUT_MS, DEFAULT_TIMEOUT_GRACE_PERIOD_MS, defaultConcurrency } from "./defaults";
 import { DurableTimers } from "./durableTimers";
 import { completedTaskId, endEpisode, runEpisode, terminateEpisode, type EpisodeResult } from "./episode";
 import { subOrchestrationCompletedEvent, subOrchestrationFailedEvent, taskFailedEvent } from "./failures";
-import { CheckpointTooLargeError, HistoryStore, InstanceExistsError, partitionKeyOf, type InboxEntry, type InboxMessage, type StateQuery, type StoredInstance } from "./historyStore";
+import { CheckpointTooLargeError, HistoryStore, InstanceExistsError, type InboxEntry, type InboxMessage, type StateQuery, type StoredInstance } from "./historyStore";
+import { takeBatch } from "./inboxBatch";
 import { executionStartedEvent, isTerminal, newInstanceState, nextGeneration, type InstanceState, type ParentLink, type PendingWork } from "./instanceState";
 import { KeyedQueue } from "./keyedQueue";
+import { MetricsRecorder, type HostMetrics, type InstanceMetrics } from "./metrics";
 import type { ScheduledWork } from "./scheduling";
+import { Semaphore } from "./semaphore";
 import { EventType, type HistoryEvent } from "./wire";
 
 export interface DurableHostOptions {
   storageConnectionString: string;
   taskHub: string;
-  /** Activities running at the same time (default 16). */
-  activityConcurrency?: number;
+  /** Activities running at the same time (default 10 x the processor count). */
+  maxConcurrentActivityFunctions?: number;
+  /** Episodes running at the same time, over all instances (default 10 x the processor count). */
+  maxConcurrentOrchestratorFunctions?: number;
+  /** functionTimeout for activities, in ms; Infinity for none (default 30 minutes). */
+  functionTimeoutMs?: number;
+  /** How long a timed-out activity may still finish before the worker restart kills the others (default 2 s). */
+  timeoutGracePeriodMs?: number;
+  /** Messages of one instance consumed by one episode (default and maximum 32). */
+  controlQueueBatchSize?: number;
   /** Deliver durable timers at once instead of at their time (tests); the orchestration clock still jumps. */
   fireTimersImmediately?: boolean;
   log?: LogSink;
@@ -48,10 +66,15 @@ const EPISODE_RETRY_LIMIT = 5;
 
 export class DurableHost {
   readonly taskHub: string;
+  /** The task hub table as the engine uses it: every request counts in metrics(). */
   readonly store: HistoryStore;
+  /** The same table for client reads (status, history, listing), which metrics() leaves out. */
+  private readonly queries: HistoryStore;
   private readonly log: LogSink;
+  private readonly batchSize: number;
   private readonly queue = new KeyedQueue();
-  private readonly cache = new Map<string, StoredInstance>();
+  private readonly episodeSlots: Semaphore;
+  private readonly recorder = new MetricsRecorder();
   /** Work this host has started and not yet seen complete: `${instanceId}|${executionId}|${taskId}`. */
   private readonly launched = new Set<string>();
   private readonly drainsQueued = new Set<string>();
@@ -67,9 +90,19 @@ export class DurableHost {
   constructor(options: DurableHostOptions) {
     this.taskHub = options.taskHub;
     this.log = options.log ?? consoleSink;
-    this.store = new HistoryStore(options.storageConnectionString, options.taskHub);
+    this.store = new HistoryStore(options.storageConnectionString, options.taskHub, (id, kind) => this.recorder.storageCall(id, kind));
+    this.queries = new HistoryStore(options.storageConnectionString, options.taskHub);
+    this.batchSize = options.controlQueueBatchSize ?? DEFAULT_CONTROL_QUEUE_BATCH_SIZE;
+    this.episodeSlots = new Semaphore(options.maxConcurrentOrchestratorFunctions ?? defaultConcurrency());
     this.timers = new DurableTimers(options.fireTimersImmediately === true);
-    this.activities = new ActivityRunner(options.activityConcurrency ?? 16, { log: this.log, durableClientData: () => this.clientData() });
+    this.activities = new ActivityRunner(
+      {
+        concurrency: options.maxConcurrentActivityFunctions ?? defaultConcurrency(),
+        timeoutMs: options.functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS,
+        gracePeriodMs: options.timeoutGracePeriodMs ?? DEFAULT_TIMEOUT_GRACE_PERIOD_MS,
+      },
+      { log: this.log, durableClientData: () => this.clientData() },
+    );
   }
 
   /** Creates the task hub table if it is missing. */
@@ -92,6 +125,28 @@ export class DurableHost {
     return buildClientData(this.baseOrigin, this.taskHub);
   }
 
+  // ---------------------------------------------------------------- metrics
+
+  /** Counters of one instance (undefined if this host never touched it), or, without an id, of the whole host. */
+  metrics(): HostMetrics;
+  metrics(instanceId: string): InstanceMetrics | undefined;
+  metrics(instanceId?: string): HostMetrics | InstanceMetrics | undefined {
+    if (instanceId !== undefined) return this.recorder.instance(instanceId);
+    const activity = this.activities.statistics;
+    return {
+      ...this.recorder.aggregate(),
+      peakConcurrentEpisodes: this.episodeSlots.peak,
+      peakConcurrentActivities: activity.peakConcurrent,
+      activityTimeouts: activity.timeouts,
+      workerRestarts: activity.workerRestarts,
+    };
+  }
+
+  /** Counters summed over the instances whose id passes the filter (e.g. an orchestration and its children). */
+  metricsWhere(filter: (instanceId: string) => boolean): InstanceMetrics & { instances: number } {
+    return this.recorder.aggregate(filter);
+  }
+
   // ---------------------------------------------------------------- client operations
 
   async startNew(name: string, options: StartOptions = {}, parent?: ParentLink): Promise<string> {
@@ -100,15 +155,14 @@ export class DurableHost {
     }
     const instanceId = options.instanceId || randomUUID().replace(/-/g, "");
     await this.queue.run(instanceId, async () => {
-      const existing = await this.record(instanceId);
-      if (existing && !isTerminal(existing.state.runtimeStatus)) {
-        throw new InstanceExistsError(`An instance with ID '${instanceId}' already exists and is ${existing.state.runtimeStatus}.`);
+      const existing = await this.store.loadState(instanceId);
+      if (existing && !isTerminal(existing.runtimeStatus)) {
+        throw new InstanceExistsError(`An instance with ID '${instanceId}' already exists and is ${existing.runtimeStatus}.`);
       }
       if (existing) await this.forget(instanceId); // restarting a finished instance replaces it
       const now = new Date().toISOString();
       const state = newInstanceState({ instanceId, name, executionId: randomUUID(), input: options.input, now, parent });
-      const created = await this.store.create(state, { event: executionStartedEvent(state, now), executionId: state.executionId, first: true });
-      this.cache.set(instanceId, { state, etag: created.etag, stateParts: created.stateParts, history: [], inbox: [created.entry], staleRowKeys: [] });
+      await this.store.create(state, { event: executionStartedEvent(state, now), executionId: state.executionId, first: true });
     });
     this.scheduleDrain(instanceId);
     return instanceId;
@@ -126,16 +180,16 @@ export class DurableHost {
 
   /** The instance as stored (undefined if there is none). */
   getState(instanceId: string): Promise<InstanceState | undefined> {
-    return this.store.loadState(instanceId);
+    return this.queries.loadState(instanceId);
   }
 
   /** The history events of the instance's current execution. */
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    return (await this.store.load(instanceId))?.history ?? [];
+    return (await this.queries.load(instanceId))?.history ?? [];
   }
 
   listInstances(query: StateQuery = {}): Promise<InstanceState[]> {
-    return this.store.listStates(query);
+    return this.queries.listStates(query);
   }
 
   /** Deletes a finished instance and its history. False if there is none (or it is still running). */
@@ -151,7 +205,7 @@ export class DurableHost {
   /** Purges every finished instance matching the query; returns how many. */
   async purgeBy(query: StateQuery): Promise<number> {
     let purged = 0;
-    for (const state of await this.store.listStates(query)) if (await this.purge(state.instanceId)) purged++;
+    for (const state of await this.queries.listStates(query)) if (await this.purge(state.instanceId)) purged++;
     return purged;
   }
 
@@ -166,7 +220,7 @@ export class DurableHost {
     for (;;) {
       // Listen before reading, so a checkpoint between the read and the wait is not missed.
       const changed = this.changes.next(Math.min(1000, Math.max(0, deadline - Date.now())));
-      const state = await this.store.loadState(instanceId);
+      const state = await this.queries.loadState(instanceId);
       if (state && predicate(state)) return state;
       if (Date.now() >= deadline) {
         throw new Error(`instance '${instanceId}' did not ${what} within ${timeoutMs} ms (status: ${state?.runtimeStatus ?? "none"})`);
@@ -181,8 +235,7 @@ export class DurableHost {
     await Promise.all(
       unfinished.map((s) =>
         this.queue.run(s.instanceId, async () => {
-          this.cache.delete(s.instanceId);
-          const rec = await this.record(s.instanceId);
+          const rec = await this.store.load(s.instanceId);
           if (!rec || isTerminal(rec.state.runtimeStatus)) return;
           if (rec.staleRowKeys.length) this.cleanUpStaleRows(s.instanceId, rec.staleRowKeys);
           // Work whose completion is already in the inbox finished before the restart: do not redo it.
@@ -218,17 +271,7 @@ export class DurableHost {
 
   // ---------------------------------------------------------------- inbox and episodes
 
-  /** The instance's record: from the cache, else from the table. Call only inside its queue. */
-  private async record(instanceId: string): Promise<StoredInstance | undefined> {
-    const cached = this.cache.get(instanceId);
-    if (cached) return cached;
-    const loaded = await this.store.load(instanceId);
-    if (loaded && !isTerminal(loaded.state.runtimeStatus)) this.cache.set(instanceId, loaded);
-    return loaded;
-  }
-
   private async forget(instanceId: string): Promise<void> {
-    this.cache.delete(instanceId);
     this.timers.cancelPrefix(`${instanceId}|`);
     await this.store.deleteInstance(instanceId);
   }
@@ -239,17 +282,10 @@ export class DurableHost {
    * a message still applies is checked again when an episode consumes it.
    */
   private async deliver(instanceId: string, message: InboxMessage, accepts?: (state: InstanceState) => boolean): Promise<DeliveryResult> {
-    const state = this.cache.get(instanceId)?.state ?? (await this.store.loadState(instanceId));
+    const state = await this.store.loadState(instanceId);
     if (!state) return "notFound";
     if (isTerminal(state.runtimeStatus) || (accepts && !accepts(state))) return "gone";
-    const entry = await this.store.appendInbox(instanceId, message);
-    await this.queue.run(instanceId, async () => {
-      const rec = await this.record(instanceId); // a fresh load already contains the entry
-      if (rec && !rec.inbox.some((e) => e.rowKey === entry.rowKey)) {
-        rec.inbox.push(entry);
-        rec.inbox.sort(byRowKey);
-      }
-    });
+    await this.store.appendInbox(instanceId, message);
     this.scheduleDrain(instanceId);
     return "accepted";
   }
@@ -277,15 +313,14 @@ export class DurableHost {
       this.queue.run(instanceId, async () => {
         this.drainsQueued.delete(instanceId);
         if (this.stopped) return;
-        const more = await this.processNext(instanceId);
+        const more = await this.episodeSlots.use(() => this.processNext(instanceId));
         this.episodeFailures.delete(instanceId);
-        if (more) this.scheduleDrain(instanceId); // one message per turn: others may queue in between
+        if (more) this.scheduleDrain(instanceId); // one batch per turn: other instances' work may queue in between
       }).catch((err: unknown) => this.onEpisodeError(instanceId, err)),
     );
   }
 
   private onEpisodeError(instanceId: string, err: unknown): void {
-    this.cache.delete(instanceId); // the table decides what really happened
     const failures = (this.episodeFailures.get(instanceId) ?? 0) + 1;
     this.episodeFailures.set(instanceId, failures);
     this.log(`[durable] episode of instance ${instanceId} failed (attempt ${failures}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -297,82 +332,83 @@ export class DurableHost {
     this.retryHandles.add(handle);
   }
 
-  /** Consumes the next inbox message of the instance. Returns whether more are waiting. */
+  /**
+   * Loads the instance from the table and consumes the next batch of its inbox in one episode.
+   * Returns whether messages are still waiting.
+   */
   private async processNext(instanceId: string): Promise<boolean> {
-    const rec = await this.record(instanceId);
-    const entry = rec?.inbox[0];
-    if (!rec || !entry) return false;
-    if (isTerminal(rec.state.runtimeStatus) || this.isStale(rec.state, entry)) {
-      await this.store.dropInbox(instanceId, entry);
-      rec.inbox.shift();
-      return rec.inbox.length > 0;
+    const rec = await this.store.load(instanceId);
+    if (!rec || rec.inbox.length === 0) return false;
+    if (isTerminal(rec.state.runtimeStatus)) {
+      await this.store.dropInbox(instanceId, rec.inbox); // a finished instance consumes nothing more
+      return false;
     }
-    let result: EpisodeResult;
+    const { take, stale } = takeBatch(rec.state, rec.inbox, this.batchSize);
+    if (take.length === 0) {
+      await this.store.dropInbox(instanceId, stale);
+      return rec.inbox.length > stale.length;
+    }
+    let batch = take;
+    for (;;) {
+      try {
+        const result = await this.episodeOrFailure(rec, batch);
+        await this.commit(rec, batch, stale, result);
+        return result.continueAsNew !== undefined || rec.inbox.length > batch.length + stale.length;
+      } catch (err) {
+        if (!(err instanceof CheckpointTooLargeError)) throw err;
+        if (batch.length > 1) {
+          batch = batch.slice(0, 1); // too much for one transaction together: take them one at a time
+          continue;
+        }
+        // Storing it is impossible, retrying would not help: fail the instance, keep the event's shape only.
+        const { Result: _r, Input: _i, ...slim } = batch[0].event;
+        const failed = endEpisode(rec.state, [slim], episodeTime(rec.state, [batch[0].event]), "Failed", `Orchestrator function '${rec.state.name}' failed: ${err.message}`);
+        await this.commit(rec, batch, stale, failed);
+        return rec.inbox.length > batch.length + stale.length;
+      }
+    }
+  }
+
+  /** The episode for a batch; an orchestrator the host cannot run ends the instance instead of failing forever. */
+  private async episodeOrFailure(rec: StoredInstance, batch: readonly InboxEntry[]): Promise<EpisodeResult> {
+    const events = batch.map((e) => e.event);
+    const now = episodeTime(rec.state, events);
+    if (events[0].EventType === EventType.ExecutionTerminated) return terminateEpisode(rec.state, events[0], now);
+    const orchestrator = getFunction(rec.state.name);
+    if (!orchestrator || orchestrator.trigger.type !== "orchestrationTrigger") {
+      return endEpisode(rec.state, events, now, "Failed", `The orchestrator function '${rec.state.name}' is not registered.`);
+    }
     try {
-      result = await this.runEpisodeFor(rec, entry);
+      return await runEpisode({ state: rec.state, history: rec.history, events, now, orchestrator, log: this.log });
     } catch (err) {
       // Replaying again would fail the same way: end the instance instead of retrying forever.
       const message = `the local durable host could not run the orchestrator: ${err instanceof Error ? err.message : String(err)}`;
       this.log(`[durable] ${rec.state.instanceId}: ${err instanceof Error ? (err.stack ?? message) : message}`);
-      result = endEpisode(rec.state, entry.event, episodeTime(rec.state, entry.event), "Failed", `Orchestrator function '${rec.state.name}' failed: ${message}`);
+      return endEpisode(rec.state, events, now, "Failed", `Orchestrator function '${rec.state.name}' failed: ${message}`);
     }
-    try {
-      await this.commit(rec, entry, result);
-    } catch (err) {
-      if (!(err instanceof CheckpointTooLargeError)) throw err;
-      // Storing it is impossible, retrying would not help: fail the instance, keep the event's shape only.
-      const { Result: _r, Input: _i, ...slim } = entry.event;
-      await this.commit(rec, entry, endEpisode(rec.state, slim, episodeTime(rec.state, entry.event), "Failed", `Orchestrator function '${rec.state.name}' failed: ${err.message}`));
-    }
-    return !isTerminal(rec.state.runtimeStatus) && rec.inbox.length > 0;
   }
 
-  private isStale(state: InstanceState, entry: InboxEntry): boolean {
-    const taskId = completedTaskId(entry.event);
-    if (taskId === undefined) return entry.event.EventType === EventType.ExecutionStarted && entry.executionId !== state.executionId;
-    return entry.executionId !== state.executionId || state.pending[String(taskId)] === undefined;
-  }
-
-  private runEpisodeFor(rec: StoredInstance, entry: InboxEntry): Promise<EpisodeResult> | EpisodeResult {
-    const now = episodeTime(rec.state, entry.event);
-    if (entry.event.EventType === EventType.ExecutionTerminated) return terminateEpisode(rec.state, entry.event, now);
-    const orchestrator = getFunction(rec.state.name);
-    if (!orchestrator || orchestrator.trigger.type !== "orchestrationTrigger") {
-      return endEpisode(rec.state, entry.event, now, "Failed", `The orchestrator function '${rec.state.name}' is not registered.`);
-    }
-    return runEpisode({ state: rec.state, history: rec.history, event: entry.event, now, orchestrator, log: this.log });
-  }
-
-  /** Checkpoints the episode, updates the cache, then (and only then) starts its side effects. */
-  private async commit(rec: StoredInstance, entry: InboxEntry, result: EpisodeResult): Promise<void> {
+  /** Checkpoints the episode, then (and only then) starts its side effects. */
+  private async commit(rec: StoredInstance, batch: readonly InboxEntry[], stale: readonly InboxEntry[], result: EpisodeResult): Promise<void> {
     const before = rec.state;
     const next = result.continueAsNew ? nextGeneration(result.state, result.continueAsNew.input, randomUUID()) : result.state;
     const enqueue: InboxMessage[] = result.continueAsNew
       ? [{ event: executionStartedEvent(next, result.state.lastUpdatedTime), executionId: next.executionId, first: true }]
       : [];
-    const saved = await this.store.checkpoint({
+    await this.store.checkpoint({
       state: next,
       expectedEtag: rec.etag,
       previousStateParts: rec.stateParts,
       history: { generation: before.generation, episode: result.state.episodes, events: result.newEvents },
-      consumed: entry,
+      consumed: [...batch, ...stale],
       enqueue,
     });
-    rec.state = next;
-    rec.etag = saved.etag;
-    rec.stateParts = saved.stateParts;
-    rec.history = result.continueAsNew ? [] : [...rec.history, ...result.newEvents];
-    rec.inbox = [...rec.inbox.filter((e) => e !== entry), ...saved.enqueued].sort(byRowKey);
+    this.recorder.episode(before.instanceId, rec.history.length, batch.length);
 
     for (const id of result.canceledTimerIds) this.timers.cancel(workKey(before.instanceId, before.executionId, id));
     if (result.continueAsNew || isTerminal(next.runtimeStatus)) this.timers.cancelPrefix(`${before.instanceId}|${before.executionId}|`);
-    if (result.continueAsNew) {
-      this.cleanUpStaleRows(before.instanceId, []); // old history rows are garbage now
-    }
-    if (isTerminal(next.runtimeStatus)) {
-      this.cache.delete(next.instanceId);
-      if (next.parent) this.reportToParent(next);
-    }
+    if (result.continueAsNew) this.cleanUpStaleRows(before.instanceId, []); // old history rows are garbage now
+    if (isTerminal(next.runtimeStatus) && next.parent) this.reportToParent(next);
     this.dispatch(next, result.newWork);
     this.changes.notify();
   }
@@ -446,7 +482,7 @@ export class DurableHost {
   private cleanUpStaleRows(instanceId: string, knownStale: string[]): void {
     const job = async (): Promise<void> => {
       const keys = knownStale.length ? knownStale : ((await this.store.load(instanceId))?.staleRowKeys ?? []);
-      if (keys.length) await this.store.deleteRows(partitionKeyOf(instanceId), keys);
+      if (keys.length) await this.store.deleteRows(instanceId, keys);
     };
     this.track(job().catch((err: unknown) => this.log(`[durable] could not delete old history of ${instanceId}: ${String(err)}`)));
   }
@@ -464,13 +500,9 @@ function workKey(instanceId: string, executionId: string, taskId: number): strin
   return `${instanceId}|${executionId}|${taskId}`;
 }
 
-function byRowKey(a: InboxEntry, b: InboxEntry): number {
-  return a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0;
-}
-
-/** The episode's clock: never backwards, and at least the FireAt of the timer that fired. */
-function episodeTime(state: InstanceState, event: HistoryEvent): string {
+/** The episode's clock: never backwards, and at least the FireAt of every timer that fired. */
+function episodeTime(state: InstanceState, events: readonly HistoryEvent[]): string {
   let t = Math.max(Date.now(), Date.parse(state.clock));
-  if (event.EventType === EventType.TimerFired && event.FireAt) t = Math.max(t, Date.parse(event.FireAt));
+  for (const event of events) if (event.EventType === EventType.TimerFired && event.FireAt) t = Math.max(t, Date.parse(event.FireAt));
   return new Date(t).toISOString();
 }

@@ -1,6 +1,6 @@
 // The persisted state of one orchestration instance (one row group in the task hub table) and the
 // small pure helpers around it. History events and inbox messages are stored beside it.
-import type { HistoryEvent, RetryPolicy } from "./wire";
+import type { HistoryEvent } from "./wire";
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "Failed" | "Terminated";
 
@@ -24,30 +24,15 @@ export type PendingWork =
   | { kind: "timer"; fireAt: string }
   | { kind: "subOrchestration"; name: string; instanceId: string; input: unknown };
 
-/** A CallActivityWithRetry / CallSubOrchestratorWithRetry in progress. */
-export interface RetryState {
-  policy: RetryPolicy;
-  /** 1-based number of the attempt that runs (or last ran). */
-  attempt: number;
-  /** Sequence id of the attempt currently scheduled (TaskScheduled / SubOrchestrationInstanceCreated). */
-  attemptTaskId: number;
-  /** Sequence id of the back-off timer while waiting on it. */
-  waitingTimerId?: number;
-  /** What to schedule again for the next attempt. */
-  work: Extract<PendingWork, { kind: "activity" | "subOrchestration" }>;
-}
-
 /**
- * Bookkeeping that mirrors durable-functions' own sequence-number allocation, so the ids in the
- * history events the host writes are the ids the replay engine expects.
+ * What the host remembers of the orchestrator's own bookkeeping: the next sequence id
+ * durable-functions will hand out (anything open at or above it is new work) and one signature per
+ * top-level action, to notice a replay that no longer matches its history.
  */
 export interface Sequencing {
   nextId: number;
   /** One signature per top-level action scheduled so far (non-determinism check). */
   actionSignatures: string[];
-  /** Sequence ids (null for waits without one) of each top-level action's leaves, depth first. */
-  leafIds: Array<Array<number | null>>;
-  retries: RetryState[];
 }
 
 export interface InstanceState {
@@ -72,7 +57,7 @@ export interface InstanceState {
 }
 
 export function emptySequencing(): Sequencing {
-  return { nextId: 0, actionSignatures: [], leafIds: [], retries: [] };
+  return { nextId: 0, actionSignatures: [] };
 }
 
 export function newInstanceState(args: {

@@ -1,6 +1,6 @@
-// Turns "the orchestration wants X" into the history event that records it (TaskScheduled,
-// TimerCreated, SubOrchestrationInstanceCreated) plus the pending work the host dispatches after
-// the checkpoint. Sequence ids are handed out here, in the order the replay engine expects.
+// Turns "the orchestration now waits on task N" into the history event that records it
+// (TaskScheduled, TimerCreated, SubOrchestrationInstanceCreated) plus the pending work the host
+// dispatches after the checkpoint. The sequence ids are the ones durable-functions allocated.
 import { EventType, type HistoryEvent } from "./wire";
 import type { InstanceState, PendingWork } from "./instanceState";
 
@@ -19,35 +19,22 @@ export class WorkScheduler {
     private readonly now: string,
   ) {}
 
-  allocateId(): number {
-    return this.state.sequencing.nextId++;
-  }
-
-  activity(name: string, input: unknown, taskId = this.allocateId()): number {
-    this.events.push({
-      EventType: EventType.TaskScheduled,
-      EventId: taskId,
-      Timestamp: this.now,
-      Name: name,
-      Input: JSON.stringify(input ?? null),
-    });
+  activity(taskId: number, name: string, input: unknown): void {
+    this.events.push({ EventType: EventType.TaskScheduled, EventId: taskId, Timestamp: this.now, Name: name, Input: JSON.stringify(input ?? null) });
     this.addPending(taskId, { kind: "activity", name, input: input ?? null });
-    return taskId;
   }
 
-  timer(fireAt: string, taskId = this.allocateId()): number {
+  timer(taskId: number, fireAt: string): void {
     this.events.push({ EventType: EventType.TimerCreated, EventId: taskId, Timestamp: this.now, FireAt: fireAt });
     this.addPending(taskId, { kind: "timer", fireAt });
-    return taskId;
   }
 
   /** A timer the orchestration canceled in the same episode it created it: recorded, never armed. */
-  canceledTimer(fireAt: string, taskId = this.allocateId()): number {
+  canceledTimer(taskId: number, fireAt: string): void {
     this.events.push({ EventType: EventType.TimerCreated, EventId: taskId, Timestamp: this.now, FireAt: fireAt });
-    return taskId;
   }
 
-  subOrchestration(name: string, input: unknown, fixedInstanceId: string | undefined, taskId = this.allocateId()): number {
+  subOrchestration(taskId: number, name: string, input: unknown, fixedInstanceId: string | undefined): void {
     const instanceId = fixedInstanceId || this.childInstanceId(taskId);
     this.events.push({
       EventType: EventType.SubOrchestrationInstanceCreated,
@@ -58,7 +45,6 @@ export class WorkScheduler {
       Input: JSON.stringify(input ?? null),
     });
     this.addPending(taskId, { kind: "subOrchestration", name, instanceId, input: input ?? null });
-    return taskId;
   }
 
   /** Deterministic child id: unique per parent, execution generation and sequence id. */

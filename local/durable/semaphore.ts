@@ -1,6 +1,8 @@
-// Caps how many activity functions run at the same time.
+// Caps how many jobs (activity functions, episodes) run at the same time, and remembers the most
+// that ever ran at once.
 export class Semaphore {
   private active = 0;
+  private highWater = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly limit: number) {
@@ -10,6 +12,7 @@ export class Semaphore {
   async use<T>(job: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
+    this.highWater = Math.max(this.highWater, this.active);
     try {
       return await job();
     } finally {
@@ -21,5 +24,10 @@ export class Semaphore {
 
   get running(): number {
     return this.active;
+  }
+
+  /** The most jobs that ran at the same time so far. */
+  get peak(): number {
+    return this.highWater;
   }
 }

@@ -79,7 +79,7 @@ describe("replay guard", () => {
     const recorded = episodes(run.history);
     expect(recorded.length).toBeGreaterThan(8);
     for (const [i, episode] of recorded.entries()) {
-      const result = await runEpisode({ state, history, event: episode[1], now: episode[0].Timestamp, orchestrator, log: () => undefined });
+      const result = await runEpisode({ state, history, events: [episode[1]], now: episode[0].Timestamp, orchestrator, log: () => undefined });
       expect(result.newEvents, `episode ${i + 1} (${EventType.OrchestratorStarted}/${episode[1].EventType})`).toEqual(episode);
       state = result.state;
       history.push(...result.newEvents);
@@ -103,7 +103,7 @@ describe("replay guard", () => {
     const history: HistoryEvent[] = [];
     let diverged = false;
     for (const episode of episodes(run.history)) {
-      const result = await runEpisode({ state, history, event: episode[1], now: episode[0].Timestamp, orchestrator, log: () => undefined });
+      const result = await runEpisode({ state, history, events: [episode[1]], now: episode[0].Timestamp, orchestrator, log: () => undefined });
       if (JSON.stringify(result.newEvents) !== JSON.stringify(episode)) {
         diverged = true;
         break;

@@ -1,8 +1,10 @@
-// Helpers for the runtime tests: the real DurableClient built from a host's client data, and
-// waiting for conditions instead of sleeping.
+// Helpers for the runtime tests: the real DurableClient built from a host's client data, waiting
+// for conditions instead of sleeping, and starting runtimes that are stopped after each test.
 import { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { DurableClientData } from "../../local/durable/clientData";
+import { startRuntime, type RunningRuntime, type RuntimeOptions } from "../../local/runtime";
+import { testStorage } from "../support/storage";
 
 /** A DurableClient exactly as df.getClient(context) builds it inside a client function. */
 export function durableClientFor(clientData: DurableClientData): df.DurableClient {
@@ -27,4 +29,22 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 export function logCollector(): { lines: string[]; log: (line: string) => void } {
   const lines: string[] = [];
   return { lines, log: (line) => lines.push(line) };
+}
+
+/** Runtimes a test file starts on the shared Azurite, stopped together (in afterEach). */
+export function runtimeStarter(log: (line: string) => void): {
+  start(taskHub: string, options?: Partial<RuntimeOptions>): Promise<RunningRuntime>;
+  stopAll(timeoutMs?: number): Promise<void>;
+} {
+  const started: RunningRuntime[] = [];
+  return {
+    async start(taskHub, options = {}) {
+      const runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub, port: 0, timers: false, log, ...options });
+      started.push(runtime);
+      return runtime;
+    },
+    async stopAll(timeoutMs) {
+      await Promise.all(started.splice(0).map((r) => r.stop(timeoutMs)));
+    },
+  };
 }
