@@ -5,7 +5,7 @@ import type { BeginBackupInput, BeginBackupOutput } from "../shared/backups/cont
 import { requireEnvironment } from "../shared/state/lookups";
 
 export async function beginBackup(input: BeginBackupInput, svc: AppServices): Promise<BeginBackupOutput> {
-  const environment = await requireEnvironment(svc.state, input.environmentId);
+  const environment = await requireEnvironment(svc.state.forTenant(input.tenantId), input.environmentId);
   const manifest = await svc.backups.begin({ ...input, environment });
   return { buckets: manifest.buckets };
 }

@@ -8,11 +8,11 @@ import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 export async function eraseEnvironmentData(input: ResetEnvironmentInput, svc: AppServices): Promise<ResetEnvironmentOutput> {
   try {
     const { wrapper } = await svc.keys.latestWrapper({ kind: "PlatformManaged" });
-    const { backupsDeleted } = await svc.backups.reset(input.environmentId, wrapper);
+    const { backupsDeleted } = await svc.backups.reset(input.dataId, wrapper);
     // This instance forgets the old keys now; other instances within the cache TTL, which the
     // orchestration waits out before the environment serves again.
-    svc.dekCache.purgeByScope(input.environmentId);
-    await svc.state.updateEnvironment(input.environmentId, (e) => {
+    svc.dekCache.purgeByScope(input.dataId);
+    await svc.state.forTenant(input.tenantId).updateEnvironment(input.environmentId, (e) => {
       const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
       return {
         ...e, state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,

@@ -4,7 +4,7 @@ import type { AppServices } from "../shared/appServices";
 import type { ListPartitionsInput, ListPartitionsOutput } from "../shared/operations/contracts";
 
 export async function listPartitions(input: ListPartitionsInput, svc: AppServices): Promise<ListPartitionsOutput> {
-  const [partitions, usage] = await Promise.all([svc.reencryption.partitions(input.environmentId), svc.reencryption.dekUsage(input.environmentId)]);
+  const [partitions, usage] = await Promise.all([svc.reencryption.partitions(input.dataId), svc.reencryption.dekUsage(input.dataId)]);
   const items = Object.values(usage[input.store]).reduce((n, c) => n + c, 0);
   const remaining = input.targetDekId ? items - (usage[input.store][input.targetDekId] ?? 0) : items;
   return { partitions: partitions.map(String), items, remaining };

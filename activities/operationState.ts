@@ -19,9 +19,9 @@ export function recordOperation(input: RecordOperationInput, svc: AppServices): 
 }
 
 export function releaseEnvironment(input: ReleaseEnvironmentInput, svc: AppServices): Promise<void> {
-  return release(svc, input);
+  return release(svc.state.forTenant(input.tenantId), input);
 }
 
 export function lockAfterKeyFailure(input: LockAfterKeyFailureInput, svc: AppServices): Promise<void> {
-  return lockIfLost(svc, input.environmentId, input.reason);
+  return lockIfLost(svc, input.tenantId, input.environmentId, input.reason);
 }

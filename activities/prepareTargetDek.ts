@@ -12,23 +12,24 @@ import type { AppServices } from "../shared/appServices";
 import type { PrepareTargetDekInput, PrepareTargetDekOutput } from "../shared/operations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 import { unlockEnvironment } from "../shared/locking/lockState";
+import { policyKeySource } from "../shared/keys/keySources";
 
-async function leavePolicyUnused(svc: AppServices, environmentId: string, policy: string): Promise<boolean> {
-  if (await svc.transitions.needsSource(environmentId, { kind: "CustomerManaged", policy })) return false;
-  const env = await svc.state.updateEnvironment(environmentId, (e) =>
+async function leavePolicyUnused(svc: AppServices, input: PrepareTargetDekInput, policy: string): Promise<boolean> {
+  if (await svc.transitions.needsSource(input.dataId, policyKeySource({ tenantId: input.tenantId, name: policy }))) return false;
+  const env = await svc.state.forTenant(input.tenantId).updateEnvironment(input.environmentId, (e) =>
     e.encryption.policy === policy && e.encryption.keyType !== "CustomerManaged" ? { ...e, encryption: { ...e.encryption, policy: undefined } } : undefined);
-  if (env?.state === "Locked") await unlockEnvironment(svc, environmentId, "AddFailedBeforeUsingKey");
+  if (env?.state === "Locked") await unlockEnvironment(svc, input.tenantId, input.environmentId, "AddFailedBeforeUsingKey");
   return true;
 }
 
 export async function prepareTargetDek(input: PrepareTargetDekInput, svc: AppServices): Promise<PrepareTargetDekOutput> {
   try {
     const { wrapper, key } = await svc.keys.latestWrapper(input.target);
-    const dek = await svc.transitions.prepareTargetDek(input.environmentId, wrapper, key.source);
+    const dek = await svc.transitions.prepareTargetDek(input.dataId, wrapper, key.source);
     return { outcome: "ok", dekId: dek.dekId, keyId: dek.keyId };
   } catch (err) {
     const failure = terminalOutcomeOf(err);
     if (failure.outcome !== "AccessLost" || input.target.kind !== "CustomerManaged") return failure;
-    return { ...failure, keyInUse: !(await leavePolicyUnused(svc, input.environmentId, input.target.policy)) };
+    return { ...failure, keyInUse: !(await leavePolicyUnused(svc, input, input.target.policy)) };
   }
 }

@@ -17,7 +17,7 @@ export async function reencryptPartition(input: ReencryptPartitionInput, svc: Ap
   const report = () => partitionReencrypted({ operationId: input.operationId, environmentId: input.environmentId, store: input.store, scanned, rewritten });
   try {
     for (let page = 0; page < PAGES_PER_CALL; page++) {
-      const r = await run({ environmentId: input.environmentId, bucket: Number(input.partition), targetDekId: input.targetDekId, continuation, maxItems: input.pageSize });
+      const r = await run({ environmentId: input.dataId, bucket: Number(input.partition), targetDekId: input.targetDekId, continuation, maxItems: input.pageSize });
       scanned += r.scanned;
       rewritten += r.rewritten;
       continuation = r.continuation;

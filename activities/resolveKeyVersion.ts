@@ -4,14 +4,16 @@ import type { AppServices } from "../shared/appServices";
 import type { ResolveKeyVersionInput, ResolveKeyVersionOutput } from "../shared/operations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 import { dependsOnPolicy } from "../shared/domain/encryptionStatus";
+import { policyKeySource } from "../shared/keys/keySources";
 
 export async function resolveKeyVersion(input: ResolveKeyVersionInput, svc: AppServices): Promise<ResolveKeyVersionOutput> {
   try {
-    const { wrapper } = await svc.keys.latestWrapper({ kind: "CustomerManaged", policy: input.policy });
+    const { wrapper } = await svc.keys.latestWrapper(policyKeySource({ tenantId: input.tenantId, name: input.policy }));
     // An event can name a version older than the current one (events arrive late): use the newest.
     const keyId = input.keyId === wrapper.keyId ? input.keyId : wrapper.keyId;
-    const environmentIds = (await svc.state.listEnvironments()).filter((e) => dependsOnPolicy(e, input.policy)).map((e) => e.id);
-    return { outcome: "ok", keyId, environmentIds };
+    const environments = (await svc.state.forTenant(input.tenantId).listEnvironments()).filter((e) => dependsOnPolicy(e, input.policy))
+      .map((e) => ({ tenantId: e.tenantId, environmentId: e.id, dataId: e.dataId }));
+    return { outcome: "ok", keyId, environments };
   } catch (err) {
     return terminalOutcomeOf(err);
   }

@@ -11,8 +11,8 @@ import { BackupKeyUnusable } from "../shared/backups/backupKeys";
 export async function rewrapBackups(input: RewrapBackupsInput, svc: AppServices): Promise<RewrapBackupsOutput> {
   try {
     const { wrapper, key } = await svc.keys.latestWrapper(input.target);
-    await svc.backups.recordLeavingVersions(input.environmentId, key.source);
-    const r = await svc.backups.follow(input.environmentId, wrapper, wrapper.keyId, key.source, "Removal");
+    await svc.backups.recordLeavingVersions(input.dataId, key.source);
+    const r = await svc.backups.follow(input.dataId, wrapper, wrapper.keyId, key.source, "Removal");
     return { outcome: "ok", backups: r.backups, rewrapped: r.rewrapped };
   } catch (err) {
     if (err instanceof BackupKeyUnusable) return { outcome: "BackupUnusable", code: "BackupKeyVersionUnusable", message: err.message };

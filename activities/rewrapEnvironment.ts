@@ -10,23 +10,25 @@ import { UPDATE_CMK } from "../shared/state/history";
 import { BackupKeyUnusable } from "../shared/backups/backupKeys";
 import { environmentRewrapped } from "../shared/operations/operationTelemetry";
 import { isReverting } from "../shared/domain/encryptionStatus";
+import { policyKeySource } from "../shared/keys/keySources";
 
 export async function rewrapEnvironment(input: RewrapEnvironmentInput, svc: AppServices): Promise<RewrapEnvironmentOutput> {
-  const { state, transitions, backups } = svc;
-  const source = { kind: "CustomerManaged" as const, policy: input.policy };
+  const { transitions, backups } = svc;
+  const state = svc.state.forTenant(input.tenantId);
+  const source = policyKeySource({ tenantId: input.tenantId, name: input.policy });
   const startedAt = new Date().toISOString();
   try {
     const wrapper = svc.keys.wrapperFor(source, input.keyId);
-    const before = await backups.ringKeyIds(input.environmentId);
-    const result = await transitions.rewrap(input.environmentId, wrapper, source);
-    await backups.recordRetiredVersions(input.environmentId, before, "Rotation");
+    const before = await backups.ringKeyIds(input.dataId);
+    const result = await transitions.rewrap(input.dataId, wrapper, source);
+    await backups.recordRetiredVersions(input.dataId, before, "Rotation");
     // Backups follow only an environment on this policy's key, not one being added or removed:
     // that operation's own backups step moves them, and following the rotation here could undo
     // it (a removal's backups would go back under the customer key). A backup being taken
     // meanwhile does follow.
     const env = await state.getEnvironment(input.environmentId);
     const settled = env?.encryption.keyType === "CustomerManaged" && env.encryption.policy === input.policy && !isReverting(env.encryption.status);
-    const followed = !settled ? { backups: 0, rewrapped: 0 } : await backups.follow(input.environmentId, wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
+    const followed = !settled ? { backups: 0, rewrapped: 0 } : await backups.follow(input.dataId, wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
       // A backup whose every key version was taken away stays as it is; key usage shows what it needs.
       if (err instanceof BackupKeyUnusable) return { backups: 0, rewrapped: 0 };
       throw err;

@@ -21,7 +21,7 @@ import type { Section } from "./section";
 const ITEMS_IN_FLIGHT = 8;
 const BUCKETS = 16;
 
-/** Copies every record row of the environment's table into a fresh table; returns seconds. */
+/** Copies every record row of the environment's table (by its data id) into a fresh table; returns seconds. */
 export async function plainCopy(environmentId: string): Promise<number> {
   const s = services().settings;
   const source = tableClient(s.storageConnectionString, storageNaming(s.statePrefix.toLowerCase()).recordTable(environmentId));
@@ -51,10 +51,11 @@ export const reencrypt: Section = async (ctx, options) => {
   ctx.log(`reencrypt: seeding ${options.records} records of ~${options.recordBytes} bytes`);
   const bytes = await ctx.seedRecords(env, options.records, options.recordBytes);
 
-  const before = await plainCopy(env);
+  const dataId = await ctx.dataIdOf(env);
+  const before = await plainCopy(dataId);
   const [operationId] = await ctx.addToPolicy(policy, [env]);
   const op = await ctx.waitForOperation(operationId);
-  const after = await plainCopy(env);
+  const after = await plainCopy(dataId);
 
   const step = (op.steps as { name: string; startedAt: string; endedAt?: string }[]).find((s) => s.name === "Re-encrypt records");
   if (!step?.endedAt) throw new Error(`the add operation has no finished "Re-encrypt records" step: ${JSON.stringify(op.steps)}`);

@@ -53,7 +53,8 @@ export const rotation: Section = async (ctx, options) => {
   ctx.log(`rotation: adding ${envs.length} environments to ${customer.policy}`);
   for (const op of await ctx.addToPolicy(customer.policy, envs)) await ctx.waitForOperation(op);
 
-  const before = await snapshot(envs);
+  const dataIds = await Promise.all(envs.map((e) => ctx.dataIdOf(e)));
+  const before = await snapshot(dataIds);
   const key = await ctx.keyClient(customer.vaultName).createRsaKey(customer.keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
   const created = Date.now();
   const newKeyId = key.id!;
@@ -67,7 +68,7 @@ export const rotation: Section = async (ctx, options) => {
     if (!entry) throw new Error(`environment ${env} has no rotation entry in its history`);
     last = Math.max(last, Date.parse(entry.endedAt!));
   }
-  const after = await snapshot(envs);
+  const after = await snapshot(dataIds);
   const rewrittenBytes = bytesChanged(before, after);
   return {
     figures: {

@@ -8,6 +8,7 @@ import type { LocalVaultManagementClient } from "../local/keyvault";
 import { EmbeddedApi, type ApiResult, type CustomerPolicy } from "../local/embeddedApi";
 import { services } from "../shared/services";
 import { mapLimit } from "../shared/data/concurrency";
+import { LOCAL_TENANT_ID } from "../local/issuer";
 
 export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-0000000000b1";
 export const PLATFORM_ADMIN = "bbbbbbbb-0000-4000-8000-0000000000b2";
@@ -53,13 +54,29 @@ export class BenchContext {
     });
   }
 
+  /** An environment of the local tenant, with the bench's data user a ReadWrite member. */
   environment(label: string): Promise<string> {
-    return this.api.environment(as("Platform.Admin"), `bench-${label}-${randomBytes(3).toString("hex")}`, { displayName: `Bench ${label}` });
+    return this.api.environment(as("Platform.Admin"), `bench-${label}-${randomBytes(3).toString("hex")}`, {
+      displayName: `Bench ${label}`, members: [{ objectId: DATA_USER, access: "ReadWrite" }],
+    });
+  }
+
+  /** The local tenant's state, where the bench's environments live. */
+  get tenant() {
+    return services().state.forTenant(LOCAL_TENANT_ID);
+  }
+
+  /** The data id of one of the bench's environments (its storage names and ciphertexts are bound to it). */
+  async dataIdOf(environmentId: string): Promise<string> {
+    const env = await this.tenant.getEnvironment(environmentId);
+    if (!env) throw new Error(`no environment ${environmentId}`);
+    return env.dataId;
   }
 
   /** Writes records t{i%4}/r{i} whose JSON value is about `bytes` long, 16 at a time. Returns the plaintext bytes written. */
-  async seedRecords(environmentId: string, count: number, bytes: number, start = 0): Promise<number> {
+  async seedRecords(environment: string, count: number, bytes: number, start = 0): Promise<number> {
     const { data } = services();
+    const environmentId = await this.dataIdOf(environment);
     const sizes = await mapLimit(Array.from({ length: count }, (_, i) => start + i), 16, async (i) => {
       const value = recordValue(i, bytes);
       await data.putRecord(environmentId, `t${i % 4}`, `r${i}`, value);
@@ -68,8 +85,9 @@ export class BenchContext {
     return sizes.reduce((a, b) => a + b, 0);
   }
 
-  async seedFiles(environmentId: string, count: number, bytes: number): Promise<void> {
+  async seedFiles(environment: string, count: number, bytes: number): Promise<void> {
     const { data } = services();
+    const environmentId = await this.dataIdOf(environment);
     await mapLimit(Array.from({ length: count }, (_, i) => i), 8, (i) => data.putFile(environmentId, `docs/f${i}.bin`, randomBytes(bytes)));
   }
 

@@ -9,5 +9,5 @@ registerRoute(
   { name: "listAlerts", method: "GET", route: "alerts", roles: ADMIN_ROLES, audit: true,
     summary: "Alerts: key expiry ahead, key access lost, environments locked (too long), key versions still needed.",
     responses: { 200: { description: "The alerts, newest first.", schema: listOf(alertSchema, "Alerts, newest first.") } } },
-  async ({ services: { alerts } }) => json(200, { value: await alerts.list() }),
+  async ({ tenant }) => json(200, { value: await tenant.listAlerts() }),
 );

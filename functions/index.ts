@@ -25,6 +25,7 @@ import "./policies/rotate";
 import "./environments/changePolicy";
 import "./environments/unlock";
 import "./environments/putEnvironment";
+import "./environments/members";
 import "./data/records";
 import "./data/files";
 import "./policies/keyUsage";

@@ -1,20 +1,25 @@
 // The inputs of the long-running operations, from the app settings: parallelism, page size and
 // activity retries come from here, so every route starts its operation the same way.
 import type { Settings } from "../shared/settings";
+import type { Environment } from "../shared/domain/environment";
 import { retryFromSettings } from "../shared/operations/startOperation";
-import type { ChangePolicyInput, KeyTarget, RekeyInput } from "../shared/operations/contracts";
+import type { ChangePolicyInput, EnvironmentScope, KeyTarget, RekeyInput } from "../shared/operations/contracts";
 import type { DataOperationInput } from "../shared/backups/contracts";
 
 const common = (s: Settings) => ({ parallelism: s.reencryptParallelism, retry: retryFromSettings(s), pageSize: s.reencryptPageSize });
 
-export function rekeyInput(s: Settings, operationId: string, environmentId: string, target: KeyTarget, extra: Pick<RekeyInput, "fromPolicy" | "resumeOnline"> = {}): RekeyInput {
-  return { operationId, environmentId, target, ...common(s), ...extra };
+/** Where an operation finds the environment's state (tenant, id) and its data (data id). */
+export const scopeOf = (env: Environment): EnvironmentScope => ({ tenantId: env.tenantId, environmentId: env.id, dataId: env.dataId });
+
+export function rekeyInput(s: Settings, operationId: string, env: Environment, target: KeyTarget, extra: Pick<RekeyInput, "fromPolicy" | "resumeOnline"> = {}): RekeyInput {
+  return { operationId, ...scopeOf(env), target, ...common(s), ...extra };
 }
 
-export function changePolicyInput(s: Settings, operationId: string, environmentId: string, fromPolicy: string, toPolicy: string): ChangePolicyInput {
-  return { operationId, environmentId, fromPolicy, toPolicy, ...common(s) };
+export function changePolicyInput(s: Settings, operationId: string, env: Environment, fromPolicy: string, toPolicy: string): ChangePolicyInput {
+  return { operationId, ...scopeOf(env), fromPolicy, toPolicy, ...common(s) };
 }
 
-export function dataOperationInput(s: Settings, operationId: string, fields: Omit<DataOperationInput, "operationId" | "retry" | "pageSize" | "parallelism">): DataOperationInput {
-  return { operationId, ...common(s), ...fields };
+export function dataOperationInput(s: Settings, operationId: string, env: Environment,
+  fields: Omit<DataOperationInput, "operationId" | "retry" | "pageSize" | "parallelism" | keyof EnvironmentScope>): DataOperationInput {
+  return { operationId, ...scopeOf(env), ...common(s), ...fields };
 }

@@ -10,6 +10,8 @@ import { localVaultAgent, localVaultManagementClient, type LocalVaultManagementC
 export interface Principal {
   oid: string;
   roles: string[];
+  /** The principal's tenant; the local tenant when absent. */
+  tenantId?: string;
 }
 
 export interface ApiResult<T = any> {
@@ -68,7 +70,7 @@ export class EmbeddedApi {
 
   async call<T = any>(method: string, route: string, options: CallOptions = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { ...options.headers };
-    if (options.as) headers.authorization = `Bearer ${await this.stack.token(options.as.oid, options.as.roles)}`;
+    if (options.as) headers.authorization = `Bearer ${await this.stack.token(options.as.oid, options.as.roles, undefined, options.as.tenantId)}`;
     let body: string | Buffer | undefined;
     if (options.raw) {
       body = options.raw;
@@ -121,11 +123,19 @@ export class EmbeddedApi {
     return { policy: o.policy, vaultName: o.vaultName, vaultId: vault.id, keyName, principalId, assignmentId };
   }
 
-  async environment(platformAdmin: Principal, id: string, options: { displayName?: string; region?: string; type?: string; managed?: boolean; keyType?: string } = {}): Promise<string> {
+  /** Creates an environment in the platform admin's tenant, and grants `members` its data. */
+  async environment(platformAdmin: Principal, id: string, options: {
+    displayName?: string; region?: string; type?: string; managed?: boolean; keyType?: string;
+    members?: { objectId: string; access: "Read" | "ReadWrite" }[];
+  } = {}): Promise<string> {
     await this.expect(201, "PUT", `environments/${id}`, platformAdmin, {
       displayName: options.displayName ?? `Environment ${id}`, region: options.region ?? "europe", type: options.type ?? "Production",
       managed: options.managed ?? true, ...(options.keyType ? { keyType: options.keyType } : {}),
     });
+    for (const m of options.members ?? []) {
+      const res = await this.call("PUT", `environments/${id}/members/${m.objectId}`, { as: platformAdmin, body: { access: m.access } });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`granting ${m.objectId} on ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    }
     return id;
   }
 }

@@ -14,6 +14,8 @@ export const LOCAL_TENANT_ID = "72f988bf-0000-4000-8000-00000000c0de";
 export interface TokenRequest {
   /** The principal's object id (becomes `oid` and `sub`). */
   oid: string;
+  /** The principal's tenant (`tid`, and the issuer's path); the local tenant when absent. */
+  tid?: string;
   /** App roles (the `roles` claim). */
   roles?: string[];
   audience: string;
@@ -23,8 +25,10 @@ export interface TokenRequest {
 }
 
 export interface LocalIssuer {
-  /** The `iss` of every token, e.g. http://127.0.0.1:PORT/{tenant}/v2.0. */
+  /** The `iss` of the local tenant's tokens, e.g. http://127.0.0.1:PORT/{tenant}/v2.0. */
   issuer: string;
+  /** The issuer of every tenant, as Entra's multi-tenant issuer: http://127.0.0.1:PORT/{tenantid}/v2.0. */
+  issuerTemplate: string;
   jwksUri: string;
   tokenEndpoint: string;
   port: number;
@@ -71,13 +75,14 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
   const { kid, privateKey } = loadOrCreateKey(options.dataDir);
   const publicJwk = { ...(await exportJWK(createPublicKey(privateKey))), kid, use: "sig", alg: "RS256" };
   let origin = "";
-  const issuerPath = `/${LOCAL_TENANT_ID}/v2.0`;
+  const issuerPath = (tid: string) => `/${tid}/v2.0`;
 
   const sign = async (r: TokenRequest): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ ...r.claims, oid: r.oid, tid: LOCAL_TENANT_ID, roles: r.roles ?? [] })
+    const tid = r.tid ?? LOCAL_TENANT_ID;
+    return new SignJWT({ ...r.claims, oid: r.oid, tid, roles: r.roles ?? [] })
       .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-      .setIssuer(origin + issuerPath)
+      .setIssuer(origin + issuerPath(tid))
       .setAudience(r.audience)
       .setSubject(r.oid)
       .setIssuedAt(now)
@@ -93,8 +98,11 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
       res.end(JSON.stringify(body));
     };
     const url = new URL(req.url ?? "/", origin);
-    if (req.method === "GET" && url.pathname === `${issuerPath}/.well-known/openid-configuration`) {
-      return send(200, { issuer: origin + issuerPath, jwks_uri: `${origin}/discovery/keys`, token_endpoint: `${origin}/token`,
+    // Any tenant's discovery document (and "common"'s), as Entra serves one per tenant.
+    const discovery = /^\/([A-Za-z0-9-]{1,64})\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
+    if (req.method === "GET" && discovery) {
+      const issuer = discovery[1] === "common" ? `${origin}/{tenantid}/v2.0` : origin + issuerPath(discovery[1]);
+      return send(200, { issuer, jwks_uri: `${origin}/discovery/keys`, token_endpoint: `${origin}/token`,
         id_token_signing_alg_values_supported: ["RS256"] });
     }
     if (req.method === "GET" && url.pathname === "/discovery/keys") return send(200, { keys: [publicJwk] });
@@ -105,8 +113,11 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
         if (typeof body.oid !== "string" || !body.oid || typeof body.audience !== "string" || !body.audience) {
           return send(400, { error: "invalid_request", error_description: "oid and audience are required" });
         }
+        if (body.tid !== undefined && (typeof body.tid !== "string" || !/^[0-9a-fA-F-]{36}$/.test(body.tid))) {
+          return send(400, { error: "invalid_request", error_description: "tid must be a tenant id (a GUID)" });
+        }
         const lifetime = typeof body.lifetimeSeconds === "number" ? body.lifetimeSeconds : 3600;
-        const token = await sign({ oid: body.oid, audience: body.audience, roles: Array.isArray(body.roles) ? body.roles.map(String) : [], lifetimeSeconds: lifetime });
+        const token = await sign({ oid: body.oid, tid: body.tid, audience: body.audience, roles: Array.isArray(body.roles) ? body.roles.map(String) : [], lifetimeSeconds: lifetime });
         send(200, { access_token: token, token_type: "Bearer", expires_on: Math.floor(Date.now() / 1000) + lifetime });
       }).catch(() => send(400, { error: "invalid_request" }));
       return;
@@ -118,7 +129,8 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
   const port = typeof address === "object" && address ? address.port : 0;
   origin = `http://127.0.0.1:${port}`;
   return {
-    issuer: origin + issuerPath,
+    issuer: origin + issuerPath(LOCAL_TENANT_ID),
+    issuerTemplate: `${origin}/{tenantid}/v2.0`,
     jwksUri: `${origin}/discovery/keys`,
     tokenEndpoint: `${origin}/token`,
     port,

@@ -45,7 +45,8 @@ export interface RunningStack {
   /** The app settings keyward runs with. */
   appSettings: Record<string, string>;
   runtime: RunningRuntime;
-  token(oid: string, roles: string[], audience?: string): Promise<string>;
+  /** A token of the local issuer; `tenantId` defaults to the local tenant. */
+  token(oid: string, roles: string[], audience?: string, tenantId?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -73,7 +74,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const appSettings: Record<string, string> = {
     AzureWebJobsStorage: storageConnectionString,
     KEYWARD_STATE_PREFIX: namespace,
-    KEYWARD_AUTH_ISSUER: issuer.issuer,
+    KEYWARD_AUTH_ISSUER: issuer.issuerTemplate,
     KEYWARD_AUTH_JWKS_URI: issuer.jwksUri,
     KEYWARD_AUTH_AUDIENCE: APP_AUDIENCE,
     ...localKeyVaultSettings(issuer, vault),
@@ -97,7 +98,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   return {
     apiBaseUrl: runtime.apiBaseUrl, baseUrl: runtime.baseUrl, port: runtime.port, storageConnectionString, issuer, vault,
     platformKeyId, appSettings, runtime,
-    token: (oid, roles, audience = APP_AUDIENCE) => issuer.sign({ oid, roles, audience }),
+    token: (oid, roles, audience = APP_AUDIENCE, tenantId) => issuer.sign({ oid, roles, audience, tid: tenantId }),
     stop: async () => {
       await runtime.stop();
       await vault.stop();

@@ -11,11 +11,11 @@ import { orchestrator, type Sent } from "./orchestrator";
 function* backupFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
   const { act, progress } = steps;
-  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const scope = { tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
   const backupId = input.backupId!;
   try {
     yield* steps.begin("Snapshot keys");
-    const begun = yield* act.beginBackup({ ...base, backupId });
+    const begun = yield* act.beginBackup({ operationId: input.operationId, ...scope, backupId });
     yield* steps.done(`backup ${backupId}, ${begun.buckets} partition(s)`);
     const counts: Record<DataStore, number> = { records: 0, files: 0 };
     const segments = Array.from({ length: begun.buckets }, () => 0);
@@ -25,7 +25,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
       yield* pumpPartitions(context, {
         partitions: buckets, parallelism: input.parallelism,
         start: (bucket, continuation: string | undefined) => act.backupPartition.start({
-          environmentId: input.environmentId, backupId, store, bucket, pageSize: input.pageSize, continuation, segment: store === "records" ? segments[bucket] : 0,
+          dataId: input.dataId, backupId, store, bucket, pageSize: input.pageSize, continuation, segment: store === "records" ? segments[bucket] : 0,
         }),
         settle: (bucket, r) => {
           counts[store] += r.items;
@@ -38,7 +38,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
       yield* steps.done(`${counts[store]} item(s)`);
     }
     yield* steps.begin("Complete backup");
-    yield* act.completeBackup({ ...base, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
+    yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
     progress.total = progress.done;
     yield* steps.done();
     return yield* steps.succeed();
@@ -46,7 +46,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
     // An activity exhausted its retries.
     const error = { code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` };
     try {
-      yield* act.completeBackup({ ...base, backupId, outcome: { ok: false, error } });
+      yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, backupId, outcome: { ok: false, error } });
     } catch {
       // The manifest stays Creating; the failed operation says so, and nothing restores it.
     }

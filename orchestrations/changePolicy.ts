@@ -14,9 +14,9 @@ export interface ChangePolicyResult { removed: RekeyResult; added?: RekeyResult 
 
 function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInput): Generator<Task, ChangePolicyResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
-  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
   const half = (suffix: string, target: RekeyInput["target"]): RekeyInput => ({
-    operationId: `${input.operationId}-${suffix}`, environmentId: input.environmentId, target, fromPolicy: input.fromPolicy,
+    operationId: `${input.operationId}-${suffix}`, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId, target, fromPolicy: input.fromPolicy,
     parallelism: input.parallelism, retry: input.retry, pageSize: input.pageSize, partOfChange: true,
   });
   const finish = function* (status: "Encrypted" | "Failed" | "Warning", error?: { code: string; message: string }): Generator<Task, void, Sent> {
@@ -32,7 +32,7 @@ function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInp
     yield* finish(removed.status === "Warning" ? "Warning" : "Failed", removed.error ?? { code: "RemoveFailed", message: "Removing the environment from its policy failed." });
     return { removed };
   }
-  const added = yield* callOrchestrator(context, addEnvironmentToPolicy, half("add", { kind: "CustomerManaged", policy: input.toPolicy }), `${input.operationId}-add`);
+  const added = yield* callOrchestrator(context, addEnvironmentToPolicy, half("add", { kind: "CustomerManaged", policy: input.toPolicy, tenantId: input.tenantId }), `${input.operationId}-add`);
   if (added.status !== "Encrypted") {
     yield* finish(added.status === "Warning" ? "Warning" : "Failed", added.error ?? { code: "AddFailed", message: "Adding the environment to the new policy failed." });
   } else {

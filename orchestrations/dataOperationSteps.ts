@@ -22,7 +22,7 @@ export interface DataOperationSteps {
 
 export function dataOperationSteps(context: OrchestrationContext, input: DataOperationInput): DataOperationSteps {
   const act = proxyActivities<ActivityTable>(context, input.retry);
-  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
   const progress: Progress = { done: 0, total: 0, unit: "items" };
   let stage = "Start";
   const end = function* (status: "Succeeded" | "Failed", error?: { code: string; message: string }): Generator<Task, void, Sent> {

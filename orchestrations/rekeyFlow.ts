@@ -18,7 +18,7 @@ import type { Sent } from "./orchestrator";
 
 type Activities = ActivityProxy<ActivityTable>;
 
-interface StatusUpdate extends Omit<SetEncryptionInput, "operationId" | "environmentId"> {
+interface StatusUpdate extends Omit<SetEncryptionInput, "operationId" | "tenantId" | "environmentId"> {
   step?: StepUpdate;
   /** Ends the operation's history entry (and frees the environment unless this is half of a change). */
   end?: { status: "Succeeded" | "Failed"; error?: { code: string; message: string } };
@@ -37,7 +37,8 @@ function* reencryptStore(
   return yield* pumpPartitions(context, {
     partitions, parallelism: input.parallelism,
     start: (partition, continuation: string | undefined) => act.reencryptPartition.start({
-      operationId: input.operationId, environmentId: input.environmentId, store, partition, targetDekId, continuation, pageSize: input.pageSize,
+      operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId,
+      store, partition, targetDekId, continuation, pageSize: input.pageSize,
     }),
     settle: (_partition, r) => {
       if (r.outcome !== "ok") return { stop: r };
@@ -46,7 +47,7 @@ function* reencryptStore(
     },
     afterWave: function* () {
       context.df.setCustomStatus({ status, store, progress: { ...progress } });
-      const base = { operationId: input.operationId, environmentId: input.environmentId };
+      const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
       yield* all(context, [act.setEncryption.start({ ...base, status, progress }), act.recordOperation.start({ ...base, progress })]);
     },
   });
@@ -55,7 +56,7 @@ function* reencryptStore(
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
   const s = REKEY_STATUSES[input.target.kind];
-  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
   const release = !input.partOfChange;
   // Half of a change of policy writes its own history entry, so each downtime shows.
   const createAs = !input.partOfChange ? undefined : input.target.kind === "CustomerManaged"
@@ -72,7 +73,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       ...(step || u.progress || end ? [act.recordOperation.start({ ...base, createAs, step, progress: u.progress, end })] : []),
     ]);
     if (end && release) yield* act.releaseEnvironment(base);
-    if (lock) yield* act.lockAfterKeyFailure({ environmentId: input.environmentId, reason: lock.reason });
+    if (lock) yield* act.lockAfterKeyFailure({ tenantId: input.tenantId, environmentId: input.environmentId, reason: lock.reason });
   };
 
   const fail = function* (status: "Failed" | "Warning", error: { code: string; message: string }, extra: Omit<StatusUpdate, "status" | "end"> = {}): Generator<Task, RekeyResult, Sent> {
@@ -104,7 +105,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     // 2. Size the work, for progress; a store with nothing off the target DEK is skipped (new
     // writes go under the target DEK, so none can appear; finishRekey checks again anyway).
     const stores = [...CORE_STORES, ...SECONDARY_STORES];
-    const sizes = yield* all(context, stores.map((store) => act.listPartitions.start({ environmentId: input.environmentId, store, targetDekId: dek.dekId })));
+    const sizes = yield* all(context, stores.map((store) => act.listPartitions.start({ dataId: input.dataId, store, targetDekId: dek.dekId })));
     const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
     const nothingLeft = (store: Store) => sizeOf.get(store)!.remaining === 0;
     const progress: Progress = { done: 0, total: sizes.reduce((n, x) => n + x.items, 0), unit: "items" };

@@ -10,7 +10,7 @@ function* resetFlow(context: OrchestrationContext, input: DataOperationInput): G
   const steps = dataOperationSteps(context, input);
   try {
     yield* steps.begin("Delete data and backups");
-    const reset = yield* steps.act.eraseEnvironmentData({ operationId: input.operationId, environmentId: input.environmentId });
+    const reset = yield* steps.act.eraseEnvironmentData({ operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId });
     if (reset.outcome !== "ok") return yield* steps.fail({ code: reset.code, message: reset.message });
     yield* steps.done(`${reset.backupsDeleted} backup(s) deleted; new key ring under ${reset.keyId}`);
     // Other instances may hold the old keys in their DEK cache for up to its TTL (the old index

@@ -19,12 +19,12 @@ export interface RotationResult {
 
 function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generator<Task, RotationResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
-  const version = yield* act.resolveKeyVersion({ policy: input.policy, keyId: input.keyId });
+  const version = yield* act.resolveKeyVersion({ tenantId: input.tenantId, policy: input.policy, keyId: input.keyId });
   if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
-  const total = version.environmentIds.length;
+  const total = version.environments.length;
   context.df.setCustomStatus({ keyId: version.keyId, progress: { done: 0, total, unit: "environments" } });
-  const results = yield* all(context, version.environmentIds.map((environmentId) =>
-    act.rewrapEnvironment.start({ operationId: input.operationId, environmentId, policy: input.policy, keyId: version.keyId })));
+  const results = yield* all(context, version.environments.map((scope) =>
+    act.rewrapEnvironment.start({ operationId: input.operationId, ...scope, policy: input.policy, keyId: version.keyId })));
   const failed = results.filter((r): r is Exclude<RewrapEnvironmentOutput, { outcome: "ok" }> => r.outcome !== "ok");
   const rewrapped = results.reduce((n, r) => n + (r.outcome === "ok" ? r.rewrapped : 0), 0);
   context.df.setCustomStatus({ keyId: version.keyId, progress: { done: results.length - failed.length, total, unit: "environments" }, rewrapped });

@@ -16,7 +16,7 @@ import { orchestrator, type Sent } from "./orchestrator";
 function* transferFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
   const { act, progress } = steps;
-  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
   const source = input.source!;
   const verb = input.kind === "Restore" ? "Restore" : "Copy";
   try {

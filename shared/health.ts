@@ -25,7 +25,7 @@ export async function checkComponents(s: Settings): Promise<Record<string, Compo
     await iterator.next();
   });
   const issuer = timed(async () => {
-    const res = await fetch(`${s.authIssuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
+    const res = await fetch(`${s.authIssuer.replace("{tenantid}", "common").replace(/\/$/, "")}/.well-known/openid-configuration`);
     if (!res.ok) throw new Error(`openid-configuration answered ${res.status}`);
   });
   // The platform key wraps every new environment's DEKs: without it nothing can be created.

@@ -23,7 +23,7 @@ function build(s: Settings): AppServices {
   if (!s.storageConnectionString) throw new Error("App setting AzureWebJobsStorage is not set");
   if (!s.authIssuer) throw new Error("App setting KEYWARD_AUTH_ISSUER is not set");
   const state = new StateStore(s.storageConnectionString, s.statePrefix);
-  const keys = createKeySources({ settings, getPolicy: (name) => state.getPolicy(name) });
+  const keys = createKeySources({ settings, getPolicy: (tenantId, name) => state.forTenant(tenantId).getPolicy(name) });
   const cache = dekCache();
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({

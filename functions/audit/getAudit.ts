@@ -16,6 +16,6 @@ registerRoute(
       caller: optional(text({ description: "Only the calls of this principal (object id)." })),
     },
     responses: { 200: { description: "Audit entries, newest first.", schema: listOf(auditEntrySchema, "Entries, newest first.") } } },
-  async ({ query: { top, since, caller }, services: { audit } }) =>
-    json(200, { value: await audit.list({ limit: top, since: since === undefined ? undefined : new Date(since), callerOid: caller }) }),
+  async ({ query: { top, since, caller }, tenant }) =>
+    json(200, { value: await tenant.listAudit({ limit: top, since: since === undefined ? undefined : new Date(since), callerOid: caller }) }),
 );

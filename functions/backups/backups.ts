@@ -20,14 +20,14 @@ registerRoute(
   { name: "createBackup", method: "POST", route: "environments/{id}/backups", roles: [Roles.PlatformAdmin], audit: true, durableClient: true,
     summary: "Back up an environment: its ciphertext and wrapped DEKs, under the key versions that wrapped them.",
     params: { id: environmentIdField() }, responses: { 202: { description: "Accepted: the backup is Creating until its operation ends.", schema: backupStartedSchema } } },
-  async ({ params, caller, durable, services: svc }) => {
-    const env = await requireEnvironment(svc.state, params.id);
+  async ({ params, caller, durable, tenant, services: svc }) => {
+    const env = await requireEnvironment(tenant, params.id);
     requireUnlocked(env, "back it up");
     const backupId = randomUUID();
-    const started = await startOperation(svc, durable(), {
+    const started = await startOperation(tenant, durable(), {
       environmentId: env.id, kind: "Backup", operationName: DATA_OPERATION_NAMES.Backup, orchestration: backupEnvironment, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "back it up"),
-      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Backup", environmentId: env.id, backupId }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, env, { kind: "Backup", backupId }),
     });
     return json(202, { backupId, operationId: started.operationId });
   },
@@ -37,8 +37,8 @@ registerRoute(
   { name: "listBackups", method: "GET", route: "environments/{id}/backups", roles: ADMIN_ROLES, audit: true,
     summary: "The environment's backups, oldest first, with the key versions each is wrapped under.",
     params: { id: environmentIdField() }, responses: { 200: { description: "The backups.", schema: listOf(backupSchema, "Backups, oldest first.") } } },
-  async ({ params, services: svc }) => {
-    const env = await requireEnvironment(svc.state, params.id);
-    return json(200, { value: (await svc.backups.list(env.id)).map(backupView) });
+  async ({ params, tenant, services: svc }) => {
+    const env = await requireEnvironment(tenant, params.id);
+    return json(200, { value: (await svc.backups.list(env.dataId)).map((m) => backupView(m, env.id)) });
   },
 );

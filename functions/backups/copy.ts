@@ -20,20 +20,21 @@ registerRoute(
     summary: "Copy another environment's data into this one (both on the same customer key); this one's data is replaced.",
     params: { id: environmentIdField() }, body: { kind: "json", field: copyBody },
     responses: { 202: { description: "Accepted.", schema: startedOperationSchema } } },
-  async ({ params, body: { sourceEnvironmentId }, caller, durable, services: svc }) => {
-    const target = await requireEnvironment(svc.state, params.id);
+  async ({ params, body: { sourceEnvironmentId }, caller, durable, tenant, services: svc }) => {
+    const target = await requireEnvironment(tenant, params.id);
     if (sourceEnvironmentId === target.id) throw invalid("SameEnvironment", "An environment can't be copied into itself.", "sourceEnvironmentId");
-    const source = await requireEnvironment(svc.state, sourceEnvironmentId, "sourceEnvironmentId");
+    // Found in the caller's tenant only: a copy never crosses tenants.
+    const source = await requireEnvironment(tenant, sourceEnvironmentId, "sourceEnvironmentId");
     await requireSameKeyForCopy(svc.keys, source, target);
     requireUnlocked(source, "copy it");
     requireUnlocked(target, "copy into it");
     requireNoOperation(source);
     requireNoOperation(target);
-    const started = await startOperation(svc, durable(), {
+    const started = await startOperation(tenant, durable(), {
       environmentId: target.id, kind: "Copy", operationName: DATA_OPERATION_NAMES.Copy, orchestration: transferEnvironmentData, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "copy into it"),
       claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Copy }),
-      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Copy", environmentId: target.id, source: { kind: "environment", environmentId: source.id } }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, target, { kind: "Copy", source: { kind: "environment", environmentId: source.id, dataId: source.dataId } }),
     });
     return json(202, { operationId: started.operationId });
   },

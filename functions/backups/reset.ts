@@ -18,13 +18,13 @@ registerRoute(
   { name: "resetEnvironment", method: "POST", route: "environments/{id}/reset", roles: [Roles.PlatformAdmin], audit: true, durableClient: true,
     summary: "Delete the environment's data and backups; it returns to the platform-managed key.",
     params: { id: environmentIdField() }, responses: { 202: { description: "Accepted.", schema: startedOperationSchema } } },
-  async ({ params, caller, durable, services: svc }) => {
-    const env = await requireEnvironment(svc.state, params.id);
+  async ({ params, caller, durable, tenant, services: svc }) => {
+    const env = await requireEnvironment(tenant, params.id);
     requireNoOperation(env);
-    const started = await startOperation(svc, durable(), {
+    const started = await startOperation(tenant, durable(), {
       environmentId: env.id, kind: "Reset", operationName: DATA_OPERATION_NAMES.Reset, orchestration: resetEnvironment, requestedBy: caller.oid,
       claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Reset }),
-      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Reset", environmentId: env.id, settleSeconds: svc.settings.dekCacheTtlSeconds }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, env, { kind: "Reset", settleSeconds: svc.settings.dekCacheTtlSeconds }),
     });
     return json(202, { operationId: started.operationId });
   },

@@ -25,9 +25,11 @@ registerRoute(
     summary: "Restore a backup into the environment (the one it was taken from, or one on the same customer key); its data is replaced.",
     params: { id: environmentIdField() }, body: { kind: "json", field: restoreBody },
     responses: { 202: { description: "Accepted.", schema: startedOperationSchema } } },
-  async ({ params, body: { sourceEnvironmentId, backupId }, caller, durable, services: svc }) => {
-    const target = await requireEnvironment(svc.state, params.id);
-    const manifest = await svc.backups.completed(sourceEnvironmentId, backupId);
+  async ({ params, body: { sourceEnvironmentId, backupId }, caller, durable, tenant, services: svc }) => {
+    const target = await requireEnvironment(tenant, params.id);
+    // The source is found in the caller's tenant only: a backup never crosses tenants.
+    const source = await requireEnvironment(tenant, sourceEnvironmentId, "sourceEnvironmentId");
+    const manifest = await svc.backups.completed(source.dataId, backupId);
     await requireSameKeyForRestore(svc.keys, target, manifest);
     requireUnlocked(target, "restore into it");
     requireNoOperation(target);
@@ -38,11 +40,11 @@ registerRoute(
       if (isKeyAccessError(err)) throw keyErrorFor(err, { use: "backupKeys" });
       throw err;
     }
-    const started = await startOperation(svc, durable(), {
+    const started = await startOperation(tenant, durable(), {
       environmentId: target.id, kind: "Restore", operationName: DATA_OPERATION_NAMES.Restore, orchestration: transferEnvironmentData, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "restore into it"),
       claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Restore }),
-      input: (operationId) => dataOperationInput(svc.settings, operationId, { kind: "Restore", environmentId: target.id, source: { kind: "backup", environmentId: sourceEnvironmentId, backupId } }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, target, { kind: "Restore", source: { kind: "backup", environmentId: source.id, dataId: source.dataId, backupId } }),
     });
     return json(202, { operationId: started.operationId });
   },

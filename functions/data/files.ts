@@ -17,8 +17,8 @@ registerRoute(
     summary: "Write a file (the binary body).",
     params, body: { kind: "bytes", contentType: "application/octet-stream", maxBytes: MAX_FILE_BODY, description: "The file's bytes, at most 64 MiB." },
     responses: { 200: { description: "Written.", schema: fileWrittenSchema } } },
-  async ({ params: { id, path }, body, services: svc }) => {
-    await withEnvironmentData(svc, id, (env) => svc.data.putFile(env.id, path, body));
+  async ({ params: { id, path }, body, caller, tenant, services: svc }) => {
+    await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: id, needs: "ReadWrite" }, (env) => svc.data.putFile(env.dataId, path, body));
     return json(200, { path, size: body.length });
   },
 );
@@ -26,8 +26,8 @@ registerRoute(
 registerRoute(
   { name: "getFile", method: "GET", route: "environments/{id}/files/{*path}", roles: USER, audit: false,
     summary: "Read a file.", params, responses: { 200: { description: "The file's bytes.", binary: true } } },
-  async ({ params: { id, path }, services: svc }) => {
-    const bytes = await withEnvironmentData(svc, id, (env) => svc.data.getFile(env.id, path));
+  async ({ params: { id, path }, caller, tenant, services: svc }) => {
+    const bytes = await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: id, needs: "Read" }, (env) => svc.data.getFile(env.dataId, path));
     return { status: 200, body: bytes, headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) } };
   },
 );
@@ -35,8 +35,8 @@ registerRoute(
 registerRoute(
   { name: "deleteFile", method: "DELETE", route: "environments/{id}/files/{*path}", roles: USER, audit: false,
     summary: "Delete a file.", params, responses: { 204: { description: "Deleted." } } },
-  async ({ params: { id, path }, services: svc }) => {
-    await withEnvironmentData(svc, id, (env) => svc.data.deleteFile(env.id, path));
+  async ({ params: { id, path }, caller, tenant, services: svc }) => {
+    await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: id, needs: "ReadWrite" }, (env) => svc.data.deleteFile(env.dataId, path));
     return noContent();
   },
 );

@@ -22,11 +22,11 @@ registerRoute(
     summary: "Write a record (any JSON value).",
     params: { id, table, recordId }, body: { kind: "bytes", contentType: "application/json", maxBytes: MAX_RECORD_BODY, description: "The record's value: any JSON value, at most 4 MiB." },
     responses: { 201: { description: "Created.", schema: recordSchema }, 200: { description: "Replaced.", schema: recordSchema } } },
-  async ({ params, body: bytes, services: svc }) => {
+  async ({ params, body: bytes, caller, tenant, services: svc }) => {
     if (bytes.length === 0) throw invalid("MissingRequestBody", "The record value is the JSON request body.");
     let value: unknown;
     try { value = JSON.parse(bytes.toString("utf8")); } catch { throw invalid("InvalidJson", "The record value must be valid JSON."); }
-    const { created } = await withEnvironmentData(svc, params.id, (env) => svc.data.putRecord(env.id, params.table, params.recordId, value));
+    const { created } = await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: params.id, needs: "ReadWrite" }, (env) => svc.data.putRecord(env.dataId, params.table, params.recordId, value));
     return json(created ? 201 : 200, { table: params.table, id: params.recordId, value });
   },
 );
@@ -34,8 +34,8 @@ registerRoute(
 registerRoute(
   { name: "getRecord", method: "GET", route: "environments/{id}/records/{table}/{recordId}", roles: USER, audit: false,
     summary: "Read a record.", params: { id, table, recordId }, responses: { 200: { description: "The record.", schema: recordSchema } } },
-  async ({ params, services: svc }) => {
-    const value = await withEnvironmentData(svc, params.id, (env) => svc.data.getRecord(env.id, params.table, params.recordId));
+  async ({ params, caller, tenant, services: svc }) => {
+    const value = await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: params.id, needs: "Read" }, (env) => svc.data.getRecord(env.dataId, params.table, params.recordId));
     return json(200, { table: params.table, id: params.recordId, value });
   },
 );
@@ -43,8 +43,8 @@ registerRoute(
 registerRoute(
   { name: "deleteRecord", method: "DELETE", route: "environments/{id}/records/{table}/{recordId}", roles: USER, audit: false,
     summary: "Delete a record.", params: { id, table, recordId }, responses: { 204: { description: "Deleted." } } },
-  async ({ params, services: svc }) => {
-    await withEnvironmentData(svc, params.id, (env) => svc.data.deleteRecord(env.id, params.table, params.recordId));
+  async ({ params, caller, tenant, services: svc }) => {
+    await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: params.id, needs: "ReadWrite" }, (env) => svc.data.deleteRecord(env.dataId, params.table, params.recordId));
     return noContent();
   },
 );
@@ -58,8 +58,8 @@ registerRoute(
       continuationToken: optional(text({ description: "The continuationToken of the previous page." })),
     },
     responses: { 200: { description: "A page of records.", schema: recordPageSchema } } },
-  async ({ request, params, query: { top, continuationToken }, services: svc }) => {
-    const page = await withEnvironmentData(svc, params.id, (env) => svc.data.listRecords(env.id, params.table, { pageSize: top, continuation: continuationToken }));
+  async ({ request, params, query: { top, continuationToken }, caller, tenant, services: svc }) => {
+    const page = await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: params.id, needs: "Read" }, (env) => svc.data.listRecords(env.dataId, params.table, { pageSize: top, continuation: continuationToken }));
     const next = page.continuation
       ? `${request.url.split("?")[0]}?top=${top}&continuationToken=${encodeURIComponent(page.continuation)}` : undefined;
     return json(200, { value: page.records.map((r) => ({ id: r.recordId, value: r.value })), ...(next ? { nextLink: next, continuationToken: page.continuation } : {}) });

@@ -9,6 +9,7 @@ import { Roles } from "../../shared/domain/roles";
 import { requireEnvironment, requirePolicy } from "../../shared/state/lookups";
 import { requireEligibleForPolicy, requireLicense, requireReader, requireUsableKey } from "../../shared/operations/admission";
 import { startOperation } from "../../shared/operations/startOperation";
+import { confirmPolicyUnchanged } from "../../shared/operations/policyJoin";
 import { REKEY_STATUSES } from "../../shared/domain/encryptionStatus";
 import { conflict } from "../../shared/errors";
 import { changePolicy } from "../../orchestrations/changePolicy";
@@ -20,27 +21,30 @@ registerRoute(
     summary: "Move the environment to another enterprise policy: remove, then add (two downtimes).",
     params: { id: environmentIdField() }, body: { kind: "json", field: changePolicyBody },
     responses: { 202: { description: "Accepted.", schema: startedOperationsSchema } } },
-  async ({ params, body, caller, durable, services: svc }) => {
-    const env = await requireEnvironment(svc.state, params.id);
-    const toPolicy = await requirePolicy(svc.state, body.policy, "policy");
+  async ({ params, body, caller, durable, tenant, services: svc }) => {
+    const env = await requireEnvironment(tenant, params.id);
+    const checked = await tenant.getPolicyWithEtag(body.policy);
+    const toPolicy = checked?.doc ?? (await requirePolicy(tenant, body.policy, "policy"));
     const fromName = env.encryption.policy;
     if (!fromName || env.encryption.keyType !== "CustomerManaged") {
       throw conflict("EnvironmentNotOnPolicy", `Environment '${env.id}' is not encrypted with an enterprise policy; add it to '${toPolicy.name}' instead.`, "id");
     }
     if (fromName === toPolicy.name) throw conflict("SamePolicy", `Environment '${env.id}' is already on enterprise policy '${toPolicy.name}'.`, "policy");
-    const fromPolicy = await requirePolicy(svc.state, fromName);
+    const fromPolicy = await requirePolicy(tenant, fromName);
     requireReader(fromPolicy, caller);
     requireReader(toPolicy, caller);
-    await requireLicense(svc);
+    await requireLicense(tenant);
     // The environment-side rules against the new policy, as if it were on no policy yet.
     requireEligibleForPolicy({ ...env, encryption: { ...env.encryption, policy: undefined } }, toPolicy);
     await requireUsableKey(svc, fromPolicy);
     await requireUsableKey(svc, toPolicy);
-    const started = await startOperation(svc, durable(), {
+    const started = await startOperation(tenant, durable(), {
       environmentId: env.id, kind: "ChangePolicy", operationName: "Change enterprise policy", orchestration: changePolicy,
       policy: fromPolicy.name, targetPolicy: toPolicy.name, requestedBy: caller.oid,
       claim: (e) => ({ ...e, encryption: { ...e.encryption, status: REKEY_STATUSES.PlatformManaged.downtime, progress: undefined, warning: undefined } }),
-      input: (operationId) => changePolicyInput(svc.settings, operationId, env.id, fromPolicy.name, toPolicy.name),
+      // The environment joins the new policy at the end: it must still be the one checked.
+      confirm: () => confirmPolicyUnchanged(tenant, toPolicy, checked!.etag),
+      input: (operationId) => changePolicyInput(svc.settings, operationId, env, fromPolicy.name, toPolicy.name),
     });
     return json(202, { operations: [started] });
   },

@@ -12,7 +12,7 @@ registerRoute(
   { name: "enableManagedEnvironment", method: "POST", route: "environments/{id}/enableManaged", roles: [Roles.PlatformAdmin], audit: true,
     summary: "Enable Managed Environments on an environment (required before adding it to an enterprise policy).",
     params: { id: environmentIdField() }, responses: { 200: { description: "The environment.", schema: environmentSchema } } },
-  async ({ params: { id }, services: { state } }) => {
+  async ({ params: { id }, tenant: state }) => {
     await requireEnvironment(state, id);
     const env = await state.updateEnvironment(id, (e) => (e.managed ? undefined : { ...e, managed: true }));
     return json(200, environmentView(env ?? (await requireEnvironment(state, id))));

@@ -11,5 +11,5 @@ registerRoute(
   { name: "getEnvironment", method: "GET", route: "environments/{id}", roles: ADMIN_ROLES, audit: true,
     summary: "Get an environment: its state, key type, policy, encryption status and progress.",
     params: { id: environmentIdField() }, responses: { 200: { description: "The environment.", schema: environmentSchema } } },
-  async ({ params, services: { state } }) => json(200, environmentView(await requireEnvironment(state, params.id))),
+  async ({ params, tenant }) => json(200, environmentView(await requireEnvironment(tenant, params.id))),
 );

@@ -12,7 +12,7 @@ registerRoute(
   { name: "getEnvironmentHistory", method: "GET", route: "environments/{id}/history", roles: ADMIN_ROLES, audit: true,
     summary: "The environment's operations, newest first: status, start, end, steps, progress and error.",
     params: { id: environmentIdField() }, responses: { 200: { description: "The history.", schema: listOf(operationSchema, "Operations, newest first.") } } },
-  async ({ params, services: { state } }) => {
+  async ({ params, tenant: state }) => {
     const env = await requireEnvironment(state, params.id);
     return json(200, { value: (await state.listHistory(env.id)).map(operationView) });
   },

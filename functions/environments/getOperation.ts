@@ -13,12 +13,12 @@ registerRoute(
   { name: "getOperation", method: "GET", route: "operations/{operationId}", roles: ADMIN_ROLES, audit: true, durableClient: true,
     summary: "An operation's status, steps and progress.",
     params: { operationId: operationIdField }, responses: { 200: { description: "The operation.", schema: operationSchema } } },
-  async ({ params: { operationId }, durable, services: { state } }) => {
-    const op = await state.getOperation(operationId);
+  async ({ params: { operationId }, durable, tenant }) => {
+    const op = await tenant.getOperation(operationId);
     if (!op) {
       // A key-version rotation (POST /rotate answers with its id) lives only as an orchestration.
       const instance = await durable().getStatus(operationId).catch(() => undefined);
-      const rotation = instance && rotationOperationView(instance, rotateKeyVersion.name);
+      const rotation = instance && rotationOperationView(instance, rotateKeyVersion.name, tenant.tenantId);
       if (rotation) return json(200, rotation);
       throw notFound("OperationNotFound", `There is no operation '${operationId}'.`, "operationId");
     }

@@ -16,7 +16,7 @@ registerRoute(
     // fail (500), and Table keys may not hold '\\', '#', '?' or control characters either.
     query: { policy: optional(policyNameField("Only the environments on this enterprise policy.")) },
     responses: { 200: { description: "The environments.", schema: listOf(environmentSchema, "The environments.") } } },
-  async ({ query: { policy }, services: { state } }) => {
+  async ({ query: { policy }, tenant: state }) => {
     if (policy !== undefined) await requirePolicy(state, policy, "policy");
     const all = await state.listEnvironments();
     const chosen = policy === undefined ? all : all.filter((e) => e.encryption.policy === policy);

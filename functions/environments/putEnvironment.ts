@@ -8,7 +8,7 @@ import { environmentBody, environmentIdField } from "../../shared/http/inputs";
 import { environmentSchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
 import { environmentView } from "../../shared/domain/environmentView";
-import type { Environment } from "../../shared/domain/environment";
+import { newDataId, type Environment } from "../../shared/domain/environment";
 import { conflict } from "../../shared/errors";
 import { isKeyAccessError } from "../../shared/keyvault";
 import { keyErrorFor } from "../../shared/keys/keyErrors";
@@ -18,7 +18,7 @@ registerRoute(
     summary: "Create an environment (its data starts under the platform-managed key), or update its display name.",
     params: { id: environmentIdField() }, body: { kind: "json", field: environmentBody },
     responses: { 201: { description: "Created.", schema: environmentSchema }, 200: { description: "Updated.", schema: environmentSchema } } },
-  async ({ params: { id }, body: input, caller, services: { state, data, keys } }) => {
+  async ({ params: { id }, body: input, caller, tenant: state, services: { data, keys } }) => {
     const existing = await state.getEnvironment(id);
     if (existing) {
       if (existing.region !== input.region || existing.type !== input.type) {
@@ -31,17 +31,19 @@ registerRoute(
       return json(200, environmentView(updated ?? existing));
     }
     const source = { kind: input.keyType } as const;
+    // A fresh data id: the environment's data, wherever it lives, names neither the tenant nor the environment.
+    const dataId = newDataId();
     let keyId: string;
     try {
       const { wrapper } = await keys.latestWrapper(source);
-      await data.initialize(id, wrapper, source);
+      await data.initialize(dataId, wrapper, source);
       keyId = wrapper.keyId;
     } catch (err) {
       if (isKeyAccessError(err)) throw keyErrorFor(err, { use: "platformKey", keyType: input.keyType });
       throw err;
     }
     const env: Environment = {
-      id, displayName: input.displayName, region: input.region, type: input.type, managed: input.managed, state: "Enabled",
+      tenantId: state.tenantId, id, dataId, displayName: input.displayName, region: input.region, type: input.type, managed: input.managed, state: "Enabled",
       encryption: { keyType: input.keyType, keyId, status: input.keyType === "Byok" ? "Encrypted" : "PlatformManaged" },
       createdAt: new Date().toISOString(), createdBy: caller.oid,
     };

@@ -15,16 +15,16 @@ registerRoute(
   { name: "unlockEnvironment", method: "POST", route: "environments/{id}/unlock", roles: [Roles.PlatformAdmin], audit: true,
     summary: "Probe the environment's key now and unlock the environment if the key is reachable again.",
     params: { id: environmentIdField() }, responses: { 200: { description: "Unlocked.", schema: environmentSchema } } },
-  async ({ params, services: svc }) => {
-    const env = await requireEnvironment(svc.state, params.id);
+  async ({ params, tenant, services: svc }) => {
+    const env = await requireEnvironment(tenant, params.id);
     if (env.state !== "Locked") throw conflict("EnvironmentNotLocked", `Environment '${env.id}' is not locked.`, "id");
     if (!env.encryption.policy) throw conflict("EnvironmentNotOnPolicy", `Environment '${env.id}' has no customer key to probe.`, "id");
-    const r = await reconcilePolicy(svc, env.encryption.policy, "UnlockRequest");
+    const r = await reconcilePolicy(svc, tenant.tenantId, env.encryption.policy, "UnlockRequest");
     if (!r) throw conflict("PolicyNotFound", `The enterprise policy '${env.encryption.policy}' no longer exists.`, "id");
     if (r.probe.status === "Unreachable") throw keyVaultUnavailable(r.probe.vaultCode, "id");
     if (r.probe.status !== "Healthy") {
       throw conflict("KeyStillInaccessible", `Environment '${env.id}' stays locked: ${lockReasonFor(r.probe)}.`, "id");
     }
-    return json(200, environmentView(await requireEnvironment(svc.state, env.id)));
+    return json(200, environmentView(await requireEnvironment(tenant, env.id)));
   },
 );

@@ -22,7 +22,7 @@ async function handle(svc: AppServices, raw: unknown, context: InvocationContext
   switch (event.type) {
     case "Microsoft.KeyVault.KeyNewVersionCreated": {
       for (const policy of await policiesOnVault(svc, vault, keyName)) {
-        const started = await startRotation(df.getClient(context), rotateKeyVersion, policy.name, keyId);
+        const started = await startRotation(df.getClient(context), rotateKeyVersion, policy, keyId);
         context.log(`rotation for policy ${policy.name}: ${started.instanceId} (${started.started ? "started" : "already running"})`);
       }
       return;
@@ -30,7 +30,7 @@ async function handle(svc: AppServices, raw: unknown, context: InvocationContext
     case "Microsoft.KeyVault.KeyNearExpiry": {
       const exp = Number(event.data.EXP ?? event.data.exp);
       for (const policy of await policiesOnVault(svc, vault, keyName)) {
-        await svc.alerts.raise(`near-expiry-event|${keyId ?? keyName}|${policy.name}`, {
+        await svc.state.forTenant(policy.tenantId).raiseAlert(`near-expiry-event|${keyId ?? keyName}|${policy.name}`, {
           kind: "KeyNearExpiry", severity: "Warning", policy: policy.name, keyId,
           dueAt: Number.isFinite(exp) && exp > 0 ? new Date(exp * 1000).toISOString() : undefined,
           message: `The key of enterprise policy ${policy.name} expires soon. Renew its expiration date or create a new version before it expires, or its environments lock.`,
@@ -41,7 +41,7 @@ async function handle(svc: AppServices, raw: unknown, context: InvocationContext
     case "Microsoft.KeyVault.KeyExpired":
     case "Microsoft.KeyVault.VaultAccessPolicyChanged": {
       const policies = await policiesOnVault(svc, vault, event.type === "Microsoft.KeyVault.KeyExpired" ? keyName : undefined);
-      for (const policy of policies) await reconcilePolicy(svc, policy.name, event.type);
+      for (const policy of policies) await reconcilePolicy(svc, policy.tenantId, policy.name, event.type);
       return;
     }
     default:

@@ -22,12 +22,12 @@ async function handle(svc: AppServices, raw: unknown, context: InvocationContext
   const operation = dataString(event.data, "operationName") ?? "";
   if (!ROLE_OPERATIONS.has(operation)) return;
   const scope = scopeOf(event.data, event.subject);
-  const policies = (await svc.state.listPolicies()).filter((p) => {
+  const policies = (await svc.state.listAllPolicies()).filter((p) => {
     const vault = p.keyVaultId.toLowerCase();
     return vault.startsWith(scope) || scope.startsWith(vault);
   });
   for (const policy of policies) {
-    const r = await reconcilePolicy(svc, policy.name, operation);
+    const r = await reconcilePolicy(svc, policy.tenantId, policy.name, operation);
     if (r) context.log(`policy ${policy.name}: probe ${r.probe.status}, locked ${r.locked.length}, unlocked ${r.unlocked.length}`);
   }
 }

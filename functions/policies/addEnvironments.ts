@@ -10,10 +10,12 @@ import { Roles } from "../../shared/domain/roles";
 import { requireEnvironment, requirePolicy } from "../../shared/state/lookups";
 import { requireEligibleForPolicy, requireLicense, requireReader, requireUsableKey } from "../../shared/operations/admission";
 import { startOperation } from "../../shared/operations/startOperation";
+import { confirmPolicyUnchanged } from "../../shared/operations/policyJoin";
 import { rekeyStartStatus, resumesOnline } from "../../shared/domain/encryptionStatus";
 import { UPDATE_CMK } from "../../shared/state/history";
 import { addEnvironmentToPolicy } from "../../orchestrations/addEnvironmentToPolicy";
 import { rekeyInput } from "../operationInputs";
+import { policyKeySource } from "../../shared/keys/keySources";
 
 registerRoute(
   { name: "addEnvironmentsToPolicy", method: "POST", route: "enterprisePolicies/{name}/environments", roles: [Roles.PlatformAdmin],
@@ -21,22 +23,25 @@ registerRoute(
     summary: "Add environments to the policy: their data is re-encrypted under the customer's key (one operation each).",
     params: { name: policyNameField() }, body: { kind: "json", field: addEnvironmentsBody },
     responses: { 202: { description: "Accepted: one operation per environment.", schema: startedOperationsSchema } } },
-  async ({ params, body, caller, durable, services: svc }) => {
-    const policy = await requirePolicy(svc.state, params.name);
+  async ({ params, body, caller, durable, tenant, services: svc }) => {
+    const checked = await tenant.getPolicyWithEtag(params.name);
+    const policy = checked?.doc ?? (await requirePolicy(tenant, params.name));
     requireReader(policy, caller);
-    await requireLicense(svc);
-    const envs = await Promise.all(body.environmentIds.map((id) => requireEnvironment(svc.state, id)));
+    await requireLicense(tenant);
+    const envs = await Promise.all(body.environmentIds.map((id) => requireEnvironment(tenant, id)));
     envs.forEach((env) => requireEligibleForPolicy(env, policy));
     await requireUsableKey(svc, policy);
 
     const operations = [];
     for (const env of envs) {
       const status = rekeyStartStatus("CustomerManaged", env.encryption.status);
-      operations.push(await startOperation(svc, durable(), {
+      operations.push(await startOperation(tenant, durable(), {
         environmentId: env.id, kind: "AddToPolicy", operationName: UPDATE_CMK, orchestration: addEnvironmentToPolicy, policy: policy.name, requestedBy: caller.oid,
         claim: (e) => ({ ...e, encryption: { ...e.encryption, status, policy: policy.name, progress: undefined, warning: undefined } }),
+        // The policy must still be the one the rules were checked against (no delete or re-point slipped in).
+        confirm: () => confirmPolicyUnchanged(tenant, policy, checked!.etag),
         // A Warning's core store is done: the rerun needs no downtime (rekeyFlow checks).
-        input: (operationId) => rekeyInput(svc.settings, operationId, env.id, { kind: "CustomerManaged", policy: policy.name }, { resumeOnline: resumesOnline(env.encryption.status) }),
+        input: (operationId) => rekeyInput(svc.settings, operationId, env, policyKeySource(policy), { resumeOnline: resumesOnline(env.encryption.status) }),
       }));
     }
     return json(202, { operations });

@@ -12,12 +12,12 @@ registerRoute(
   { name: "listEnterprisePolicies", method: "GET", route: "enterprisePolicies", roles: ADMIN_ROLES, audit: true,
     summary: "List the enterprise policies.",
     responses: { 200: { description: "The policies.", schema: listOf(policySchema, "The enterprise policies.") } } },
-  async ({ services: { state } }) => json(200, { value: (await state.listPolicies()).map((p) => policyResource(p)) }),
+  async ({ tenant }) => json(200, { value: (await tenant.listPolicies()).map((p) => policyResource(p)) }),
 );
 
 registerRoute(
   { name: "getEnterprisePolicy", method: "GET", route: "enterprisePolicies/{name}", roles: ADMIN_ROLES, audit: true,
     summary: "Get an enterprise policy, with its identity's principalId and its readers.",
     params: { name: policyNameField() }, responses: { 200: { description: "The policy.", schema: policySchema } } },
-  async ({ params, services: { state } }) => json(200, policyResource(await requirePolicy(state, params.name))),
+  async ({ params, tenant }) => json(200, policyResource(await requirePolicy(tenant, params.name))),
 );

@@ -12,8 +12,8 @@ registerRoute(
   { name: "getEnterprisePolicyHealth", method: "GET", route: "enterprisePolicies/{name}/health", roles: ADMIN_ROLES, audit: true,
     summary: "Probe the policy's key now (wrap and unwrap as the policy's identity): Healthy, Forbidden, Disabled, Expired, NotFound or Unreachable.",
     params: { name: policyNameField() }, responses: { 200: { description: "The probe's finding.", schema: keyProbeSchema } } },
-  async ({ params, services: svc }) => {
-    const probe = await probePolicyKey(svc, await requirePolicy(svc.state, params.name));
+  async ({ params, tenant, services: svc }) => {
+    const probe = await probePolicyKey(svc, await requirePolicy(tenant, params.name));
     return json(200, {
       keyId: probe.keyId, status: probe.status, expiresOn: probe.expiresOn?.toISOString() ?? null, checkedAt: probe.checkedAt.toISOString(),
       ...(probe.vaultCode ? { vaultCode: probe.vaultCode } : {}),

@@ -14,10 +14,10 @@ registerRoute(
   { name: "getEnterprisePolicyKeyUsage", method: "GET", route: "enterprisePolicies/{name}/keyUsage", roles: ADMIN_ROLES, audit: true,
     summary: "Each key version: the environments, DEKs and backups that still need it, and the earliest date it can safely be disabled.",
     params: { name: policyNameField() }, responses: { 200: { description: "The key's versions and what needs each.", schema: keyUsageSchema } } },
-  async ({ params, services: svc }) => {
-    const policy = await requirePolicy(svc.state, params.name);
-    const usage = await keyUsageOf(svc, policy, await collectUsage(svc));
-    await alertOnNeededVersions(svc, usage);
+  async ({ params, tenant, services: svc }) => {
+    const policy = await requirePolicy(tenant, params.name);
+    const usage = await keyUsageOf(svc, policy, await collectUsage(svc, tenant.tenantId));
+    await alertOnNeededVersions(svc, tenant.tenantId, usage);
     return json(200, usage);
   },
 );

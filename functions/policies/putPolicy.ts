@@ -11,32 +11,33 @@ import { Roles } from "../../shared/domain/roles";
 import { policyResource, type EnterprisePolicy } from "../../shared/domain/policy";
 import { conflict } from "../../shared/errors";
 import { environmentsOnPolicy } from "../../shared/state/lookups";
+import { changeUnusedPolicy } from "../../shared/operations/policyJoin";
 
 registerRoute(
   { name: "putEnterprisePolicy", method: "PUT", route: "enterprisePolicies/{name}", roles: [Roles.KeysAdmin], audit: true,
     summary: "Create an enterprise policy for a Key Vault key (ARM template shape); returns the identity to grant on the key.",
     params: { name: policyNameField() }, body: { kind: "json", field: policyBody },
     responses: { 201: { description: "Created; grant identity.principalId on the key.", schema: policySchema }, 200: { description: "Updated (or unchanged).", schema: policySchema } } },
-  async ({ params, body, caller, services: { state } }) => {
+  async ({ params, body, caller, tenant: state }) => {
     const { name } = params;
     const input = { location: body.location, keyVaultId: body.properties.encryption.keyVault.id, keyName: body.properties.encryption.keyVault.key.name };
     const now = new Date().toISOString();
     const fresh: EnterprisePolicy = {
-      name, ...input,
-      identity: { type: "SystemAssigned", principalId: randomUUID(), clientId: randomUUID(), tenantId: caller.tenantId ?? "" },
+      tenantId: state.tenantId, name, ...input,
+      identity: { type: "SystemAssigned", principalId: randomUUID(), clientId: randomUUID(), tenantId: caller.tenantId },
       readers: [], createdAt: now, createdBy: caller.oid, updatedAt: now,
     };
     if (await state.createPolicy(fresh)) return json(201, policyResource(fresh));
 
-    const inUse = (await environmentsOnPolicy(state, name)).length > 0;
-    const updated = await state.updatePolicy(name, (current) => {
-      const same = current.location === input.location && current.keyVaultId.toLowerCase() === input.keyVaultId.toLowerCase() && current.keyName === input.keyName;
-      if (same) return undefined;
-      if (inUse) {
+    // A re-point of a policy no environment uses: the check and the write are one step with respect to an add.
+    const updated = await changeUnusedPolicy(state, name, async () => {
+      if ((await environmentsOnPolicy(state, name)).length > 0) {
         throw conflict("PolicyInUse", `Enterprise policy '${name}' has environments; its key and location can't change. ` +
           "To change the key, create a new policy and move the environments to it (changePolicy).", "name");
       }
-      return { ...current, ...input, updatedAt: now };
+    }, (current) => {
+      const same = current.location === input.location && current.keyVaultId.toLowerCase() === input.keyVaultId.toLowerCase() && current.keyName === input.keyName;
+      return same ? undefined : { ...current, ...input, updatedAt: now };
     });
     return json(200, policyResource(updated ?? fresh));
   },

@@ -15,7 +15,7 @@ registerRoute(
   { name: "grantPolicyReader", method: "PUT", route: "enterprisePolicies/{name}/readers/{objectId}", roles: [Roles.KeysAdmin], audit: true,
     summary: "Grant a platform admin Reader on the policy, so they can add environments to it.",
     params, responses: { 200: { description: "Granted.", schema: readerGrantSchema } } },
-  async ({ params: { name, objectId }, services: { state } }) => {
+  async ({ params: { name, objectId }, tenant: state }) => {
     await requirePolicy(state, name);
     await state.updatePolicy(name, (p) => (p.readers.includes(objectId) ? undefined : { ...p, readers: [...p.readers, objectId] }));
     return json(200, { policy: name, objectId, role: "Reader" });
@@ -26,7 +26,7 @@ registerRoute(
   { name: "revokePolicyReader", method: "DELETE", route: "enterprisePolicies/{name}/readers/{objectId}", roles: [Roles.KeysAdmin], audit: true,
     summary: "Revoke a platform admin's Reader on the policy.",
     params, responses: { 204: { description: "Revoked." } } },
-  async ({ params: { name, objectId }, services: { state } }) => {
+  async ({ params: { name, objectId }, tenant: state }) => {
     const policy = await requirePolicy(state, name);
     if (!policy.readers.includes(objectId)) throw notFound("ReaderNotFound", `${objectId} is not a reader of '${name}'.`, "objectId");
     await state.updatePolicy(name, (p) => ({ ...p, readers: p.readers.filter((r) => r !== objectId) }));

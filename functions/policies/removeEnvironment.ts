@@ -21,10 +21,10 @@ registerRoute(
     summary: "Remove an environment from the policy: its data returns to the platform-managed key.",
     params: { name: policyNameField(), environmentId: environmentIdField() },
     responses: { 202: { description: "Accepted.", schema: startedOperationsSchema } } },
-  async ({ params, caller, durable, services: svc }) => {
-    const policy = await requirePolicy(svc.state, params.name);
+  async ({ params, caller, durable, tenant, services: svc }) => {
+    const policy = await requirePolicy(tenant, params.name);
     requireReader(policy, caller);
-    const env = await requireEnvironment(svc.state, params.environmentId, "environmentId");
+    const env = await requireEnvironment(tenant, params.environmentId, "environmentId");
     if (env.encryption.policy !== policy.name) {
       throw notFound("EnvironmentNotOnPolicy", `Environment '${env.id}' is not on enterprise policy '${policy.name}'.`, "environmentId");
     }
@@ -32,10 +32,10 @@ registerRoute(
     requireNoOperation(env);
     await requireUsableKey(svc, policy);
     const status = rekeyStartStatus("PlatformManaged", env.encryption.status);
-    const started = await startOperation(svc, durable(), {
+    const started = await startOperation(tenant, durable(), {
       environmentId: env.id, kind: "RemoveFromPolicy", operationName: UPDATE_CMK, orchestration: removeEnvironmentFromPolicy, policy: policy.name, requestedBy: caller.oid,
       claim: (e) => ({ ...e, encryption: { ...e.encryption, status, progress: undefined, warning: undefined } }),
-      input: (operationId) => rekeyInput(svc.settings, operationId, env.id, { kind: "PlatformManaged" }, { fromPolicy: policy.name, resumeOnline: resumesOnline(env.encryption.status) }),
+      input: (operationId) => rekeyInput(svc.settings, operationId, env, { kind: "PlatformManaged" }, { fromPolicy: policy.name, resumeOnline: resumesOnline(env.encryption.status) }),
     });
     return json(202, { operations: [started] });
   },

@@ -16,8 +16,8 @@ registerRoute(
   { name: "getTenantLicenses", method: "GET", route: "tenant/licenses", roles: [Roles.PlatformAdmin], audit: true,
     summary: "The tenant's subscriptions and whether they entitle it to customer-managed keys.",
     responses: { 200: { description: "The tenant's subscriptions.", schema: licensesSchema } } },
-  async ({ services: { state } }) => {
-    const l = await state.getLicenses();
+  async ({ tenant }) => {
+    const l = await tenant.getLicenses();
     return json(200, view(l?.subscriptions ?? [], l?.updatedAt ?? null));
   },
 );
@@ -26,7 +26,7 @@ registerRoute(
   { name: "putTenantLicenses", method: "PUT", route: "tenant/licenses", roles: [Roles.PlatformAdmin], audit: true,
     summary: "Record the tenant's subscriptions ({\"subscriptions\": [...]}).",
     body: { kind: "json", field: licensesBody }, responses: { 200: { description: "Recorded.", schema: licensesSchema } } },
-  async ({ body, caller, services: { state } }) => {
+  async ({ body, caller, tenant: state }) => {
     const subscriptions = [...new Set(body.subscriptions.map((s) => s.trim()))];
     const updatedAt = new Date().toISOString();
     await state.putLicenses({ subscriptions, updatedAt, updatedBy: caller.oid });

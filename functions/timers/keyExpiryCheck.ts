@@ -12,10 +12,10 @@ import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
 import { checkNeededKeyVersions } from "../../shared/backups/keyUsage";
 
 async function runExpiryChecks(svc: AppServices, context: InvocationContext): Promise<void> {
-  for (const policy of await policiesInUse(svc)) {
+  for (const { tenantId, policy } of await policiesInUse(svc)) {
     try {
-      const outcome = await checkKeyExpiry(svc, policy);
-      if (outcome === "Expired") await reconcilePolicy(svc, policy, "KeyExpiryCheck");
+      const outcome = await checkKeyExpiry(svc, tenantId, policy);
+      if (outcome === "Expired") await reconcilePolicy(svc, tenantId, policy, "KeyExpiryCheck");
     } catch (err) {
       context.error(`expiry check of policy ${policy} failed: ${err instanceof Error ? err.message : String(err)}`);
     }

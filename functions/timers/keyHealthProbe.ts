@@ -8,9 +8,9 @@ import type { AppServices } from "../../shared/appServices";
 import { policiesInUse, reconcilePolicy } from "../../shared/locking/keyHealth";
 
 async function probeAllPolicies(svc: AppServices, context: InvocationContext): Promise<void> {
-  for (const policy of await policiesInUse(svc)) {
+  for (const { tenantId, policy } of await policiesInUse(svc)) {
     try {
-      const r = await reconcilePolicy(svc, policy, "KeyHealthProbe");
+      const r = await reconcilePolicy(svc, tenantId, policy, "KeyHealthProbe");
       if (r && (r.locked.length || r.unlocked.length)) context.log(`policy ${policy}: ${r.probe.status}; locked ${r.locked.join(",") || "-"}; unlocked ${r.unlocked.join(",") || "-"}`);
     } catch (err) {
       // One policy's trouble must not stop the others being probed.

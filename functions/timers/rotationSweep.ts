@@ -10,8 +10,8 @@ import { services } from "../../shared/services";
 import { rotateKeyVersion } from "../../orchestrations/rotateKeyVersion";
 
 async function sweep(context: InvocationContext): Promise<void> {
-  for (const { policy, keyId } of await policiesNeedingRotation(services())) {
-    const r = await startRotation(df.getClient(context), rotateKeyVersion, policy, keyId);
+  for (const { tenantId, policy, keyId } of await policiesNeedingRotation(services())) {
+    const r = await startRotation(df.getClient(context), rotateKeyVersion, { tenantId, name: policy }, keyId);
     context.log(`rotation sweep: policy ${policy} -> ${keyId} (${r.started ? "started" : "already running"})`);
   }
 }

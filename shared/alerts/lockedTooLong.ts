@@ -14,9 +14,10 @@ export function deletionDeadline(env: Environment): Date | undefined {
   return new Date(Date.parse(env.lockedSince) + days * DAY);
 }
 
-export async function checkLockedTooLong(deps: Pick<AppServices, "state" | "alerts" | "backups" | "dekCache" | "settings">, now = new Date()): Promise<string[]> {
+/** Every tenant's locked environments against their deadline. Returns the ids warned or deleted. */
+export async function checkLockedTooLong(deps: Pick<AppServices, "state" | "backups" | "dekCache" | "settings">, now = new Date()): Promise<string[]> {
   const warned: string[] = [];
-  for (const env of await deps.state.listEnvironments()) {
+  for (const env of await deps.state.listAllEnvironments()) {
     const deadline = deletionDeadline(env);
     if (!deadline) continue;
     if (now.getTime() >= deadline.getTime() && deps.settings.deleteLockedEnvironments) {
@@ -26,7 +27,7 @@ export async function checkLockedTooLong(deps: Pick<AppServices, "state" | "aler
     const daysLeft = Math.ceil((deadline.getTime() - now.getTime()) / DAY);
     const bucket = daysLeft <= 1 ? 1 : daysLeft <= 3 ? 3 : undefined;
     if (bucket === undefined) continue;
-    if (await deps.alerts.raise(`locked-too-long|${env.id}|${env.lockedSince}|${bucket}`, {
+    if (await deps.state.forTenant(env.tenantId).raiseAlert(`locked-too-long|${env.id}|${env.lockedSince}|${bucket}`, {
       kind: "LockedTooLong", severity: "Critical", environmentId: env.id, policy: env.encryption.policy, dueAt: deadline.toISOString(),
       message: `Environment ${env.id} has been locked since ${env.lockedSince}; under the platform's rule its data may be deleted at ${deadline.toISOString()}. Restore the key's access to unlock it.`,
     })) warned.push(env.id);

@@ -6,7 +6,7 @@
 // policy binds it: versions differ as keys rotate, and two policies may bind one key.
 import { conflict } from "../errors";
 import { keyIdFor } from "../keyvault";
-import type { KeySources } from "../keys/keySources";
+import { policyKeySource, type KeySources } from "../keys/keySources";
 
 type Keys = Pick<KeySources, "resolveKey">;
 import { versionlessKeyId } from "../crypto/keyRing";
@@ -16,7 +16,7 @@ import { isLive, ownersOf, type BackupManifest } from "./manifest";
 /** The customer key the environment is encrypted with (versionless id, lower case), if it is. */
 export async function customerKeyOf(keys: Keys, env: Environment): Promise<string | undefined> {
   if (env.encryption.keyType !== "CustomerManaged" || !env.encryption.policy) return undefined;
-  const key = await keys.resolveKey({ kind: "CustomerManaged", policy: env.encryption.policy });
+  const key = await keys.resolveKey(policyKeySource({ tenantId: env.tenantId, name: env.encryption.policy }));
   return keyIdFor(key.vaultUrl, key.keyName).toLowerCase();
 }
 
@@ -31,10 +31,10 @@ export function customerKeyOfBackup(manifest: BackupManifest): string | undefine
 const describeKey = (key: string | undefined) => (key ? `customer key ${key}` : "the platform-managed key");
 
 export async function requireSameKeyForRestore(keys: Keys, target: Environment, manifest: BackupManifest): Promise<void> {
-  if (manifest.environmentId === target.id) return;
+  if (manifest.environmentId === target.dataId) return;
   const [targetKey, backupKey] = [await customerKeyOf(keys, target), customerKeyOfBackup(manifest)];
   if (!targetKey || targetKey !== backupKey) {
-    throw conflict("KeyMismatch", `Backup '${manifest.backupId}' of environment '${manifest.environmentId}' is encrypted with ${describeKey(backupKey)}, ` +
+    throw conflict("KeyMismatch", `Backup '${manifest.backupId}' of environment '${manifest.environmentName ?? "another environment"}' is encrypted with ${describeKey(backupKey)}, ` +
       `and environment '${target.id}' with ${describeKey(targetKey)}. A backup can be restored only into the environment it was taken from, ` +
       "or into another environment encrypted with the same customer key (same vault and key).", "id");
   }

@@ -23,7 +23,7 @@ export function createBackups(deps: BackupDeps) {
     get: async (environmentId: string, backupId: string) => (await bc.store.readManifest(environmentId, backupId))?.manifest,
     completed: (environmentId: string, backupId: string) => completedBackup(bc, environmentId, backupId),
     keysOf: (manifest: BackupManifest): BackupKeys => backupKeys(manifest, bc.wrapperFor),
-    begin: (input: { environmentId: string; backupId: string; operationId: string; environment: Environment }) => beginBackup(bc, input),
+    begin: (input: { backupId: string; operationId: string; environment: Environment }) => beginBackup(bc, input),
     partition: (input: BackupPartitionInput) => backupPartition(bc, input),
     complete: (input: CompleteBackupInput) => completeBackup(bc, input),
     prepareTransfer: (input: PrepareTransferInput) => prepareTransfer(bc, input),

@@ -1,7 +1,7 @@
 // Inputs and outputs of the environment data operations (backup, restore, copy, reset) and of
 // the backups step of a re-key. Like shared/operations/contracts.ts: a lost key comes back as a
 // value (KeyFailure), transient trouble as an exception the orchestration's retries cure.
-import type { KeyFailure, KeyTarget, Refusal, ActivityRetryPolicy } from "../operations/contracts";
+import type { EnvironmentScope, KeyFailure, KeyTarget, Refusal, ActivityRetryPolicy } from "../operations/contracts";
 
 export type DataOperationKind = "Backup" | "Restore" | "Copy" | "Reset";
 export type DataStore = "records" | "files";
@@ -9,14 +9,13 @@ export const DATA_STORES: readonly DataStore[] = ["records", "files"];
 
 /** Where a restore or copy reads from: a backup of an environment, or an environment's live data. */
 export type TransferSource =
-  | { kind: "backup"; environmentId: string; backupId: string }
-  | { kind: "environment"; environmentId: string };
+  | { kind: "backup"; environmentId: string; dataId: string; backupId: string }
+  | { kind: "environment"; environmentId: string; dataId: string };
 
-export interface DataOperationInput {
+export interface DataOperationInput extends EnvironmentScope {
   operationId: string;
+  /** The environment (EnvironmentScope) is the one backed up, restored into, copied into or reset. */
   kind: DataOperationKind;
-  /** The environment backed up, restored into, copied into or reset. */
-  environmentId: string;
   /** Backup: the id of the backup being taken. */
   backupId?: string;
   /** Restore and copy. */
@@ -33,11 +32,11 @@ export interface DataOperationResult {
   error?: { code: string; message: string };
 }
 
-export interface BeginBackupInput { operationId: string; environmentId: string; backupId: string }
+export interface BeginBackupInput extends EnvironmentScope { operationId: string; backupId: string }
 export interface BeginBackupOutput { buckets: number }
 
 export interface BackupPartitionInput {
-  environmentId: string;
+  dataId: string;
   backupId: string;
   store: DataStore;
   bucket: number;
@@ -50,17 +49,16 @@ export interface BackupPartitionOutput { done: boolean; continuation?: string; s
 
 export interface CompleteBackupInput {
   operationId: string;
-  environmentId: string;
+  dataId: string;
   backupId: string;
   outcome: { ok: true; records: number; files: number; recordSegments: number[] } | { ok: false; error: { code: string; message: string } };
 }
 
-export interface PrepareTransferInput { operationId: string; environmentId: string; source: TransferSource }
+export interface PrepareTransferInput extends EnvironmentScope { operationId: string; source: TransferSource }
 export type PrepareTransferOutput = { outcome: "ok"; buckets: number; items: number } | KeyFailure | Refusal;
 
-export interface TransferPartitionInput {
+export interface TransferPartitionInput extends EnvironmentScope {
   operationId: string;
-  environmentId: string;
   source: TransferSource;
   store: DataStore;
   bucket: number;
@@ -69,11 +67,11 @@ export interface TransferPartitionInput {
 }
 export type TransferPartitionOutput = { outcome: "ok"; done: boolean; continuation?: string; items: number } | KeyFailure | Refusal;
 
-export interface ResetEnvironmentInput { operationId: string; environmentId: string }
+export interface ResetEnvironmentInput extends EnvironmentScope { operationId: string }
 export type ResetEnvironmentOutput = { outcome: "ok"; keyId: string; backupsDeleted: number } | KeyFailure | Refusal;
 
 /** The backups step of a re-key (rekeyFlow): re-wrap the environment's backups under the target key. */
-export interface RewrapBackupsInput { operationId: string; environmentId: string; target: KeyTarget }
+export interface RewrapBackupsInput extends EnvironmentScope { operationId: string; target: KeyTarget }
 export type RewrapBackupsOutput =
   | { outcome: "ok"; backups: number; rewrapped: number }
   | KeyFailure | Refusal

@@ -7,8 +7,9 @@ import type { AppServices } from "../appServices";
 import { trackEvent } from "../telemetry";
 import type { Environment } from "../domain/environment";
 
-export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | "alerts" | "backups" | "dekCache">, env: Environment, deadline: Date): Promise<boolean> {
-  const { state, backups } = deps;
+export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | "backups" | "dekCache">, env: Environment, deadline: Date): Promise<boolean> {
+  const { backups } = deps;
+  const state = deps.state.forTenant(env.tenantId);
   const operationId = randomUUID();
   // Claim it atomically, and only as it was judged: still locked since then, nothing running.
   let claimed = false;
@@ -19,8 +20,9 @@ export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | 
   });
   if (!claimed) return false;
   const startedAt = new Date().toISOString();
-  const { backupsDeleted } = await backups.erase(env.id);
-  deps.dekCache.purgeByScope(env.id);
+  const { backupsDeleted } = await backups.erase(env.dataId);
+  deps.dekCache.purgeByScope(env.dataId);
+  await state.deleteAllMembers(env.id);
   await state.deleteEnvironment(env.id);
   const endedAt = new Date().toISOString();
   await state.recordOperation({
@@ -30,7 +32,7 @@ export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | 
       detail: `locked since ${env.lockedSince} (${env.encryption.lockedReason ?? "key access lost"}); deadline ${deadline.toISOString()}; ${backupsDeleted} backup(s) deleted` }],
   });
   trackEvent("keyward.environment.deleted", { environmentId: env.id, reason: "LockedTooLong" });
-  await deps.alerts.raise(`locked-deleted|${env.id}|${env.lockedSince}`, {
+  await state.raiseAlert(`locked-deleted|${env.id}|${env.lockedSince}`, {
     kind: "LockedTooLong", severity: "Critical", environmentId: env.id, policy: env.encryption.policy, dueAt: deadline.toISOString(),
     message: `Environment ${env.id} was deleted: it stayed locked from ${env.lockedSince} past its deadline ${deadline.toISOString()}. Its data and backups are gone.`,
   });

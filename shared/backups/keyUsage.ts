@@ -9,6 +9,7 @@
 import type { AppServices } from "../appServices";
 import { isKeyAccessError, keyIdFor, keyVaultClients, withKeyVaultRetry, type KeyVaultIdentity, type KeyVersionSummary } from "../keyvault";
 import { versionlessKeyId } from "../crypto/keyRing";
+import { policyKeySource } from "../keys/keySources";
 import type { EnterprisePolicy } from "../domain/policy";
 import { isLive, ownersOf, INDEX_OWNER } from "./manifest";
 import type { VersionRetirement } from "./keyLedger";
@@ -48,6 +49,8 @@ export interface PolicyKeyUsage {
 export interface UsageIndex {
   environments: Map<string, EnvironmentUse[]>;
   backups: Map<string, BackupUse[]>;
+  /** The tenant's environments by data id (the ledger and the stores know them by it): their names. */
+  names: Map<string, string>;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -66,12 +69,14 @@ async function listVersions(identity: KeyVaultIdentity, vaultUrl: string, keyNam
   }, { operation: "listKeyVersions", keyId: keyIdFor(vaultUrl, keyName) });
 }
 
-export async function collectUsage(deps: Pick<AppServices, "state" | "backups">): Promise<UsageIndex> {
-  const { state, backups } = deps;
-  const index: UsageIndex = { environments: new Map(), backups: new Map() };
+/** What one tenant's environments and backups hold, per key version. */
+export async function collectUsage(deps: Pick<AppServices, "state" | "backups">, tenantId: string): Promise<UsageIndex> {
+  const { backups } = deps;
+  const environments = await deps.state.forTenant(tenantId).listEnvironments();
+  const index: UsageIndex = { environments: new Map(), backups: new Map(), names: new Map(environments.map((e) => [e.dataId, e.id])) };
   const push = <T>(map: Map<string, T[]>, keyId: string, value: T) => map.set(lower(keyId), [...(map.get(lower(keyId)) ?? []), value]);
-  for (const env of await state.listEnvironments()) {
-    const ring = await backups.context.data.rings.read(env.id);
+  for (const env of environments) {
+    const ring = await backups.context.data.rings.read(env.dataId);
     if (!ring) continue;
     const uses = new Map<string, EnvironmentUse>();
     const use = (keyId: string) => uses.get(keyId) ?? uses.set(keyId, { environmentId: env.id, deks: [], indexKey: false }).get(keyId)!;
@@ -79,11 +84,12 @@ export async function collectUsage(deps: Pick<AppServices, "state" | "backups">)
     for (const c of ring.indexKey.wrapped) use(c.keyId).indexKey = true;
     for (const [keyId, u] of uses) push(index.environments, keyId, u);
   }
-  for (const m of await backups.store.listAllManifests()) {
+  const manifests = (await Promise.all(environments.map((e) => backups.store.listManifests(e.dataId)))).flat();
+  for (const m of manifests) {
     const uses = new Map<string, BackupUse & { live: boolean }>();
     for (const { owner, copies } of ownersOf(m.keys)) {
       for (const c of copies) {
-        const u = uses.get(c.keyId) ?? uses.set(c.keyId, { environmentId: m.environmentId, backupId: m.backupId, deks: [], indexKey: false, live: false }).get(c.keyId)!;
+        const u = uses.get(c.keyId) ?? uses.set(c.keyId, { environmentId: index.names.get(m.environmentId) ?? m.environmentName ?? "", backupId: m.backupId, deks: [], indexKey: false, live: false }).get(c.keyId)!;
         if (owner === INDEX_OWNER) u.indexKey = true;
         else u.deks.push(owner);
         // The backup needs the version for good while one copy under it is live, else until the
@@ -98,7 +104,7 @@ export async function collectUsage(deps: Pick<AppServices, "state" | "backups">)
 }
 
 export async function keyUsageOf(deps: Pick<AppServices, "keys" | "backups">, policy: EnterprisePolicy, index: UsageIndex, now = new Date()): Promise<PolicyKeyUsage> {
-  const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
+  const key = await deps.keys.resolveKey(policyKeySource(policy));
   const versionless = keyIdFor(key.vaultUrl, key.keyName);
   const ofThisKey = (keyId: string) => lower(versionlessKeyId(keyId)) === lower(versionless);
 
@@ -130,7 +136,11 @@ export async function keyUsageOf(deps: Pick<AppServices, "keys" | "backups">, po
   }
   for (const [keyId, uses] of index.environments) if (ofThisKey(keyId)) entry(keyId).environments.push(...uses);
   for (const [keyId, uses] of index.backups) if (ofThisKey(keyId)) entry(keyId).backups.push(...uses);
-  for (const r of retirements) if (ofThisKey(r.keyId)) entry(r.keyId).retirements.push(r);
+  // The ledger knows environments by data id: only this tenant's, shown by name.
+  for (const r of retirements) {
+    const name = index.names.get(r.environmentId);
+    if (name !== undefined && ofThisKey(r.keyId)) entry(r.keyId).retirements.push({ ...r, environmentId: name });
+  }
 
   const at = now.toISOString();
   for (const v of versions.values()) {
@@ -145,7 +155,7 @@ export async function keyUsageOf(deps: Pick<AppServices, "keys" | "backups">, po
 }
 
 /** Raises KeyVersionStillNeeded for each version still needed that is disabled or deleted. Returns the key ids alerted on. */
-export async function alertOnNeededVersions(deps: Pick<AppServices, "alerts">, usage: PolicyKeyUsage): Promise<string[]> {
+export async function alertOnNeededVersions(deps: Pick<AppServices, "state">, tenantId: string, usage: PolicyKeyUsage): Promise<string[]> {
   const alerted: string[] = [];
   for (const v of usage.versions) {
     if (!v.stillNeeded || (v.enabled !== false && v.inVault !== false)) continue;
@@ -155,7 +165,7 @@ export async function alertOnNeededVersions(deps: Pick<AppServices, "alerts">, u
       ...v.backups.map((b) => `backup ${b.backupId} of ${b.environmentId}${b.retainedUntil ? ` (until ${b.retainedUntil})` : ""}`),
       ...(v.retirements.length ? [`the retention rule until ${v.retirements.map((r) => r.safeAfter).sort().pop()}`] : []),
     ];
-    if (await deps.alerts.raise(`version-still-needed|${lower(v.keyId)}|${what}`, {
+    if (await deps.state.forTenant(tenantId).raiseAlert(`version-still-needed|${lower(v.keyId)}|${what}`, {
       kind: "KeyVersionStillNeeded", severity: v.inUse ? "Critical" : "Warning", policy: usage.policy, keyId: v.keyId,
       ...(v.earliestSafeDisable ? { dueAt: v.earliestSafeDisable } : {}),
       message: `Key version ${v.keyId} of enterprise policy ${usage.policy} was ${what} while still needed by ${needs.join(", ")}. ` +
@@ -166,14 +176,15 @@ export async function alertOnNeededVersions(deps: Pick<AppServices, "alerts">, u
 }
 
 /** The daily check: every policy's key versions against what still needs them. */
-export async function checkNeededKeyVersions(deps: Pick<AppServices, "state" | "backups" | "keys" | "alerts">, now = new Date()): Promise<string[]> {
-  const policies = await deps.state.listPolicies();
-  if (policies.length === 0) return [];
-  const index = await collectUsage(deps);
+/** The daily check: every tenant's policies' key versions against what still needs them. */
+export async function checkNeededKeyVersions(deps: Pick<AppServices, "state" | "backups" | "keys">, now = new Date()): Promise<string[]> {
+  const policies = await deps.state.listAllPolicies();
+  const indexes = new Map<string, Promise<UsageIndex>>();
+  const indexOf = (tenantId: string) => indexes.get(tenantId) ?? indexes.set(tenantId, collectUsage(deps, tenantId)).get(tenantId)!;
   const alerted: string[] = [];
   for (const policy of policies) {
     try {
-      alerted.push(...(await alertOnNeededVersions(deps, await keyUsageOf(deps, policy, index, now))));
+      alerted.push(...(await alertOnNeededVersions(deps, policy.tenantId, await keyUsageOf(deps, policy, await indexOf(policy.tenantId), now))));
     } catch {
       // One policy's trouble (its key unreachable) must not stop the others being checked.
     }

@@ -26,7 +26,11 @@ export type BackupStatus = "Creating" | "Completed" | "Failed";
 export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
   backupId: string;
+  /** The data id of the environment it was taken from (its ciphertexts are bound to it). */
   environmentId: string;
+  /** The tenant and the environment's name, for the API's views (never the data id). */
+  tenantId?: string;
+  environmentName?: string;
   /** The operation that took it (history). */
   operationId: string;
   status: BackupStatus;

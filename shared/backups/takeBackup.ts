@@ -26,16 +26,18 @@ import type { BackupManifest } from "./manifest";
 const PAGES_PER_CALL = 5;
 const PARALLEL = 8;
 
-export async function beginBackup(bc: BackupContext, input: { environmentId: string; backupId: string; operationId: string; environment: Environment }): Promise<BackupManifest> {
-  const existing = await bc.store.readManifest(input.environmentId, input.backupId);
+export async function beginBackup(bc: BackupContext, input: { backupId: string; operationId: string; environment: Environment }): Promise<BackupManifest> {
+  const dataId = input.environment.dataId;
+  const existing = await bc.store.readManifest(dataId, input.backupId);
   if (existing) return existing.manifest;
-  const ring = await bc.data.rings.read(input.environmentId);
-  if (!ring) throw notFound("KeyRingNotFound", `Environment ${input.environmentId} has no encrypted data store.`, "id");
+  const ring = await bc.data.rings.read(dataId);
+  if (!ring) throw notFound("KeyRingNotFound", `Environment ${input.environment.id} has no encrypted data store.`, "id");
   const now = new Date().toISOString();
   const live = ring.deks.filter((d) => d.state !== "retired");
   const enc = input.environment.encryption;
   const manifest: BackupManifest = {
-    format: BACKUP_FORMAT, backupId: input.backupId, environmentId: input.environmentId, operationId: input.operationId,
+    format: BACKUP_FORMAT, backupId: input.backupId, environmentId: dataId, operationId: input.operationId,
+    tenantId: input.environment.tenantId, environmentName: input.environment.id,
     status: "Creating", createdAt: now, buckets: ring.buckets,
     takenUnder: { keyType: enc.keyType, ...(enc.policy ? { policy: enc.policy } : {}), ...(enc.keyId ? { keyId: enc.keyId } : {}) },
     items: { records: 0, files: 0 },
@@ -47,7 +49,7 @@ export async function beginBackup(bc: BackupContext, input: { environmentId: str
     },
   };
   if (await bc.store.createManifest(manifest)) return manifest;
-  return (await bc.store.readManifest(input.environmentId, input.backupId))!.manifest;
+  return (await bc.store.readManifest(dataId, input.backupId))!.manifest;
 }
 
 /** The envelope of a record row as stored, inline or spilled; undefined when the row went away. */
@@ -72,7 +74,7 @@ async function lineOf(bc: BackupContext, environmentId: string, row: RecordRow):
 }
 
 export async function backupPartition(bc: BackupContext, input: BackupPartitionInput): Promise<BackupPartitionOutput> {
-  const { environmentId, backupId, bucket, pageSize } = input;
+  const { dataId: environmentId, backupId, bucket, pageSize } = input;
   let continuation = input.continuation;
   let segment = input.segment;
   let items = 0;
@@ -108,7 +110,7 @@ export async function backupPartition(bc: BackupContext, input: BackupPartitionI
 }
 
 export async function completeBackup(bc: BackupContext, input: CompleteBackupInput): Promise<void> {
-  const { environmentId, backupId, outcome } = input;
+  const { dataId: environmentId, backupId, outcome } = input;
   if (!outcome.ok) {
     // A failed backup is no backup: its blobs go, so nothing half-taken is ever restored or kept
     // under a key. The operation's history entry says why it failed.

@@ -22,42 +22,43 @@ import type { BackupManifest } from "./manifest";
 const PAGES_PER_CALL = 5;
 const PARALLEL = 8;
 
-export async function completedBackup(bc: BackupContext, environmentId: string, backupId: string): Promise<BackupManifest> {
-  const found = await bc.store.readManifest(environmentId, backupId);
-  if (!found) throw notFound("BackupNotFound", `Environment '${environmentId}' has no backup '${backupId}'.`, "backupId");
+/** `dataId`: the data id of the environment the backup was taken from. */
+export async function completedBackup(bc: BackupContext, dataId: string, backupId: string): Promise<BackupManifest> {
+  const found = await bc.store.readManifest(dataId, backupId);
+  if (!found) throw notFound("BackupNotFound", `The environment has no backup '${backupId}'.`, "backupId");
   if (found.manifest.status !== "Completed") throw conflict("BackupNotCompleted", `Backup '${backupId}' is ${found.manifest.status}; only a completed backup can be restored.`, "backupId");
   return found.manifest;
 }
 
 async function sourceKeys(bc: BackupContext, source: TransferSource, manifest?: BackupManifest): Promise<RingKeys> {
-  return source.kind === "backup" ? backupKeys(manifest!, bc.wrapperFor) : bc.data.keys.keysFor(source.environmentId);
+  return source.kind === "backup" ? backupKeys(manifest!, bc.wrapperFor) : bc.data.keys.keysFor(source.dataId);
 }
 
 export async function prepareTransfer(bc: BackupContext, input: PrepareTransferInput): Promise<{ buckets: number; items: number }> {
   let buckets: number;
   let items: number;
   if (input.source.kind === "backup") {
-    const manifest = await completedBackup(bc, input.source.environmentId, input.source.backupId);
+    const manifest = await completedBackup(bc, input.source.dataId, input.source.backupId);
     buckets = manifest.buckets;
     items = manifest.items.records + manifest.items.files;
   } else {
-    const ring = await bc.data.rings.read(input.source.environmentId);
+    const ring = await bc.data.rings.read(input.source.dataId);
     if (!ring) throw notFound("KeyRingNotFound", `Environment '${input.source.environmentId}' has no encrypted data store.`, "sourceEnvironmentId");
     buckets = ring.buckets;
-    const [records, files] = await Promise.all([bc.data.records.countByDek(input.source.environmentId), bc.data.files.countByDek(input.source.environmentId)]);
+    const [records, files] = await Promise.all([bc.data.records.countByDek(input.source.dataId), bc.data.files.countByDek(input.source.dataId)]);
     items = [...records.values(), ...files.values()].reduce((n, c) => n + c, 0);
   }
   // The target's keys must work before its data goes: a target whose key is lost fails here,
   // with its data intact.
-  await (await bc.data.keys.keysFor(input.environmentId)).activeDek();
-  await Promise.all([bc.data.records.deleteAll(input.environmentId), bc.data.files.deleteAll(input.environmentId)]);
+  await (await bc.data.keys.keysFor(input.dataId)).activeDek();
+  await Promise.all([bc.data.records.deleteAll(input.dataId), bc.data.files.deleteAll(input.dataId)]);
   return { buckets, items };
 }
 
 export async function transferPartition(bc: BackupContext, input: TransferPartitionInput): Promise<{ done: boolean; continuation?: string; items: number }> {
   const { source, bucket, pageSize } = input;
-  const manifest = source.kind === "backup" ? await completedBackup(bc, source.environmentId, source.backupId) : undefined;
-  const [from, to] = await Promise.all([sourceKeys(bc, source, manifest), bc.data.keys.keysFor(input.environmentId)]);
+  const manifest = source.kind === "backup" ? await completedBackup(bc, source.dataId, source.backupId) : undefined;
+  const [from, to] = await Promise.all([sourceKeys(bc, source, manifest), bc.data.keys.keysFor(input.dataId)]);
   let continuation = input.continuation;
   let items = 0;
 
@@ -86,7 +87,7 @@ export async function transferPartition(bc: BackupContext, input: TransferPartit
     if (input.store === "records" && manifest) {
       const segment = Number(continuation ?? "0");
       const count = manifest.recordSegments?.[bucket];
-      const lines = count !== undefined && segment >= count ? undefined : await bc.store.readRecordSegment(source.environmentId, manifest.backupId, bucket, segment);
+      const lines = count !== undefined && segment >= count ? undefined : await bc.store.readRecordSegment(source.dataId, manifest.backupId, bucket, segment);
       if (!lines) return { done: true, items };
       const rows: RecordRow[] = lines.map((l) => ({ partitionKey: l.pk, rowKey: l.rk, etag: "", tx: l.tx, dek: l.dek, e: new Uint8Array(Buffer.from(l.e, "base64")) }));
       items += sum(await mapLimit(rows, PARALLEL, (row) => putRecord(row, false)));
@@ -94,22 +95,22 @@ export async function transferPartition(bc: BackupContext, input: TransferPartit
       continue;
     }
     if (input.store === "records") {
-      const scanned = await bc.data.records.scanPartition(source.environmentId, bucket, pageSize, continuation);
+      const scanned = await bc.data.records.scanPartition(source.dataId, bucket, pageSize, continuation);
       items += sum(await mapLimit(scanned.rows, PARALLEL, (row) => putRecord(row, true)));
       continuation = scanned.continuation;
     } else if (manifest) {
-      const listed = await bc.store.listFiles(source.environmentId, manifest.backupId, bucket, pageSize, continuation);
+      const listed = await bc.store.listFiles(source.dataId, manifest.backupId, bucket, pageSize, continuation);
       items += sum(await mapLimit(listed.names, PARALLEL, async (name) => {
         const { envelope, dekId } = await bc.store.readFile(name);
         return putFile(name, envelope, dekId);
       }));
       continuation = listed.continuation;
     } else {
-      const scanned = await bc.data.files.scanPartition(source.environmentId, bucket, pageSize, continuation);
+      const scanned = await bc.data.files.scanPartition(source.dataId, bucket, pageSize, continuation);
       items += sum(await mapLimit(scanned.blobs, PARALLEL, async (blob) => {
         let response;
         try {
-          response = await bc.data.files.container(source.environmentId).getBlobClient(blob.name).download();
+          response = await bc.data.files.container(source.dataId).getBlobClient(blob.name).download();
         } catch (err) {
           if (isNotFound(err)) return 0; // deleted since it was listed
           throw err;

@@ -13,11 +13,13 @@ export interface KeySource {
   kind: KeySourceKind;
   /** The enterprise policy, for CustomerManaged. */
   policy?: string;
+  /** The policy's tenant, for CustomerManaged (policy names are unique within a tenant). */
+  tenantId?: string;
 }
 
 /** The same key source: the platform key, the BYOK key, or one enterprise policy's key. */
 export function sameKeySource(a: KeySource, b: KeySource): boolean {
-  return a.kind === b.kind && (a.policy ?? "") === (b.policy ?? "");
+  return a.kind === b.kind && (a.policy ?? "") === (b.policy ?? "") && (a.tenantId ?? "") === (b.tenantId ?? "");
 }
 
 /** One DEK (or the index key) wrapped under one key version. */
@@ -100,7 +102,7 @@ export function toWrappedCopy(wrapped: WrappedDek, source: KeySource): WrappedCo
     wrapped: Buffer.from(wrapped.wrapped).toString("base64"),
     keyId: wrapped.keyId,
     algorithm: wrapped.algorithm,
-    source: source.policy === undefined ? { kind: source.kind } : { kind: source.kind, policy: source.policy },
+    source: source.policy === undefined ? { kind: source.kind } : { kind: source.kind, policy: source.policy, ...(source.tenantId ? { tenantId: source.tenantId } : {}) },
   };
   assertWrappedCopy(copy);
   return copy;

@@ -1,4 +1,5 @@
 // An environment: one tenant database (records and files, plus backups) and its encryption state.
+import { randomUUID } from "node:crypto";
 import type { EncryptionStatus } from "./encryptionStatus";
 
 export const ENVIRONMENT_TYPES = ["Production", "Sandbox", "Developer", "Trial", "Teams"] as const;
@@ -35,7 +36,15 @@ export interface EnvironmentEncryption {
 }
 
 export interface Environment {
+  /** The Entra tenant the environment belongs to. */
+  tenantId: string;
+  /** Unique within the tenant. */
   id: string;
+  /**
+   * The environment's data id: globally unique and random, it names the environment's tables,
+   * containers, key ring and backups and is bound into every ciphertext. Never shown to clients.
+   */
+  dataId: string;
   displayName: string;
   region: string;
   type: EnvironmentType;
@@ -55,4 +64,9 @@ export type DataOperationState = "Restoring" | "Copying" | "Resetting";
 
 export function isEnvironmentType(value: unknown): value is EnvironmentType {
   return typeof value === "string" && (ENVIRONMENT_TYPES as readonly string[]).includes(value);
+}
+
+/** A new data id: "d" and 32 random hex digits (fits every storage name rule). */
+export function newDataId(): string {
+  return `d${randomUUID().replace(/-/g, "")}`;
 }

@@ -11,6 +11,9 @@ export interface PolicyIdentity {
 }
 
 export interface EnterprisePolicy {
+  /** The Entra tenant the policy belongs to: only its callers reach it, only its environments join it. */
+  tenantId: string;
+  /** Unique within the tenant. */
   name: string;
   location: string;
   keyVaultId: string;
@@ -21,6 +24,11 @@ export interface EnterprisePolicy {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /**
+   * Counts every add that joins an environment to the policy (bumped with If-Match), so a delete
+   * or re-point that found no environment writes only if no add slipped in meanwhile.
+   */
+  revision?: number;
 }
 
 export const POLICY_RESOURCE_TYPE = "Microsoft.PowerPlatform/enterprisePolicies";

@@ -14,6 +14,7 @@ import type { Field, JsonSchema } from "./fields";
 import type { Role } from "../domain/roles";
 import type { VerifiedCaller } from "../auth/tokenVerifier";
 import type { AppServices } from "../appServices";
+import type { TenantState } from "../state/stateStore";
 import { services } from "../services";
 import { trackRequest } from "../telemetry";
 
@@ -64,6 +65,11 @@ export interface RouteContext<P = Record<string, unknown>, Q = Record<string, un
   invocation: InvocationContext;
   /** The anonymous caller on anonymous routes. */
   caller: VerifiedCaller;
+  /**
+   * The caller's tenant: every name the route resolves, it resolves here, so another tenant's
+   * resource is not found, exactly as a missing one. (Anonymous routes have none.)
+   */
+  tenant: TenantState;
   requestId: string;
   params: P;
   query: Q;
@@ -79,7 +85,21 @@ export type RouteHandler<P, Q, B> = (ctx: RouteContext<P, Q, B>) => Promise<Http
 
 export const routeCatalog: RouteSpec[] = [];
 
-const ANONYMOUS: VerifiedCaller = { oid: "anonymous", roles: [], claims: {} };
+const ANONYMOUS: VerifiedCaller = { oid: "anonymous", roles: [], tenantId: "", claims: {} };
+
+/** Where a call without a verified principal came from, as the platform's front end reports it. */
+function sourceOf(request: HttpRequest): string {
+  return request.headers.get("x-forwarded-for")?.split(",")[0].trim() || "unknown";
+}
+
+/**
+ * Refusals worth an audit row on routes that are not audited otherwise (the data API): a 403, and
+ * a 404 for a resource name the caller's tenant does not hold (which is also how another tenant's
+ * resource answers). A record or file that is simply not there is not a refusal.
+ */
+function isRefusal(status: number, code: string | undefined): boolean {
+  return status === 403 || (status === 404 && code !== "RecordNotFound" && code !== "FileNotFound");
+}
 
 function targetOf(spec: RouteSpec, request: HttpRequest): string {
   // The route with its parameters filled in: names the caller chose, never bodies.
@@ -99,6 +119,11 @@ async function readBody(spec: BodySpec | undefined, request: HttpRequest): Promi
   if (!spec) return undefined;
   if (spec.kind === "bytes") return readBytes(request, spec.maxBytes);
   return spec.field.parse(await readJsonObject(request, MAX_JSON_BYTES), "");
+}
+
+/** Anonymous routes have no tenant: using one is a bug in the route, never the caller's doing. */
+function noTenant(): TenantState {
+  return new Proxy({} as TenantState, { get: () => { throw new Error("An anonymous route has no tenant"); } });
 }
 
 export function registerRoute<P extends Fields = Record<never, never>, Q extends Fields = Record<never, never>, B extends BodySpec | undefined = undefined>(
@@ -126,7 +151,8 @@ export function registerRoute<P extends Fields = Record<never, never>, Q extends
         const params = parseAll(spec.params, (name) => request.params[name]) as ParsedOf<P>;
         const query = parseAll(spec.query, (name) => request.query.get(name) ?? undefined) as ParsedOf<Q>;
         const body = (await readBody(spec.body, request)) as BodyOf<B>;
-        response = await handler({ request, invocation, caller, requestId, params, query, body, services: svc, durable: () => df.getClient(invocation) });
+        const tenant = caller === ANONYMOUS ? noTenant() : svc.state.forTenant(caller.tenantId);
+        response = await handler({ request, invocation, caller, tenant, requestId, params, query, body, services: svc, durable: () => df.getClient(invocation) });
         response = { ...response, headers: { ...(response.headers as Record<string, string> | undefined), "x-ms-request-id": requestId } };
       } catch (err) {
         if (isKeywardError(err)) {
@@ -140,10 +166,12 @@ export function registerRoute<P extends Fields = Record<never, never>, Q extends
       }
       trackRequest({ id: requestId, method: spec.method, route: spec.route, durationMs: performance.now() - startedAt, status: response.status ?? 200,
         properties: { function: spec.name, ...(errorCode ? { errorCode } : {}) } });
-      // Unauthenticated callers are not audited as principals; everything past the token check is.
-      if (spec.audit && caller !== ANONYMOUS) {
-        const status = response.status ?? 200;
-        await svc.audit.record({
+      const status = response.status ?? 200;
+      if (caller === ANONYMOUS) {
+        // No verified principal: counted per source, apart from every tenant.
+        if (status === 401) await svc.audit.countUnauthenticated(sourceOf(request), errorCode ?? "Unauthorized").catch((err: unknown) => invocation.error(`audit count failed for ${requestId}: ${String(err)}`));
+      } else if (spec.audit || isRefusal(status, errorCode)) {
+        await svc.state.forTenant(caller.tenantId).recordAudit({
           requestId, at: new Date().toISOString(), callerOid: caller.oid, callerRoles: caller.roles, operation: spec.name,
           method: spec.method, target: targetOf(spec as unknown as RouteSpec, request), status, result: status < 400 ? "Succeeded" : "Failed",
           ...(errorCode ? { errorCode } : {}),

@@ -162,3 +162,8 @@ export const healthSchema = obj({
 }, ["status", "components", "checkedAt"]);
 
 export const openApiSchema = obj({ openapi: str("3.1.0"), info: { type: "object" }, paths: { type: "object" } }, ["openapi", "info", "paths"], "This document.");
+
+export const memberSchema = obj({
+  objectId: str("The member's Entra object id."), access: str("Read or ReadWrite.", { enum: ["Read", "ReadWrite"] }),
+  grantedBy: str("The platform admin who granted it."), grantedAt: str("When.", { format: "date-time" }),
+}, ["objectId", "access"], "A member of an environment: who may use its data.");

@@ -6,7 +6,7 @@ import type { KeyWrapper, WrappedDek } from "../crypto/keyWrapper";
 import type { KeySource } from "../crypto/keyRing";
 import type { Settings } from "../settings";
 import type { EnterprisePolicy } from "../domain/policy";
-import { notFound } from "../errors";
+import { needs, notFound } from "../errors";
 import {
   parseKeyId, parseVaultResourceId, vaultUrlFor, VaultKeyWrapper, wrapperForLatestVersion,
   type KeyVaultIdentity,
@@ -32,9 +32,14 @@ export interface KeySources {
   wrapperFor(source: KeySource, keyId: string): KeyWrapper;
 }
 
+/** The key source of one tenant's policy. */
+export function policyKeySource(policy: Pick<EnterprisePolicy, "tenantId" | "name">): KeySource & KeyTarget {
+  return { kind: "CustomerManaged", policy: policy.name, tenantId: policy.tenantId };
+}
+
 export interface KeySourceDeps {
   settings: () => Settings;
-  getPolicy(name: string): Promise<EnterprisePolicy | undefined>;
+  getPolicy(tenantId: string, name: string): Promise<EnterprisePolicy | undefined>;
 }
 
 export function createKeySources(deps: KeySourceDeps): KeySources {
@@ -55,14 +60,14 @@ export function createKeySources(deps: KeySourceDeps): KeySources {
     if (source.kind === "PlatformManaged") return platformHeldKey(s.platformKeyId, "KEYWARD_PLATFORM_KEY_ID", { kind: "PlatformManaged" });
     if (source.kind === "Byok") return platformHeldKey(s.byokKeyId, "KEYWARD_BYOK_KEY_ID", { kind: "Byok" });
     const name = source.policy;
-    if (!name) throw new Error("a CustomerManaged key source names its policy");
-    const policy = await deps.getPolicy(name);
+    needs(name && source.tenantId, "a CustomerManaged key source names its policy and the policy's tenant");
+    const policy = await deps.getPolicy(source.tenantId, name);
     if (!policy) throw notFound("PolicyNotFound", `The enterprise policy '${name}' no longer exists.`);
     return {
       identity: { principalId: policy.identity.principalId, clientId: policy.identity.clientId },
       vaultUrl: vaultUrlFor(parseVaultResourceId(policy.keyVaultId)),
       keyName: policy.keyName,
-      source: { kind: "CustomerManaged", policy: name },
+      source: { kind: "CustomerManaged", policy: name, tenantId: source.tenantId },
     };
   };
 

@@ -8,6 +8,7 @@ import { lockEnvironment, unlockEnvironment } from "./lockState";
 import { environmentsMissingVersions } from "./versionHealth";
 import { dependsOnPolicy } from "../domain/encryptionStatus";
 import type { EnterprisePolicy } from "../domain/policy";
+import { policyKeySource } from "../keys/keySources";
 
 export type KeyHealthDeps = Pick<AppServices, "state" | "alerts" | "dekCache" | "keys" | "dataContext">;
 
@@ -31,45 +32,48 @@ export function lockReasonFor(probe: KeyProbeResult): string {
 }
 
 export async function probePolicyKey(deps: Pick<AppServices, "keys">, policy: EnterprisePolicy): Promise<KeyProbeResult> {
-  const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
+  const key = await deps.keys.resolveKey(policyKeySource(policy));
   return probeKey(key.identity, key.vaultUrl, key.keyName);
 }
 
-export async function reconcilePolicy(deps: KeyHealthDeps, policyName: string, trigger: string): Promise<Reconciliation | undefined> {
-  const { state } = deps;
-  const policy = await state.getPolicy(policyName);
+/**
+ * Probes the key of one tenant's policy and locks or unlocks the environments that depend on it.
+ * Undefined when the policy is gone.
+ */
+export async function reconcilePolicy(deps: KeyHealthDeps, tenantId: string, policyName: string, trigger: string): Promise<Reconciliation | undefined> {
+  const tenant = deps.state.forTenant(tenantId);
+  const policy = await tenant.getPolicy(policyName);
   if (!policy) return undefined;
-  const dependents = (await state.listEnvironments()).filter((e) => dependsOnPolicy(e, policyName));
+  const dependents = (await tenant.listEnvironments()).filter((e) => dependsOnPolicy(e, policyName));
   const probe = await probePolicyKey(deps, policy);
   const result: Reconciliation = { policy: policyName, probe, locked: [], unlocked: [] };
   if (probe.status === "Healthy") {
     // The current version works; an environment may still need an older one that does not.
-    const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policyName });
+    const key = await deps.keys.resolveKey(policyKeySource(policy));
     const versionless = `${key.vaultUrl}/keys/${key.keyName}`;
-    const losses = await environmentsMissingVersions(deps.dataContext.rings, dependents.map((e) => e.id), key.identity, versionless, new Map([[probe.keyId, "Healthy"]]));
-    const lostIds = new Set(losses.map((l) => l.environmentId));
+    const losses = await environmentsMissingVersions(deps.dataContext.rings, dependents, key.identity, versionless, new Map([[probe.keyId, "Healthy"]]));
+    const lostIds = new Set(losses.map((l) => l.environment.id));
     for (const loss of losses) {
       const named = loss.lost.map((l) => `${l.keyId} is ${l.status.toLowerCase()}`).join("; ");
       const reason = `a key version this environment still needs cannot be used (${named}); re-enable it, or rotate so its keys are re-wrapped under the current version`;
-      deps.dekCache.purgeByScope(loss.environmentId);
-      if ((await lockEnvironment(deps, loss.environmentId, reason, trigger)).changed) result.locked.push(loss.environmentId);
-      await deps.alerts.raise(`version-lost|${loss.environmentId}|${loss.lost.map((l) => l.keyId).join(",")}`, {
-        kind: "KeyVersionStillNeeded", severity: "Critical", policy: policyName, environmentId: loss.environmentId, keyId: loss.lost[0].keyId,
-        message: `Environment ${loss.environmentId} is locked: ${named}. The reference warns not to disable a previous key version while it is needed.`,
+      if ((await lockEnvironment(deps, tenantId, loss.environment.id, reason, trigger)).changed) result.locked.push(loss.environment.id);
+      await tenant.raiseAlert(`version-lost|${loss.environment.id}|${loss.lost.map((l) => l.keyId).join(",")}`, {
+        kind: "KeyVersionStillNeeded", severity: "Critical", policy: policyName, environmentId: loss.environment.id, keyId: loss.lost[0].keyId,
+        message: `Environment ${loss.environment.id} is locked: ${named}. Do not disable a previous key version while it is still needed.`,
       });
     }
     for (const env of dependents.filter((e) => e.state === "Locked" && !lostIds.has(e.id))) {
-      if ((await unlockEnvironment(deps, env.id, trigger)).changed) result.unlocked.push(env.id);
+      if ((await unlockEnvironment(deps, tenantId, env.id, trigger)).changed) result.unlocked.push(env.id);
     }
   } else if (LOST.has(probe.status)) {
-    const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policyName });
+    const key = await deps.keys.resolveKey(policyKeySource(policy));
     deps.dekCache.purgeByKey(`${key.vaultUrl}/keys/${key.keyName}`);
     const reason = lockReasonFor(probe);
     for (const env of dependents) {
-      if ((await lockEnvironment(deps, env.id, reason, trigger)).changed) result.locked.push(env.id);
+      if ((await lockEnvironment(deps, tenantId, env.id, reason, trigger)).changed) result.locked.push(env.id);
     }
     if (dependents.length > 0) {
-      await deps.alerts.raise(`access-lost|${policyName}|${probe.status}|${probe.checkedAt.toISOString().slice(0, 13)}`, {
+      await tenant.raiseAlert(`access-lost|${policyName}|${probe.status}|${probe.checkedAt.toISOString().slice(0, 13)}`, {
         kind: "KeyAccessLost", severity: "Critical", policy: policyName, keyId: probe.keyId,
         message: `Enterprise policy ${policyName}: ${reason}. ${dependents.length} environment(s) are locked until access is restored.`,
       });
@@ -78,18 +82,21 @@ export async function reconcilePolicy(deps: KeyHealthDeps, policyName: string, t
   return result;
 }
 
-/** Policies whose key lives in the vault (by ARM id, case-insensitive) and, if given, has that name. */
+/** Every tenant's policies whose key lives in the vault (by ARM id, case-insensitive) and, if given, has that name. */
 export async function policiesOnVault(deps: Pick<AppServices, "state">, vaultArmIdOrName: string, keyName?: string): Promise<EnterprisePolicy[]> {
   const needle = vaultArmIdOrName.toLowerCase();
-  return (await deps.state.listPolicies()).filter((p) => {
+  return (await deps.state.listAllPolicies()).filter((p) => {
     const id = p.keyVaultId.toLowerCase();
     const vaultMatches = id === needle || id.endsWith(`/${needle}`) || needle.startsWith(`${id}/`);
     return vaultMatches && (keyName === undefined || p.keyName.toLowerCase() === keyName.toLowerCase());
   });
 }
 
-/** Policies any environment depends on. */
-export async function policiesInUse(deps: Pick<AppServices, "state">): Promise<string[]> {
-  const envs = await deps.state.listEnvironments();
-  return [...new Set(envs.filter((e) => e.encryption.policy && dependsOnPolicy(e, e.encryption.policy)).map((e) => e.encryption.policy!))];
+/** Every tenant's policies that some environment depends on. */
+export async function policiesInUse(deps: Pick<AppServices, "state">): Promise<{ tenantId: string; policy: string }[]> {
+  const seen = new Map<string, { tenantId: string; policy: string }>();
+  for (const e of await deps.state.listAllEnvironments()) {
+    if (e.encryption.policy && dependsOnPolicy(e, e.encryption.policy)) seen.set(`${e.tenantId}|${e.encryption.policy}`, { tenantId: e.tenantId, policy: e.encryption.policy });
+  }
+  return [...seen.values()];
 }

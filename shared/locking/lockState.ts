@@ -6,7 +6,7 @@ import type { AppServices } from "../appServices";
 import { trackEvent } from "../telemetry";
 import type { Environment } from "../domain/environment";
 
-export type LockDeps = Pick<AppServices, "state" | "alerts" | "dekCache">;
+export type LockDeps = Pick<AppServices, "state" | "dekCache">;
 
 export interface LockChange {
   environmentId: string;
@@ -15,26 +15,27 @@ export interface LockChange {
 
 async function recordHistory(deps: LockDeps, env: Environment, kind: "Lock" | "Unlock", detail: string, trigger: string): Promise<void> {
   const at = new Date().toISOString();
-  await deps.state.recordOperation({
+  await deps.state.forTenant(env.tenantId).recordOperation({
     operationId: randomUUID(), environmentId: env.id, operation: kind === "Lock" ? "Lock environment" : "Unlock environment", kind,
     status: "Succeeded", startedAt: at, endedAt: at, steps: [{ name: kind, status: "Succeeded", startedAt: at, endedAt: at, detail: `${detail} (${trigger})` }],
     policy: env.encryption.policy,
   });
 }
 
-export async function lockEnvironment(deps: LockDeps, environmentId: string, reason: string, trigger: string): Promise<LockChange> {
+export async function lockEnvironment(deps: LockDeps, tenantId: string, environmentId: string, reason: string, trigger: string): Promise<LockChange> {
   let changed = false;
   const now = new Date().toISOString();
-  const env = await deps.state.updateEnvironment(environmentId, (e) => {
+  const tenant = deps.state.forTenant(tenantId);
+  const env = await tenant.updateEnvironment(environmentId, (e) => {
     if (e.state === "Locked" && e.encryption.lockedReason === reason) return undefined;
     changed = e.state !== "Locked";
     return { ...e, state: "Locked", lockedSince: e.lockedSince ?? now, encryption: { ...e.encryption, lockedReason: reason } };
   });
-  deps.dekCache.purgeByScope(environmentId);
+  if (env) deps.dekCache.purgeByScope(env.dataId);
   if (env && changed) {
     await recordHistory(deps, env, "Lock", reason, trigger);
     trackEvent("keyward.environment.locked", { environmentId, trigger });
-    await deps.alerts.raise(`locked|${environmentId}|${env.lockedSince}`, {
+    await tenant.raiseAlert(`locked|${environmentId}|${env.lockedSince}`, {
       kind: "EnvironmentLocked", severity: "Critical", environmentId, policy: env.encryption.policy,
       message: `Environment ${environmentId} is locked: ${reason}. Restore the key's access to unlock it.`,
     });
@@ -42,9 +43,9 @@ export async function lockEnvironment(deps: LockDeps, environmentId: string, rea
   return { environmentId, changed };
 }
 
-export async function unlockEnvironment(deps: LockDeps, environmentId: string, trigger: string): Promise<LockChange> {
+export async function unlockEnvironment(deps: LockDeps, tenantId: string, environmentId: string, trigger: string): Promise<LockChange> {
   let changed = false;
-  const env = await deps.state.updateEnvironment(environmentId, (e) => {
+  const env = await deps.state.forTenant(tenantId).updateEnvironment(environmentId, (e) => {
     if (e.state !== "Locked") return undefined;
     changed = true;
     const { lockedReason: _dropped, ...encryption } = e.encryption;

@@ -6,9 +6,9 @@
 import { reconcilePolicy, type KeyHealthDeps } from "./keyHealth";
 import { lockEnvironment } from "./lockState";
 
-export async function lockAfterKeyFailure(deps: KeyHealthDeps, environmentId: string, reason: string): Promise<void> {
-  const policy = (await deps.state.getEnvironment(environmentId))?.encryption.policy;
-  const decided = policy ? await reconcilePolicy(deps, policy, "OperationKeyFailure").catch(() => undefined) : undefined;
+export async function lockAfterKeyFailure(deps: KeyHealthDeps, tenantId: string, environmentId: string, reason: string): Promise<void> {
+  const policy = (await deps.state.forTenant(tenantId).getEnvironment(environmentId))?.encryption.policy;
+  const decided = policy ? await reconcilePolicy(deps, tenantId, policy, "OperationKeyFailure").catch(() => undefined) : undefined;
   if (decided && decided.probe.status !== "Unreachable") return;
-  await lockEnvironment(deps, environmentId, reason, "operation");
+  await lockEnvironment(deps, tenantId, environmentId, reason, "operation");
 }

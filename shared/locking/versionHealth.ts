@@ -8,6 +8,7 @@ import {
 } from "../keyvault";
 import { keyIdsInUse, type CopyOwner } from "../crypto/keyRing";
 import type { KeyRingRepository } from "../data/keyRingRepository";
+import type { Environment } from "../domain/environment";
 
 /** Metadata check of one version as the policy's identity: enabled, not expired, not deleted. */
 export async function versionStatus(identity: KeyVaultIdentity, keyId: string, now = new Date()): Promise<KeyProbeStatus> {
@@ -27,7 +28,7 @@ export async function versionStatus(identity: KeyVaultIdentity, keyId: string, n
 const LOST = new Set<KeyProbeStatus>(["Forbidden", "Disabled", "Expired", "NotFound"]);
 
 export interface NeededVersionLoss {
-  environmentId: string;
+  environment: Pick<Environment, "id" | "dataId">;
   /** The versions (with their status) the environment needs and cannot use. */
   lost: { keyId: string; status: KeyProbeStatus }[];
 }
@@ -38,7 +39,7 @@ export interface NeededVersionLoss {
  * unusable. `known` seeds the statuses already probed (the current version).
  */
 export async function environmentsMissingVersions(
-  rings: Pick<KeyRingRepository, "read">, environmentIds: string[], identity: KeyVaultIdentity, versionlessKeyId: string, known: Map<string, KeyProbeStatus>,
+  rings: Pick<KeyRingRepository, "read">, environments: Pick<Environment, "id" | "dataId">[], identity: KeyVaultIdentity, versionlessKeyId: string, known: Map<string, KeyProbeStatus>,
 ): Promise<NeededVersionLoss[]> {
   const statuses = new Map(known);
   const statusOf = async (keyId: string) => {
@@ -46,8 +47,8 @@ export async function environmentsMissingVersions(
     return statuses.get(keyId)!;
   };
   const out: NeededVersionLoss[] = [];
-  for (const environmentId of environmentIds) {
-    const ring = await rings.read(environmentId);
+  for (const environment of environments) {
+    const ring = await rings.read(environment.dataId);
     if (!ring) continue;
     const byOwner = new Map<string, string[]>();
     for (const [keyId, owners] of keyIdsInUse(ring)) {
@@ -62,7 +63,7 @@ export async function environmentsMissingVersions(
       const results = await Promise.all(keyIds.map(async (k) => ({ keyId: k, status: await statusOf(k) })));
       if (results.every((r) => LOST.has(r.status))) results.forEach((r) => lost.set(r.keyId, r.status));
     }
-    if (lost.size > 0) out.push({ environmentId, lost: [...lost].map(([keyId, status]) => ({ keyId, status })) });
+    if (lost.size > 0) out.push({ environment, lost: [...lost].map(([keyId, status]) => ({ keyId, status })) });
   }
   return out;
 }

@@ -9,6 +9,8 @@ import type { EnterprisePolicy } from "../domain/policy";
 import { entitlingSubscriptions } from "../domain/licenses";
 import { cmkViolations, inspectKey, isKeyAccessError } from "../keyvault";
 import { keyErrorFor } from "../keys/keyErrors";
+import { policyKeySource } from "../keys/keySources";
+import type { TenantState } from "../state/stateStore";
 import type { VerifiedCaller } from "../auth/tokenVerifier";
 
 export function requireReader(policy: EnterprisePolicy, caller: VerifiedCaller): void {
@@ -18,8 +20,8 @@ export function requireReader(policy: EnterprisePolicy, caller: VerifiedCaller):
   }
 }
 
-export async function requireLicense(deps: Pick<AppServices, "state">): Promise<void> {
-  const licenses = await deps.state.getLicenses();
+export async function requireLicense(tenant: Pick<TenantState, "getLicenses">): Promise<void> {
+  const licenses = await tenant.getLicenses();
   if (entitlingSubscriptions(licenses?.subscriptions ?? []).length === 0) {
     throw refused("LicenseRequired", "Customer-managed keys need one of the tenant subscriptions the reference lists " +
       "(e.g. Microsoft 365 E5, or E5 Compliance). Record the tenant's subscriptions with PUT /api/tenant/licenses.");
@@ -69,7 +71,7 @@ export function requireEligibleForPolicy(env: Environment, policy: EnterprisePol
  * RSA or RSA-HSM of 2048 or 3072 bits, wrapKey and unwrapKey, soft delete and purge protection.
  */
 export async function requireUsableKey(deps: Pick<AppServices, "keys">, policy: EnterprisePolicy): Promise<void> {
-  const key = await deps.keys.resolveKey({ kind: "CustomerManaged", policy: policy.name });
+  const key = await deps.keys.resolveKey(policyKeySource(policy));
   let info;
   try {
     info = await inspectKey(key.identity, key.vaultUrl, key.keyName);

@@ -6,8 +6,8 @@ import type { EncryptionStatus } from "../domain/encryptionStatus";
 import type { Progress } from "../domain/environment";
 import type { OperationStatus } from "../state/history";
 
-/** Where an environment's DEKs are headed. */
-export type KeyTarget = { kind: "CustomerManaged"; policy: string } | { kind: "PlatformManaged" };
+/** Where an environment's DEKs are headed: a policy's key (of the environment's own tenant), or the platform's. */
+export type KeyTarget = { kind: "CustomerManaged"; policy: string; tenantId: string } | { kind: "PlatformManaged" };
 
 export type Store = "records" | "files";
 export const CORE_STORES: readonly Store[] = ["records"];
@@ -31,11 +31,21 @@ export interface KeyFailure {
 /** A request no retry can cure (a backup gone, a rule broken, an environment without a key ring). */
 export interface Refusal { outcome: "Refused"; code: string; message: string }
 
+/**
+ * The environment an operation works on: its tenant and id (where its state is) and its data id
+ * (where its data is). Every input that names an environment carries all three, so no activity
+ * has to look one up from another.
+ */
+export interface EnvironmentScope {
+  tenantId: string;
+  environmentId: string;
+  dataId: string;
+}
+
 // ---- orchestration inputs ----
 
-export interface RekeyInput {
+export interface RekeyInput extends EnvironmentScope {
   operationId: string;
-  environmentId: string;
   target: KeyTarget;
   /** The environment's policy when the operation started (the key a revert must still reach). */
   fromPolicy?: string;
@@ -52,9 +62,8 @@ export interface RekeyInput {
   resumeOnline?: boolean;
 }
 
-export interface ChangePolicyInput {
+export interface ChangePolicyInput extends EnvironmentScope {
   operationId: string;
-  environmentId: string;
   fromPolicy: string;
   toPolicy: string;
   parallelism: number;
@@ -64,6 +73,7 @@ export interface ChangePolicyInput {
 
 export interface RotateInput {
   operationId: string;
+  tenantId: string;
   policy: string;
   /** The new key version; the latest when omitted. */
   keyId?: string;
@@ -77,7 +87,7 @@ export interface RekeyResult {
 
 // ---- activity inputs and outputs ----
 
-export interface PrepareTargetDekInput { operationId: string; environmentId: string; target: KeyTarget }
+export interface PrepareTargetDekInput extends EnvironmentScope { operationId: string; target: KeyTarget }
 /** keyInUse (adds only): whether the environment's data already depends on the key that failed; false: it is not locked. */
 export type PrepareTargetDekOutput = { outcome: "ok"; dekId: string; keyId: string } | (KeyFailure & { keyInUse?: boolean }) | Refusal;
 
@@ -87,6 +97,7 @@ export interface StepUpdate { name: string; status: "Running" | "Succeeded" | "F
 /** Writes an operation's history entry: a step, progress, and, once, its end. Idempotent. */
 export interface RecordOperationInput {
   operationId: string;
+  tenantId: string;
   environmentId: string;
   /**
    * The kind of entry to create when none exists yet: each half of a change of policy gets its
@@ -102,6 +113,7 @@ export interface RecordOperationInput {
 /** Writes the environment's encryption state as an operation moves it. Idempotent. */
 export interface SetEncryptionInput {
   operationId: string;
+  tenantId: string;
   environmentId: string;
   status: EncryptionStatus;
   progress?: Progress;
@@ -114,18 +126,17 @@ export interface SetEncryptionInput {
 }
 
 /** Frees the environment's one-operation slot (and a data operation's 503 flag) if this operation holds it. */
-export interface ReleaseEnvironmentInput { operationId: string; environmentId: string }
+export interface ReleaseEnvironmentInput { operationId: string; tenantId: string; environmentId: string }
 
 /** An operation lost its key: the probe decides whether the environment locks. */
-export interface LockAfterKeyFailureInput { environmentId: string; reason: string }
+export interface LockAfterKeyFailureInput { tenantId: string; environmentId: string; reason: string }
 
 /** With targetDekId, `remaining` counts the store's items under any other DEK. */
-export interface ListPartitionsInput { environmentId: string; store: Store; targetDekId?: string }
+export interface ListPartitionsInput { dataId: string; store: Store; targetDekId?: string }
 export interface ListPartitionsOutput { partitions: string[]; items: number; remaining?: number }
 
-export interface ReencryptPartitionInput {
+export interface ReencryptPartitionInput extends EnvironmentScope {
   operationId: string;
-  environmentId: string;
   store: Store;
   partition: string;
   targetDekId: string;
@@ -136,14 +147,14 @@ export type ReencryptPartitionOutput =
   | { outcome: "ok"; done: boolean; continuation?: string; scanned: number; rewritten: number }
   | KeyFailure | Refusal;
 
-export interface FinishRekeyInput { operationId: string; environmentId: string; targetDekId: string; target: KeyTarget }
+export interface FinishRekeyInput extends EnvironmentScope { operationId: string; targetDekId: string; target: KeyTarget }
 export type FinishRekeyOutput =
   | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
   | { outcome: "DataRemaining"; remaining: Record<string, number> }
   | KeyFailure | Refusal;
 
-export interface RewrapEnvironmentInput { operationId: string; environmentId: string; policy: string; keyId: string }
+export interface RewrapEnvironmentInput extends EnvironmentScope { operationId: string; policy: string; keyId: string }
 export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | ((KeyFailure | Refusal) & { environmentId: string });
 
-export interface ResolveKeyVersionInput { policy: string; keyId?: string }
-export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environmentIds: string[] } | KeyFailure | Refusal;
+export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyId?: string }
+export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;

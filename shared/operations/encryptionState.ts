@@ -19,5 +19,5 @@ export function applyEncryption(e: Environment, input: SetEncryptionInput): Envi
 }
 
 export async function setEncryption(deps: Pick<AppServices, "state">, input: SetEncryptionInput): Promise<void> {
-  await deps.state.updateEnvironment(input.environmentId, (e) => applyEncryption(e, input));
+  await deps.state.forTenant(input.tenantId).updateEnvironment(input.environmentId, (e) => applyEncryption(e, input));
 }

@@ -14,7 +14,7 @@ export function upsertStep(steps: OperationStep[], step: StepUpdate, now: string
 }
 
 export async function recordOperation(deps: Pick<AppServices, "state">, input: RecordOperationInput): Promise<void> {
-  const { state } = deps;
+  const state = deps.state.forTenant(input.tenantId);
   const now = new Date().toISOString();
   if (input.createAs && !(await state.getOperation(input.operationId))) {
     const first: OperationRecord = {

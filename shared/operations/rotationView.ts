@@ -19,10 +19,11 @@ interface RotationCustomStatus {
   progress?: { done: number; total: number; unit: string };
 }
 
-/** The operation view of a rotation instance; undefined for any other orchestration. */
-export function rotationOperationView(instance: DurableOrchestrationStatus, rotationName: string): Record<string, unknown> | undefined {
+/** The operation view of one tenant's rotation instance; undefined for any other orchestration, or another tenant's. */
+export function rotationOperationView(instance: DurableOrchestrationStatus, rotationName: string, tenantId: string): Record<string, unknown> | undefined {
   if (instance.name !== rotationName) return undefined;
   const input = (instance.input ?? {}) as Partial<RotateInput>;
+  if (input.tenantId !== tenantId) return undefined;
   const output = (instance.output ?? {}) as RotationOutput;
   const custom = (instance.customStatus ?? {}) as RotationCustomStatus;
   const runtime = String(instance.runtimeStatus);

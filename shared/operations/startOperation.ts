@@ -7,7 +7,7 @@
 // left in a downtime) and a history entry that was written says why.
 import { randomUUID } from "node:crypto";
 import type { DurableClient } from "durable-functions";
-import type { AppServices } from "../appServices";
+import type { TenantState } from "../state/stateStore";
 import type { Settings } from "../settings";
 import { notFound } from "../errors";
 import { requireNoOperation } from "./admission";
@@ -40,11 +40,15 @@ export interface OperationStart<I> {
   check?: (e: Environment) => void;
   /** What the claim changes besides the slot (its first status, the data operation flag...). */
   claim?: (e: Environment) => Environment;
+  /**
+   * Runs once the environment is claimed, before anything is recorded or started; if it throws,
+   * the claim is undone as if it never happened (an add confirms its policy did not change).
+   */
+  confirm?: () => Promise<void>;
   input: (operationId: string) => I;
 }
 
-export async function startOperation<I>(deps: Pick<AppServices, "state">, client: DurableClient, start: OperationStart<I>): Promise<{ environmentId: string; operationId: string }> {
-  const { state } = deps;
+export async function startOperation<I>(state: TenantState, client: DurableClient, start: OperationStart<I>): Promise<{ environmentId: string; operationId: string }> {
   const operationId = randomUUID();
   const now = new Date().toISOString();
   let before: Environment | undefined;
@@ -56,6 +60,16 @@ export async function startOperation<I>(deps: Pick<AppServices, "state">, client
     return { ...changed, encryption: { ...changed.encryption, activeOperationId: operationId } };
   });
   if (!claimed) throw notFound("EnvironmentNotFound", `There is no environment '${start.environmentId}'.`, "id");
+  if (start.confirm) {
+    try {
+      await start.confirm();
+    } catch (err) {
+      const previous = before!;
+      await state.updateEnvironment(start.environmentId, (e) => (e.encryption.activeOperationId === operationId
+        ? { ...e, dataOperation: previous.dataOperation, encryption: { ...previous.encryption } } : undefined));
+      throw err;
+    }
+  }
   let recorded = false;
   try {
     await state.recordOperation({
@@ -69,7 +83,7 @@ export async function startOperation<I>(deps: Pick<AppServices, "state">, client
     const message = `The operation could not be started: ${err instanceof Error ? err.message : String(err)}`;
     if (recorded) await state.updateOperation(operationId, (op) => ({ ...op, status: "Failed", endedAt: new Date().toISOString(), error: { code: "StartFailed", message } }));
     const statusChanged = before !== undefined && claimed.encryption.status !== before.encryption.status;
-    await releaseEnvironment(deps, { operationId, environmentId: start.environmentId }, statusChanged ? "Failed" : undefined);
+    await releaseEnvironment(state, { operationId, environmentId: start.environmentId }, statusChanged ? "Failed" : undefined);
     throw err;
   }
   operationStarted({ operationId, environmentId: start.environmentId, kind: start.kind, policy: start.policy, targetPolicy: start.targetPolicy });
@@ -77,8 +91,8 @@ export async function startOperation<I>(deps: Pick<AppServices, "state">, client
 }
 
 /** Frees the slot and the data operation flag, if this operation still holds them. */
-export async function releaseEnvironment(deps: Pick<AppServices, "state">, input: ReleaseEnvironmentInput, status?: "Failed"): Promise<void> {
-  await deps.state.updateEnvironment(input.environmentId, (e) => {
+export async function releaseEnvironment(state: Pick<TenantState, "updateEnvironment">, input: Pick<ReleaseEnvironmentInput, "operationId" | "environmentId">, status?: "Failed"): Promise<void> {
+  await state.updateEnvironment(input.environmentId, (e) => {
     if (e.encryption.activeOperationId !== input.operationId) return undefined;
     const { dataOperation: _flag, ...rest } = e;
     return { ...rest, encryption: { ...e.encryption, activeOperationId: undefined, ...(status ? { status } : {}) } };

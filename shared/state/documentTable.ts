@@ -72,6 +72,35 @@ export class DocumentTable<T> {
     throw new ConcurrencyConflict(`${partitionKey}/${rowKey}`);
   }
 
+  /** Replaces the document only if it is still at `etag`; false when it changed or went away. */
+  async replaceIfMatch(partitionKey: string, rowKey: string, doc: T, etag: string): Promise<boolean> {
+    try {
+      await (await this.table()).updateEntity({ partitionKey, rowKey, doc: JSON.stringify(doc) }, "Replace", { etag });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Deletes the document only if it is still at `etag`; false when it changed or went away. */
+  async deleteIfMatch(partitionKey: string, rowKey: string, etag: string): Promise<boolean> {
+    try {
+      await (await this.table()).deleteEntity(partitionKey, rowKey, { etag });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Every document of every partition (the system-wide sweeps: timers and events). */
+  async listAll(): Promise<T[]> {
+    const out: T[] = [];
+    for await (const row of (await this.table()).listEntities<Row>()) out.push(JSON.parse(row.doc) as T);
+    return out;
+  }
+
   async delete(partitionKey: string, rowKey: string): Promise<boolean> {
     try {
       await (await this.table()).deleteEntity(partitionKey, rowKey);

@@ -2,9 +2,10 @@
 import { notFound } from "../errors";
 import type { Environment } from "../domain/environment";
 import type { EnterprisePolicy } from "../domain/policy";
-import type { StateStore } from "./stateStore";
+import type { TenantState } from "./stateStore";
 
-type Reads = Pick<StateStore, "getEnvironment" | "getPolicy">;
+/** Lookups go through one tenant's state: another tenant's name is not found, as a missing one is. */
+type Reads = Pick<TenantState, "getEnvironment" | "getPolicy">;
 
 export async function requireEnvironment(state: Reads, id: string, target = "id"): Promise<Environment> {
   const env = await state.getEnvironment(id);
@@ -19,6 +20,6 @@ export async function requirePolicy(state: Reads, name: string, target = "name")
 }
 
 /** Environments on the policy, or being added to or removed from it. */
-export async function environmentsOnPolicy(state: Pick<StateStore, "listEnvironments">, policy: string): Promise<Environment[]> {
+export async function environmentsOnPolicy(state: Pick<TenantState, "listEnvironments">, policy: string): Promise<Environment[]> {
   return (await state.listEnvironments()).filter((e) => e.encryption.policy === policy);
 }

@@ -1,11 +1,16 @@
-// keyward's own state: one table per kind of document, named from the state prefix.
+// keyward's own state: one table per kind of document, named from the state prefix. Every row
+// belongs to one tenant and carries it in its partition key, so a tenant's view (forTenant) can
+// reach nothing of another's, and two tenants may use the same names. Only the system-wide sweeps
+// (the key health probe, expiry checks, vault and role events) list across tenants.
 import type { TableClient } from "@azure/data-tables";
 import { ensuredTable } from "../storage/clients";
 import { DocumentTable } from "./documentTable";
-import { AuditLog } from "./auditLog";
+import { AuditLog, type AuditEntry } from "./auditLog";
 import { AlertStore } from "./alertStore";
 import type { EnterprisePolicy } from "../domain/policy";
 import type { Environment } from "../domain/environment";
+import type { EnvironmentMember } from "../domain/member";
+import type { NewAlert } from "../domain/alert";
 import { historyRowKey, type OperationRecord } from "./history";
 
 export interface TenantLicenses {
@@ -14,16 +19,16 @@ export interface TenantLicenses {
   updatedBy: string;
 }
 
-const POLICY = "policy";
-const ENVIRONMENT = "environment";
-const OPERATION_INDEX = "~operation";
+/** History and members are per environment: keyed by tenant and environment. */
+const environmentPartition = (tenantId: string, environmentId: string) => `${tenantId}|${environmentId}`;
 
 export class StateStore {
   readonly policies: DocumentTable<EnterprisePolicy>;
   readonly environments: DocumentTable<Environment>;
-  readonly historyTable: DocumentTable<OperationRecord>;
+  readonly history: DocumentTable<OperationRecord>;
   readonly operationIndex: DocumentTable<{ environmentId: string; rowKey: string }>;
-  readonly tenant: DocumentTable<TenantLicenses>;
+  readonly licenses: DocumentTable<TenantLicenses>;
+  readonly members: DocumentTable<EnvironmentMember>;
   readonly audit: AuditLog;
   readonly alerts: AlertStore;
 
@@ -31,45 +36,78 @@ export class StateStore {
     const table = (suffix: string) => (): Promise<TableClient> => ensuredTable(connectionString, `${prefix}${suffix}`);
     this.policies = new DocumentTable(table("Policies"));
     this.environments = new DocumentTable(table("Environments"));
-    this.historyTable = new DocumentTable(table("History"));
-    this.operationIndex = new DocumentTable(table("History"));
-    this.tenant = new DocumentTable(table("Tenant"));
+    this.history = new DocumentTable(table("History"));
+    this.operationIndex = new DocumentTable(table("Operations"));
+    this.licenses = new DocumentTable(table("Tenant"));
+    this.members = new DocumentTable(table("Members"));
     this.audit = new AuditLog(table("Audit"));
     this.alerts = new AlertStore(table("Alerts"));
   }
 
+  /** The state one tenant may reach: every name resolves inside it. */
+  forTenant(tenantId: string): TenantState {
+    return new TenantState(this, tenantId);
+  }
+
+  /** Every tenant's policies (each names its tenant): for the system-wide sweeps only. */
+  listAllPolicies(): Promise<EnterprisePolicy[]> { return this.policies.listAll(); }
+  /** Every tenant's environments (each names its tenant): for the system-wide sweeps only. */
+  listAllEnvironments(): Promise<Environment[]> { return this.environments.listAll(); }
+}
+
+export class TenantState {
+  constructor(private readonly store: StateStore, readonly tenantId: string) {}
+
   // ---- policies ----
-  getPolicy(name: string) { return this.policies.get(POLICY, name); }
-  listPolicies() { return this.policies.list(POLICY); }
-  createPolicy(p: EnterprisePolicy) { return this.policies.create(POLICY, p.name, p); }
-  updatePolicy(name: string, mutate: (p: EnterprisePolicy) => EnterprisePolicy | undefined) { return this.policies.update(POLICY, name, mutate); }
-  deletePolicy(name: string) { return this.policies.delete(POLICY, name); }
+  getPolicy(name: string) { return this.store.policies.get(this.tenantId, name); }
+  getPolicyWithEtag(name: string) { return this.store.policies.getWithEtag(this.tenantId, name); }
+  listPolicies() { return this.store.policies.list(this.tenantId); }
+  createPolicy(p: EnterprisePolicy) { return this.store.policies.create(this.tenantId, p.name, { ...p, tenantId: this.tenantId }); }
+  updatePolicy(name: string, mutate: (p: EnterprisePolicy) => EnterprisePolicy | undefined) { return this.store.policies.update(this.tenantId, name, mutate); }
+  /** Writes the policy only if it is still at `etag` (no concurrent change slipped in). */
+  replacePolicyIfMatch(p: EnterprisePolicy, etag: string) { return this.store.policies.replaceIfMatch(this.tenantId, p.name, p, etag); }
+  deletePolicyIfMatch(name: string, etag: string) { return this.store.policies.deleteIfMatch(this.tenantId, name, etag); }
 
   // ---- environments ----
-  getEnvironment(id: string) { return this.environments.get(ENVIRONMENT, id); }
-  listEnvironments() { return this.environments.list(ENVIRONMENT); }
-  createEnvironment(e: Environment) { return this.environments.create(ENVIRONMENT, e.id, e); }
-  updateEnvironment(id: string, mutate: (e: Environment) => Environment | undefined) { return this.environments.update(ENVIRONMENT, id, mutate); }
-  deleteEnvironment(id: string) { return this.environments.delete(ENVIRONMENT, id); }
+  getEnvironment(id: string) { return this.store.environments.get(this.tenantId, id); }
+  listEnvironments() { return this.store.environments.list(this.tenantId); }
+  createEnvironment(e: Environment) { return this.store.environments.create(this.tenantId, e.id, { ...e, tenantId: this.tenantId }); }
+  updateEnvironment(id: string, mutate: (e: Environment) => Environment | undefined) { return this.store.environments.update(this.tenantId, id, mutate); }
+  deleteEnvironment(id: string) { return this.store.environments.delete(this.tenantId, id); }
+
+  // ---- members (who may use an environment's data) ----
+  getMember(environmentId: string, objectId: string) { return this.store.members.get(environmentPartition(this.tenantId, environmentId), objectId); }
+  listMembers(environmentId: string) { return this.store.members.list(environmentPartition(this.tenantId, environmentId)); }
+  putMember(environmentId: string, member: EnvironmentMember) { return this.store.members.put(environmentPartition(this.tenantId, environmentId), member.objectId, member); }
+  deleteMember(environmentId: string, objectId: string) { return this.store.members.delete(environmentPartition(this.tenantId, environmentId), objectId); }
+  async deleteAllMembers(environmentId: string): Promise<void> {
+    for (const m of await this.listMembers(environmentId)) await this.deleteMember(environmentId, m.objectId);
+  }
 
   // ---- history (operations) ----
   async recordOperation(op: OperationRecord): Promise<void> {
     const rowKey = historyRowKey(op.startedAt, op.operationId);
-    await this.operationIndex.put(OPERATION_INDEX, op.operationId, { environmentId: op.environmentId, rowKey });
-    await this.historyTable.put(op.environmentId, rowKey, op);
+    await this.store.operationIndex.put(this.tenantId, op.operationId, { environmentId: op.environmentId, rowKey });
+    await this.store.history.put(environmentPartition(this.tenantId, op.environmentId), rowKey, op);
   }
   async getOperation(operationId: string): Promise<OperationRecord | undefined> {
-    const index = await this.operationIndex.get(OPERATION_INDEX, operationId);
-    return index ? this.historyTable.get(index.environmentId, index.rowKey) : undefined;
+    const index = await this.store.operationIndex.get(this.tenantId, operationId);
+    return index ? this.store.history.get(environmentPartition(this.tenantId, index.environmentId), index.rowKey) : undefined;
   }
   async updateOperation(operationId: string, mutate: (op: OperationRecord) => OperationRecord | undefined): Promise<OperationRecord | undefined> {
-    const index = await this.operationIndex.get(OPERATION_INDEX, operationId);
-    return index ? this.historyTable.update(index.environmentId, index.rowKey, mutate) : undefined;
+    const index = await this.store.operationIndex.get(this.tenantId, operationId);
+    return index ? this.store.history.update(environmentPartition(this.tenantId, index.environmentId), index.rowKey, mutate) : undefined;
   }
   /** Newest first. */
-  listHistory(environmentId: string, limit = 100) { return this.historyTable.list(environmentId, { limit }); }
+  listHistory(environmentId: string, limit = 100) { return this.store.history.list(environmentPartition(this.tenantId, environmentId), { limit }); }
 
-  // ---- tenant licences ----
-  getLicenses() { return this.tenant.get("tenant", "licenses"); }
-  putLicenses(l: TenantLicenses) { return this.tenant.put("tenant", "licenses", l); }
+  // ---- licences ----
+  getLicenses() { return this.store.licenses.get(this.tenantId, "licenses"); }
+  putLicenses(l: TenantLicenses) { return this.store.licenses.put(this.tenantId, "licenses", l); }
+
+  // ---- audit and alerts ----
+  recordAudit(entry: AuditEntry) { return this.store.audit.record(this.tenantId, entry); }
+  listAudit(options: { limit: number; since?: Date; callerOid?: string }) { return this.store.audit.list(this.tenantId, options); }
+  raiseAlert(dedupeKey: string, alert: NewAlert) { return this.store.alerts.raise(this.tenantId, dedupeKey, alert); }
+  listAlerts(limit?: number) { return this.store.alerts.list(this.tenantId, limit); }
 }

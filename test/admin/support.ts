@@ -4,6 +4,7 @@
 import { expect } from "vitest";
 import { randomUUID } from "node:crypto";
 import { services } from "../../shared/services";
+import { LOCAL_TENANT_ID } from "../../local/issuer";
 import type { Keyward, ApiResult } from "../support/keyward";
 import { enterprisePolicyBody, type CustomerPolicy } from "../../local/embeddedApi";
 
@@ -14,14 +15,17 @@ export interface StoredState {
   history: Record<string, unknown[]>;
 }
 
-/** Every policy, environment (with its history) and the tenant's licences, as stored. */
+/** Every tenant's policies, environments (with their history and members) and the local tenant's licences, as stored. */
 export async function snapshot(): Promise<StoredState> {
   const { state } = services();
-  const policies = (await state.listPolicies()).sort((a, b) => a.name.localeCompare(b.name));
-  const environments = (await state.listEnvironments()).sort((a, b) => a.id.localeCompare(b.id));
+  const policies = (await state.listAllPolicies()).sort((a, b) => `${a.tenantId}/${a.name}`.localeCompare(`${b.tenantId}/${b.name}`));
+  const environments = (await state.listAllEnvironments()).sort((a, b) => `${a.tenantId}/${a.id}`.localeCompare(`${b.tenantId}/${b.id}`));
   const history: Record<string, unknown[]> = {};
-  for (const e of environments) history[e.id] = await state.listHistory(e.id);
-  return { policies, environments, licenses: (await state.getLicenses()) ?? null, history };
+  for (const e of environments) {
+    const tenant = state.forTenant(e.tenantId);
+    history[`${e.tenantId}/${e.id}`] = [...await tenant.listHistory(e.id), ...await tenant.listMembers(e.id)];
+  }
+  return { policies, environments, licenses: (await state.forTenant(LOCAL_TENANT_ID).getLicenses()) ?? null, history };
 }
 
 /** The call was refused with this status and code, a message, and a request id. */
@@ -38,11 +42,11 @@ export function expectRefused(res: ApiResult, status: number, code: string): voi
  */
 export async function refusedWithoutChange(call: () => Promise<ApiResult>, status: number, code: string): Promise<ApiResult> {
   const before = await snapshot();
-  const auditBefore = new Set((await services().audit.list({ limit: 1000 })).map((e) => e.requestId));
+  const auditBefore = new Set((await services().audit.list(LOCAL_TENANT_ID, { limit: 1000 })).map((e) => e.requestId));
   const res = await call();
   expectRefused(res, status, code);
   expect(await snapshot()).toEqual(before);
-  const added = (await services().audit.list({ limit: 1000 })).filter((e) => !auditBefore.has(e.requestId));
+  const added = (await services().audit.list(LOCAL_TENANT_ID, { limit: 1000 })).filter((e) => !auditBefore.has(e.requestId));
   expect(added).toEqual([expect.objectContaining({ requestId: res.headers.get("x-ms-request-id"), status, result: "Failed", errorCode: code })]);
   return res;
 }

@@ -10,6 +10,7 @@ import { SignJWT, generateKeyPair, UnsecuredJWT, base64url, type KeyLike } from 
 import { Keyward, KEYS_ADMIN, SUBSCRIPTION } from "../support/keyward";
 import { APP_AUDIENCE } from "../../local/stack";
 import { services } from "../../shared/services";
+import { LOCAL_TENANT_ID } from "../../local/issuer";
 import { policyBody, snapshot } from "./support";
 
 let kw: Keyward;
@@ -39,12 +40,12 @@ async function token(claims: Claims = {}, key: { kid: string; privateKey: KeyObj
 async function rejected(authorization: string | undefined, code = "InvalidToken") {
   const name = `tok${randomUUID().slice(0, 8)}`;
   const before = await snapshot();
-  const auditBefore = await services().audit.list({ limit: 1000 });
+  const auditBefore = await services().audit.list(LOCAL_TENANT_ID, { limit: 1000 });
   const res = await kw.call("PUT", `enterprisePolicies/${name}`, { body: policyBody(VAULT_ID, "cmk"), headers: authorization === undefined ? {} : { authorization } });
   expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status: 401, code });
   expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
   expect(await snapshot()).toEqual(before);
-  expect(await services().audit.list({ limit: 1000 })).toEqual(auditBefore);
+  expect(await services().audit.list(LOCAL_TENANT_ID, { limit: 1000 })).toEqual(auditBefore);
   return res;
 }
 

@@ -7,7 +7,7 @@
 // was disabled is refused naming that version; key usage reports what needs each version.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward, PLATFORM_ADMIN } from "../support/keyward";
-import { addToPolicy, environment, expectData, MARKER, seed, waitForOperation, type Dataset } from "../support/envOps";
+import { addToPolicyAndWait, getEnvironment, expectData, MARKER, seedDataset, waitForOperation, type Dataset } from "../support/environments";
 import { services } from "../../shared/services";
 
 let kw: Keyward;
@@ -39,7 +39,7 @@ async function expectSucceeded(res: { status: number; body: any }) {
 
 /** DEK ids an environment's stored items are under (from storage). */
 async function deksUnder(envId: string): Promise<Set<string>> {
-  const usage = await services().reencryption.dekUsage(envId);
+  const usage = await services().reencryption.dekUsage(await kw.dataIdOf(envId));
   return new Set([...Object.keys(usage.records), ...Object.keys(usage.files)]);
 }
 
@@ -57,8 +57,8 @@ beforeAll(async () => {
   expect((await kw.keysAdmin("PUT", `enterprisePolicies/${p1b}/readers/${PLATFORM_ADMIN}`)).status).toBe(200);
 
   for (const k of Object.keys(env) as (keyof typeof env)[]) env[k] = await kw.environment();
-  await Promise.all([addToPolicy(kw, p1.policy, [env.e1, env.e2]), addToPolicy(kw, p2.policy, [env.e3]), addToPolicy(kw, p1b, [env.e5])]);
-  data1 = await seed(kw, env.e1, { tag: "e1" });
+  await Promise.all([addToPolicyAndWait(kw, p1.policy, [env.e1, env.e2]), addToPolicyAndWait(kw, p2.policy, [env.e3]), addToPolicyAndWait(kw, p1b, [env.e5])]);
+  data1 = await seedDataset(kw, env.e1, { tag: "e1" });
 }, 180_000);
 afterAll(async () => kw?.stop());
 
@@ -69,12 +69,13 @@ describe("backups", () => {
     expect(list.status).toBe(200);
     const b = list.body.value.find((x: { backupId: string }) => x.backupId === backup1);
     expect(b).toMatchObject({ status: "Completed", environmentId: env.e1, items: { records: data1.records.size, files: data1.files.size } });
-    const e1 = await environment(kw, env.e1);
+    const e1 = await getEnvironment(kw, env.e1);
     expect(b.keyVersions).toEqual([{ keyId: e1.encryption.keyId, keyType: "CustomerManaged", policy: p1.policy }]);
 
     // Storage: the manifest, record segments and file envelopes; nothing readable in any of them.
     const { store } = services().backups;
-    const names = await store.blobNamesOf(env.e1);
+    const e1Data = await kw.dataIdOf(env.e1);
+    const names = await store.blobNamesOf(e1Data);
     expect(names.some((n) => n.endsWith(`${backup1}/manifest.json`))).toBe(true);
     expect(names.filter((n) => n.includes("/files/"))).toHaveLength(data1.files.size);
     for (const name of names) {
@@ -82,8 +83,8 @@ describe("backups", () => {
       for (const needle of [MARKER, "docs/f0.txt", `"tag":"e1"`]) expect(bytes.includes(Buffer.from(needle)), `${needle} in ${name}`).toBe(false);
     }
     // The manifest's keys are wrapped copies only: the same as the key ring's.
-    const manifest = (await store.readManifest(env.e1, backup1))!.manifest;
-    const ring = (await services().backups.context.data.rings.read(env.e1))!;
+    const manifest = (await store.readManifest(e1Data, backup1))!.manifest;
+    const ring = (await services().backups.context.data.rings.read(e1Data))!;
     expect(manifest.keys.indexKey.wrapped.map((c) => c.wrapped)).toEqual(ring.indexKey.wrapped.map((c) => c.wrapped));
   });
 
@@ -96,7 +97,7 @@ describe("backups", () => {
     expect(op.steps.map((s: { name: string }) => s.name)).toEqual(["Prepare restore", "Restore records", "Restore files"]);
     await expectData(kw, env.e1, data1);
     expect((await kw.user("GET", `environments/${env.e1}/records/t0/extra`)).status).toBe(404);
-    const e1 = await environment(kw, env.e1);
+    const e1 = await getEnvironment(kw, env.e1);
     expect(e1.encryption.activeOperationId).toBeUndefined();
     expect(e1.dataOperation).toBeUndefined();
     const history = (await kw.platformAdmin("GET", `environments/${env.e1}/history`)).body.value;
@@ -104,11 +105,11 @@ describe("backups", () => {
   });
 
   it("restores into another environment on the same customer key, re-encrypted under the target's keys", async () => {
-    await seed(kw, env.e2, { tag: "e2", records: 3, files: 1 });
+    await seedDataset(kw, env.e2, { tag: "e2", records: 3, files: 1 });
     await expectSucceeded(await restore(env.e2, env.e1, backup1));
     await expectData(kw, env.e2, data1);
     // Not one item of e2 is under a DEK of e1: it was opened with e1's keys and sealed with e2's.
-    const e1Deks = new Set((await services().backups.context.data.rings.read(env.e1))!.deks.map((d) => d.dekId));
+    const e1Deks = new Set((await services().backups.context.data.rings.read(await kw.dataIdOf(env.e1)))!.deks.map((d) => d.dekId));
     const e2Deks = await deksUnder(env.e2);
     expect(e2Deks.size).toBe(1);
     expect([...e2Deks].filter((d) => e1Deks.has(d))).toEqual([]);
@@ -118,7 +119,7 @@ describe("backups", () => {
   });
 
   it("copies between environments on the same customer key", async () => {
-    const data2 = await seed(kw, env.e2, { tag: "copy", records: 4, files: 2 });
+    const data2 = await seedDataset(kw, env.e2, { tag: "copy", records: 4, files: 2 });
     // e2 now holds backup1's data plus data2's; the copy replaces e5's data with exactly that.
     const merged: Dataset = { records: new Map([...data1.records, ...data2.records]), files: new Map([...data1.files, ...data2.files]) };
     const op = await expectSucceeded(await kw.platformAdmin("POST", `environments/${env.e5}/copy`, { sourceEnvironmentId: env.e2 }));
@@ -138,7 +139,7 @@ describe("backups", () => {
       expect(res.body.error.code).toBe("KeyMismatch");
     }
     // Nothing was touched: e3 still has no data, nothing is running.
-    expect((await environment(kw, env.e3)).encryption.activeOperationId).toBeUndefined();
+    expect((await getEnvironment(kw, env.e3)).encryption.activeOperationId).toBeUndefined();
     expect((await kw.platformAdmin("POST", `environments/${env.e1}/copy`, { sourceEnvironmentId: env.e1 })).body.error.code).toBe("SameEnvironment");
     expect((await restore(env.e1, env.e1, "00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
@@ -162,7 +163,7 @@ describe("backups", () => {
 
   it("follow a removal to the platform key, keeping the customer key's copies 30 days", async () => {
     const backup2 = await takeBackup(env.e2);
-    const before = (await environment(kw, env.e2)).encryption.keyId as string;
+    const before = (await getEnvironment(kw, env.e2)).encryption.keyId as string;
     const res = await kw.platformAdmin("DELETE", `enterprisePolicies/${p1.policy}/environments/${env.e2}`);
     expect(res.status).toBe(202);
     const op = await waitForOperation(kw, res.body.operations[0].operationId);
@@ -187,7 +188,7 @@ describe("backups", () => {
     // Events off, so the new version below is not picked up before the old one is disabled.
     await kw.management.deleteEventSubscription("keyVault");
     const backup3 = await takeBackup(env.e1);
-    const v1 = (await environment(kw, env.e1)).encryption.keyId as string;
+    const v1 = (await getEnvironment(kw, env.e1)).encryption.keyId as string;
     const keys = kw.keyClient(p1.vaultName);
     const v2 = (await keys.createRsaKey(p1.keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] })).id!;
     await keys.updateKeyProperties(p1.keyName, v1.split("/").pop()!, { enabled: false });
@@ -197,12 +198,12 @@ describe("backups", () => {
     expect(refused.body.error.code).toBe("BackupKeyVersionUnusable");
     expect(refused.body.error.message).toContain(v1);
     expect(refused.body.error.message).toContain("disabled");
-    expect((await environment(kw, env.e1)).encryption.activeOperationId).toBeUndefined();
+    expect((await getEnvironment(kw, env.e1)).encryption.activeOperationId).toBeUndefined();
 
     // Re-enabled, then rotated: environments and backups move to v2, v1 is kept 28 days.
     await keys.updateKeyProperties(p1.keyName, v1.split("/").pop()!, { enabled: true });
     for (const policy of [p1.policy, p1b]) expect((await kw.keysAdmin("POST", `enterprisePolicies/${policy}/rotate`)).status).toBe(202);
-    for (const e of [env.e1, env.e5]) await kw.until(`${e} on v2`, () => environment(kw, e), (x) => x.encryption.keyId === v2);
+    for (const e of [env.e1, env.e5]) await kw.until(`${e} on v2`, () => getEnvironment(kw, e), (x) => x.encryption.keyId === v2);
     const b3 = (await kw.platformAdmin("GET", `environments/${env.e1}/backups`)).body.value.find((x: { backupId: string }) => x.backupId === backup3);
     await kw.until("backup3 follows v2", async () => (await kw.platformAdmin("GET", `environments/${env.e1}/backups`)).body.value.find((x: { backupId: string }) => x.backupId === backup3),
       (x) => x.keyVersions.some((v: { keyId: string; retainedUntil?: string }) => v.keyId === v2 && !v.retainedUntil));

@@ -5,14 +5,15 @@
 // KEYWARD_DELETE_LOCKED_ENVIRONMENTS allows, the same way.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { addToPolicy, dataStatus, environment, seed, waitForOperation } from "../support/envOps";
+import { addToPolicyAndWait, dataStatus, getEnvironment, seedDataset, waitForOperation } from "../support/environments";
 import { services } from "../../shared/services";
+import { LOCAL_TENANT_ID } from "../../local/issuer";
 import { tableClient } from "../../shared/storage/clients";
 import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
 
 let kw: Keyward;
 
-/** Everything storage holds for an environment: record rows, container blobs, backup blobs, the key ring. */
+/** Everything storage holds for an environment (by its data id): record rows, container blobs, backup blobs, the key ring. */
 async function storageOf(env: string) {
   const { backups, settings } = services();
   const data = backups.context.data;
@@ -42,13 +43,14 @@ describe("reset", () => {
   it("deletes data and backups and returns to the platform key: storage holds nothing of the old", async () => {
     const p = await kw.customerPolicy();
     const env = await kw.environment();
-    await addToPolicy(kw, p.policy, [env]);
-    await seed(kw, env);
+    await addToPolicyAndWait(kw, p.policy, [env]);
+    await seedDataset(kw, env);
     for (let i = 0; i < 2; i++) {
       const b = await kw.platformAdmin("POST", `environments/${env}/backups`);
       expect((await waitForOperation(kw, b.body.operationId)).status).toBe("Succeeded");
     }
-    const before = await storageOf(env);
+    const envData = await kw.dataIdOf(env);
+    const before = await storageOf(envData);
     expect(before.rows.length).toBeGreaterThan(10);
     expect(before.blobs.length).toBeGreaterThan(3);
     expect(before.backupBlobs.filter((n) => n.endsWith("manifest.json"))).toHaveLength(2);
@@ -66,7 +68,7 @@ describe("reset", () => {
     expect(seen.has(503)).toBe(true);
     expect(op.steps.map((s: { name: string }) => s.name)).toEqual(["Delete data and backups", "Wait for caches to expire"]);
 
-    const after = await storageOf(env);
+    const after = await storageOf(envData);
     expect(after.rows).toEqual([]);
     expect(after.blobs).toEqual([]);
     expect(after.backupBlobs).toEqual([]);
@@ -76,7 +78,7 @@ describe("reset", () => {
     expect(copies.every((c) => c.source.kind === "PlatformManaged")).toBe(true);
     expect(copies.filter((c) => oldWrapped.includes(c.wrapped))).toEqual([]);
 
-    const e = await environment(kw, env);
+    const e = await getEnvironment(kw, env);
     expect(e.encryption).toMatchObject({ keyType: "PlatformManaged", status: "PlatformManaged", policy: null });
     expect(e.encryption.keyId).toContain("/keys/platform-kek/");
     expect(e.dataOperation).toBeUndefined();
@@ -96,35 +98,36 @@ describe("reset", () => {
   it("resets a locked environment, and deletes one locked past its deadline only where the setting allows", async () => {
     const p = await kw.customerPolicy();
     const [locked, overdue] = [await kw.environment(), await kw.environment({ type: "Sandbox" })];
-    await addToPolicy(kw, p.policy, [locked, overdue]);
-    await Promise.all([seed(kw, locked), seed(kw, overdue)]);
+    await addToPolicyAndWait(kw, p.policy, [locked, overdue]);
+    await Promise.all([seedDataset(kw, locked), seedDataset(kw, overdue)]);
     const b = await kw.platformAdmin("POST", `environments/${overdue}/backups`);
     expect((await waitForOperation(kw, b.body.operationId)).status).toBe("Succeeded");
     await kw.revokeAssignment(p.assignmentId);
-    for (const env of [locked, overdue]) await kw.until(`${env} locked`, () => environment(kw, env), (e) => e.state === "Locked");
+    for (const env of [locked, overdue]) await kw.until(`${env} locked`, () => getEnvironment(kw, env), (e) => e.state === "Locked");
 
     const op = await waitForOperation(kw, await reset(locked));
     expect(op.status, JSON.stringify(op)).toBe("Succeeded");
-    const e = await environment(kw, locked);
+    const e = await getEnvironment(kw, locked);
     expect(e).toMatchObject({ state: "Enabled", encryption: { keyType: "PlatformManaged", policy: null, lockedReason: null } });
     expect(await dataStatus(kw, locked)).toBe(404);
 
     // Past the sandbox's 7 days: without the setting, an alert and nothing deleted.
     const later = new Date(Date.now() + 8 * 86_400_000);
     await checkLockedTooLong(services(), later);
-    expect((await environment(kw, overdue)).state).toBe("Locked");
-    expect((await storageOf(overdue)).rows.length).toBeGreaterThan(0);
+    expect((await getEnvironment(kw, overdue)).state).toBe("Locked");
+    const overdueData = await kw.dataIdOf(overdue);
+    expect((await storageOf(overdueData)).rows.length).toBeGreaterThan(0);
     // With it: erased like a reset, and the environment deleted; its history says why.
     process.env.KEYWARD_DELETE_LOCKED_ENVIRONMENTS = "true";
     expect(await checkLockedTooLong(services(), later)).toContain(overdue);
     expect((await kw.platformAdmin("GET", `environments/${overdue}`)).status).toBe(404);
-    const gone = await storageOf(overdue);
+    const gone = await storageOf(overdueData);
     expect(gone).toMatchObject({ rows: [], blobs: [], backupBlobs: [], ring: undefined });
-    const history = (await services().state.listHistory(overdue))[0];
+    const history = (await services().state.forTenant(LOCAL_TENANT_ID).listHistory(overdue))[0];
     expect(history).toMatchObject({ operation: "Delete locked environment", status: "Succeeded" });
     const alerts = (await kw.platformAdmin("GET", "alerts")).body.value;
     expect(alerts.some((a: { kind: string; environmentId?: string; message: string }) => a.kind === "LockedTooLong" && a.environmentId === overdue && a.message.includes("was deleted"))).toBe(true);
     // The environment that was reset is not locked, so it stays.
-    expect((await environment(kw, locked)).state).toBe("Enabled");
+    expect((await getEnvironment(kw, locked)).state).toBe("Enabled");
   });
 });

@@ -71,7 +71,7 @@ describe("add to a policy, then remove", () => {
     await verify(env, 300, files);
 
     // Storage holds nothing under the retired platform DEK: one DEK for every record and file.
-    const usage = await services().reencryption.dekUsage(env);
+    const usage = await services().reencryption.dekUsage(await kw.dataIdOf(env));
     const deks = new Set([...Object.keys(usage.records), ...Object.keys(usage.files)]);
     expect(deks.size).toBe(1);
 
@@ -86,7 +86,7 @@ describe("add to a policy, then remove", () => {
     const after = (await kw.platformAdmin("GET", `environments/${env}`)).body;
     expect(after.encryption).toMatchObject({ keyType: "PlatformManaged", status: "PlatformManaged", policy: null });
     await verify(env, 300, files);
-    const usage2 = await services().reencryption.dekUsage(env);
+    const usage2 = await services().reencryption.dekUsage(await kw.dataIdOf(env));
     expect(Object.keys(usage2.records)).toHaveLength(1);
     expect(Object.keys(usage2.records)).not.toEqual(Object.keys(usage.records));
   }, 120_000); // its waits allow 120 s; the 60 s default timed out on a loaded 2-core machine

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { PLATFORM_VAULT } from "../../local/platformKey";
 import {
-  USER, addToPolicy, getEnvironment, getOperation, keyRing, recordPath, seed, verifyAll, waitForOperation, watchStatuses,
-} from "../support/cmkOps";
+  USER, startAdd, getEnvironment, getOperation, keyRing, recordPath, seedNumbered, verifyAll, waitForOperation, watchStatuses,
+} from "../support/environments";
 import { services } from "../../shared/services";
 
 let kw: Keyward;
@@ -39,8 +39,8 @@ describe("change policy", () => {
     const first = await kw.customerPolicy();
     const second = await kw.customerPolicy({ key: "cmk2" });
     const env = await kw.environment();
-    const seeded = await seed(kw, env, 300, 20);
-    const added = await waitForOperation(kw, await addToPolicy(kw, first.policy, env));
+    const seeded = await seedNumbered(kw, env, 300, 20);
+    const added = await waitForOperation(kw, await startAdd(kw, first.policy, env));
     expect(added.status).toBe("Succeeded");
     const firstDek = (await keyRing(env)).activeDekId;
 
@@ -95,6 +95,6 @@ describe("change policy", () => {
     expect(ring.deks.filter((d) => d.state !== "retired").map((d) => d.dekId)).toEqual([ring.activeDekId]);
     const copies = [...ring.deks.flatMap((d) => d.wrapped), ...ring.indexKey.wrapped];
     expect(copies.every((c) => c.source.kind === "CustomerManaged" && c.source.policy === second.policy), JSON.stringify(copies.map((c) => c.source))).toBe(true);
-    expect(await services().reencryption.dekUsage(env)).toEqual({ records: { [ring.activeDekId]: 300 }, files: { [ring.activeDekId]: 20 } });
+    expect(await services().reencryption.dekUsage(await kw.dataIdOf(env))).toEqual({ records: { [ring.activeDekId]: 300 }, files: { [ring.activeDekId]: 20 } });
   }, 120_000);
 });

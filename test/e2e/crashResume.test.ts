@@ -8,7 +8,7 @@
 // test/runtime/recovery.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChildKeyward } from "../support/childKeyward";
-import { changedAmong, countBy, recordRows, recordValue } from "../support/cmkOps";
+import { changedAmong, countBy, recordRows, recordValue } from "../support/environments";
 
 const RECORDS = 300;
 let kw: ChildKeyward;
@@ -37,6 +37,7 @@ describe("SIGKILL mid-encryption", () => {
     const { policy } = await kw.customerPolicy();
     const env = "crash-env";
     expect((await kw.platformAdmin("PUT", `environments/${env}`, { displayName: "Crash", region: "europe", type: "Production", managed: true })).status).toBe(201);
+    expect((await kw.platformAdmin("PUT", `environments/${env}/members/${kw.principal("Environment.User")}`, { access: "ReadWrite" })).status).toBe(201);
     for (let i = 0; i < RECORDS; i += 30) {
       const puts = await Promise.all(Array.from({ length: 30 }, (_, j) => kw.user("PUT", `environments/${env}/records/t${(i + j) % 3}/r${i + j}`, recordValue(i + j))));
       expect(puts.every((p) => p.status === 201)).toBe(true);

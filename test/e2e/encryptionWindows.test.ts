@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { Keyward } from "../support/keyward";
 import {
-  USER, addToPolicy, fileBlobs, fileContainer, getEnvironment, getOperation, keyRing, recordPath, recordRows, recordValue,
-  seed, verifyAll, waitForOperation, waitForStatus,
-} from "../support/cmkOps";
+  USER, startAdd, fileBlobs, fileContainer, getEnvironment, getOperation, keyRing, recordPath, recordRows, recordValue,
+  seedNumbered, verifyAll, waitForOperation, waitForStatus,
+} from "../support/environments";
 import { services } from "../../shared/services";
 
 let kw: Keyward;
@@ -35,18 +35,18 @@ describe("the data API while the key changes", () => {
   it("refuses in Encrypting, serves in EncryptingOnline (new writes under the new DEK), and shows progress", async () => {
     const { policy, vaultName } = await kw.customerPolicy();
     const env = await kw.environment();
-    const seeded = await seed(kw, env, 400, 30);
+    const seeded = await seedNumbered(kw, env, 400, 30);
     const total = 430;
     const platformDek = (await keyRing(env)).activeDekId;
 
     // Hold the files step: a lease on one file blob (as a backup or copy job would take).
     const [heldBlob] = [...(await fileBlobs(env)).keys()];
-    const lease = fileContainer(env).getBlobClient(heldBlob).getBlobLeaseClient();
+    const lease = (await fileContainer(env)).getBlobClient(heldBlob).getBlobLeaseClient();
     await lease.acquireLease(-1);
     // Hold the downtime: the customer vault refuses wrapKey for now (a transient 503).
     await kw.management.putFault("wrap-unavailable", { vault: vaultName, operation: "wrapKey", status: 503 });
 
-    const operationId = await addToPolicy(kw, policy, env);
+    const operationId = await startAdd(kw, policy, env);
     expect((await getEnvironment(kw, env)).encryption.status).toBe("Encrypting");
     const calls = await Promise.all([
       kw.user("GET", recordPath(env, 1)),
@@ -62,7 +62,11 @@ describe("the data API while the key changes", () => {
     }
     // Still in the downtime after the calls: they were all made inside it.
     expect((await getEnvironment(kw, env)).encryption.status).toBe("Encrypting");
-    expect((await kw.management.faults()).find((f) => f.id === "wrap-unavailable")!.hits).toBeGreaterThan(0);
+    // The downtime is the fault's doing: the add reaches wrapKey and is refused (it may get there
+    // only after the calls above answered, on a loaded machine, so wait for the first refusal).
+    const fault = await kw.until("the add to reach wrapKey", async () => (await kw.management.faults()).find((f) => f.id === "wrap-unavailable")!, (f) => f.hits > 0, 30_000);
+    expect(fault.hits).toBeGreaterThan(0);
+    expect((await getEnvironment(kw, env)).encryption.status).toBe("Encrypting");
     await kw.management.deleteFault("wrap-unavailable");
 
     // The core store done, the environment is back online while the files step is held.
@@ -109,7 +113,7 @@ describe("the data API while the key changes", () => {
     seeded.records = 403;
     seeded.files.set("dir/written-online", newFile);
     await verifyAll(kw, env, seeded);
-    const usage = await services().reencryption.dekUsage(env);
+    const usage = await services().reencryption.dekUsage(await kw.dataIdOf(env));
     expect(usage).toEqual({ records: { [targetDek]: 403 }, files: { [targetDek]: 31 } });
     expect((await keyRing(env)).deks.find((d) => d.dekId === platformDek)).toMatchObject({ state: "retired", wrapped: [] });
   }, 120_000);
@@ -117,9 +121,9 @@ describe("the data API while the key changes", () => {
   it("refuses a second operation on an environment with 409 naming the running one", async () => {
     const { policy } = await kw.customerPolicy();
     const env = await kw.environment();
-    await seed(kw, env, 20, 2);
+    await seedNumbered(kw, env, 20, 2);
     // The operation is held in its files step (a leased blob) until the test has looked.
-    const lease = fileContainer(env).getBlobClient([...(await fileBlobs(env)).keys()][0]).getBlobLeaseClient();
+    const lease = (await fileContainer(env)).getBlobClient([...(await fileBlobs(env)).keys()][0]).getBlobLeaseClient();
     await lease.acquireLease(-1);
 
     // Two adds at once: exactly one is accepted.
@@ -154,10 +158,10 @@ describe("the data API while the key changes", () => {
     const before = await getEnvironment(kw, env);
     expect(before.encryption).toMatchObject({ keyType: "Byok" });
     expect(before.encryption.keyId).toContain("/keys/tenant-byok-key/");
-    const seeded = await seed(kw, env, 150, 10);
+    const seeded = await seedNumbered(kw, env, 150, 10);
     const byokDek = (await keyRing(env)).activeDekId;
 
-    const operationId = await addToPolicy(kw, policy, env);
+    const operationId = await startAdd(kw, policy, env);
     const op = await waitForOperation(kw, operationId);
     expect(op.status, JSON.stringify(op)).toBe("Succeeded");
     expect(op.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
@@ -173,7 +177,7 @@ describe("the data API while the key changes", () => {
     expect(ring.deks.find((d) => d.dekId === byokDek)?.state).toBe("retired");
     const sources = [...ring.deks.flatMap((d) => d.wrapped), ...ring.indexKey.wrapped].map((c) => c.source.kind);
     expect(new Set(sources)).toEqual(new Set(["CustomerManaged"]));
-    const usage = await services().reencryption.dekUsage(env);
+    const usage = await services().reencryption.dekUsage(await kw.dataIdOf(env));
     expect(Object.keys(usage.records)).toEqual([ring.activeDekId]);
     expect(Object.keys(usage.files)).toEqual([ring.activeDekId]);
   });

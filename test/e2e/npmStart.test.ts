@@ -62,6 +62,11 @@ describe("npm start", () => {
       body: JSON.stringify({ displayName: "Restart check", region: "europe", type: "Sandbox" }),
     });
     expect(created.status).toBe(201);
+    // The data user reaches the environment's data only as a member of it.
+    const granted = await fetch(`${local.apiBaseUrl}/environments/restart-check/members/${local.principals["Environment.User"]}`, {
+      method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ access: "ReadWrite" }),
+    });
+    expect(granted.status).toBe(201);
 
     // Restart on the same folder: same issuer (old tokens valid), same vault (old key ids valid).
     await stop(child);

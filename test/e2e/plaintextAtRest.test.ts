@@ -110,7 +110,7 @@ describe("plaintext at rest", () => {
     const env = await kw.environment();
     const put = await kw.user("PUT", `environments/${env}/records/${secrets.table}/tampered`, { note: secrets.value });
     expect(put.status).toBe(201);
-    const table = TableClient.fromConnectionString(testStorage(), storageNaming(kw.stack.appSettings.KEYWARD_STATE_PREFIX.toLowerCase()).recordTable(env), insecure);
+    const table = TableClient.fromConnectionString(testStorage(), storageNaming(kw.stack.appSettings.KEYWARD_STATE_PREFIX.toLowerCase()).recordTable(await kw.dataIdOf(env)), insecure);
     const rows: Record<string, unknown>[] = [];
     for await (const e of table.listEntities<Record<string, unknown>>()) rows.push(e);
     expect(rows).toHaveLength(1);

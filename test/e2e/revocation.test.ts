@@ -12,8 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import {
-  addToPolicy, countBy, getEnvironment, getOperation, keyRing, recordPath, recordRows, changedAmong, seed, verifyAll, waitForOperation,
-} from "../support/cmkOps";
+  startAdd, countBy, getEnvironment, getOperation, keyRing, recordPath, recordRows, changedAmong, seedNumbered, verifyAll, waitForOperation,
+} from "../support/environments";
 import { services } from "../../shared/services";
 
 let kw: Keyward;
@@ -30,10 +30,10 @@ describe("revocation mid-encryption", () => {
   it("fails and locks, loses nothing, and a rerun after restoring access finishes without redoing finished work", async () => {
     const { policy, vaultId, principalId, assignmentId } = await kw.customerPolicy();
     const env = await kw.environment();
-    const seeded = await seed(kw, env, 400, 10);
+    const seeded = await seedNumbered(kw, env, 400, 10);
     const platformDek = (await keyRing(env)).activeDekId;
 
-    const operationId = await addToPolicy(kw, policy, env);
+    const operationId = await startAdd(kw, policy, env);
     await kw.until("records step under way", () => getEnvironment(kw, env), (e) => e.encryption.status === "Encrypting" && (e.encryption.progress?.done ?? 0) >= 50, 60_000);
     await kw.revokeAssignment(assignmentId);
     const failed = await waitForOperation(kw, operationId);
@@ -69,7 +69,7 @@ describe("revocation mid-encryption", () => {
     // Failed is not downtime: everything reads back, from both DEKs.
     await verifyAll(kw, env, seeded);
     // Rerun: the same target DEK, only what was left is rewritten.
-    const rerunId = await addToPolicy(kw, policy, env);
+    const rerunId = await startAdd(kw, policy, env);
     const rerun = await waitForOperation(kw, rerunId);
     expect(rerun.status, JSON.stringify(rerun)).toBe("Succeeded");
     expect((await getEnvironment(kw, env)).encryption).toMatchObject({ status: "Encrypted", keyType: "CustomerManaged", policy });
@@ -82,7 +82,7 @@ describe("revocation mid-encryption", () => {
     expect(changedAmong(left, after)).toBe(left.size);
     expect(rerun.progress).toMatchObject({ done: 410, total: 410 });
     await verifyAll(kw, env, seeded);
-    expect(await services().reencryption.dekUsage(env)).toEqual({ records: { [targetDek]: 400 }, files: { [targetDek]: 10 } });
+    expect(await services().reencryption.dekUsage(await kw.dataIdOf(env))).toEqual({ records: { [targetDek]: 400 }, files: { [targetDek]: 10 } });
   }, 120_000);
 
   it("an add whose key cannot wrap fails without locking an environment that does not depend on it yet", async () => {
@@ -91,10 +91,10 @@ describe("revocation mid-encryption", () => {
     const { policy, vaultId, principalId, assignmentId } = await kw.customerPolicy();
     await kw.grantKeyToPolicy(assignmentId, principalId, vaultId, "Key Vault Reader");
     const env = await kw.environment();
-    const seeded = await seed(kw, env, 30, 3);
+    const seeded = await seedNumbered(kw, env, 30, 3);
     const ringBefore = await keyRing(env);
 
-    const failed = await waitForOperation(kw, await addToPolicy(kw, policy, env));
+    const failed = await waitForOperation(kw, await startAdd(kw, policy, env));
     expect(failed.status).toBe("Failed");
     expect(failed.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(["Prepare key:Failed"]);
     expect(failed.error.code).toBe("ForbiddenByRbac");
@@ -110,7 +110,7 @@ describe("revocation mid-encryption", () => {
 
     // The right role, and the add is simply run again.
     await kw.grantKeyToPolicy(assignmentId, principalId, vaultId);
-    const rerun = await waitForOperation(kw, await addToPolicy(kw, policy, env));
+    const rerun = await waitForOperation(kw, await startAdd(kw, policy, env));
     expect(rerun.status, JSON.stringify(rerun)).toBe("Succeeded");
     expect((await getEnvironment(kw, env)).encryption).toMatchObject({ status: "Encrypted", keyType: "CustomerManaged", policy });
     await verifyAll(kw, env, seeded);

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import {
-  USER, addToPolicy, fileBlobs, getEnvironment, keyRing, recordPath, recordRows, recordValue, rewrites, seed,
+  USER, startAdd, fileBlobs, getEnvironment, keyRing, recordPath, recordRows, recordValue, rewrites, seedNumbered,
   waitForOperation, type Seeded,
-} from "../support/cmkOps";
+} from "../support/environments";
 import { EVENT_FUNCTION_NAMES } from "../../shared/events/names";
 
 let kw: Keyward;
@@ -21,8 +21,8 @@ beforeAll(async () => {
   policy = await kw.customerPolicy();
   for (const [records, files] of [[300, 15], [40, 3]]) {
     const id = await kw.environment();
-    const seeded = await seed(kw, id, records, files);
-    expect((await waitForOperation(kw, await addToPolicy(kw, policy.policy, id))).status).toBe("Succeeded");
+    const seeded = await seedNumbered(kw, id, records, files);
+    expect((await waitForOperation(kw, await startAdd(kw, policy.policy, id))).status).toBe("Succeeded");
     envs.push({ id, seeded });
   }
 }, 120_000);

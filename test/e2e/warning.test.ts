@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import {
-  addToPolicy, changedAmong, fileBlobs, fileContainer, getEnvironment, keyRing, recordPath, recordRows, recordValue, seed, verifyAll,
+  startAdd, changedAmong, fileBlobs, fileContainer, getEnvironment, keyRing, recordPath, recordRows, recordValue, seedNumbered, verifyAll,
   waitForOperation, watchStatuses,
-} from "../support/cmkOps";
+} from "../support/environments";
 import { services } from "../../shared/services";
 
 let kw: Keyward;
@@ -23,13 +23,13 @@ describe("Warning: a secondary store left behind", () => {
   it("ends Warning naming the files store, serves meanwhile, and a rerun finishes it", async () => {
     const { policy } = await kw.customerPolicy();
     const env = await kw.environment();
-    const seeded = await seed(kw, env, 200, 20);
+    const seeded = await seedNumbered(kw, env, 200, 20);
     const platformDek = (await keyRing(env)).activeDekId;
     const [heldBlob] = [...(await fileBlobs(env)).keys()];
-    const lease = fileContainer(env).getBlobClient(heldBlob).getBlobLeaseClient();
+    const lease = (await fileContainer(env)).getBlobClient(heldBlob).getBlobLeaseClient();
     await lease.acquireLease(-1);
 
-    const operationId = await addToPolicy(kw, policy, env);
+    const operationId = await startAdd(kw, policy, env);
     const op = await waitForOperation(kw, operationId);
     expect(op.status).toBe("Failed");
     expect(op.error.code).toBe("SecondaryStoreIncomplete");
@@ -55,7 +55,7 @@ describe("Warning: a secondary store left behind", () => {
     // The lease ends; the rerun rewrites only the files that were left, online throughout.
     await lease.releaseLease();
     const watcher = watchStatuses(kw, env);
-    const rerunId = await addToPolicy(kw, policy, env);
+    const rerunId = await startAdd(kw, policy, env);
     expect((await getEnvironment(kw, env)).encryption.status).toBe("EncryptingOnline");
     expect((await kw.user("GET", recordPath(env, 5))).body.value).toEqual(recordValue(5));
     const rerun = await waitForOperation(kw, rerunId);
@@ -75,7 +75,7 @@ describe("Warning: a secondary store left behind", () => {
     expect(changedAmong(moved, blobsAfter)).toBe(0);
     expect(changedAmong(leftBehind, blobsAfter)).toBe(leftBehind.size);
     await verifyAll(kw, env, seeded);
-    expect(await services().reencryption.dekUsage(env)).toEqual({ records: { [targetDek]: 200 }, files: { [targetDek]: 20 } });
+    expect(await services().reencryption.dekUsage(await kw.dataIdOf(env))).toEqual({ records: { [targetDek]: 200 }, files: { [targetDek]: 20 } });
     expect((await keyRing(env)).deks.find((d) => d.dekId === platformDek)?.state).toBe("retired");
   }, 120_000);
 });

@@ -4,7 +4,7 @@
 // vault's KeyExpired event. Expiry is warned of 30, 7 and 1 days ahead by the daily check.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { addToPolicy, dataStatus, environment, seed } from "../support/envOps";
+import { addToPolicyAndWait, dataStatus, getEnvironment, seedDataset } from "../support/environments";
 
 let kw: Keyward;
 let p: Awaited<ReturnType<Keyward["customerPolicy"]>>;
@@ -13,11 +13,11 @@ const DAY = 86_400_000;
 
 const probe = () => kw.stack.runtime.triggerTimer("keyHealthProbe");
 const keys = () => kw.keyClient(p.vaultName);
-const stateOf = async () => (await environment(kw, env)).state as string;
+const stateOf = async () => (await getEnvironment(kw, env)).state as string;
 
 async function expectLocked(reason: string) {
-  await kw.until("locked", () => environment(kw, env), (e) => e.state === "Locked", 10_000);
-  expect((await environment(kw, env)).encryption.lockedReason).toContain(reason);
+  await kw.until("locked", () => getEnvironment(kw, env), (e) => e.state === "Locked", 10_000);
+  expect((await getEnvironment(kw, env)).encryption.lockedReason).toContain(reason);
   expect(await dataStatus(kw, env)).toBe(423);
 }
 
@@ -30,8 +30,8 @@ beforeAll(async () => {
   kw = await Keyward.start({ KEYWARD_ACTIVITY_FIRST_RETRY_MS: "50", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "2", KEYWARD_DEK_CACHE_TTL_SECONDS: "2" });
   p = await kw.customerPolicy();
   env = await kw.environment();
-  await addToPolicy(kw, p.policy, [env]);
-  await seed(kw, env, { records: 2, files: 0 });
+  await addToPolicyAndWait(kw, p.policy, [env]);
+  await seedDataset(kw, env, { records: 2, files: 0 });
 }, 120_000);
 afterAll(async () => kw?.stop());
 

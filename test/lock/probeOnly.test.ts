@@ -4,7 +4,7 @@
 // all along, locks nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { addToPolicy, dataStatus, environment, seed } from "../support/envOps";
+import { addToPolicyAndWait, dataStatus, getEnvironment, seedDataset } from "../support/environments";
 
 const INTERVAL_MS = 2000;
 let kw: Keyward;
@@ -21,7 +21,7 @@ async function until(status: number, timeoutMs: number): Promise<number> {
  * would: its failed unwrap would lock too, and this test is about the probe alone). */
 async function untilState(state: string, timeoutMs: number): Promise<number> {
   const since = Date.now();
-  await kw.until(`every environment ${state}`, () => Promise.all(envs.map((e) => environment(kw, e))), (all) => all.every((e) => e.state === state), timeoutMs);
+  await kw.until(`every environment ${state}`, () => Promise.all(envs.map((e) => getEnvironment(kw, e))), (all) => all.every((e) => e.state === state), timeoutMs);
   return Date.now() - since;
 }
 
@@ -37,8 +37,8 @@ beforeAll(async () => {
   for (const name of ["keyVault", "resources"]) await kw.management.deleteEventSubscription(name);
   p = await kw.customerPolicy();
   envs = [await kw.environment(), await kw.environment()];
-  await addToPolicy(kw, p.policy, envs);
-  await Promise.all(envs.map((e) => seed(kw, e, { records: 2, files: 0 })));
+  await addToPolicyAndWait(kw, p.policy, envs);
+  await Promise.all(envs.map((e) => seedDataset(kw, e, { records: 2, files: 0 })));
 }, 120_000);
 afterAll(async () => kw?.stop());
 
@@ -58,7 +58,7 @@ describe("the key health probe alone", () => {
     const refused = (await kw.management.requests(lastSeq)).value.filter((r) => r.principal === p.principalId && r.status === 403);
     expect(refused.length).toBeGreaterThan(0);
     for (const e of envs) {
-      expect((await environment(kw, e)).encryption.lockedReason).toContain("revoked");
+      expect((await getEnvironment(kw, e)).encryption.lockedReason).toContain("revoked");
       expect(await lastHistoryDetail(e, "Lock")).toContain("(KeyHealthProbe)");
       expect(await dataStatus(kw, e)).toBe(423);
     }
@@ -81,7 +81,7 @@ describe("the key health probe alone", () => {
       while (Date.now() - started < STRETCH_MS) {
         for (const e of envs) {
           seen.add(await dataStatus(kw, e));
-          expect((await environment(kw, e)).state).toBe("Enabled");
+          expect((await getEnvironment(kw, e)).state).toBe("Enabled");
         }
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -4,7 +4,7 @@
 // event, POST unlock probes and unlocks. Each lock and unlock is in the environment's history.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { addToPolicy, dataStatus, environment, seed } from "../support/envOps";
+import { addToPolicyAndWait, dataStatus, getEnvironment, seedDataset } from "../support/environments";
 
 let kw: Keyward;
 let p: Awaited<ReturnType<Keyward["customerPolicy"]>>;
@@ -29,8 +29,8 @@ beforeAll(async () => {
   envs = [await kw.environment(), await kw.environment(), await kw.environment({ type: "Sandbox" })];
   other = await kw.environment();
   const q = await kw.customerPolicy();
-  await Promise.all([addToPolicy(kw, p.policy, envs), addToPolicy(kw, q.policy, [other])]);
-  await Promise.all([...envs, other].map((e) => seed(kw, e, { records: 2, files: 0 })));
+  await Promise.all([addToPolicyAndWait(kw, p.policy, envs), addToPolicyAndWait(kw, q.policy, [other])]);
+  await Promise.all([...envs, other].map((e) => seedDataset(kw, e, { records: 2, files: 0 })));
 }, 120_000);
 afterAll(async () => kw?.stop());
 
@@ -44,7 +44,7 @@ describe("revoking the policy's access", () => {
     expect(lockedAfter).toBeLessThan(2000);
 
     for (const e of envs) {
-      const env = await environment(kw, e);
+      const env = await getEnvironment(kw, e);
       expect(env.state).toBe("Locked");
       expect(env.encryption.lockedReason).toContain("revoked");
       const locked = await kw.user("GET", `environments/${e}/records/t0/r0`);
@@ -55,14 +55,14 @@ describe("revoking the policy's access", () => {
     }
     // An environment on another policy is untouched.
     expect(await dataStatus(kw, other)).toBe(200);
-    expect((await environment(kw, other)).state).toBe("Enabled");
+    expect((await getEnvironment(kw, other)).state).toBe("Enabled");
 
     const restoredAt = Date.now();
     await kw.grantKeyToPolicy(p.assignmentId, p.principalId, p.vaultId);
     const unlockedAfter = await allAnswer(200, restoredAt);
     console.info(`[measure] re-grant -> 200 on ${envs.length} environments: ${unlockedAfter} ms`);
     for (const e of envs) {
-      expect((await environment(kw, e)).state).toBe("Enabled");
+      expect((await getEnvironment(kw, e)).state).toBe("Enabled");
       const history = (await kw.platformAdmin("GET", `environments/${e}/history`)).body.value;
       expect(history.slice(0, 2).map((h: { kind: string }) => h.kind)).toEqual(["Unlock", "Lock"]);
       expect(history[0].steps[0].detail).toContain("(Microsoft.Authorization/roleAssignments/write)");
@@ -81,12 +81,12 @@ describe("revoking the policy's access", () => {
     // Role assignment events stop reaching keyward; the grant comes back unannounced.
     await kw.management.deleteEventSubscription("resources");
     await kw.grantKeyToPolicy(p.assignmentId, p.principalId, p.vaultId);
-    for (const e of envs) expect((await environment(kw, e)).state).toBe("Locked");
+    for (const e of envs) expect((await getEnvironment(kw, e)).state).toBe("Locked");
     const unlocked = await kw.platformAdmin("POST", `environments/${envs[0]}/unlock`);
     expect(unlocked.status, JSON.stringify(unlocked.body)).toBe(200);
     expect(unlocked.body.state).toBe("Enabled");
     // The probe decides for the policy: every environment on it unlocks.
-    for (const e of envs) expect((await environment(kw, e)).state).toBe("Enabled");
+    for (const e of envs) expect((await getEnvironment(kw, e)).state).toBe("Enabled");
     await allAnswer(200, Date.now());
     expect((await kw.platformAdmin("POST", `environments/${envs[0]}/unlock`)).body.error.code).toBe("EnvironmentNotLocked");
   });

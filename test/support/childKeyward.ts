@@ -14,7 +14,7 @@ import { localVaultAgent, localVaultManagementClient, type LocalVaultManagementC
 import type { LocalFile } from "../../local/cli/localFile";
 import { testStorage, uniquePrefix } from "./storage";
 import type { ApiResult } from "./keyward";
-import type { StorageLocation } from "./cmkOps";
+import type { StorageLocation } from "./environments";
 
 const root = path.resolve(__dirname, "../..");
 const CLI = path.join(root, "dist/local/cli/start.js");
@@ -92,6 +92,11 @@ export class ChildKeyward {
       if (this.running) await this.kill();
     }
     fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** The object id of a local.json role's principal. */
+  principal(role: keyof LocalFile["principals"]): string {
+    return this.local.principals[role];
   }
 
   async call<T = any>(method: string, route: string, options: { role: keyof LocalFile["tokens"]; body?: unknown; raw?: Buffer }): Promise<ApiResult<T>> {

@@ -11,6 +11,8 @@ import { startStack, type RunningStack } from "../../local/stack";
 import type { LocalVaultManagementClient } from "../../local/keyvault";
 import { EmbeddedApi, type ApiResult, type CallOptions, type CustomerPolicy } from "../../local/embeddedApi";
 import { testStorage, uniquePrefix } from "./storage";
+import { services } from "../../shared/services";
+import { LOCAL_TENANT_ID } from "../../local/issuer";
 
 export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-000000000001";
 export const PLATFORM_ADMIN = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -107,9 +109,23 @@ export class Keyward {
     });
   }
 
-  environment(options: { id?: string; region?: string; type?: string; managed?: boolean; keyType?: string } = {}): Promise<string> {
+  /**
+   * An environment of the local tenant. The data user (DATA_USER) is a ReadWrite member unless
+   * `members` says otherwise ([] for none).
+   */
+  environment(options: {
+    id?: string; region?: string; type?: string; managed?: boolean; keyType?: string;
+    members?: { objectId: string; access: "Read" | "ReadWrite" }[];
+  } = {}): Promise<string> {
     const id = options.id ?? `env-${randomUUID().slice(0, 8)}`;
-    return this.api.environment(AS.platformAdmin, id, { displayName: `Test ${id}`, ...options });
+    return this.api.environment(AS.platformAdmin, id, { displayName: `Test ${id}`, members: [{ objectId: DATA_USER, access: "ReadWrite" }], ...options });
+  }
+
+  /** The data id of an environment of the local tenant: what its storage names and ciphertexts are bound to. */
+  async dataIdOf(environmentId: string, tenantId = LOCAL_TENANT_ID): Promise<string> {
+    const env = await services().state.forTenant(tenantId).getEnvironment(environmentId);
+    if (!env) throw new Error(`no environment ${environmentId} in tenant ${tenantId}`);
+    return env.dataId;
   }
 
   /** Polls until the predicate holds, or fails with the last value seen. */
