@@ -40,16 +40,16 @@ async function handleManagement(ctx: VaultContext, req: http.IncomingMessage, re
 export async function startLocalVault(options: LocalVaultOptions): Promise<LocalVault> {
   if (!options?.dataDir) throw new Error("startLocalVault: dataDir is required");
   if (typeof options.verifyToken !== "function") throw new Error("startLocalVault: verifyToken is required");
-  const tls = ensureTlsMaterial(options.dataDir);
-  const store = StateStore.open(options.dataDir);
-  const log = options.log ?? (() => undefined);
-  // Validated before anything listens: a bad option is the caller's mistake, said at once.
+  // Validated before anything is written: a bad option is the caller's mistake, said at once.
   let behaviour;
   try {
     behaviour = applyBehaviourPatch(defaultBehaviour(), options.behaviour ?? {});
   } catch (err) {
     throw new Error(`startLocalVault: options.behaviour is invalid: ${(err as Error).message}`);
   }
+  const tls = ensureTlsMaterial(options.dataDir);
+  const store = StateStore.open(options.dataDir);
+  const log = options.log ?? (() => undefined);
   const now = options.now ?? Date.now;
   let port = 0;
   const ctx: VaultContext = {
