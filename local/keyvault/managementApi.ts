@@ -11,14 +11,14 @@ import { LOCAL_SUBSCRIPTION_ID, vaultAccessPolicyChangedEvent } from "./events";
 import { scanVaults } from "./expiry";
 import { validateFaultSpec } from "./faults";
 import { armId, hostNameOf, parseVaultHostName, VAULT_NAME } from "./hosts";
-import { nowSeconds, parseJsonObject } from "./http";
+import { nowSeconds, parseJsonObject, type ManagementResult } from "./http";
 import {
-  deleteRoleAssignment, getRoleAssignment, getRolePropagation, listRoleAssignments, putRoleAssignment, type ManagementResult,
+  deleteRoleAssignment, getRoleAssignment, getRolePropagation, listRoleAssignments, putRoleAssignment,
 } from "./managementRoleAssignments";
 import type { EventSubscriptionState, VaultState } from "./state";
 import type { VaultKind } from "./types";
 
-export type { ManagementResult } from "./managementRoleAssignments";
+export type { ManagementResult } from "./http";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const notFound = (what: string) => new VaultError(404, "NotFound", `${what} was not found.`);

@@ -5,15 +5,10 @@
 import type { VaultContext } from "./context";
 import { badParameter, VaultError } from "./errors";
 import { roleAssignmentEvent, roleAssignmentResourceId } from "./events";
-import { nowSeconds } from "./http";
+import { nowSeconds, type ManagementResult } from "./http";
 import { isKnownRole, ROLE_DEFINITIONS } from "./rbac";
 import { propagationOf, recordDelete, recordWrite } from "./rolePropagation";
 import type { RoleAssignmentState } from "./state";
-
-export interface ManagementResult {
-  status: number;
-  body?: unknown;
-}
 
 const propagationDelayMs = (ctx: VaultContext): number => Math.round(ctx.behaviour.rolePropagationSeconds * 1000);
 
