@@ -11,5 +11,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: true,
     maxWorkers: 2,
+    // The harness defaults of the local vault (also for keyward started as `npm start` in a child
+    // process, which would otherwise apply role changes 5 s late): role changes at once.
+    env: { KEYWARD_LOCAL_ROLE_PROPAGATION_SECONDS: "0" },
   },
 });

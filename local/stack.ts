@@ -8,10 +8,10 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID } from "./issuer";
-import { startLocalVault, localVaultManagementClient, type LocalVault } from "./keyvault";
+import { startLocalVault, localVaultManagementClient, type LocalVault, type LocalVaultBehaviourPatch } from "./keyvault";
 import { createTokenVerifier } from "../shared/auth/tokenVerifier";
 import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
-import { localKeyVaultSettings } from "./keyVaultSettings";
+import { localKeyVaultSettings, localVaultBehaviourFromSettings, mergeBehaviourPatches } from "./keyVaultSettings";
 import { startRuntime, type RunningRuntime } from "./runtime";
 
 export const APP_AUDIENCE = "api://keyward";
@@ -28,6 +28,13 @@ export interface StackOptions {
   namespace?: string;
   /** Extra app settings (e.g. KEYWARD_DEK_CACHE_TTL_SECONDS) applied before the app starts. */
   settings?: Record<string, string>;
+  /**
+   * How harsh the local vault is (local/keyvault/behaviour.ts) unless a setting says otherwise:
+   * KEYWARD_LOCAL_ROLE_PROPAGATION_SECONDS, KEYWARD_LOCAL_VAULT_THROTTLING and
+   * KEYWARD_LOCAL_VAULT_RETRY_AFTER (in `settings` or the environment) win over it. Default: the
+   * library's (no propagation delay, no throttling).
+   */
+  vaultBehaviour?: LocalVaultBehaviourPatch;
   timers?: boolean;
   log?: (line: string) => void;
   /** Loads app.ts, which registers every function. The compiled CLI requires dist/app.js; tests import the source. */
@@ -65,11 +72,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const issuer = await startLocalIssuer({ dataDir: options.dataDir, port: rememberedPort(options.dataDir, "issuer") });
   rememberPort(options.dataDir, "issuer", issuer.port);
   const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuer, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
-  const vault = await startLocalVault({ dataDir: path.join(options.dataDir, "vault"), port: rememberedPort(options.dataDir, "vault"), verifyToken: verifyVaultToken, tenantId: LOCAL_TENANT_ID, log });
+  const behaviour = mergeBehaviourPatches(options.vaultBehaviour ?? {}, localVaultBehaviourFromSettings({ ...process.env, ...options.settings }));
+  // The platform's own grants are set up as if long ago: the propagation delay starts after them.
+  const { rolePropagationSeconds, ...fromTheStart } = behaviour;
+  const vault = await startLocalVault({
+    dataDir: path.join(options.dataDir, "vault"), port: rememberedPort(options.dataDir, "vault"), verifyToken: verifyVaultToken, tenantId: LOCAL_TENANT_ID, log,
+    behaviour: fromTheStart,
+  });
   rememberPort(options.dataDir, "vault", vault.port);
 
   const platformPrincipalId = readOrCreateId(path.join(options.dataDir, "platform-principal.txt"));
   const { platformKeyId, byokKeyId } = await createPlatformKeys({ vault, issuer, platformPrincipalId });
+  if (rolePropagationSeconds) await localVaultManagementClient(vault).setBehaviour({ rolePropagationSeconds });
 
   const appSettings: Record<string, string> = {
     AzureWebJobsStorage: storageConnectionString,

@@ -1,13 +1,17 @@
 // One keys API request, end to end: vault lookup by host, challenge authentication, fault
-// injection, RBAC, then the operation. Each request lands in the request log.
+// injection, throttling (when on), RBAC as the data plane sees it (role changes arrive after the
+// propagation delay), then the operation. Each request lands in the request log.
 import type http from "node:http";
 import type { VaultContext } from "./context";
-import { forbiddenByRbac, unauthorized, vaultNotFound, VaultError, badParameter } from "./errors";
+import { forbiddenByRbac, throttled, unauthorized, vaultNotFound, VaultError, badParameter } from "./errors";
 import { faultError, type Fault } from "./faults";
 import { armId, RESOURCE, type VaultHost } from "./hosts";
 import { parseJsonObject, sendError, sendJson } from "./http";
-import { executeKeysOperation, routeKeysRequest } from "./keysApi";
+import { executeKeysOperation, routeKeysRequest, type KeysRoute } from "./keysApi";
 import { actionFor, isAuthorized } from "./rbac";
+import { effectiveAssignments } from "./rolePropagation";
+import type { VaultState } from "./state";
+import { transactionOf } from "./throttling";
 
 export interface DataPlaneOptions {
   verifyToken: (token: string) => Promise<{ oid: string }>;
@@ -52,6 +56,16 @@ async function authenticate(ctx: VaultContext, options: DataPlaneOptions, target
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Counts the request against the vault's quota, or refuses it with Azure's 429 (not counted). */
+function admit(ctx: VaultContext, vault: VaultState, route: KeysRoute, body: Record<string, unknown>): void {
+  const throttling = ctx.behaviour.throttling;
+  // Managed HSM limits are not modelled (not in the stored Azure docs).
+  if (!throttling.enabled || vault.kind !== "vault") return;
+  const tx = transactionOf(throttling.limits, vault, route.operation, route.keyName, route.version, body);
+  const verdict = ctx.throttle.admit(vault.name, tx, throttling);
+  if (!verdict.admitted) throw throttled(throttling.retryAfter === "seconds" ? verdict.retryAfterSeconds : undefined);
+}
+
 export async function handleDataPlaneRequest(
   ctx: VaultContext, options: DataPlaneOptions, target: VaultHost, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer,
 ): Promise<void> {
@@ -91,13 +105,15 @@ export async function handleDataPlaneRequest(
 
     const live = ctx.store.vault(target.name);
     if (!live) throw vaultNotFound(req.headers.host ?? target.name);
+    const parsed = parseJsonObject(body);
+    admit(ctx, live, route, parsed);
     const vaultId = armId(live.kind, live.subscriptionId, live.resourceGroup, live.name);
     const resource = route.keyName ? `${vaultId}/keys/${route.keyName}` : vaultId;
     const action = actionFor(live.kind, route.operation);
-    if (!isAuthorized(Object.values(ctx.store.data.roleAssignments), principal, resource, action)) {
+    if (!isAuthorized(effectiveAssignments(ctx.store.data, ctx.now()), principal, resource, action)) {
       throw forbiddenByRbac({ oid: principal, tenantId: ctx.tenantId, action, resource, vaultName: live.name });
     }
-    const result = await executeKeysOperation(ctx, live, route, parseJsonObject(body));
+    const result = await executeKeysOperation(ctx, live, route, parsed);
     sendJson(res, result.status, result.body);
   } catch (err) {
     if (err instanceof VaultError) return sendError(res, err);

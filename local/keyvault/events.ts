@@ -71,15 +71,36 @@ export function roleAssignmentResourceId(a: RoleAssignmentState): string {
   return `${a.scope.replace(/\/+$/, "")}/providers/Microsoft.Authorization/roleAssignments/${a.id}`;
 }
 
-/** ResourceWriteSuccess / ResourceDeleteSuccess for a role assignment, as ARM publishes them. */
+/** Who writes role assignments through the local management API, as ARM's events name the caller. */
+export const LOCAL_ARM_CALLER = "00000000-0000-4000-8000-0000000a7a11";
+const OWNER_ROLE_DEFINITION_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+/**
+ * ResourceWriteSuccess / ResourceDeleteSuccess for a role assignment, as the subscription's ARM
+ * topic publishes them: the moment ARM accepts the change, not when the data plane applies it.
+ * As in Azure, the event says which assignment (resourceUri) changed and who changed it
+ * (authorization.evidence is the CALLER's own grant), not whom it grants or which role.
+ */
 export function roleAssignmentEvent(change: "write" | "delete", a: RoleAssignmentState, tenantId: string): EventGridEvent {
   const subscriptionId = subscriptionOfScope(a.scope);
   const resourceUri = roleAssignmentResourceId(a);
   const operationName = `Microsoft.Authorization/roleAssignments/${change}`;
   return envelope(change === "write" ? EVENT_TYPES.resourceWriteSuccess : EVENT_TYPES.resourceDeleteSuccess,
     `/subscriptions/${subscriptionId}`, resourceUri, {
-      authorization: { scope: a.scope, action: operationName, evidence: { role: a.roleDefinitionName, principalId: a.principalId } },
+      authorization: {
+        scope: resourceUri,
+        action: operationName,
+        evidence: {
+          role: "Owner", roleAssignmentScope: `/subscriptions/${subscriptionId}`, roleDefinitionId: OWNER_ROLE_DEFINITION_ID,
+          principalId: LOCAL_ARM_CALLER, principalType: "User",
+        },
+      },
+      claims: { "http://schemas.microsoft.com/identity/claims/objectidentifier": LOCAL_ARM_CALLER, "http://schemas.microsoft.com/identity/claims/tenantid": tenantId },
       correlationId: randomUUID(),
+      httpRequest: {
+        clientRequestId: randomUUID(), clientIpAddress: "127.0.0.1", method: change === "write" ? "PUT" : "DELETE",
+        url: `https://management.azure.com${resourceUri}?api-version=2022-04-01`,
+      },
       operationName,
       resourceProvider: "Microsoft.Authorization",
       resourceUri,

@@ -1,7 +1,9 @@
 // The vault's clock-driven work, run every expiryCheckIntervalMs (and on demand through the
 // management API): KeyNearExpiry once per version when its exp comes within the notify window,
 // KeyExpired once per version when exp passes, rotation when a key's policy says so, and the
-// purge of soft-deleted keys whose retention has run out.
+// purge of soft-deleted keys whose retention has run out. As in Azure ("triggered when the
+// current version of a key is about to expire / is expired"), only a key's CURRENT version is
+// watched; behaviour events "extended" watches every version.
 import { baseUrlOf, type VaultContext } from "./context";
 import { EVENT_TYPES, keyEvent, type EventGridEvent } from "./events";
 import { nowSeconds } from "./http";
@@ -30,7 +32,8 @@ export async function scanVaults(ctx: VaultContext): Promise<ScanResult> {
     const baseUrl = baseUrlOf(ctx, vault);
     for (const key of Object.values(vault.keys)) {
       const window = notifyWindowSeconds(key, ctx.nearExpiryDays);
-      for (const v of key.versions) {
+      const watched = ctx.behaviour.events === "extended" ? key.versions : [currentVersion(key)];
+      for (const v of watched) {
         if (v.exp === undefined) continue;
         if (now >= v.exp) {
           if (v.notifiedExpired !== v.exp) {

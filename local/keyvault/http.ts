@@ -4,6 +4,12 @@ import { VaultError } from "./errors";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+/** What a management API handler answers. */
+export interface ManagementResult {
+  status: number;
+  body?: unknown;
+}
+
 export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -1,6 +1,7 @@
 // The JSON shapes the keys API answers with, exactly as Azure Key Vault writes them.
 import type { DeletedKeyState, KeyState, KeyVersionState, VaultState } from "./state";
 import { recoveryLevel } from "./context";
+import { publicJwk } from "./keyTypes";
 
 export function attributes(vault: VaultState, v: KeyVersionState): Record<string, unknown> {
   return {
@@ -17,10 +18,10 @@ export function attributes(vault: VaultState, v: KeyVersionState): Record<string
 
 export const currentVersion = (key: KeyState): KeyVersionState => key.versions[key.versions.length - 1];
 
-/** KeyBundle: the public JWK, attributes and tags of one version. */
+/** KeyBundle: the public JWK (RSA n/e, EC crv/x/y), attributes and tags of one version. */
 export function keyBundle(vault: VaultState, baseUrl: string, key: KeyState, v: KeyVersionState): Record<string, unknown> {
   return {
-    key: { kid: `${baseUrl}/keys/${key.name}/${v.version}`, kty: v.kty, key_ops: [...v.keyOps], n: v.n, e: v.e },
+    key: publicJwk(`${baseUrl}/keys/${key.name}/${v.version}`, v),
     attributes: attributes(vault, v),
     ...(v.tags ? { tags: { ...v.tags } } : {}),
   };

@@ -1,13 +1,11 @@
 // RSA key material: generation, the public JWK, the wrap/unwrap/encrypt/decrypt primitives, and
-// the sealing of backup blobs. Private keys are parsed once and cached by version.
+// the sealing of backup blobs. Private keys are parsed once and cached by version. (EC keys:
+// ecKeyMaterial.ts; which key types exist: keyTypes.ts.)
 import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 import { badParameter, VaultError } from "./errors";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-
-export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
-export const RSA_KEY_OPS = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"] as const;
 
 export interface GeneratedKey {
   privateKeyPem: string;

@@ -1,18 +1,22 @@
 // The Key Vault keys REST API (data plane), as @azure/keyvault-keys 4.10 calls it: routing of
-// method + path to an operation, and the handlers. Authentication, faults and RBAC run before a
-// handler (server.ts); a handler only sees an authorized request for an existing vault.
+// method + path to an operation, and the handlers (crypto operations: cryptoOperations.ts; key
+// types: keyTypes.ts). Authentication, faults, throttling and RBAC run before a handler
+// (dataPlane.ts); a handler only sees an admitted, authorized request for an existing vault.
 import { randomBytes } from "node:crypto";
 import { baseUrlOf, type VaultContext } from "./context";
+import { cryptoOperation } from "./cryptoOperations";
 import {
   badParameter, deletedKeyNotFound, keyNotFound, keyStateForbidden, objectIsDeletedButRecoverable, purgeProtected, VaultError,
 } from "./errors";
 import { EVENT_TYPES, keyEvent } from "./events";
 import { nowSeconds } from "./http";
 import { currentVersion, deletedKeyBundle, deletedKeyItem, keyBundle, keyItem } from "./keyBundles";
-import { generateRsaKey, openBackup, RSA_KEY_OPS, RSA_KEY_SIZES, rsaDecrypt, rsaEncrypt, sealBackup } from "./keyMaterial";
+import { activeKey, base64urlValue, vaultAgain, versionOf } from "./keyLookups";
+import { openBackup, sealBackup } from "./keyMaterial";
+import { generateMaterial, keyOpsFor, keyOpsOf, keySpecOf, specOfVersion, type KeySpec } from "./keyTypes";
 import type { KeyOperation } from "./operations";
 import { expiryForNewVersion, parseRotationPolicy, rotationPolicyJson } from "./rotationPolicy";
-import type { DeletedKeyState, KeyState, KeyType, KeyVersionState, VaultState } from "./state";
+import type { DeletedKeyState, KeyState, KeyVersionState, VaultState } from "./state";
 
 export interface KeysRoute {
   operation: KeyOperation;
@@ -89,14 +93,6 @@ function optionalTime(field: string, value: unknown): number | undefined | null 
   return Math.floor(value);
 }
 
-function keyOps(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((op) => typeof op !== "string" || !(RSA_KEY_OPS as readonly string[]).includes(op))) {
-    throw badParameter(`key_ops must be a list of: ${RSA_KEY_OPS.join(", ")}.`);
-  }
-  return [...new Set(value as string[])];
-}
-
 function tags(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "object" || Array.isArray(value)) throw badParameter("tags must be an object of strings.");
@@ -121,40 +117,14 @@ function attributesOf(body: Record<string, unknown>): { enabled?: boolean; nbf?:
   };
 }
 
-function base64urlValue(body: Record<string, unknown>): Buffer {
-  if (typeof body.value !== "string" || !/^[A-Za-z0-9_-]*={0,2}$/.test(body.value)) throw badParameter("value must be a base64url string.");
-  return Buffer.from(body.value, "base64url");
-}
+// ---- versions ---------------------------------------------------------------------------------
 
-// ---- lookups ----------------------------------------------------------------------------------
-
-function activeKey(vault: VaultState, name: string): KeyState {
-  const key = vault.keys[name.toLowerCase()];
-  if (!key) throw keyNotFound(name);
-  return key;
-}
-
-function versionOf(key: KeyState, version: string | undefined): KeyVersionState {
-  if (!version) return currentVersion(key);
-  const v = key.versions.find((x) => x.version === version.toLowerCase());
-  if (!v) throw keyNotFound(`${key.name}/${version}`);
-  return v;
-}
-
-/** The vault by name again, after an await: it may have been deleted meanwhile. */
-function vaultAgain(ctx: VaultContext, vault: VaultState): VaultState {
-  const again = ctx.store.vault(vault.name);
-  if (!again) throw new VaultError(404, "VaultNotFound", `The vault ${vault.name} was deleted while the request ran.`);
-  return again;
-}
-
-async function newVersion(params: { kty: KeyType; keySize: number; keyOps: string[]; enabled: boolean; nbf?: number; exp?: number; tags?: Record<string, string> }): Promise<KeyVersionState> {
-  const material = await generateRsaKey(params.keySize);
+async function newVersion(params: { spec: KeySpec; keyOps: string[]; enabled: boolean; nbf?: number; exp?: number; tags?: Record<string, string> }): Promise<KeyVersionState> {
+  const material = await generateMaterial(params.spec);
   const now = nowSeconds();
   return {
     version: randomBytes(16).toString("hex"),
-    kty: params.kty,
-    keySize: params.keySize,
+    ...material,
     keyOps: params.keyOps,
     enabled: params.enabled,
     ...(params.nbf !== undefined ? { nbf: params.nbf } : {}),
@@ -162,7 +132,6 @@ async function newVersion(params: { kty: KeyType; keySize: number; keyOps: strin
     created: now,
     updated: now,
     ...(params.tags ? { tags: params.tags } : {}),
-    ...material,
   };
 }
 
@@ -170,11 +139,11 @@ function announceNewVersion(ctx: VaultContext, vault: VaultState, key: KeyState,
   void ctx.bus.publish([keyEvent(EVENT_TYPES.keyNewVersionCreated, vault, baseUrlOf(ctx, vault), key.name, v)]);
 }
 
-/** Adds a version rotated from the current one (same type, size, operations, tags). Used by rotate and the policy sweep. */
+/** Adds a version rotated from the current one (same type, size or curve, operations, tags). Used by rotate and the policy sweep. */
 export async function rotateKey(ctx: VaultContext, vault: VaultState, key: KeyState): Promise<KeyVersionState> {
   const prev = currentVersion(key);
   const v = await newVersion({
-    kty: prev.kty, keySize: prev.keySize, keyOps: [...prev.keyOps], enabled: true,
+    spec: specOfVersion(prev), keyOps: [...prev.keyOps], enabled: true,
     exp: expiryForNewVersion(key, nowSeconds()), tags: prev.tags ? { ...prev.tags } : undefined,
   });
   const liveVault = vaultAgain(ctx, vault);
@@ -190,23 +159,11 @@ export async function rotateKey(ctx: VaultContext, vault: VaultState, key: KeySt
 
 async function create(ctx: VaultContext, vault: VaultState, name: string, body: Record<string, unknown>): Promise<KeysResult> {
   if (vault.deletedKeys[name.toLowerCase()]) throw objectIsDeletedButRecoverable(name);
-  const kty = body.kty;
-  if (kty !== "RSA" && kty !== "RSA-HSM") {
-    throw badParameter(`The key type ${JSON.stringify(kty)} is not supported by the local vault; use RSA or RSA-HSM.`);
-  }
-  const keySize = body.key_size ?? 2048;
-  if (typeof keySize !== "number" || !(RSA_KEY_SIZES as readonly number[]).includes(keySize)) {
-    throw badParameter(`Invalid key size ${JSON.stringify(keySize)}. Supported RSA key sizes are ${RSA_KEY_SIZES.join(", ")}.`);
-  }
-  if (body.public_exponent !== undefined && body.public_exponent !== null && body.public_exponent !== 65537) {
-    throw badParameter("The local vault only creates RSA keys with public exponent 65537.");
-  }
+  const spec = keySpecOf(body, vault.kind);
   const attrs = attributesOf(body);
   const v = await newVersion({
-    // A managed HSM only holds HSM-protected keys.
-    kty: vault.kind === "managedHsm" ? "RSA-HSM" : kty,
-    keySize,
-    keyOps: keyOps(body.key_ops) ?? [...RSA_KEY_OPS],
+    spec,
+    keyOps: keyOpsFor(spec.kty, body.key_ops) ?? [...keyOpsOf(spec.kty)],
     enabled: attrs.enabled ?? true,
     nbf: attrs.nbf ?? undefined,
     exp: attrs.exp ?? undefined,
@@ -232,7 +189,7 @@ function update(ctx: VaultContext, vault: VaultState, name: string, version: str
   const key = activeKey(vault, name);
   const v = versionOf(key, version);
   const attrs = attributesOf(body);
-  const ops = keyOps(body.key_ops);
+  const ops = keyOpsFor(v.kty, body.key_ops);
   const newTags = tags(body.tags);
   if (attrs.enabled !== undefined) v.enabled = attrs.enabled;
   if (attrs.nbf !== undefined) { if (attrs.nbf === null) delete v.nbf; else v.nbf = attrs.nbf; }
@@ -360,23 +317,6 @@ function restore(ctx: VaultContext, vault: VaultState, body: Record<string, unkn
   vault.keys[lower] = key;
   ctx.store.save();
   return { status: 200, body: keyBundle(vault, baseUrlOf(ctx, vault), key, currentVersion(key)) };
-}
-
-function cryptoOperation(ctx: VaultContext, vault: VaultState, operation: KeyOperation, name: string, version: string | undefined, body: Record<string, unknown>): KeysResult {
-  const key = activeKey(vault, name);
-  const v = versionOf(key, version);
-  const now = nowSeconds();
-  if (!v.enabled) throw keyStateForbidden(operation, "KeyDisabled");
-  if (v.nbf !== undefined && now < v.nbf) throw keyStateForbidden(operation, "KeyNotYetValid");
-  if (v.exp !== undefined && now >= v.exp) throw keyStateForbidden(operation, "KeyExpired");
-  if (!v.keyOps.includes(operation)) throw keyStateForbidden(operation, "KeyOperationForbidden");
-  if (operation === "sign" || operation === "verify") throw badParameter(`The local vault does not implement ${operation}.`);
-  if (typeof body.alg !== "string") throw badParameter("alg is required.");
-  const input = base64urlValue(body);
-  const output = operation === "wrapKey" || operation === "encrypt"
-    ? rsaEncrypt(v.privateKeyPem, body.alg, input)
-    : rsaDecrypt(v.privateKeyPem, body.alg, input);
-  return { status: 200, body: { kid: `${baseUrlOf(ctx, vault)}/keys/${key.name}/${v.version}`, value: output.toString("base64url") } };
 }
 
 /** Runs one authorized keys API operation against an existing vault. */

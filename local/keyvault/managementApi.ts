@@ -1,23 +1,24 @@
 // The management API under /_local: the local stand-in for ARM and the portal (vaults, role
-// assignments, Event Grid subscriptions), plus test controls (faults, request log, event log,
-// expiry scan, DNS-like resolution). No token; the server only answers it on loopback.
-// Events a management call causes are delivered (first attempt) before the call answers.
+// assignments, Event Grid subscriptions), plus test controls (faults, behaviour, request log,
+// event log, expiry scan, role propagation, DNS-like resolution). No token; the server only
+// answers it on loopback. Events a management call causes are delivered (first attempt) before
+// the call answers.
 import type http from "node:http";
 import { baseUrlOf, recoveryLevel, type VaultContext } from "./context";
+import { applyBehaviourPatch } from "./behaviour";
 import { badParameter, VaultError } from "./errors";
-import { LOCAL_SUBSCRIPTION_ID, roleAssignmentEvent, roleAssignmentResourceId, vaultAccessPolicyChangedEvent } from "./events";
+import { LOCAL_SUBSCRIPTION_ID, vaultAccessPolicyChangedEvent } from "./events";
 import { scanVaults } from "./expiry";
 import { validateFaultSpec } from "./faults";
 import { armId, hostNameOf, parseVaultHostName, VAULT_NAME } from "./hosts";
-import { nowSeconds, parseJsonObject } from "./http";
-import { isKnownRole, ROLE_DEFINITIONS } from "./rbac";
-import type { EventSubscriptionState, RoleAssignmentState, VaultState } from "./state";
+import { nowSeconds, parseJsonObject, type ManagementResult } from "./http";
+import {
+  deleteRoleAssignment, getRoleAssignment, getRolePropagation, listRoleAssignments, putRoleAssignment,
+} from "./managementRoleAssignments";
+import type { EventSubscriptionState, VaultState } from "./state";
 import type { VaultKind } from "./types";
 
-export interface ManagementResult {
-  status: number;
-  body?: unknown;
-}
+export type { ManagementResult } from "./http";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const notFound = (what: string) => new VaultError(404, "NotFound", `${what} was not found.`);
@@ -75,6 +76,10 @@ async function putVault(ctx: VaultContext, name: string, body: Record<string, un
   if (retentionDays !== undefined && (typeof retentionDays !== "number" || !Number.isInteger(retentionDays) || retentionDays < 7 || retentionDays > 90)) {
     throw badParameter("'retentionDays' must be an integer from 7 to 90.");
   }
+  // The local vault implements the Azure RBAC permission model only (no access policies).
+  if (optionalBoolean(body, "enableRbacAuthorization") === false) {
+    throw badParameter("The local vault supports only the Azure RBAC permission model (enableRbacAuthorization: true); access policies are not implemented.");
+  }
   const subscriptionId = optionalString(body, "subscriptionId", /^[A-Za-z0-9-]{1,64}$/);
   const resourceGroup = optionalString(body, "resourceGroup", /^[-\w._()]{1,90}$/);
 
@@ -123,7 +128,9 @@ async function putVault(ctx: VaultContext, name: string, body: Record<string, un
   if (changed) {
     Object.assign(existing, next, { updated: now });
     ctx.store.save();
-    await ctx.bus.publish([vaultAccessPolicyChangedEvent(existing, baseUrlOf(ctx, existing))]);
+    // Azure raises VaultAccessPolicyChanged for access policy and permission model changes only,
+    // neither of which this vault has; "extended" events raise it for any property change.
+    if (ctx.behaviour.events === "extended") await ctx.bus.publish([vaultAccessPolicyChangedEvent(existing, baseUrlOf(ctx, existing))]);
   }
   return { status: 200, body: vaultJson(ctx, existing) };
 }
@@ -135,41 +142,6 @@ function deleteVault(ctx: VaultContext, name: string): ManagementResult {
   delete ctx.store.data.vaults[lower];
   ctx.store.save();
   return { status: 200, body: vaultJson(ctx, existing) };
-}
-
-// ---- role assignments ---------------------------------------------------------------------------
-
-function assignmentJson(a: RoleAssignmentState): Record<string, unknown> {
-  return { id: a.id, resourceId: roleAssignmentResourceId(a), principalId: a.principalId, roleDefinitionName: a.roleDefinitionName, scope: a.scope, created: a.created };
-}
-
-async function putRoleAssignment(ctx: VaultContext, id: string, body: Record<string, unknown>): Promise<ManagementResult> {
-  const { principalId, roleDefinitionName, scope } = body;
-  if (typeof principalId !== "string" || !principalId) throw badParameter("'principalId' is required.");
-  if (typeof roleDefinitionName !== "string" || !isKnownRole(roleDefinitionName)) {
-    throw badParameter(`'roleDefinitionName' must be one of: ${Object.keys(ROLE_DEFINITIONS).join(", ")}.`);
-  }
-  if (typeof scope !== "string" || !scope.startsWith("/")) {
-    throw badParameter("'scope' must be an ARM resource id such as /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}[/keys/{key}].");
-  }
-  const existing = ctx.store.data.roleAssignments[id];
-  if (existing && existing.principalId === principalId && existing.roleDefinitionName === roleDefinitionName && existing.scope === scope) {
-    return { status: 200, body: assignmentJson(existing) };
-  }
-  const assignment: RoleAssignmentState = { id, principalId, roleDefinitionName, scope, created: nowSeconds() };
-  ctx.store.data.roleAssignments[id] = assignment;
-  ctx.store.save();
-  await ctx.bus.publish([roleAssignmentEvent("write", assignment, ctx.tenantId)]);
-  return { status: existing ? 200 : 201, body: assignmentJson(assignment) };
-}
-
-async function deleteRoleAssignment(ctx: VaultContext, id: string): Promise<ManagementResult> {
-  const existing = ctx.store.data.roleAssignments[id];
-  if (!existing) return { status: 204 };
-  delete ctx.store.data.roleAssignments[id];
-  ctx.store.save();
-  await ctx.bus.publish([roleAssignmentEvent("delete", existing, ctx.tenantId)]);
-  return { status: 200, body: assignmentJson(existing) };
 }
 
 // ---- event subscriptions --------------------------------------------------------------------------
@@ -253,13 +225,20 @@ export async function handleManagementRequest(ctx: VaultContext, req: http.Incom
       }
       break;
     case "roleAssignments":
-      if (n === 1 && method === "GET") return { status: 200, body: { value: Object.values(ctx.store.data.roleAssignments).map(assignmentJson) } };
+      if (n === 1 && method === "GET") return listRoleAssignments(ctx);
       if (n === 2 && method === "PUT") return putRoleAssignment(ctx, id, json());
       if (n === 2 && method === "DELETE") return deleteRoleAssignment(ctx, id);
-      if (n === 2 && method === "GET") {
-        const a = ctx.store.data.roleAssignments[id];
-        if (!a) throw notFound(`The role assignment '${id}'`);
-        return { status: 200, body: assignmentJson(a) };
+      if (n === 2 && method === "GET") return getRoleAssignment(ctx, id);
+      if (n === 3 && segments[2] === "propagation" && method === "GET") return getRolePropagation(ctx, id);
+      break;
+    case "behaviour":
+      if (n === 1 && method === "GET") return { status: 200, body: ctx.behaviour };
+      if (n === 1 && method === "PATCH") {
+        const next = applyBehaviourPatch(ctx.behaviour, json());
+        // New limits or a switch off start the windows afresh.
+        if (JSON.stringify(next.throttling) !== JSON.stringify(ctx.behaviour.throttling)) ctx.throttle.reset();
+        ctx.behaviour = next;
+        return { status: 200, body: next };
       }
       break;
     case "faults":

@@ -2,9 +2,11 @@
 // CA. Tests, `npm start` and the local runtime use it to create vaults, grant roles, subscribe to
 // events and inject faults; `resolve` plugs into localVaultAgent({ resolve }).
 import https from "node:https";
+import type { LocalVaultBehaviour, LocalVaultBehaviourPatch } from "./behaviour";
 import type { FaultSpec, Fault } from "./faults";
 import type { PublishedEvent } from "./events";
 import type { RequestLogEntry } from "./requestLog";
+import type { RolePropagation } from "./rolePropagation";
 import type { VaultKind } from "./types";
 
 export interface VaultProperties {
@@ -56,6 +58,17 @@ export interface LocalVaultManagementClient {
   putRoleAssignment(id: string, assignment: { principalId: string; roleDefinitionName: string; scope: string }): Promise<RoleAssignmentInfo>;
   deleteRoleAssignment(id: string): Promise<void>;
   roleAssignments(): Promise<RoleAssignmentInfo[]>;
+  /** Where an assignment stands on the data plane (test control; ARM's GET shows a change at once). */
+  rolePropagation(id: string): Promise<RolePropagation>;
+  /**
+   * Resolves once the data plane has caught up with ARM for this assignment (written: honoured;
+   * deleted: no longer honoured). Fails after timeoutMs (default 15 min, past Azure's 10).
+   */
+  waitForRolePropagation(id: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<RolePropagation>;
+  /** How harsh the vault is now (behaviour.ts). */
+  behaviour(): Promise<LocalVaultBehaviour>;
+  /** Changes part of the behaviour at run time; answers the whole new behaviour. */
+  setBehaviour(patch: LocalVaultBehaviourPatch): Promise<LocalVaultBehaviour>;
   putFault(id: string, fault: FaultSpec): Promise<Fault>;
   deleteFault(id: string): Promise<void>;
   faults(): Promise<Fault[]>;
@@ -113,6 +126,18 @@ export function localVaultManagementClient(options: { managementUrl: string; caC
     putRoleAssignment: (id, assignment) => call("PUT", `/roleAssignments/${e(id)}`, assignment),
     deleteRoleAssignment: async (id) => { await call("DELETE", `/roleAssignments/${e(id)}`); },
     roleAssignments: async () => (await call<{ value: RoleAssignmentInfo[] }>("GET", "/roleAssignments")).value,
+    rolePropagation: (id) => call("GET", `/roleAssignments/${e(id)}/propagation`),
+    waitForRolePropagation: async (id, { timeoutMs = 15 * 60_000, pollMs = 50 } = {}) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const p = await call<RolePropagation>("GET", `/roleAssignments/${e(id)}/propagation`);
+        if (p.state === "effective" || p.state === "absent") return p;
+        if (Date.now() > deadline) throw new Error(`role assignment ${id} still ${p.state} after ${timeoutMs} ms: ${JSON.stringify(p)}`);
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    },
+    behaviour: () => call("GET", "/behaviour"),
+    setBehaviour: (patch) => call("PATCH", "/behaviour", patch),
     putFault: (id, fault) => call("PUT", `/faults/${e(id)}`, fault),
     deleteFault: async (id) => { await call("DELETE", `/faults/${e(id)}`); },
     faults: async () => (await call<{ value: Fault[] }>("GET", "/faults")).value,

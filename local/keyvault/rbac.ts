@@ -8,16 +8,23 @@ import type { VaultKind } from "./types";
 const V = "Microsoft.KeyVault/vaults";
 const H = "Microsoft.KeyVault/managedHsm";
 
-/** Built-in roles and their data actions (`*` matches any run of characters, as in Azure). */
+/**
+ * Built-in roles and their data actions (`*` matches any run of characters, as in Azure). Vault
+ * roles as Azure defines them (role definitions 00482a5a... Administrator, 14b46e9e... Crypto
+ * Officer, 12338af0... Crypto User, e147488a... Crypto Service Encryption User, 21090545...
+ * Reader); their control-plane `actions` (e.g. Crypto Officer's `Microsoft.KeyVault/vaults/*\/read`)
+ * grant nothing on the data plane and are left out. Managed HSM roles: its local RBAC roles, as
+ * before (not re-checked: the stored sources of 2021 and of today disagree on Crypto User/Officer).
+ */
 export const ROLE_DEFINITIONS: Record<string, readonly string[]> = {
   "Key Vault Administrator": [`${V}/*`],
-  "Key Vault Crypto Officer": [`${V}/keys/*`, `${V}/deletedKeys/*`, `${V}/keyrotationpolicies/*`, `${V}/*/read`],
+  "Key Vault Crypto Officer": [`${V}/keys/*`, `${V}/keyrotationpolicies/*`],
   "Key Vault Crypto User": [
     `${V}/keys/read`, `${V}/keys/update/action`, `${V}/keys/backup/action`, `${V}/keys/encrypt/action`, `${V}/keys/decrypt/action`,
     `${V}/keys/wrap/action`, `${V}/keys/unwrap/action`, `${V}/keys/sign/action`, `${V}/keys/verify/action`,
   ],
   "Key Vault Crypto Service Encryption User": [`${V}/keys/read`, `${V}/keys/wrap/action`, `${V}/keys/unwrap/action`],
-  "Key Vault Reader": [`${V}/*/read`],
+  "Key Vault Reader": [`${V}/*/read`, `${V}/secrets/readMetadata/action`],
   "Managed HSM Administrator": [`${H}/*`],
   "Managed HSM Crypto Officer": [`${H}/keys/*`],
   "Managed HSM Crypto User": [
@@ -32,13 +39,16 @@ export const ROLE_DEFINITIONS: Record<string, readonly string[]> = {
 
 export const isKnownRole = (name: string): boolean => Object.prototype.hasOwnProperty.call(ROLE_DEFINITIONS, name);
 
+/** Azure's data action per keys API operation (the access policy -> RBAC mapping of Azure's
+ * KeyVault-AccessPolicyToRBAC-CompareTool): deleted keys are read with keys/read (the "list"
+ * permission), recovered with keys/recover/action and purged with keys/purge/action. */
 const VAULT_ACTIONS: Record<KeyOperation, string> = {
   get: `${V}/keys/read`, list: `${V}/keys/read`, listVersions: `${V}/keys/read`,
   create: `${V}/keys/create/action`, import: `${V}/keys/import/action`, update: `${V}/keys/update/action`,
   delete: `${V}/keys/delete`, rotate: `${V}/keys/rotate/action`,
   getRotationPolicy: `${V}/keyrotationpolicies/read`, setRotationPolicy: `${V}/keyrotationpolicies/write`,
-  getDeleted: `${V}/deletedKeys/read`, listDeleted: `${V}/deletedKeys/read`,
-  recover: `${V}/deletedKeys/recover/action`, purge: `${V}/deletedKeys/delete`,
+  getDeleted: `${V}/keys/read`, listDeleted: `${V}/keys/read`,
+  recover: `${V}/keys/recover/action`, purge: `${V}/keys/purge/action`,
   backup: `${V}/keys/backup/action`, restore: `${V}/keys/restore/action`,
   wrapKey: `${V}/keys/wrap/action`, unwrapKey: `${V}/keys/unwrap/action`,
   encrypt: `${V}/keys/encrypt/action`, decrypt: `${V}/keys/decrypt/action`,

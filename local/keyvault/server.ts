@@ -4,6 +4,7 @@
 import https from "node:https";
 import type http from "node:http";
 import { LOCAL_TENANT_ID } from "../issuer";
+import { applyBehaviourPatch, defaultBehaviour } from "./behaviour";
 import { ensureTlsMaterial } from "./certificates";
 import type { VaultContext } from "./context";
 import { handleDataPlaneRequest } from "./dataPlane";
@@ -16,6 +17,7 @@ import { readBody, sendError, sendJson } from "./http";
 import { handleManagementRequest } from "./managementApi";
 import { RequestLog } from "./requestLog";
 import { StateStore } from "./state";
+import { VaultThrottle } from "./throttling";
 import type { LocalVault, LocalVaultOptions } from "./types";
 
 const LOOPBACK_ADDRESSES = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
@@ -38,9 +40,17 @@ async function handleManagement(ctx: VaultContext, req: http.IncomingMessage, re
 export async function startLocalVault(options: LocalVaultOptions): Promise<LocalVault> {
   if (!options?.dataDir) throw new Error("startLocalVault: dataDir is required");
   if (typeof options.verifyToken !== "function") throw new Error("startLocalVault: verifyToken is required");
+  // Validated before anything is written: a bad option is the caller's mistake, said at once.
+  let behaviour;
+  try {
+    behaviour = applyBehaviourPatch(defaultBehaviour(), options.behaviour ?? {});
+  } catch (err) {
+    throw new Error(`startLocalVault: options.behaviour is invalid: ${(err as Error).message}`);
+  }
   const tls = ensureTlsMaterial(options.dataDir);
   const store = StateStore.open(options.dataDir);
   const log = options.log ?? (() => undefined);
+  const now = options.now ?? Date.now;
   let port = 0;
   const ctx: VaultContext = {
     store,
@@ -51,6 +61,9 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
     nearExpiryDays: options.nearExpiryDays ?? 30,
     log,
     port: () => port,
+    behaviour,
+    now,
+    throttle: new VaultThrottle(now),
   };
 
   const server = https.createServer({ key: tls.keyPem, cert: tls.certChainPem, keepAlive: true }, (req, res) => {

@@ -7,12 +7,18 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { VaultKind } from "./types";
 
-export type KeyType = "RSA" | "RSA-HSM";
+export type KeyType = "RSA" | "RSA-HSM" | "EC" | "EC-HSM";
+
+/** Azure's curve names (P-256K is secp256k1). */
+export type EcCurve = "P-256" | "P-384" | "P-521" | "P-256K";
 
 export interface KeyVersionState {
   version: string;
   kty: KeyType;
-  keySize: number;
+  /** RSA keys: modulus bits. Absent for EC keys. */
+  keySize?: number;
+  /** EC keys: the curve. Absent for RSA keys. */
+  crv?: EcCurve;
   keyOps: string[];
   enabled: boolean;
   /** Unix seconds. */
@@ -23,9 +29,12 @@ export interface KeyVersionState {
   tags?: Record<string, string>;
   /** PKCS#8 PEM. Never leaves the vault except inside an encrypted backup blob. */
   privateKeyPem: string;
-  /** Public modulus and exponent, base64url (as in a JWK). */
-  n: string;
-  e: string;
+  /** RSA: public modulus and exponent, base64url (as in a JWK). */
+  n?: string;
+  e?: string;
+  /** EC: public point coordinates, base64url (as in a JWK). */
+  x?: string;
+  y?: string;
   /** The `exp` value for which KeyNearExpiry / KeyExpired was already published (reset when exp changes). */
   notifiedNearExpiry?: number;
   notifiedExpired?: number;
@@ -78,6 +87,15 @@ export interface RoleAssignmentState {
   roleDefinitionName: string;
   scope: string;
   created: number;
+  /** When the data plane starts honouring it (ms, the vault's clock); absent = at once. */
+  effectiveAt?: number;
+}
+
+/** An assignment ARM has already deleted (or replaced) that the data plane still honours. */
+export interface RetiredRoleAssignmentState {
+  assignment: RoleAssignmentState;
+  /** When the data plane stops honouring it (ms, the vault's clock). */
+  effectiveUntil: number;
 }
 
 export interface EventSubscriptionState {
@@ -94,6 +112,8 @@ export interface PersistedState {
   /** By lower-cased vault name. */
   vaults: Record<string, VaultState>;
   roleAssignments: Record<string, RoleAssignmentState>;
+  /** Deleted or replaced assignments still propagating to the data plane (absent in older state files). */
+  retiredRoleAssignments?: RetiredRoleAssignmentState[];
   eventSubscriptions: Record<string, EventSubscriptionState>;
 }
 

@@ -1,5 +1,6 @@
 // The public contract of the local Key Vault (re-exported by index.ts). Other parts of keyward
 // code against these shapes; keep them stable.
+import type { LocalVaultBehaviourPatch } from "./behaviour";
 
 export interface LocalVaultOptions {
   /** state.json, CA and leaf certs live here; state persists across restarts. */
@@ -15,6 +16,14 @@ export interface LocalVaultOptions {
   nearExpiryDays?: number;
   /** How often it scans for near-expiry / expired keys (default 5000). */
   expiryCheckIntervalMs?: number;
+  /**
+   * How harsh it is (behaviour.ts): role propagation delay, throttling, key validity rules,
+   * which events it raises. Defaults: no delay, no throttling, Azure's validity rules and events.
+   * Changeable at run time with PATCH /_local/behaviour.
+   */
+  behaviour?: LocalVaultBehaviourPatch;
+  /** Clock (ms) for throttling windows and role propagation; Date.now by default. Tests pass a controllable one. */
+  now?: () => number;
 }
 
 export interface LocalVault {

@@ -1,7 +1,7 @@
 // Event Grid events from the local vault, received by a tiny HTTP endpoint.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KeyClient } from "@azure/keyvault-keys";
-import { EVENT_TYPES } from "../../local/keyvault";
+import { EVENT_TYPES, LOCAL_ARM_CALLER } from "../../local/keyvault";
 import { startEventSink, startHarness, type EventSink, type Harness } from "./harness";
 
 const ADMIN = "ev-admin";
@@ -117,13 +117,85 @@ describe("key events", () => {
   });
 });
 
-describe("vault and role assignment events", () => {
-  it("a role assignment write and delete fire ResourceWriteSuccess / ResourceDeleteSuccess before the call returns", async () => {
+describe("events only where Azure raises them", () => {
+  it("KeyNearExpiry and KeyExpired watch the current version only; \"extended\" events watch every version", async () => {
+    const v1 = await kc.createRsaKey("old-expiring", { expiresOn: new Date((nowSeconds() + 10 * 86400) * 1000) });
+    const v2 = await kc.rotateKey("old-expiring");
+    const ofKey = (events: Array<{ subject: string; eventType: string; data: Record<string, unknown> }>) =>
+      events.filter((e) => e.subject === "old-expiring").map((e) => [e.eventType, e.data.Version]);
+    // v1 is no longer current: its coming expiry raises nothing.
+    expect(ofKey((await h.mgmt.scanExpiry()).events)).toEqual([]);
+    await kc.updateKeyProperties("old-expiring", v1.properties.version!, { expiresOn: new Date((nowSeconds() - 10) * 1000) });
+    expect(ofKey((await h.mgmt.scanExpiry()).events)).toEqual([]);
+    // The current version is watched.
+    await kc.updateKeyProperties("old-expiring", v2.properties.version!, { expiresOn: new Date((nowSeconds() + 5 * 86400) * 1000) });
+    expect(ofKey((await h.mgmt.scanExpiry()).events)).toEqual([[EVENT_TYPES.keyNearExpiry, v2.properties.version]]);
+
+    await h.mgmt.setBehaviour({ events: "extended" });
+    try {
+      expect(ofKey((await h.mgmt.scanExpiry()).events)).toEqual([[EVENT_TYPES.keyExpired, v1.properties.version]]);
+    } finally {
+      await h.mgmt.setBehaviour({ events: "azure" });
+    }
+  });
+
+  it("disabling, re-enabling, updating, deleting, recovering and purging a key raise no event", async () => {
+    await h.mgmt.putVault("quietvault", { softDelete: true, purgeProtection: false });
+    await h.mgmt.putRoleAssignment("quiet-admin", { principalId: ADMIN, roleDefinitionName: "Key Vault Administrator", scope: (await h.mgmt.getVault("quietvault")).id });
+    const quiet = h.keyClient("quietvault", ADMIN);
+    const key = await quiet.createRsaKey("hushed");
+    await h.mgmt.flushEvents();
+    const before = (await h.mgmt.events()).length;
+    await quiet.updateKeyProperties("hushed", key.properties.version!, { enabled: false });
+    await quiet.updateKeyProperties("hushed", key.properties.version!, { enabled: true, tags: { a: "b" } });
+    await (await quiet.beginDeleteKey("hushed", { intervalInMs: 10 })).pollUntilDone();
+    await (await quiet.beginRecoverDeletedKey("hushed", { intervalInMs: 10 })).pollUntilDone();
+    await (await quiet.beginDeleteKey("hushed", { intervalInMs: 10 })).pollUntilDone();
+    await quiet.purgeDeletedKey("hushed");
+    const after = await h.mgmt.flushEvents();
+    expect(after.slice(before).map((p) => p.event.eventType)).toEqual([]);
+    expect(sink.events.filter((e) => e.subject === "hushed").map((e) => e.eventType)).toEqual([EVENT_TYPES.keyNewVersionCreated]);
+  });
+
+  it("changing vault properties raises no VaultAccessPolicyChanged (Azure raises it for access policies only); \"extended\" events do", async () => {
+    const count = () => sink.ofType(EVENT_TYPES.vaultAccessPolicyChanged).filter((e) => e.subject === "evvault").length;
+    const before = count();
+    await h.mgmt.putVault("evvault", { retentionDays: 60 });
+    expect(count()).toBe(before);
+    await h.mgmt.setBehaviour({ events: "extended" });
+    try {
+      await h.mgmt.putVault("evvault", { purgeProtection: true });
+      expect(count()).toBe(before + 1);
+      const e = sink.ofType(EVENT_TYPES.vaultAccessPolicyChanged).at(-1)!;
+      expect(e).toMatchObject({ topic: vaultId, subject: "evvault", data: { Id: h.vault.vaultUrl("evvault"), VaultName: "evvault", ObjectType: "Vault", ObjectName: "evvault" } });
+      await h.mgmt.putVault("evvault", { purgeProtection: true });
+      expect(count()).toBe(before + 1);
+    } finally {
+      await h.mgmt.setBehaviour({ events: "azure" });
+    }
+  });
+
+  it("refuses the access policy permission model, the only change Azure would raise VaultAccessPolicyChanged for", async () => {
+    const res = await h.mgmt.request<{ error: { message: string } }>("PUT", "/vaults/evvault", { enableRbacAuthorization: false });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/only the Azure RBAC permission model/);
+  });
+});
+
+describe("role assignment events (the subscription's ARM topic)", () => {
+  it("a write and a delete raise ResourceWriteSuccess / ResourceDeleteSuccess before the call returns, naming the assignment and its writer, not its grantee", async () => {
     const a = await h.mgmt.putRoleAssignment("ra-ev-1", { principalId: "policy-identity", roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: `${vaultId}/keys/cmk` });
     const resourceUri = `${vaultId}/keys/cmk/providers/Microsoft.Authorization/roleAssignments/ra-ev-1`;
     expect(a.resourceId).toBe(resourceUri);
     const write = sink.ofType(EVENT_TYPES.resourceWriteSuccess).find((e) => e.subject === resourceUri);
-    expect(write?.data).toMatchObject({ operationName: "Microsoft.Authorization/roleAssignments/write", resourceUri, status: "Succeeded" });
+    expect(write?.data).toMatchObject({
+      operationName: "Microsoft.Authorization/roleAssignments/write", resourceUri, status: "Succeeded", resourceProvider: "Microsoft.Authorization",
+      authorization: { scope: resourceUri, action: "Microsoft.Authorization/roleAssignments/write", evidence: { role: "Owner", principalId: LOCAL_ARM_CALLER } },
+      httpRequest: { method: "PUT" },
+    });
+    // ARM's event does not say whom the assignment grants, nor which role.
+    expect(JSON.stringify(write)).not.toContain("policy-identity");
+    expect(JSON.stringify(write)).not.toContain("Crypto Service Encryption User");
 
     await h.mgmt.deleteRoleAssignment("ra-ev-1");
     const del = sink.ofType(EVENT_TYPES.resourceDeleteSuccess).find((e) => e.subject === resourceUri);
@@ -138,20 +210,10 @@ describe("vault and role assignment events", () => {
         status: "Succeeded",
         subscriptionId: "00000000-0000-4000-8000-00000000c0de",
         tenantId: "72f988bf-0000-4000-8000-00000000c0de",
-        authorization: { scope: `${vaultId}/keys/cmk` },
+        authorization: { scope: resourceUri, action: "Microsoft.Authorization/roleAssignments/delete" },
+        httpRequest: { method: "DELETE" },
       },
     });
-  });
-
-  it("changing vault properties fires VaultAccessPolicyChanged; an identical PUT does not", async () => {
-    const count = () => sink.ofType(EVENT_TYPES.vaultAccessPolicyChanged).filter((e) => e.subject === "evvault").length;
-    const before = count();
-    await h.mgmt.putVault("evvault", { purgeProtection: true });
-    expect(count()).toBe(before + 1);
-    const e = sink.ofType(EVENT_TYPES.vaultAccessPolicyChanged).at(-1)!;
-    expect(e).toMatchObject({ topic: vaultId, subject: "evvault", data: { Id: h.vault.vaultUrl("evvault"), VaultName: "evvault", ObjectType: "Vault", ObjectName: "evvault" } });
-    await h.mgmt.putVault("evvault", { purgeProtection: true });
-    expect(count()).toBe(before + 1);
   });
 });
 

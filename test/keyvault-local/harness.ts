@@ -94,6 +94,33 @@ export async function startHarness(options: Partial<LocalVaultOptions> & { dataD
   return h;
 }
 
+/**
+ * A clock for the vault's throttling windows and role propagation that moves only when told
+ * (`advance`), or, after `follow()`, with real time from where it stood.
+ */
+export interface ManualClock {
+  now: () => number;
+  advance(ms: number): void;
+  follow(): void;
+}
+
+export function manualClock(start = Date.now()): ManualClock {
+  let frozenAt: number | undefined = start;
+  let offset = 0;
+  return {
+    now: () => (frozenAt !== undefined ? frozenAt : Date.now() + offset),
+    advance: (ms) => {
+      if (frozenAt !== undefined) frozenAt += ms;
+      else offset += ms;
+    },
+    follow: () => {
+      if (frozenAt === undefined) return;
+      offset = frozenAt - Date.now();
+      frozenAt = undefined;
+    },
+  };
+}
+
 /** A tiny Event Grid endpoint that records what it receives; it can fail the first N posts. */
 export interface EventSink {
   url: string;

@@ -3,7 +3,7 @@
 import https from "node:https";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseKeyVaultKeyIdentifier, KeyClient, type KeyVaultKey } from "@azure/keyvault-keys";
+import { CryptographyClient, parseKeyVaultKeyIdentifier, KeyClient, type KeyVaultKey } from "@azure/keyvault-keys";
 import { credentialFor, rejectionOf, startHarness, type Harness } from "./harness";
 
 const ADMIN = "kv-admin";
@@ -145,14 +145,73 @@ describe("create, wrap and unwrap", () => {
     expect(Buffer.from(dec.result).toString()).toBe("hello");
   });
 
-  it("refuses key types and sizes Azure would not create here", async () => {
+  it("refuses key types, sizes and curves Azure would not create here", async () => {
     const size = await rejectionOf(kc.createRsaKey("bad-size", { keySize: 1024 }));
     expect(size.statusCode).toBe(400);
     expect(size.code).toBe("BadParameter");
-    const ec = await rejectionOf(kc.createEcKey("bad-ec"));
-    expect(ec.statusCode).toBe(400);
+    const oct = await rejectionOf(kc.createKey("bad-oct", "oct"));
+    expect(oct.statusCode).toBe(400);
+    expect(oct.details?.error?.message).toMatch(/use RSA, RSA-HSM, EC or EC-HSM/);
+    const curve = await rejectionOf(kc.createEcKey("bad-curve", { curve: "P-192" as never }));
+    expect(curve.statusCode).toBe(400);
+    expect(curve.details?.error?.message).toMatch(/^Invalid curve "P-192"\. Supported curves are P-256, P-384, P-521, P-256K\.$/);
     const name = await rejectionOf(kc.createRsaKey("bad_name!"));
     expect(name.statusCode).toBe(400);
+  });
+});
+
+describe("EC keys", () => {
+  const curves = ["P-256", "P-384", "P-521", "P-256K"] as const;
+  const coordinateBytes: Record<(typeof curves)[number], number> = { "P-256": 32, "P-384": 48, "P-521": 66, "P-256K": 32 };
+
+  it("creates EC and EC-HSM keys on every curve Azure offers, with the public point and sign/verify as key_ops", async () => {
+    for (const hsm of [false, true]) {
+      for (const curve of curves) {
+        const key = await kc.createEcKey(`ec-${hsm ? "hsm" : "sw"}-${curve.toLowerCase()}`, { curve, hsm });
+        expect(key.keyType).toBe(hsm ? "EC-HSM" : "EC");
+        expect(key.key?.crv).toBe(curve);
+        expect(key.key?.x?.length).toBe(coordinateBytes[curve]);
+        expect(key.key?.y?.length).toBe(coordinateBytes[curve]);
+        expect(key.key?.n).toBeUndefined();
+        expect(key.keyOperations).toEqual(["sign", "verify"]);
+        const again = await kc.getKey(key.name);
+        expect(again.key?.crv).toBe(curve);
+        expect(Buffer.from(again.key!.x!).equals(Buffer.from(key.key!.x!))).toBe(true);
+      }
+    }
+    // Without a curve, Azure's default P-256.
+    expect((await kc.createEcKey("ec-default")).key?.crv).toBe("P-256");
+  });
+
+  it("an EC key cannot wrap: key_ops with wrapKey are refused at create, and a wrap is refused by key_ops", async () => {
+    const withWrap = await rejectionOf(kc.createEcKey("ec-wrap", { keyOps: ["wrapKey", "unwrapKey"] }));
+    expect(withWrap.statusCode).toBe(400);
+    expect(withWrap.details?.error?.message).toBe("key_ops for a EC key must be a list of: sign, verify.");
+    const key = await kc.createEcKey("ec-nowrap");
+    const remote = new CryptographyClient(key.id!, credentialFor(h.issuer, ADMIN), h.clientOptions());
+    // The SDK knows from key_ops that the key cannot wrap.
+    expect((await rejectionOf(remote.wrapKey("RSA-OAEP-256", randomBytes(32)))).message).toMatch(/Operation wrapKey is not supported on key/);
+    const raw = await rawRequest(`${key.id}/wrapkey?api-version=7.6`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await h.issuer.sign({ oid: ADMIN, audience: "https://vault.azure.net" })}`, "content-type": "application/json" },
+      body: JSON.stringify({ alg: "RSA-OAEP-256", value: randomBytes(32).toString("base64url") }),
+    });
+    expect(raw.status).toBe(403);
+    expect(JSON.parse(raw.body).error).toEqual({ code: "Forbidden", message: "Operation wrapKey is not permitted on this key.", innererror: { code: "KeyOperationForbidden" } });
+  });
+
+  it("rotates an EC key to a new version on the same curve, and backs it up and restores it", async () => {
+    const key = await kc.createEcKey("ec-rot", { curve: "P-384", hsm: true });
+    const rotated = await kc.rotateKey("ec-rot");
+    expect(rotated.properties.version).not.toBe(key.properties.version);
+    expect(rotated.keyType).toBe("EC-HSM");
+    expect(rotated.key?.crv).toBe("P-384");
+    const blob = await kc.backupKey("ec-rot");
+    await (await kc.beginDeleteKey("ec-rot", { intervalInMs: 10 })).pollUntilDone();
+    await kc.purgeDeletedKey("ec-rot");
+    const restored = await kc.restoreKeyBackup(blob!);
+    expect(restored.key?.crv).toBe("P-384");
+    expect(restored.properties.version).toBe(rotated.properties.version);
   });
 });
 

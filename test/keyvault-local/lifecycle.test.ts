@@ -62,29 +62,56 @@ describe("disabled versions", () => {
 });
 
 describe("validity window and key_ops", () => {
-  it("an expired version: the SDK refuses locally with a plain Error; the vault answers 403 KeyExpired", async () => {
+  it("an expired version: the vault still unwraps and decrypts (Azure's recovery rule) but refuses wrap and encrypt with 403 KeyExpired; the SDK refuses every operation locally", async () => {
     const key = await kc.createRsaKey("expiring");
     const w = await wrapped(key);
+    const ciphertext = (await h.cryptoClient(key.id!, ADMIN).encrypt({ algorithm: "RSA-OAEP-256", plaintext: Buffer.from("kept") })).result;
     await kc.updateKeyProperties("expiring", key.properties.version!, { expiresOn: new Date(Date.now() - 1000) });
-    // GET of an expired key still works, so a fresh client learns expiresOn and throws locally.
+    // GET of an expired key still works, so a fresh client learns expiresOn and throws locally
+    // (the SDK's own rule, stricter than the service's: it applies to unwrap too).
     const expired = await kc.getKey("expiring");
     const local = await rejectionOf(h.cryptoClient(key.id!, APP).unwrapKey("RSA-OAEP-256", w.value));
     expect(local.statusCode).toBeUndefined();
     expect(local.message).toMatch(/^Key https:\/\/protected\.vault\.azure\.net:\d+\/keys\/expiring\/[0-9a-f]{32} expired at /);
-    const remote = await rejectionOf(remoteOnly(expired, APP).unwrapKey("RSA-OAEP-256", w.value));
-    expect(remote.statusCode).toBe(403);
-    expect(remote.details?.error).toMatchObject({ code: "Forbidden", message: "Operation unwrapKey is not allowed on an expired key.", innerError: { code: "KeyExpired" } });
-    const wrap = await rejectionOf(remoteOnly(expired, APP).wrapKey("RSA-OAEP-256", w.dek));
-    expect(wrap.details?.error?.innerError?.code).toBe("KeyExpired");
+
+    const remote = remoteOnly(expired, APP);
+    expect(Buffer.from((await remote.unwrapKey("RSA-OAEP-256", w.value)).result).equals(w.dek)).toBe(true);
+    const decrypted = await remoteOnly(expired, ADMIN).decrypt({ algorithm: "RSA-OAEP-256", ciphertext });
+    expect(Buffer.from(decrypted.result).toString()).toBe("kept");
+    const wrap = await rejectionOf(remote.wrapKey("RSA-OAEP-256", w.dek));
+    expect(wrap.statusCode).toBe(403);
+    expect(wrap.details?.error).toMatchObject({ code: "Forbidden", message: "Operation wrapKey is not allowed on an expired key.", innerError: { code: "KeyExpired" } });
+    const encrypt = await rejectionOf(remoteOnly(expired, ADMIN).encrypt({ algorithm: "RSA-OAEP-256", plaintext: Buffer.from("new") }));
+    expect(encrypt.details?.error).toMatchObject({ code: "Forbidden", message: "Operation encrypt is not allowed on an expired key.", innerError: { code: "KeyExpired" } });
   });
 
-  it("a version not yet valid: 403 KeyNotYetValid from the vault", async () => {
-    const key = await kc.createRsaKey("future", { notBefore: new Date(Date.now() + 3600_000) });
+  it("a version not yet valid: the vault refuses wrap with 403 KeyNotYetValid and still unwraps", async () => {
+    const key = await kc.createRsaKey("future");
+    const w = await wrapped(key);
+    const updated = await kc.updateKeyProperties("future", key.properties.version!, { notBefore: new Date(Date.now() + 3600_000) });
     const local = await rejectionOf(h.cryptoClient(key.id!, APP).wrapKey("RSA-OAEP-256", randomBytes(32)));
     expect(local.message).toMatch(/can't be used before/);
-    const remote = await rejectionOf(remoteOnly(key, APP).wrapKey("RSA-OAEP-256", randomBytes(32)));
+    const current = await kc.getKey("future");
+    expect(current.properties.notBefore?.getTime()).toBe(updated.properties.notBefore?.getTime());
+    const remote = await rejectionOf(remoteOnly(current, APP).wrapKey("RSA-OAEP-256", randomBytes(32)));
     expect(remote.statusCode).toBe(403);
-    expect(remote.details?.error?.innerError?.code).toBe("KeyNotYetValid");
+    expect(remote.details?.error).toMatchObject({ message: "Operation wrapKey is not allowed on a key that is not yet valid.", innerError: { code: "KeyNotYetValid" } });
+    expect(Buffer.from((await remoteOnly(current, APP).unwrapKey("RSA-OAEP-256", w.value)).result).equals(w.dek)).toBe(true);
+  });
+
+  it("keyValidity \"refuse-all\": an expired version refuses unwrap too", async () => {
+    const key = await kc.createRsaKey("strict-expiry");
+    const w = await wrapped(key);
+    const expired = await kc.updateKeyProperties("strict-expiry", key.properties.version!, { expiresOn: new Date(Date.now() - 1000) });
+    await h.mgmt.setBehaviour({ keyValidity: "refuse-all" });
+    try {
+      const refused = await rejectionOf(remoteOnly(expired, APP).unwrapKey("RSA-OAEP-256", w.value));
+      expect(refused.statusCode).toBe(403);
+      expect(refused.details?.error?.innerError?.code).toBe("KeyExpired");
+    } finally {
+      await h.mgmt.setBehaviour({ keyValidity: "azure" });
+    }
+    expect(Buffer.from((await remoteOnly(expired, APP).unwrapKey("RSA-OAEP-256", w.value)).result).equals(w.dek)).toBe(true);
   });
 
   it("an operation missing from key_ops: 403 KeyOperationForbidden from the vault", async () => {

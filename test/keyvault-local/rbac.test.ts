@@ -87,15 +87,37 @@ describe("built-in roles at vault scope", () => {
     expect(await tryAll("nobody", "none")).toEqual(all);
   });
 
-  it("purge and recover need Crypto Officer (or Administrator)", async () => {
+  it("purge and recover need Crypto Officer (or Administrator), under Azure's data action names", async () => {
     await admin.createRsaKey("purge-me");
-    await (await admin.beginDeleteKey("purge-me", { intervalInMs: 10 })).pollUntilDone();
+    await admin.createRsaKey("recover-me");
+    for (const name of ["purge-me", "recover-me"]) await (await admin.beginDeleteKey(name, { intervalInMs: 10 })).pollUntilDone();
     await h.mgmt.putRoleAssignment("ra-purge-user", { principalId: "purge-user", roleDefinitionName: "Key Vault Crypto User", scope: vaultId });
     const user = h.keyClient("rbacvault", "purge-user");
-    expect((await rejectionOf(user.purgeDeletedKey("purge-me"))).statusCode).toBe(403);
-    expect((await rejectionOf(user.beginRecoverDeletedKey("purge-me"))).statusCode).toBe(403);
+    const purge = await rejectionOf(user.purgeDeletedKey("purge-me"));
+    expect(purge.statusCode).toBe(403);
+    expect(purge.message).toContain("Action: 'Microsoft.KeyVault/vaults/keys/purge/action'");
+    const recover = await rejectionOf(user.beginRecoverDeletedKey("recover-me"));
+    expect(recover.statusCode).toBe(403);
+    expect(recover.message).toContain("Action: 'Microsoft.KeyVault/vaults/keys/recover/action'");
+    // Deleted keys are read with keys/read, which the Crypto User has.
+    expect((await user.getDeletedKey("purge-me")).name).toBe("purge-me");
+
     await h.mgmt.putRoleAssignment("ra-purge-officer", { principalId: "purge-officer", roleDefinitionName: "Key Vault Crypto Officer", scope: vaultId });
-    await h.keyClient("rbacvault", "purge-officer").purgeDeletedKey("purge-me");
+    const officer = h.keyClient("rbacvault", "purge-officer");
+    await officer.purgeDeletedKey("purge-me");
+    expect((await (await officer.beginRecoverDeletedKey("recover-me", { intervalInMs: 10 })).pollUntilDone()).name).toBe("recover-me");
+  });
+
+  it("Crypto Officer's data actions are keys/* and keyrotationpolicies/* only: it manages keys and their rotation policies", async () => {
+    await h.mgmt.putRoleAssignment("ra-officer-policy", { principalId: "policy-officer", roleDefinitionName: "Key Vault Crypto Officer", scope: vaultId });
+    const officer = h.keyClient("rbacvault", "policy-officer");
+    await officer.updateKeyRotationPolicy("shared", { lifetimeActions: [{ action: "Notify", timeBeforeExpiry: "P30D" }] });
+    expect((await officer.getKeyRotationPolicy("shared")).lifetimeActions).toEqual([{ action: "Notify", timeBeforeExpiry: "P30D" }]);
+    // The Crypto User has neither rotation policy action.
+    await h.mgmt.putRoleAssignment("ra-user-policy", { principalId: "policy-user", roleDefinitionName: "Key Vault Crypto User", scope: vaultId });
+    const denied = await rejectionOf(h.keyClient("rbacvault", "policy-user").getKeyRotationPolicy("shared"));
+    expect(denied.statusCode).toBe(403);
+    expect(denied.message).toContain("Action: 'Microsoft.KeyVault/vaults/keyrotationpolicies/read'");
   });
 });
 
