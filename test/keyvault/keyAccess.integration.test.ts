@@ -7,16 +7,17 @@ import { KeyAccessError } from "../../shared/keyvault/classify";
 import { KeyVaultClientFactory } from "../../shared/keyvault/clientFactory";
 import type { KeyVaultIdentity } from "../../shared/keyvault/credentials";
 import { cmkViolations, inspectKey } from "../../shared/keyvault/keyInspector";
-import type { RetryPolicy } from "../../shared/keyvault/retry";
+import type { VaultRetryPolicy as RetryPolicy } from "../../shared/keyvault/retry";
 import { parseKeyId } from "../../shared/keyvault/vaultResource";
 import { VaultKeyWrapper, wrapperForLatestVersion } from "../../shared/keyvault/vaultKeyWrapper";
+import { probeKey } from "../../shared/keyvault/keyProbe";
 import {
   adminKeys, createCmk, createVault, grantPolicy, lastSeq, newIdentity, requestsSince, startVaultFixture, type VaultFixture,
 } from "./support/localVault";
 
 let f: VaultFixture;
 let kv: VaultInfo;
-const fastRetry: Partial<RetryPolicy> = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 };
+const fastRetry: Partial<VaultRetryPolicy> = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 };
 
 beforeAll(async () => {
   f = await startVaultFixture();
@@ -33,7 +34,7 @@ async function failure(p: Promise<unknown>): Promise<KeyAccessError> {
 }
 
 /** A key with its own policy identity and a wrapper pinned to its current version. */
-async function setup(name: string, options: { vault?: VaultInfo; keySize?: number; hsm?: boolean; clients?: KeyVaultClientFactory; retry?: Partial<RetryPolicy> } = {}) {
+async function setup(name: string, options: { vault?: VaultInfo; keySize?: number; hsm?: boolean; clients?: KeyVaultClientFactory; retry?: Partial<VaultRetryPolicy> } = {}) {
   const vault = options.vault ?? kv;
   const identity = newIdentity();
   const keyId = await createCmk(f, vault, name, options);
@@ -168,15 +169,20 @@ describe("classification, as the vault answers", () => {
     expect(await failure(wrapper.unwrap(wrapped))).toMatchObject({ kind: "AccessLost", vaultCode: "KeyNotFound", statusCode: 404 });
   });
 
-  it("expired key -> AccessLost / KeyExpired, from the vault and from the SDK's own check; extending it restores access", async () => {
+  it("expired key: the vault still unwraps (as Azure does), keyward's probe says Expired, the SDK refuses locally once it sees it; extending it restores access", async () => {
     const { identity, wrapper, keyId } = await setup("cls-expire");
     const wrapped = await wrapper.wrap(dek());
     const version = parseKeyId(keyId).version!;
     await adminKeys(f, kv).updateKeyProperties("cls-expire", version, { expiresOn: new Date(Date.now() - 60_000) });
-    // The wrapper's client fetched the key while it was valid: the vault refuses.
+    // The wrapper's client fetched the key while it was valid: Azure unwraps outside the validity
+    // window "to allow recovery operations", so the vault does too. Expiry is keyward's rule,
+    // decided by its probe (which locks), not by the vault.
     const seq = await lastSeq(f);
-    expect(await failure(wrapper.unwrap(wrapped))).toMatchObject({ kind: "AccessLost", vaultCode: "KeyExpired", statusCode: 403 });
-    expect((await requestsSince(f, seq, "unwrapKey"))[0]).toMatchObject({ status: 403 });
+    expect((await wrapper.unwrap(wrapped)).length).toBe(32);
+    expect((await requestsSince(f, seq, "unwrapKey"))[0]).toMatchObject({ status: 200 });
+    expect(await probeKey(identity, kv.vaultUri, "cls-expire", { retry: fastRetry })).toMatchObject({ status: "Expired" });
+    // Wrapping under it is refused, as Azure refuses it.
+    expect(await failure(wrapper.wrap(dek()))).toMatchObject({ kind: "AccessLost", vaultCode: "KeyExpired", statusCode: 403 });
     // A fresh client fetches the expired key and the SDK refuses before asking the vault.
     const fresh = new VaultKeyWrapper(identity, keyId, { clients: new KeyVaultClientFactory(), retry: fastRetry });
     const seq2 = await lastSeq(f);
@@ -222,7 +228,7 @@ describe("classification, as the vault answers", () => {
   });
 
   describe("transient faults", () => {
-    async function faulted(name: string, fault: Record<string, unknown>, retry: Partial<RetryPolicy> = fastRetry, clients?: KeyVaultClientFactory) {
+    async function faulted(name: string, fault: Record<string, unknown>, retry: Partial<VaultRetryPolicy> = fastRetry, clients?: KeyVaultClientFactory) {
       const s = await setup(name, { retry, clients });
       const wrapped = await s.wrapper.wrap(dek());
       await f.mgmt.putFault(`f-${name}`, { vault: "kv-access", key: name, operation: "unwrapKey", ...fault });

@@ -6,7 +6,7 @@ import { KeyAccessError } from "../../shared/keyvault/classify";
 import { KeyVaultClientFactory } from "../../shared/keyvault/clientFactory";
 import { DekCache } from "../../shared/keyvault/dekCache";
 import { probeKey } from "../../shared/keyvault/keyProbe";
-import type { RetryPolicy } from "../../shared/keyvault/retry";
+import type { VaultRetryPolicy as RetryPolicy } from "../../shared/keyvault/retry";
 import { parseKeyId } from "../../shared/keyvault/vaultResource";
 import { wrapperForLatestVersion } from "../../shared/keyvault/vaultKeyWrapper";
 import {
@@ -15,7 +15,7 @@ import {
 
 let f: VaultFixture;
 let kv: VaultInfo;
-const fastRetry: Partial<RetryPolicy> = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 };
+const fastRetry: Partial<VaultRetryPolicy> = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 };
 
 beforeAll(async () => {
   f = await startVaultFixture();
