@@ -4,7 +4,7 @@
 // history, licences) is exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { addAndWait, newOid, policyWith, refusedWithoutChange, snapshot, type PolicySetup } from "./support";
+import { addAndWait, newOid, policyBody, policyWith, refusedWithoutChange, snapshot, type PolicySetup } from "./support";
 
 let kw: Keyward;
 /** A compliant policy in europe shared by the environment-side rules. */
@@ -89,10 +89,15 @@ describe("key rules, checked live as the policy's identity", () => {
     await refusedWithoutChange(() => add(p.policy, env), 409, "KeySizeNotSupported");
   });
 
-  // The local vault creates RSA and RSA-HSM keys only (local/keyvault/keysApi.ts refuses kty EC),
-  // so an EC key cannot be set up end to end; cmkViolations' KeyTypeNotSupported is unit-tested
-  // in test/keyvault/keyInspector.test.ts.
-  it.skip("refuses an EC key (409 KeyTypeNotSupported): the local vault has no EC keys", () => undefined);
+  it("refuses an EC key (409 KeyTypeNotSupported)", async () => {
+    const p = await policyWith(kw);
+    // The key vault admin points the (unused) policy at an EC key of the same vault.
+    await kw.keyClient(p.vaultName).createEcKey("ec-key", { curve: "P-256" });
+    const repointed = await kw.keysAdmin("PUT", `enterprisePolicies/${p.policy}`, policyBody(p.vaultId, "ec-key"));
+    expect(repointed.status, JSON.stringify(repointed.body)).toBe(200);
+    const env = await kw.environment();
+    await refusedWithoutChange(() => add(p.policy, env), 409, "KeyTypeNotSupported");
+  });
 
   it("refuses a key that does not permit wrapKey and unwrapKey (409 KeyOperationsMissing)", async () => {
     const p = await policyWith(kw, { keyOps: ["encrypt", "decrypt"] });
