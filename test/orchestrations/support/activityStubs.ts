@@ -27,6 +27,8 @@ export type ActivityCall<K extends ActivityName = ActivityName> = {
     input: ActivityInput<N>;
     attempt: number;
     instanceId: string;
+    /** The orchestration's clock when the attempt started (ISO). */
+    at: string;
     result: { ok: true; output: ActivityOutput<N> } | { ok: false; error: string };
   };
 }[K];
