@@ -2,7 +2,8 @@
 // stubs; the parent ends the change as a whole and frees the environment once.
 import { describe, expect, it } from "vitest";
 import { changePolicy, type ChangePolicyResult } from "../../orchestrations/changePolicy";
-import type { ChangePolicyInput, KeyTarget } from "../../shared/operations/contracts";
+import { orchestrator } from "../../orchestrations/orchestrator";
+import type { ChangePolicyInput, KeyTarget, RekeyInput, RekeyResult } from "../../shared/operations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
 import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";
@@ -90,6 +91,29 @@ describe("change of policy", () => {
     expect(run.output.added).toEqual({ status: "Warning", error: { code: "BackupKeysUnusable", message: "b1 unusable" } });
     expect(parentCalls(run)[0].input).toMatchObject({ status: "Warning" });
     expect(parentCalls(run)[1].input).toMatchObject({ end: { status: "Failed", error: { code: "BackupKeysUnusable" } } });
+  });
+
+  // rekeyFlow always names the error of a Failed or Warning end; should a half ever not, the change
+  // still ends with an error of its own. Stand-ins under the halves' names return such ends.
+  it.each([
+    { half: "remove", removed: { status: "Failed" }, added: undefined, status: "Failed", code: "RemoveFailed" },
+    { half: "remove", removed: { status: "Warning" }, added: undefined, status: "Warning", code: "RemoveFailed" },
+    { half: "add", removed: { status: "PlatformManaged" }, added: { status: "Failed" }, status: "Failed", code: "AddFailed" },
+  ] as const)("a $half that ends $status without an error: the change ends $status with $code", async ({ removed, added, status, code }) => {
+    const standIn = (name: string, result: RekeyResult | undefined) => orchestrator<RekeyInput, RekeyResult>(name, function* () {
+      if (!result) throw new Error(`${name} should not run`);
+      return result;
+    });
+    const run = await runOrchestration(changePolicy, input, {
+      instanceId: PARENT, stubs: rekeyStubs(),
+      orchestrations: { changePolicy, remove: standIn("removeEnvironmentFromPolicy", removed), add: standIn("addEnvironmentToPolicy", added) },
+    });
+    expect(run.output).toEqual(added ? { removed, added } : { removed });
+    expect(parentCalls(run).map((c) => c.input)).toEqual([
+      { operationId: PARENT, environmentId: "env-1", status },
+      { operationId: PARENT, environmentId: "env-1", end: { status: "Failed", error: { code, message: expect.any(String) } } },
+      { operationId: PARENT, environmentId: "env-1" },
+    ]);
   });
 
   // BUG (reported, not fixed here): a half that fails outright (here its state writes exhaust
