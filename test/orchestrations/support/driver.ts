@@ -61,7 +61,7 @@ function failureSeenByFlow(reason: string, details: string): Error {
   return new Error(`${reason} \n ${details}`);
 }
 
-function describe(err: unknown): string {
+function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -84,11 +84,11 @@ async function runActivity(task: ActivityTask, instanceId: string, d: Driving): 
       return { ok: true, value: output };
     } catch (err) {
       if (err instanceof DriverError) throw err;
-      d.record.calls.push({ ...call, result: { ok: false, error: describe(err) } } as ActivityCall);
+      d.record.calls.push({ ...call, result: { ok: false, error: messageOf(err) } } as ActivityCall);
       // durable-functions opens a back-off timer after every failed attempt, the last one too.
       d.clock += retryDelayMs(task.retry, attempt);
       if (attempt >= task.retry.maxNumberOfAttempts) {
-        return { ok: false, error: failureSeenByFlow(describe(err), err instanceof Error ? err.name : "Error") };
+        return { ok: false, error: failureSeenByFlow(messageOf(err), err instanceof Error ? err.name : "Error") };
       }
     }
   }
@@ -108,8 +108,8 @@ async function runSubOrchestration(task: SubOrchestrationTask, parentId: string,
     return { ok: true, value: output };
   } catch (err) {
     if (err instanceof DriverError) throw err;
-    entry.result = { ok: false, error: describe(err) };
-    return { ok: false, error: failureSeenByFlow(describe(err), "") };
+    entry.result = { ok: false, error: messageOf(err) };
+    return { ok: false, error: failureSeenByFlow(messageOf(err), "") };
   }
 }
 
@@ -163,9 +163,9 @@ export async function runOrchestration<I, O>(o: Orchestrator<I, O>, input: I, op
     subCount: new Map(), driverErrors: [], record,
   };
   const instanceId = options.instanceId ?? "instance-1";
-  const input_ = throughJson(input, undefined);
+  const storedInput = throughJson(input, undefined);
   try {
-    const output = throughJson(await drive(o as AnyOrchestrator, input_, instanceId, d), null) as O;
+    const output = throughJson(await drive(o as AnyOrchestrator, storedInput, instanceId, d), null) as O;
     return new OrchestrationRun<O>(instanceId, record, new Date(d.clock), { ok: true, output });
   } catch (err) {
     if (err instanceof DriverError) throw err;
