@@ -1,0 +1,95 @@
+// Restore (from a backup) and copy (from another environment): prepare (check the source and the
+// target's key, empty the target), then every source partition through the pump.
+import { describe, expect, it } from "vitest";
+import { transferEnvironmentData } from "../../orchestrations/transferEnvironmentData";
+import type { DataOperationInput, DataOperationResult } from "../../shared/backups/contracts";
+import { runOrchestration } from "./support/driver";
+import type { OrchestrationRun } from "./support/orchestrationRun";
+import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";
+import { dataInput, dataStubs, DEFAULT_DATA_WORLD } from "./support/dataOperationWorld";
+
+type Run = OrchestrationRun<DataOperationResult>;
+
+const kinds = [
+  { kind: "Restore", verb: "restore", input: dataInput("Restore") },
+  { kind: "Copy", verb: "copy", input: dataInput("Copy") },
+] as const;
+
+const transfer = (input: DataOperationInput, overrides: ActivityStubs = {}, items?: number): Promise<Run> =>
+  runOrchestration(transferEnvironmentData, input, { instanceId: input.operationId, stubs: { ...dataStubs({ ...DEFAULT_DATA_WORLD, items }), ...overrides } });
+const steps = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.step ? [[i.step.name, i.step.status, i.step.detail ?? null]] : []));
+const done = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.progress && !i.end ? [i.progress.done] : []));
+
+describe.each(kinds)("$kind", ({ kind, verb, input }) => {
+  const Verb = kind;
+  const base = { operationId: input.operationId, environmentId: input.environmentId };
+
+  it("succeeds: prepared, every page of the source moved, progress to the total, freed once", async () => {
+    const run = await transfer(input);
+    expect(run.output).toEqual({ status: "Succeeded" });
+    expect(run.inputsTo("prepareTransfer")).toEqual([{ ...base, source: input.source }]);
+    expect(run.inputsTo("transferPartition")).toEqual([
+      { store: "records", bucket: 0 }, { store: "records", bucket: 1 }, { store: "records", bucket: 0, continuation: "0@1" },
+      { store: "files", bucket: 0 }, { store: "files", bucket: 1 },
+    ].map((p) => ({ ...base, source: input.source, pageSize: 50, ...p })));
+    expect(steps(run)).toEqual([
+      [`Prepare ${verb}`, "Running", null], [`Prepare ${verb}`, "Succeeded", `environment emptied; 8 item(s) to ${verb}`],
+      [`${Verb} records`, "Running", null], [`${Verb} records`, "Succeeded", "6 item(s)"],
+      [`${Verb} files`, "Running", null], [`${Verb} files`, "Succeeded", "2 item(s)"],
+    ]);
+    expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, progress: { done: 8, total: 8, unit: "items" }, end: { status: "Succeeded" } });
+    expect(run.inputsTo("releaseEnvironment")).toEqual([base]);
+    expect(run.activityNames().at(-1)).toBe("releaseEnvironment");
+    expect(run.lastCustomStatus()).toEqual({ kind, progress: { done: 8, total: 8, unit: "items" } });
+  });
+
+  it("reports progress against the prepared total after every wave", async () => {
+    const run = await transfer(input);
+    expect(done(run)).toEqual([4, 6, 8]);
+    expect(run.customStatuses().slice(0, -1)).toEqual([4, 6, 8].map((d) => ({ kind, progress: { done: d, total: 8, unit: "items" } })));
+  });
+
+  it("never reports more done than the prepared total", async () => {
+    const run = await transfer(input, {}, 5);
+    expect(done(run)).toEqual([4, 5, 5]);
+    expect(run.inputsTo("recordOperation").at(-1)?.progress).toEqual({ done: 5, total: 5, unit: "items" });
+  });
+
+  it.each([
+    { outcome: "Refused", code: "KeyMismatch", message: "The source is on another customer key." },
+    { outcome: "AccessLost", code: "KeyAccessLost", message: "The source's key was disabled." },
+  ] as const)("prepare answers $outcome: Failed with its code, nothing moved, freed", async (answer) => {
+    const run = await transfer(input, { prepareTransfer: () => answer });
+    const error = { code: answer.code, message: answer.message };
+    expect(run.output).toEqual({ status: "Failed", error });
+    expect(run.callsTo("transferPartition")).toEqual([]);
+    expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, step: { name: `Prepare ${verb}`, status: "Failed", detail: answer.message }, end: { status: "Failed", error } });
+    expect(run.inputsTo("releaseEnvironment")).toEqual([base]);
+    expect(run.lastCustomStatus()).toEqual({ kind, error });
+  });
+
+  it("a partition refused mid-way: Failed with the refusal at that step, nothing after it moved", async () => {
+    const stubs = dataStubs();
+    const refusal = { outcome: "Refused", code: "BackupCorrupt", message: "Segment 2 of bucket 0 is missing." } as const;
+    const run = await transfer(input, { transferPartition: (i, c) => (i.store === "records" && i.continuation === "0@1" ? refusal : stubs.transferPartition!(i, c)) });
+    const error = { code: refusal.code, message: refusal.message };
+    expect(run.output).toEqual({ status: "Failed", error });
+    expect(run.inputsTo("transferPartition").map((i) => i.store)).not.toContain("files");
+    expect(done(run)).toEqual([4]);
+    expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, step: { name: `${Verb} records`, status: "Failed", detail: refusal.message }, end: { status: "Failed", error } });
+    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+  });
+
+  it("a partition that exhausts its retries: Failed (OperationFailed) naming the step", async () => {
+    const stubs = dataStubs();
+    const run = await transfer(input, { transferPartition: (i, c) => (i.store === "files" ? alwaysThrows("storage timeout")() : stubs.transferPartition!(i, c)) });
+    expect(run.output.error).toEqual({ code: "OperationFailed", message: expect.stringMatching(new RegExp(`^${Verb} files failed: storage timeout`)) });
+    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+  });
+
+  it("prepare that exhausts its retries: Failed at the prepare step", async () => {
+    const run = await transfer(input, { prepareTransfer: alwaysThrows("vault unreachable") });
+    expect(run.output.error?.message).toMatch(new RegExp(`^Prepare ${verb} failed: vault unreachable`));
+    expect(run.callsTo("transferPartition")).toEqual([]);
+  });
+});
