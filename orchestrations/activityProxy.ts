@@ -45,7 +45,8 @@ export function proxyActivities<T extends Record<string, AnyActivity>>(context: 
   });
 }
 
-/** Waits for every task; the outputs in order. */
+/** Waits for every task; the outputs in order. None to wait for is an empty list (the engine refuses Task.all([])). */
 export function* all<O>(context: OrchestrationContext, tasks: TypedTask<O>[]): Generator<Task, O[], Sent> {
+  if (tasks.length === 0) return [];
   return yield context.df.Task.all(tasks);
 }

@@ -3,5 +3,6 @@
 import type { RekeyInput, RekeyResult } from "../shared/operations/contracts";
 import { orchestrator } from "./orchestrator";
 import { rekeyFlow } from "./rekeyFlow";
+import { freesEnvironment } from "./freesEnvironment";
 
-export const addEnvironmentToPolicy = orchestrator<RekeyInput, RekeyResult>("addEnvironmentToPolicy", rekeyFlow);
+export const addEnvironmentToPolicy = orchestrator<RekeyInput, RekeyResult>("addEnvironmentToPolicy", freesEnvironment(rekeyFlow));

@@ -6,6 +6,7 @@ import { DATA_STORES, type DataOperationInput, type DataOperationResult, type Da
 import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
+import { freesEnvironment } from "./freesEnvironment";
 import { orchestrator, type Sent } from "./orchestrator";
 
 function* backupFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
@@ -54,4 +55,4 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
   }
 }
 
-export const backupEnvironment = orchestrator<DataOperationInput, DataOperationResult>("backupEnvironment", backupFlow);
+export const backupEnvironment = orchestrator<DataOperationInput, DataOperationResult>("backupEnvironment", freesEnvironment(backupFlow));

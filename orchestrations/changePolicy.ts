@@ -6,9 +6,11 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { ChangePolicyInput, RekeyInput, RekeyResult } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, all } from "./activityProxy";
+import { freesEnvironment } from "./freesEnvironment";
 import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
 import { addEnvironmentToPolicy } from "./addEnvironmentToPolicy";
 import { removeEnvironmentFromPolicy } from "./removeEnvironmentFromPolicy";
+import { errorMessage } from "./retry";
 
 export interface ChangePolicyResult { removed: RekeyResult; added?: RekeyResult }
 
@@ -27,12 +29,24 @@ function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInp
     yield* act.releaseEnvironment(base);
   };
 
-  const removed = yield* callOrchestrator(context, removeEnvironmentFromPolicy, half("remove", { kind: "PlatformManaged" }), `${input.operationId}-remove`);
+  // A half that fails outright (its own failure path threw) still ends the change and frees the environment.
+  const outright = (err: unknown): RekeyResult => ({ status: "Failed", error: { code: "OperationFailed", message: errorMessage(err) } });
+  let removed: RekeyResult;
+  try {
+    removed = yield* callOrchestrator(context, removeEnvironmentFromPolicy, half("remove", { kind: "PlatformManaged" }), `${input.operationId}-remove`);
+  } catch (err) {
+    removed = outright(err);
+  }
   if (removed.status !== "PlatformManaged") {
     yield* finish(removed.status === "Warning" ? "Warning" : "Failed", removed.error ?? { code: "RemoveFailed", message: "Removing the environment from its policy failed." });
     return { removed };
   }
-  const added = yield* callOrchestrator(context, addEnvironmentToPolicy, half("add", { kind: "CustomerManaged", policy: input.toPolicy, tenantId: input.tenantId }), `${input.operationId}-add`);
+  let added: RekeyResult;
+  try {
+    added = yield* callOrchestrator(context, addEnvironmentToPolicy, half("add", { kind: "CustomerManaged", policy: input.toPolicy, tenantId: input.tenantId }), `${input.operationId}-add`);
+  } catch (err) {
+    added = outright(err);
+  }
   if (added.status !== "Encrypted") {
     yield* finish(added.status === "Warning" ? "Warning" : "Failed", added.error ?? { code: "AddFailed", message: "Adding the environment to the new policy failed." });
   } else {
@@ -41,4 +55,4 @@ function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInp
   return { removed, added };
 }
 
-export const changePolicy = orchestrator<ChangePolicyInput, ChangePolicyResult>("changePolicy", changePolicyFlow);
+export const changePolicy = orchestrator<ChangePolicyInput, ChangePolicyResult>("changePolicy", freesEnvironment(changePolicyFlow));

@@ -56,7 +56,9 @@ function* reencryptStore(
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
   const s = REKEY_STATUSES[input.target.kind];
-  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
+  // Where the operation's state is written (its environment and history), and where its data is.
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
+  const scope = { ...base, dataId: input.dataId };
   const release = !input.partOfChange;
   // Half of a change of policy writes its own history entry, so each downtime shows.
   const createAs = !input.partOfChange ? undefined : input.target.kind === "CustomerManaged"
@@ -94,7 +96,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
   try {
     // 1. Downtime begins. A new DEK under the target key becomes the active one for writes.
     yield* report({ status: downtime, step: { name: stage, status: "Running" }, policy: input.target.kind === "CustomerManaged" ? input.target.policy : undefined });
-    const dek = yield* act.prepareTargetDek({ ...base, target: input.target });
+    const dek = yield* act.prepareTargetDek({ ...scope, target: input.target });
     if (dek.outcome === "Refused") return yield* stopped(dek, stage);
     if (dek.outcome !== "ok") {
       // An add whose key failed before anything depended on it leaves the environment as it was: not locked.
@@ -146,7 +148,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     // ciphertext is untouched). A step in the history only when the environment has backups.
     stage = "Re-wrap backups";
     try {
-      const backups = yield* act.rewrapBackups({ ...base, target: input.target });
+      const backups = yield* act.rewrapBackups({ ...scope, target: input.target });
       if (backups.outcome === "AccessLost" || backups.outcome === "Refused") return yield* stopped(backups, stage);
       if (backups.outcome === "BackupUnusable") {
         return yield* fail("Warning", { code: backups.code, message: backups.message }, { warning: "backups", step: { name: stage, status: "Failed", detail: backups.message } });
@@ -160,7 +162,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     // 5. Retire what the old key protected. The activity proves nothing still uses it first.
     stage = "Retire previous key";
     yield* report({ status: s.online, progress, step: { name: stage, status: "Running" } });
-    const finish = yield* act.finishRekey({ ...base, targetDekId: dek.dekId, target: input.target });
+    const finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
     if (finish.outcome === "AccessLost" || finish.outcome === "Refused") return yield* stopped(finish, stage);
     if (finish.outcome === "DataRemaining") {
       const message = `Items are still under the previous key (${Object.entries(finish.remaining).map(([k, v]) => `${k}: ${v}`).join(", ")}). Rerun the operation to finish it.`;

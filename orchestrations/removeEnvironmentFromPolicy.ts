@@ -4,5 +4,6 @@
 import type { RekeyInput, RekeyResult } from "../shared/operations/contracts";
 import { orchestrator } from "./orchestrator";
 import { rekeyFlow } from "./rekeyFlow";
+import { freesEnvironment } from "./freesEnvironment";
 
-export const removeEnvironmentFromPolicy = orchestrator<RekeyInput, RekeyResult>("removeEnvironmentFromPolicy", rekeyFlow);
+export const removeEnvironmentFromPolicy = orchestrator<RekeyInput, RekeyResult>("removeEnvironmentFromPolicy", freesEnvironment(rekeyFlow));

@@ -4,6 +4,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { DataOperationInput, DataOperationResult } from "../shared/backups/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { errorMessage } from "./retry";
+import { freesEnvironment } from "./freesEnvironment";
 import { orchestrator, type Sent } from "./orchestrator";
 
 function* resetFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
@@ -24,4 +25,4 @@ function* resetFlow(context: OrchestrationContext, input: DataOperationInput): G
   }
 }
 
-export const resetEnvironment = orchestrator<DataOperationInput, DataOperationResult>("resetEnvironmentData", resetFlow);
+export const resetEnvironment = orchestrator<DataOperationInput, DataOperationResult>("resetEnvironmentData", freesEnvironment(resetFlow));

@@ -13,5 +13,5 @@ export function retryOptions(policy: ActivityRetryPolicy): df.RetryOptions {
 /** Durable Functions prefixes an activity's failure with a long preamble; keep the first line. */
 export function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return text.split(/\r?\n/)[0].slice(0, 500);
+  return text.split(/\r?\n/)[0].trim().slice(0, 500);
 }

@@ -11,17 +11,18 @@ import { DATA_STORES, type DataOperationInput, type DataOperationResult } from "
 import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
+import { freesEnvironment } from "./freesEnvironment";
 import { orchestrator, type Sent } from "./orchestrator";
 
 function* transferFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
   const { act, progress } = steps;
-  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
+  const scope = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
   const source = input.source!;
   const verb = input.kind === "Restore" ? "Restore" : "Copy";
   try {
     yield* steps.begin(input.kind === "Restore" ? "Prepare restore" : "Prepare copy");
-    const prep = yield* act.prepareTransfer({ ...base, source });
+    const prep = yield* act.prepareTransfer({ ...scope, source });
     if (prep.outcome !== "ok") return yield* steps.fail({ code: prep.code, message: prep.message });
     progress.total = prep.items;
     yield* steps.done(`environment emptied; ${prep.items} item(s) to ${verb.toLowerCase()}`);
@@ -31,7 +32,7 @@ function* transferFlow(context: OrchestrationContext, input: DataOperationInput)
       let moved = 0;
       const stopped = yield* pumpPartitions(context, {
         partitions: buckets, parallelism: input.parallelism,
-        start: (bucket, continuation: string | undefined) => act.transferPartition.start({ ...base, source, store, bucket, pageSize: input.pageSize, continuation }),
+        start: (bucket, continuation: string | undefined) => act.transferPartition.start({ ...scope, source, store, bucket, pageSize: input.pageSize, continuation }),
         settle: (_bucket, r) => {
           if (r.outcome !== "ok") return { stop: { code: r.code, message: r.message } };
           moved += r.items;
@@ -49,4 +50,4 @@ function* transferFlow(context: OrchestrationContext, input: DataOperationInput)
   }
 }
 
-export const transferEnvironmentData = orchestrator<DataOperationInput, DataOperationResult>("transferEnvironmentData", transferFlow);
+export const transferEnvironmentData = orchestrator<DataOperationInput, DataOperationResult>("transferEnvironmentData", freesEnvironment(transferFlow));

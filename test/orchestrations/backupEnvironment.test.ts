@@ -11,7 +11,7 @@ import { TEST_RETRY } from "./support/rekeyWorld";
 
 type Run = OrchestrationRun<DataOperationResult>;
 const input = dataInput("Backup");
-const base = { operationId: "op-backup", environmentId: "env-1" };
+const base = { operationId: "op-backup", tenantId: "tenant-1", environmentId: "env-1" };
 
 const backup = (overrides: ActivityStubs = {}): Promise<Run> => runOrchestration(backupEnvironment, input, { instanceId: "op-backup", stubs: { ...dataStubs(), ...overrides } });
 const steps = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.step ? [[i.step.name, i.step.status, i.step.detail ?? null]] : []));
@@ -20,13 +20,13 @@ describe("backup", () => {
   it("succeeds: keys snapshotted, every page copied with its segment, the manifest completed with the counts", async () => {
     const run = await backup();
     expect(run.output).toEqual({ status: "Succeeded" });
-    expect(run.inputsTo("beginBackup")).toEqual([{ ...base, backupId: "b-1" }]);
+    expect(run.inputsTo("beginBackup")).toEqual([{ ...base, dataId: "data-1", backupId: "b-1" }]);
     expect(run.inputsTo("backupPartition").map((i) => [i.store, i.bucket, i.continuation ?? null, i.segment])).toEqual([
       ["records", 0, null, 0], ["records", 1, null, 0], ["records", 0, "0@1", 1],
       ["files", 0, null, 0], ["files", 1, null, 0],
     ]);
-    expect(new Set(run.inputsTo("backupPartition").map((i) => `${i.environmentId}/${i.backupId}/${i.pageSize}`))).toEqual(new Set(["env-1/b-1/50"]));
-    expect(run.inputsTo("completeBackup")).toEqual([{ ...base, backupId: "b-1", outcome: { ok: true, records: 6, files: 2, recordSegments: [2, 1] } }]);
+    expect(new Set(run.inputsTo("backupPartition").map((i) => `${i.dataId}/${i.backupId}/${i.pageSize}`))).toEqual(new Set(["data-1/b-1/50"]));
+    expect(run.inputsTo("completeBackup")).toEqual([{ operationId: "op-backup", dataId: "data-1", backupId: "b-1", outcome: { ok: true, records: 6, files: 2, recordSegments: [2, 1] } }]);
     expect(steps(run)).toEqual([
       ["Snapshot keys", "Running", null], ["Snapshot keys", "Succeeded", "backup b-1, 2 partition(s)"],
       ["Copy records", "Running", null], ["Copy records", "Succeeded", "6 item(s)"],
@@ -54,7 +54,7 @@ describe("backup", () => {
     const error = run.output.error!;
     expect(error).toEqual({ code: "OperationFailed", message: expect.stringMatching(/^Copy files failed: blob write failed/) });
     expect(run.callsTo("backupPartition").filter((c) => c.input.store === "files" && c.input.bucket === 1)).toHaveLength(TEST_RETRY.maxAttempts);
-    expect(run.inputsTo("completeBackup")).toEqual([{ ...base, backupId: "b-1", outcome: { ok: false, error } }]);
+    expect(run.inputsTo("completeBackup")).toEqual([{ operationId: "op-backup", dataId: "data-1", backupId: "b-1", outcome: { ok: false, error } }]);
     expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, step: { name: "Copy files", status: "Failed", detail: error.message }, end: { status: "Failed", error } });
     expect(run.activityNames().slice(-3)).toEqual(["completeBackup", "recordOperation", "releaseEnvironment"]);
     expect(run.lastCustomStatus()).toEqual({ kind: "Backup", error });

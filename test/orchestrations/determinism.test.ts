@@ -34,7 +34,7 @@ const cases: Case[] = [
   flowCase("add with a retried page and a Warning rerun", addEnvironmentToPolicy, addInput({ resumeOnline: true }), flakyFiles),
   flowCase("remove", removeEnvironmentFromPolicy, removeInput(), () => rekeyStubs()),
   flowCase("change of policy", changePolicy,
-    { operationId: "op-change", environmentId: "env-1", fromPolicy: "contoso", toPolicy: "fabrikam", parallelism: 2, retry: TEST_RETRY, pageSize: 100 },
+    { operationId: "op-change", tenantId: "tenant-1", environmentId: "env-1", fromPolicy: "contoso", toPolicy: "fabrikam", parallelism: 2, retry: TEST_RETRY, pageSize: 100 },
     () => rekeyStubs()),
   flowCase("rotation", rotateKeyVersion, { operationId: "rot-1", policy: "contoso", retry: TEST_RETRY }, () => ({
     resolveKeyVersion: () => ({ outcome: "ok", keyId: "k/v3", environmentIds: ["a", "b", "c"] }),

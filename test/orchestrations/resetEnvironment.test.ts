@@ -9,7 +9,7 @@ import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";
 import { dataInput, dataStubs } from "./support/dataOperationWorld";
 
 type Run = OrchestrationRun<DataOperationResult>;
-const base = { operationId: "op-reset", environmentId: "env-1" };
+const base = { operationId: "op-reset", tenantId: "tenant-1", environmentId: "env-1" };
 const after = (seconds: number) => new Date(DEFAULT_START.getTime() + seconds * 1000).toISOString();
 
 const reset = (input: DataOperationInput = dataInput("Reset"), overrides: ActivityStubs = {}): Promise<Run> =>
@@ -20,7 +20,7 @@ describe("reset", () => {
   it("erases, then waits settleSeconds on a durable timer before it frees the environment", async () => {
     const run = await reset();
     expect(run.output).toEqual({ status: "Succeeded" });
-    expect(run.inputsTo("eraseEnvironmentData")).toEqual([base]);
+    expect(run.inputsTo("eraseEnvironmentData")).toEqual([{ ...base, dataId: "data-1" }]);
     expect(steps(run)).toEqual([
       ["Delete data and backups", "Running", null],
       ["Delete data and backups", "Succeeded", "3 backup(s) deleted; new key ring under https://platform.vault.azure.net/keys/platform/v7"],

@@ -22,16 +22,17 @@ const done = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.pro
 
 describe.each(kinds)("$kind", ({ kind, verb, input }) => {
   const Verb = kind;
-  const base = { operationId: input.operationId, environmentId: input.environmentId };
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
+  const scope = { ...base, dataId: input.dataId };
 
   it("succeeds: prepared, every page of the source moved, progress to the total, freed once", async () => {
     const run = await transfer(input);
     expect(run.output).toEqual({ status: "Succeeded" });
-    expect(run.inputsTo("prepareTransfer")).toEqual([{ ...base, source: input.source }]);
+    expect(run.inputsTo("prepareTransfer")).toEqual([{ ...scope, source: input.source }]);
     expect(run.inputsTo("transferPartition")).toEqual([
       { store: "records", bucket: 0 }, { store: "records", bucket: 1 }, { store: "records", bucket: 0, continuation: "0@1" },
       { store: "files", bucket: 0 }, { store: "files", bucket: 1 },
-    ].map((p) => ({ ...base, source: input.source, pageSize: 50, ...p })));
+    ].map((p) => ({ ...scope, source: input.source, pageSize: 50, ...p })));
     expect(steps(run)).toEqual([
       [`Prepare ${verb}`, "Running", null], [`Prepare ${verb}`, "Succeeded", `environment emptied; 8 item(s) to ${verb}`],
       [`${Verb} records`, "Running", null], [`${Verb} records`, "Succeeded", "6 item(s)"],

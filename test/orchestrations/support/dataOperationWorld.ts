@@ -20,12 +20,13 @@ export const DEFAULT_DATA_WORLD: DataWorld = { pages: { records: [[3, 2], [1]], 
 
 export const itemsOf = (world: DataWorld) => Object.values(world.pages).flat(2).reduce((n, x) => n + x, 0);
 
-export const backupSource: TransferSource = { kind: "backup", environmentId: "env-1", backupId: "b-7" };
-export const environmentSource: TransferSource = { kind: "environment", environmentId: "env-src" };
+export const backupSource: TransferSource = { kind: "backup", environmentId: "env-1", dataId: "data-1", backupId: "b-7" };
+export const environmentSource: TransferSource = { kind: "environment", environmentId: "env-src", dataId: "data-src" };
 
 export function dataInput(kind: DataOperationInput["kind"], overrides: Partial<DataOperationInput> = {}): DataOperationInput {
   return {
-    operationId: `op-${kind.toLowerCase()}`, kind, environmentId: kind === "Copy" ? "env-target" : "env-1",
+    operationId: `op-${kind.toLowerCase()}`, kind, tenantId: "tenant-1",
+    environmentId: kind === "Copy" ? "env-target" : "env-1", dataId: kind === "Copy" ? "data-target" : "data-1",
     ...(kind === "Backup" ? { backupId: "b-1" } : {}),
     ...(kind === "Restore" ? { source: backupSource } : kind === "Copy" ? { source: environmentSource } : {}),
     ...(kind === "Reset" ? { settleSeconds: 45 } : {}),

@@ -8,6 +8,7 @@ import type { ActivityStubs } from "./activityStubs";
 export const TEST_RETRY: ActivityRetryPolicy = { firstRetryIntervalMs: 1000, maxAttempts: 3, backoffCoefficient: 2, maxRetryIntervalMs: 4000 };
 
 export const TARGET_DEK = "dek-target";
+export const TENANT = "tenant-1";
 export const CUSTOMER_KEY = "https://contoso.vault.azure.net/keys/cmk/v2";
 export const PLATFORM_KEY = "https://platform.vault.azure.net/keys/platform/v7";
 export const keyFor = (target: KeyTarget) => (target.kind === "CustomerManaged" ? CUSTOMER_KEY : PLATFORM_KEY);
@@ -15,7 +16,7 @@ export const RETIRED_DEK = "dek-previous";
 
 export function addInput(overrides: Partial<RekeyInput> = {}): RekeyInput {
   return {
-    operationId: "op-add", environmentId: "env-1", target: { kind: "CustomerManaged", policy: "contoso" },
+    operationId: "op-add", tenantId: TENANT, environmentId: "env-1", dataId: "data-1", target: { kind: "CustomerManaged", policy: "contoso", tenantId: TENANT },
     parallelism: 2, retry: TEST_RETRY, pageSize: 100, ...overrides,
   };
 }
