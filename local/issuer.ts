@@ -17,6 +17,8 @@ export interface TokenRequest {
   /** App roles (the `roles` claim). */
   roles?: string[];
   audience: string;
+  /** The tenant (`tid`); the local default tenant when absent. */
+  tid?: string;
   lifetimeSeconds?: number;
   /** Extra claims, for tests that need odd tokens. */
   claims?: Record<string, unknown>;
@@ -35,6 +37,14 @@ export interface LocalIssuer {
 interface StoredKey {
   kid: string;
   privateKeyPem: string;
+}
+
+const TENANT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** CORS headers for an Origin on loopback (http://127.0.0.1:PORT, http://localhost:PORT), none for any other. */
+export function loopbackCorsHeaders(originHeader: string | undefined): Record<string, string> {
+  if (!originHeader || !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/.test(originHeader)) return {};
+  return { "access-control-allow-origin": originHeader, vary: "Origin" };
 }
 
 function loadOrCreateKey(dataDir: string | undefined): { kid: string; privateKey: KeyObject } {
@@ -75,7 +85,7 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
 
   const sign = async (r: TokenRequest): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ ...r.claims, oid: r.oid, tid: LOCAL_TENANT_ID, roles: r.roles ?? [] })
+    return new SignJWT({ ...r.claims, oid: r.oid, tid: r.tid ?? LOCAL_TENANT_ID, roles: r.roles ?? [] })
       .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
       .setIssuer(origin + issuerPath)
       .setAudience(r.audience)
@@ -88,11 +98,19 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
   };
 
   const server = http.createServer((req, res) => {
+    // The local console's sign-in page (served by keyward on another loopback port) fetches its
+    // tokens here; only pages served from loopback may read the answer.
+    const cors = loopbackCorsHeaders(req.headers.origin);
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
+      res.writeHead(status, { "content-type": "application/json", ...cors });
       res.end(JSON.stringify(body));
     };
     const url = new URL(req.url ?? "/", origin);
+    if (req.method === "OPTIONS" && url.pathname === "/token") {
+      res.writeHead(cors["access-control-allow-origin"] ? 204 : 403, { ...cors, "access-control-allow-methods": "POST", "access-control-allow-headers": "content-type", "access-control-max-age": "600" });
+      res.end();
+      return;
+    }
     if (req.method === "GET" && url.pathname === `${issuerPath}/.well-known/openid-configuration`) {
       return send(200, { issuer: origin + issuerPath, jwks_uri: `${origin}/discovery/keys`, token_endpoint: `${origin}/token`,
         id_token_signing_alg_values_supported: ["RS256"] });
@@ -105,8 +123,12 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
         if (typeof body.oid !== "string" || !body.oid || typeof body.audience !== "string" || !body.audience) {
           return send(400, { error: "invalid_request", error_description: "oid and audience are required" });
         }
+        if (body.tid !== undefined && (typeof body.tid !== "string" || !TENANT_ID_PATTERN.test(body.tid))) {
+          return send(400, { error: "invalid_request", error_description: "tid must be a tenant id (a GUID)" });
+        }
         const lifetime = typeof body.lifetimeSeconds === "number" ? body.lifetimeSeconds : 3600;
-        const token = await sign({ oid: body.oid, audience: body.audience, roles: Array.isArray(body.roles) ? body.roles.map(String) : [], lifetimeSeconds: lifetime });
+        const token = await sign({ oid: body.oid, audience: body.audience, roles: Array.isArray(body.roles) ? body.roles.map(String) : [], lifetimeSeconds: lifetime,
+          ...(body.tid ? { tid: body.tid } : {}) });
         send(200, { access_token: token, token_type: "Bearer", expires_on: Math.floor(Date.now() / 1000) + lifetime });
       }).catch(() => send(400, { error: "invalid_request" }));
       return;

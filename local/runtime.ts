@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   timers?: boolean;
   /** Deliver durable timers at once (tests); the orchestration clock still jumps to FireAt. */
   fireTimersImmediately?: boolean;
+  /** host.json's extensions.http.routePrefix (default "api", as the Functions host's). */
+  routePrefix?: string;
   /** Activities running at the same time (default 16). */
   activityConcurrency?: number;
   log?: LogSink;
@@ -54,7 +56,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   });
   await host.start();
 
-  const server = createLocalServer({ host, log });
+  const server = createLocalServer({ host, log, routePrefix: options.routePrefix });
   const port = await server.listen(options.port ?? DEFAULT_PORT);
   const baseUrl = `http://127.0.0.1:${port}`;
   host.setOrigin(baseUrl);

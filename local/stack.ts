@@ -13,6 +13,8 @@ import { createTokenVerifier } from "../shared/auth/tokenVerifier";
 import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
 import { localKeyVaultSettings } from "./keyVaultSettings";
 import { startRuntime, type RunningRuntime } from "./runtime";
+import { readHostJson } from "./hostJson";
+import { localConsoleIdentities } from "./localPrincipals";
 
 export const APP_AUDIENCE = "api://keyward";
 export const VAULT_AUDIENCE = "https://vault.azure.net";
@@ -81,6 +83,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     KEYWARD_PLATFORM_PRINCIPAL_ID: platformPrincipalId,
     KEYWARD_PLATFORM_CLIENT_ID: platformPrincipalId,
     KEYWARD_BYOK_KEY_ID: byokKeyId,
+    // The console's sign-in page lists these and takes their tokens from the local issuer.
+    KEYWARD_CONSOLE_AUTH_MODE: "local",
+    KEYWARD_CONSOLE_LOCAL_IDENTITIES: JSON.stringify(localConsoleIdentities()),
     ...options.settings,
   };
   Object.assign(process.env, appSettings);
@@ -89,6 +94,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   await (options.loadApp ?? (async () => require("../app")))();
   const runtime = await startRuntime({
     storageConnectionString, taskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
+    // As the Functions host does: the app's host.json decides where its HTTP functions answer.
+    routePrefix: readHostJson().routePrefix,
   });
   // The vault's events go to the app's Event Grid functions, as an Event Grid subscription would.
   await registerEventSubscriptions(vault, runtime.baseUrl);

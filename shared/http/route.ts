@@ -47,6 +47,13 @@ export type RouteHandler = (ctx: RouteContext) => Promise<HttpResponseInit>;
 
 export const routeCatalog: RouteSpec[] = [];
 
+/**
+ * host.json's routePrefix is "" so that the console's static files can answer at `/`; every API
+ * route therefore carries the "api/" the Functions host used to add. spec.route stays the route
+ * under /api (the API document and the audit's targets name it so).
+ */
+export const API_ROUTE_PREFIX = "api/";
+
 const ANONYMOUS: VerifiedCaller = { oid: "anonymous", roles: [], claims: {} };
 
 function targetOf(spec: RouteSpec, request: HttpRequest): string {
@@ -58,7 +65,7 @@ export function registerRoute(spec: RouteSpec, handler: RouteHandler): void {
   routeCatalog.push(spec);
   app.http(spec.name, {
     methods: [spec.method],
-    route: spec.route,
+    route: API_ROUTE_PREFIX + spec.route,
     authLevel: "anonymous", // keyward verifies the bearer token itself, on every route
     extraInputs: spec.durableClient ? [df.input.durableClient()] : [],
     handler: async (request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> => {
