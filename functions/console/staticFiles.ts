@@ -47,9 +47,11 @@ function notFound(what: string): HttpResponseInit {
 /** Fluent UI writes its styles at run time (style elements), hence 'unsafe-inline' for styles only. */
 function contentSecurityPolicy(config: ConsoleConfig): string {
   const signIn = signInOrigins(config).join(" ");
+  // msal-browser renews tokens in a hidden frame of the authority; the local sign-in needs none.
+  const frames = config.mode === "msal" && signIn ? signIn : "'none'";
   return [
     "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",
-    `connect-src 'self' ${signIn}`.trim(), `frame-src ${signIn || "'none'"}`, "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'",
+    `connect-src 'self' ${signIn}`.trim(), `frame-src ${frames}`, "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'",
   ].join("; ");
 }
 
