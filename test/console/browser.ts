@@ -1,0 +1,87 @@
+// What the console's browser tests share: one headless Chromium per test file (Debian's
+// chromium, driven by playwright-core; no browser is downloaded), axe on each page, and
+// screenshots of each page at the two widths the console is built for.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+import { expect } from "vitest";
+
+/** Debian's package (.ci/run installs it where missing); KEYWARD_CHROMIUM points elsewhere. */
+export const CHROMIUM = process.env.KEYWARD_CHROMIUM ?? "/usr/bin/chromium";
+export const WIDE = { width: 1280, height: 900 };
+export const NARROW = { width: 390, height: 844 };
+/** Where the screenshots go (console/README.md shows two of them). */
+export const SCREENSHOTS = path.resolve(__dirname, "../../docs/screenshots");
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Chromium with a fresh profile. A machine without it fails here with the reason and the
+ * fix: the console's tests never skip.
+ */
+export async function startBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's package ('apt-get install -y chromium', as .ci/run does) or set KEYWARD_CHROMIUM.`);
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, viewport: WIDE, locale: "en-GB", timezoneId: "UTC",
+    // --headless comes from headless: true. Without the background-networking flags Chromium
+    // keeps dialling Google's hosts, which this machine's closed network refuses.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  context.setDefaultTimeout(30_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(err.message));
+  return {
+    context, page,
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+      expect(problems, "uncaught errors in the page").toEqual([]);
+    },
+  };
+}
+
+/** axe-core on the page as it is now: no serious or critical violation. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`), `accessibility of ${what}`).toEqual([]);
+}
+
+/**
+ * The page at 1280 and at 390 px: axe at both, a full-page screenshot of each into
+ * docs/screenshots/{name}-{width}.png; then back to 1280.
+ */
+export async function capture(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const size of [WIDE, NARROW]) {
+    await page.setViewportSize(size);
+    // Nothing on the page may be wider than the viewport: tables scroll inside their own region.
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    expect(overflow, `${name} at ${size.width} px scrolls sideways`).toBeLessThanOrEqual(1);
+    await expectAccessible(page, `${name} at ${size.width} px`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size.width}.png`), fullPage: true, animations: "disabled" });
+  }
+  await page.setViewportSize(WIDE);
+}
+
+/** Signs in from the sign-in page as the local identity with this accessible name. */
+export async function signIn(page: Page, baseUrl: string, who: RegExp): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole("button", { name: who }).click();
+  await page.getByTestId("signed-in").waitFor();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: /Sign in to the keyward admin center/ }).waitFor();
+}
