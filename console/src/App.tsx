@@ -1,6 +1,6 @@
 // The console: sign-in first, then the page for the path, with the header and the alerts banner
 // on every page. Environment users see that the console is for administrators.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { MessageBar, MessageBarBody, MessageBarTitle } from "@fluentui/react-components";
 import type { ConsoleConfig, LocalIdentity } from "./auth/config";
 import { isAdmin, type Session } from "./auth/session";
@@ -28,6 +28,14 @@ export function App({ config, initialSession, msalSignIn }: AppProps) {
   const [session, setSession] = useState<Session | undefined>(initialSession);
   const api = useMemo(() => (session ? new ApiClient(() => session.token()) : undefined), [session]);
   const path = usePath();
+  // A new page takes the focus (screen readers announce it, Tab starts from its top). This also
+  // lets a dialog that opened the page let go: focus left inside a removed dialog kept the page aria-hidden.
+  const firstPath = useRef(path);
+  useEffect(() => {
+    if (path === firstPath.current) return;
+    firstPath.current = path;
+    document.getElementById("main")?.focus();
+  }, [path]);
 
   if (!session || !api) {
     const onLocal = async (identity: LocalIdentity) => {

@@ -14,10 +14,19 @@ export interface ConfirmDialogProps {
   /** Runs the action; a thrown ApiFailure is shown in the dialog. */
   onConfirm(): Promise<void>;
   onClose(): void;
+  /**
+   * After a confirmed action, once the dialog has finished closing: the place for anything that
+   * removes the dialog's trigger or page (a page opened, a panel closed). Done at once, while the
+   * dialog's focus trap lets go, such a change left the page aria-hidden (Fluent's modalizer).
+   */
+  onConfirmed?(): void;
   danger?: boolean;
 }
 
-export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, onClose, danger }: ConfirmDialogProps) {
+/** How long Fluent's dialog takes to close and release the page. */
+const CLOSE_SETTLE_MS = 400;
+
+export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, onClose, onConfirmed, danger }: ConfirmDialogProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure>();
   const close = () => {
@@ -32,13 +41,17 @@ export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, 
       await onConfirm();
       setBusy(false);
       onClose();
+      if (onConfirmed) setTimeout(onConfirmed, CLOSE_SETTLE_MS);
     } catch (err) {
       setBusy(false);
       setError(toFailure(err, title));
     }
   };
+  // Not mounted while closed: a closed Fluent Dialog mounting while another one closes (a page
+  // opened from a dialog) left the page aria-hidden.
+  if (!open) return null;
   return (
-    <Dialog open={open} onOpenChange={(_, d) => { if (!d.open) close(); }} modalType="alert">
+    <Dialog open onOpenChange={(_, d) => { if (!d.open) close(); }} modalType="alert">
       <DialogSurface aria-describedby={undefined}>
         <DialogBody>
           <DialogTitle>{title}</DialogTitle>

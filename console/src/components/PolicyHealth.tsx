@@ -1,6 +1,6 @@
 // A policy's key health from the live probe (GET .../health: wrap and unwrap as the policy's
 // identity), read again every 15 s.
-import { Badge, Tooltip } from "@fluentui/react-components";
+import { Badge } from "@fluentui/react-components";
 import { useConsole } from "../context";
 import { usePoll, type Polled } from "../api/usePoll";
 import { seg } from "../api/client";
@@ -20,13 +20,16 @@ export function usePolicyHealth(name: string): Polled<PolicyHealth> {
   return usePoll(() => api.get<PolicyHealth>(`enterprisePolicies/${seg(name)}/health`), 15000, `GET /api/enterprisePolicies/${name}/health`);
 }
 
-export function HealthBadge({ health }: { health: Polled<PolicyHealth> }) {
+/** The probe's answer as a badge; `explain` writes the reason out beside it. */
+export function HealthBadge({ health, explain }: { health: Polled<PolicyHealth>; explain?: boolean }) {
   if (health.error) return <Badge appearance="outline" color="danger">{health.error.status} {health.error.code}</Badge>;
   if (!health.data) return <span>checking…</span>;
   const s = health.data.status;
+  const why = EXPLAIN[s] + (health.data.vaultCode ? ` (${health.data.vaultCode})` : "");
   return (
-    <Tooltip content={EXPLAIN[s] + (health.data.vaultCode ? ` (${health.data.vaultCode})` : "")} relationship="description">
-      <Badge appearance="tint" color={s === "Healthy" ? "success" : s === "Unreachable" ? "warning" : "danger"} tabIndex={0} data-testid="policy-health">{s}</Badge>
-    </Tooltip>
+    <>
+      <Badge appearance="tint" color={s === "Healthy" ? "success" : s === "Unreachable" ? "warning" : "danger"} data-testid="policy-health" title={why}>{s}</Badge>
+      {explain ? <span className="muted"> {why}</span> : null}
+    </>
   );
 }

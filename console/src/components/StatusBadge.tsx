@@ -1,5 +1,7 @@
-// An encryption status in the reference's words, and an environment's state (Locked loud).
-import { Badge, Tooltip } from "@fluentui/react-components";
+// An encryption status in the reference's words, and an environment's state (Locked loud). The
+// reference's explanation of a status is written out beside it where there is room (the
+// environment page, Environments with this policy), and is the badge's title elsewhere.
+import { Badge } from "@fluentui/react-components";
 import type { EncryptionStatus } from "../api/types";
 import { STATUS_EXPLANATIONS, STATUS_LABELS } from "../statusText";
 
@@ -9,11 +11,7 @@ const STATUS_COLORS: Record<EncryptionStatus, "success" | "informative" | "warni
 };
 
 export function StatusBadge({ status }: { status: EncryptionStatus }) {
-  return (
-    <Tooltip content={STATUS_EXPLANATIONS[status]} relationship="description">
-      <Badge appearance="tint" color={STATUS_COLORS[status]} data-testid="encryption-status" tabIndex={0}>{STATUS_LABELS[status]}</Badge>
-    </Tooltip>
-  );
+  return <Badge appearance="tint" color={STATUS_COLORS[status]} data-testid="encryption-status" title={STATUS_EXPLANATIONS[status]}>{STATUS_LABELS[status]}</Badge>;
 }
 
 export function StateBadge({ state }: { state: string }) {

@@ -3,7 +3,7 @@
 // the API's reason (GET .../candidates runs the add's own checks). The confirmation states the
 // downtime and that a rerun resumes.
 import { useState } from "react";
-import { Button, Checkbox, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from "@fluentui/react-components";
+import { Button, Checkbox, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from "@fluentui/react-components";
 import { useConsole } from "../context";
 import { usePoll } from "../api/usePoll";
 import { seg } from "../api/client";
@@ -13,12 +13,13 @@ import { ScrollTable } from "../components/ScrollTable";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { StatusBadge } from "../components/StatusBadge";
 
-export function AddEnvironmentsPanel({ policy, onDone }: { policy: Policy; onDone(): void }) {
+export function AddEnvironmentsPanel({ policy, onStarted, onClose }: { policy: Policy; onStarted(): void; onClose(): void }) {
   const { api } = useConsole();
   const candidates = usePoll(() => api.get<{ value: Candidate[] }>(`enterprisePolicies/${seg(policy.name)}/candidates`), 0,
     `GET /api/enterprisePolicies/${policy.name}/candidates`);
   const [picked, setPicked] = useState<string[]>([]);
-  const [step, setStep] = useState<"pick" | "review">("pick");
+  const [step, setStep] = useState<"pick" | "review" | "started">("pick");
+  const [started, setStarted] = useState<{ environmentId: string; operationId: string }[]>([]);
   const [confirming, setConfirming] = useState(false);
   const list = candidates.data?.value ?? [];
   const eligible = list.filter((c) => c.eligible);
@@ -66,7 +67,7 @@ export function AddEnvironmentsPanel({ policy, onDone }: { policy: Policy; onDon
           ) : null}
           <div className="actions">
             <Button appearance="primary" disabled={picked.length === 0} onClick={() => setStep("review")}>Continue</Button>
-            <Button onClick={onDone}>Cancel</Button>
+            <Button onClick={onClose}>Cancel</Button>
           </div>
         </>
       ) : null}
@@ -80,11 +81,21 @@ export function AddEnvironmentsPanel({ policy, onDone }: { policy: Policy; onDon
           </div>
         </>
       ) : null}
+      {step === "started" ? (
+        <MessageBar intent="success" layout="multiline" data-testid="add-started">
+          <MessageBarBody>
+            <MessageBarTitle>Encryption started</MessageBarTitle>
+            {started.map((o) => `${o.environmentId} (operation ${o.operationId})`).join(", ")}. Follow each one below, or on its page.
+          </MessageBarBody>
+          <MessageBarActions><Button onClick={onClose}>Close</Button></MessageBarActions>
+        </MessageBar>
+      ) : null}
       <ConfirmDialog open={confirming} title="Add environments to the policy" confirmLabel="Confirm" onClose={() => setConfirming(false)}
         onConfirm={async () => {
-          await api.call("POST", `enterprisePolicies/${seg(policy.name)}/environments`, { environmentIds: picked });
-          onDone();
-        }}>
+          const res = await api.call<{ operations: { environmentId: string; operationId: string }[] }>("POST", `enterprisePolicies/${seg(policy.name)}/environments`, { environmentIds: picked });
+          setStarted(res.operations);
+          onStarted();
+        }} onConfirmed={() => setStep("started")}>
         <p><strong>Each environment is disabled while its core data is re-encrypted with the customer-managed key</strong> (status Encrypting). The downtime
           depends on the size of its data; it is back online at Encrypting - online, while the remaining stores follow, and Encrypted when done.</p>
         <p>If the operation fails, the data stays readable under the platform-managed key and rerunning Add environments resumes where it stopped.</p>

@@ -7,7 +7,7 @@ import { isKeysAdmin } from "../auth/session";
 import { navigate, paths } from "../router";
 import { AllPoliciesTab } from "./AllPoliciesTab";
 import { EnvironmentsWithPoliciesTab } from "./EnvironmentsWithPoliciesTab";
-import { CreatePolicyDialog } from "./CreatePolicyDialog";
+import { CreatePolicyPanel } from "./CreatePolicyPanel";
 
 export function PoliciesPage() {
   const { session } = useConsole();
@@ -17,8 +17,9 @@ export function PoliciesPage() {
     <>
       <div className="page-title">
         <Title1 as="h1">Enterprise policies</Title1>
-        {isKeysAdmin(session) ? <Button appearance="primary" onClick={() => setCreating(true)}>Create policy</Button> : null}
+        {isKeysAdmin(session) ? <Button appearance="primary" onClick={() => setCreating(true)} aria-expanded={creating}>Create policy</Button> : null}
       </div>
+      {creating ? <CreatePolicyPanel onClose={() => setCreating(false)} /> : null}
       <TabList selectedValue={tab} onTabSelect={(_, d) => navigate(d.value === "environments" ? paths.environmentsWithPolicies() : paths.policies())} aria-label="Enterprise policies views">
         <Tab value="all">All policies</Tab>
         <Tab value="environments">Environments with policies</Tab>
@@ -26,7 +27,6 @@ export function PoliciesPage() {
       <div className="tab-panel" role="tabpanel" aria-label={tab === "all" ? "All policies" : "Environments with policies"}>
         {tab === "all" ? <AllPoliciesTab /> : <EnvironmentsWithPoliciesTab />}
       </div>
-      {creating ? <CreatePolicyDialog onClose={() => setCreating(false)} /> : null}
     </>
   );
 }

@@ -28,7 +28,17 @@ export function PolicyPage({ name }: { name: string }) {
   const health = usePolicyHealth(name);
   const [panel, setPanel] = useState<Panel>("none");
   const [deleting, setDeleting] = useState(false);
+  const [deleted, setDeleted] = useState(false);
 
+  if (deleted) {
+    return (
+      <>
+        <Title1 as="h1">Edit policy</Title1>
+        <MessageBar intent="success"><MessageBarBody><MessageBarTitle>Enterprise policy {name} deleted</MessageBarTitle>The key stays in your vault.</MessageBarBody></MessageBar>
+        <p><AppLink to={paths.policies()}>Back to Enterprise policies</AppLink></p>
+      </>
+    );
+  }
   if (policy.loading) return <Spinner label="Loading the enterprise policy" />;
   if (!policy.data) {
     return (
@@ -70,8 +80,8 @@ export function PolicyPage({ name }: { name: string }) {
         </MessageBar>
       ) : null}
 
-      {panel === "add" ? <AddEnvironmentsPanel policy={p} onDone={() => { setPanel("none"); void envs.reload(); }} /> : null}
-      {panel === "remove" ? <RemoveEnvironmentPanel policy={p} environments={onPolicy} onDone={() => { setPanel("none"); void envs.reload(); }} /> : null}
+      {panel === "add" ? <AddEnvironmentsPanel policy={p} onStarted={() => void envs.reload()} onClose={() => setPanel("none")} /> : null}
+      {panel === "remove" ? <RemoveEnvironmentPanel policy={p} environments={onPolicy} onStarted={() => void envs.reload()} onClose={() => setPanel("none")} /> : null}
 
       <section aria-labelledby="key-heading" className="section">
         <h2 id="key-heading">Key</h2>
@@ -80,7 +90,7 @@ export function PolicyPage({ name }: { name: string }) {
           <dt>Vault</dt><dd>{vaultNameOf(kv.id)} <span className="muted break">({kv.id})</span></dd>
           <dt>Key</dt><dd>{kv.key.name}</dd>
           <dt>Key version</dt><dd><code data-testid="key-version">{keyVersionOf(health.data?.keyId)}</code></dd>
-          <dt>Health</dt><dd><HealthBadge health={health} /> {health.data ? <span className="muted">checked {formatDate(health.data.checkedAt)}</span> : null}</dd>
+          <dt>Health</dt><dd><HealthBadge health={health} explain /> {health.data ? <span className="muted">checked {formatDate(health.data.checkedAt)}</span> : null}</dd>
           <dt>Expires</dt><dd>{health.data?.expiresOn ? formatDate(health.data.expiresOn) : "never"}</dd>
           <dt>Policy identity</dt><dd><code className="break">{p.identity.principalId}</code> <span className="muted">(grant it Key Vault Crypto Service Encryption User on the key)</span></dd>
         </dl>
@@ -90,10 +100,7 @@ export function PolicyPage({ name }: { name: string }) {
       <ReadersSection policy={p} onChanged={() => void policy.reload()} />
 
       <ConfirmDialog open={deleting} title={`Delete policy ${p.name}`} confirmLabel="Delete" danger onClose={() => setDeleting(false)}
-        onConfirm={async () => {
-          await api.call("DELETE", `enterprisePolicies/${seg(p.name)}`);
-          navigate(paths.policies());
-        }}>
+        onConfirm={async () => { await api.call("DELETE", `enterprisePolicies/${seg(p.name)}`); }} onConfirmed={() => setDeleted(true)}>
         <p>The enterprise policy {p.name} is deleted. keyward refuses while any environment uses it: remove them first.
           The key itself stays in your vault.</p>
       </ConfirmDialog>
