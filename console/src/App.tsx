@@ -30,12 +30,14 @@ export function App({ config, initialSession, msalSignIn }: AppProps) {
   const path = usePath();
   // A new page takes the focus (screen readers announce it, Tab starts from its top). This also
   // lets a dialog that opened the page let go: focus left inside a removed dialog kept the page aria-hidden.
-  const firstPath = useRef(path);
+  // (A tab switch changes only the query: the focus stays on the tab.)
+  const pageOnly = path.split("?")[0];
+  const lastPage = useRef(pageOnly);
   useEffect(() => {
-    if (path === firstPath.current) return;
-    firstPath.current = path;
+    if (pageOnly === lastPage.current) return;
+    lastPage.current = pageOnly;
     document.getElementById("main")?.focus();
-  }, [path]);
+  }, [pageOnly]);
 
   if (!session || !api) {
     const onLocal = async (identity: LocalIdentity) => {

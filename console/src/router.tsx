@@ -12,10 +12,11 @@ export function navigate(to: string): void {
   window.scrollTo(0, 0);
 }
 
+/** The current path and query (a tab is a query parameter); pages re-render when either changes. */
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+  const [path, setPath] = useState(location.pathname + location.search);
   useEffect(() => {
-    const update = () => setPath(location.pathname);
+    const update = () => setPath(location.pathname + location.search);
     listeners.add(update);
     window.addEventListener("popstate", update);
     return () => {
@@ -43,7 +44,8 @@ export type Route =
   | { page: "environment"; id: string }
   | { page: "notFound" };
 
-export function matchRoute(path: string): Route {
+export function matchRoute(pathAndQuery: string): Route {
+  const path = pathAndQuery.split("?")[0];
   const parts = path.replace(/^\/+|\/+$/g, "").split("/").map(decodeURIComponent);
   if (parts[0] === "" || (parts[0] === "console" && parts.length === 1)) return { page: "policies" };
   if (parts[0] !== "console") return { page: "notFound" };

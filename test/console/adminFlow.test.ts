@@ -181,7 +181,7 @@ describe("the admin console", () => {
     await panel.getByRole("button", { name: "Continue" }).click();
     await panel.getByTestId("staged").getByText(env.ok).waitFor();
     await panel.getByRole("button", { name: "Save" }).click();
-    const confirm = page.getByRole("dialog");
+    const confirm = page.getByRole("alertdialog");
     const said = await confirm.textContent();
     expect(said).toContain("disabled");
     expect(said).toContain("resumes where it stopped");
@@ -240,7 +240,7 @@ describe("the admin console", () => {
 
     // An action the API refuses: its code and message appear beside what was tried, in the dialog.
     await page.getByRole("button", { name: "Create backup" }).click();
-    const dialog = page.getByRole("dialog");
+    const dialog = page.getByRole("alertdialog");
     await dialog.getByRole("button", { name: "Create backup" }).click();
     const error = dialog.getByTestId("api-error");
     await error.waitFor();
@@ -263,7 +263,7 @@ describe("the admin console", () => {
     await panel.getByRole("radio", { name: /contoso-prod/ }).check();
     await panel.getByRole("button", { name: "Continue" }).click();
     await panel.getByRole("button", { name: "Save" }).click();
-    const confirm = page.getByRole("dialog");
+    const confirm = page.getByRole("alertdialog");
     expect(await confirm.textContent()).toContain("30 days");
     await capture(page, "11-confirm-remove");
     await confirm.getByRole("button", { name: "Confirm" }).click();
