@@ -20,7 +20,7 @@ export function findHostJson(startDir: string = __dirname): string | undefined {
 }
 
 export function readHostJson(file: string | undefined = findHostJson()): HostJsonSettings {
-  if (!file) return { routePrefix: DEFAULT_ROUTE_PREFIX };
+  if (!file || !fs.existsSync(file)) return { routePrefix: DEFAULT_ROUTE_PREFIX };
   let doc: { extensions?: { http?: { routePrefix?: unknown } } };
   try {
     doc = JSON.parse(fs.readFileSync(file, "utf8")) as typeof doc;
