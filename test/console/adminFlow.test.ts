@@ -276,6 +276,43 @@ describe("the admin console", () => {
     expect(stored.body.encryption).toMatchObject({ keyType: "PlatformManaged", status: "PlatformManaged", policy: null });
   }, 120_000);
 
+  it("backups: create, restore and reset each confirm what they replace or erase; a copy the API refuses shows its code", async () => {
+    // The environment is on the platform key again; its page, its backups section.
+    const dialog = page.getByRole("alertdialog");
+    await page.getByRole("button", { name: "Create backup" }).click();
+    expect(await dialog.textContent()).toContain("Nothing is replaced");
+    await dialog.getByRole("button", { name: "Create backup" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const backups = page.getByTestId("backups");
+    await backups.getByText("Completed").waitFor({ timeout: 60_000 });
+
+    const restore = backups.getByTestId("restore-backup").first();
+    expect(await restore.getAttribute("aria-label")).toMatch(/^Restore the backup of /);
+    await restore.click();
+    expect(await dialog.textContent()).toContain(`All records and files of ${env.ok} are replaced`);
+    await dialog.getByRole("button", { name: "Restore" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const history = page.getByTestId("history");
+    await history.locator('[data-kind="Restore"]').getByTestId("history-status").filter({ hasText: "Succeeded" }).waitFor({ timeout: 60_000 });
+
+    await page.getByLabel("Copy from environment").selectOption(env.trial);
+    await page.getByRole("button", { name: "Copy", exact: true }).click();
+    expect(await dialog.textContent()).toContain(`All records and files of ${env.ok} are replaced by a copy of ${env.trial}'s`);
+    await dialog.getByRole("button", { name: "Copy", exact: true }).click();
+    const refused = dialog.getByTestId("api-error");
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(new RegExp(`POST /api/environments/${env.ok}/copy.*409.*KeyMismatch`));
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
+
+    await page.getByRole("button", { name: "Reset", exact: true }).click();
+    expect(await dialog.textContent()).toContain(`All records, files and backups of ${env.ok} are erased`);
+    await dialog.getByRole("button", { name: "Reset", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    await history.locator('[data-kind="Reset"]').getByTestId("history-status").filter({ hasText: "Succeeded" }).waitFor({ timeout: 60_000 });
+    await page.getByText("No backups.").waitFor({ timeout: 30_000 });
+  }, 240_000);
+
   it("the key page lists each version, what still needs it and when it may be disabled; the environments page lists every environment", async () => {
     await page.goto(`${base}/console/policies/${POLICY}/key`);
     const versions = page.getByTestId("key-versions");

@@ -63,6 +63,19 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 }
 
 /**
+ * Waits (bounded) until no animation runs: a dialog fading in has text of too little contrast for
+ * axe until it ends. Polled with evaluate: the console's CSP forbids the eval waitForFunction uses.
+ */
+async function animationsDone(page: Page): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  // Endless ones (an indeterminate progress bar) never end and are not what axe trips on.
+  while (await page.evaluate<boolean>("document.getAnimations().some((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity)")) {
+    if (Date.now() > deadline) throw new Error("animations still running after 10 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * The page at 1280 and at 390 px: axe at both, a full-page screenshot of each into
  * docs/screenshots/{name}-{width}.png; then back to 1280.
  */
@@ -70,6 +83,7 @@ export async function capture(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   for (const size of [WIDE, NARROW]) {
     await page.setViewportSize(size);
+    await animationsDone(page);
     // Nothing on the page may be wider than the viewport: tables scroll inside their own region.
     const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
     expect(overflow, `${name} at ${size.width} px scrolls sideways`).toBeLessThanOrEqual(1);

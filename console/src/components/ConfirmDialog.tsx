@@ -1,6 +1,6 @@
 // A confirmation that says what the action replaces, erases or takes down, with the API's
 // answer shown inside the dialog if it refuses (the dialog stays open so the user sees why).
-import { useState, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Spinner } from "@fluentui/react-components";
 import { ErrorBar } from "./ErrorBar";
 import { toFailure } from "../api/usePoll";
@@ -15,43 +15,49 @@ export interface ConfirmDialogProps {
   onConfirm(): Promise<void>;
   onClose(): void;
   /**
-   * After a confirmed action, once the dialog has finished closing: the place for anything that
-   * removes the dialog's trigger or page (a page opened, a panel closed). Done at once, while the
-   * dialog's focus trap lets go, such a change left the page aria-hidden (Fluent's modalizer).
+   * After a confirmed action, once the dialog's closing motion has finished: the place for
+   * anything that removes the dialog's trigger or page (a page opened, a panel step changed).
+   * Done while the dialog still held the focus trap, such a change left the page aria-hidden.
    */
   onConfirmed?(): void;
   danger?: boolean;
 }
 
-/** How long Fluent's dialog takes to close and release the page. */
-const CLOSE_SETTLE_MS = 400;
-
 export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, onClose, onConfirmed, danger }: ConfirmDialogProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure>();
+  const confirmed = useRef(false);
   const close = () => {
     if (busy) return;
     setError(undefined);
     onClose();
   };
   const confirm = async () => {
+    if (busy) return;
+    // The buttons stay focusable while busy (disabledFocusable): a focused button that turns
+    // disabled drops the focus out of the dialog, and Fluent's focus trap then left the page
+    // aria-hidden after the dialog closed.
     setBusy(true);
     setError(undefined);
     try {
       await onConfirm();
       setBusy(false);
+      confirmed.current = true;
       onClose();
-      if (onConfirmed) setTimeout(onConfirmed, CLOSE_SETTLE_MS);
     } catch (err) {
       setBusy(false);
       setError(toFailure(err, title));
     }
   };
-  // Not mounted while closed: a closed Fluent Dialog mounting while another one closes (a page
-  // opened from a dialog) left the page aria-hidden.
-  if (!open) return null;
   return (
-    <Dialog open onOpenChange={(_, d) => { if (!d.open) close(); }} modalType="alert">
+    // Always mounted, open or not: Fluent closes it with its motion and then lets go of the page.
+    <Dialog open={open} onOpenChange={(_, d) => { if (!d.open) close(); }} modalType="alert"
+      surfaceMotion={{ onMotionFinish: (_, d) => {
+        if (d.direction === "exit" && confirmed.current) {
+          confirmed.current = false;
+          onConfirmed?.();
+        }
+      } }}>
       <DialogSurface aria-describedby={undefined}>
         <DialogBody>
           <DialogTitle>{title}</DialogTitle>
@@ -60,8 +66,8 @@ export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, 
             <ErrorBar error={error} doing={title} />
           </DialogContent>
           <DialogActions>
-            <Button appearance="secondary" onClick={close} disabled={busy}>Cancel</Button>
-            <Button appearance="primary" onClick={confirm} disabled={busy} className={danger ? "danger-button" : undefined}
+            <Button appearance="secondary" onClick={close} disabledFocusable={busy}>Cancel</Button>
+            <Button appearance="primary" onClick={confirm} disabledFocusable={busy} className={danger ? "danger-button" : undefined}
               icon={busy ? <Spinner size="tiny" /> : undefined}>{confirmLabel}</Button>
           </DialogActions>
         </DialogBody>

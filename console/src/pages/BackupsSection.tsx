@@ -24,7 +24,11 @@ export function BackupsSection({ environment }: { environment: Environment }) {
   const id = environment.id;
   const backups = usePoll(() => api.get<List<Backup>>(`environments/${seg(id)}/backups`), 3000, `GET /api/environments/${id}/backups`);
   const others = usePoll(() => api.get<List<Environment>>("environments"), 10000, "GET /api/environments");
-  const [pending, setPending] = useState<Pending>();
+  // The dialog stays mounted (Fluent closes it with its motion and then lets go of the page);
+  // `pending` keeps what it asks about while it closes.
+  const [pending, setPending] = useState<Pending>({ kind: "backup" });
+  const [asking, setAsking] = useState(false);
+  const ask = (p: Pending) => { setPending(p); setAsking(true); };
   const [copySource, setCopySource] = useState("");
   const platform = isPlatformAdmin(session);
   const list = backups.data?.value ?? [];
@@ -44,8 +48,8 @@ export function BackupsSection({ environment }: { environment: Environment }) {
       <ErrorBar error={backups.error} doing="Reading the backups" note="Read again every 3 s." />
       {platform ? (
         <div className="actions">
-          <Button onClick={() => setPending({ kind: "backup" })}>Create backup</Button>
-          <Button onClick={() => setPending({ kind: "reset" })}>Reset</Button>
+          <Button onClick={() => ask({ kind: "backup" })}>Create backup</Button>
+          <Button onClick={() => ask({ kind: "reset" })}>Reset</Button>
         </div>
       ) : null}
       {list.length === 0 && !backups.loading ? <Text as="p">No backups.</Text> : null}
@@ -68,8 +72,8 @@ export function BackupsSection({ environment }: { environment: Environment }) {
                   <TableCell>{b.status}</TableCell>
                   <TableCell>{itemsText(b.items)}</TableCell>
                   <TableCell>{b.keyIds.map(keyVersionOf).join(", ") || "—"}</TableCell>
-                  {platform ? <TableCell><Button size="small" disabled={b.status !== "Completed"} onClick={() => setPending({ kind: "restore", backup: b })}
-                    aria-label={`Restore the backup of ${formatDate(b.createdAt)}`}>Restore</Button></TableCell> : null}
+                  {platform ? <TableCell><Button size="small" disabled={b.status !== "Completed"} onClick={() => ask({ kind: "restore", backup: b })}
+                    aria-label={`Restore the backup of ${formatDate(b.createdAt)}`} data-testid="restore-backup">Restore</Button></TableCell> : null}
                 </TableRow>
               ))}
             </TableBody>
@@ -77,7 +81,7 @@ export function BackupsSection({ environment }: { environment: Environment }) {
         </ScrollTable>
       ) : null}
       {platform ? (
-        <form className="inline-form" onSubmit={(e) => { e.preventDefault(); if (copySource) setPending({ kind: "copy", source: copySource }); }}>
+        <form className="inline-form" onSubmit={(e) => { e.preventDefault(); if (copySource) ask({ kind: "copy", source: copySource }); }}>
           <Field label="Copy from environment" hint="Both must be encrypted with the same customer-managed key.">
             <Select value={copySource} onChange={(_, d) => setCopySource(d.value)}>
               <option value="">Choose an environment</option>
@@ -87,17 +91,17 @@ export function BackupsSection({ environment }: { environment: Environment }) {
           <Button type="submit" disabled={!copySource}>Copy</Button>
         </form>
       ) : null}
-      {pending ? (
-        <ConfirmDialog open title={pending.kind === "backup" ? "Create backup" : pending.kind === "restore" ? "Restore backup" : pending.kind === "copy" ? "Copy environment" : "Reset environment"}
+      {(
+        <ConfirmDialog open={asking} title={pending.kind === "backup" ? "Create backup" : pending.kind === "restore" ? "Restore backup" : pending.kind === "copy" ? "Copy environment" : "Reset environment"}
           confirmLabel={pending.kind === "backup" ? "Create backup" : pending.kind === "restore" ? "Restore" : pending.kind === "copy" ? "Copy" : "Reset"}
-          danger={pending.kind !== "backup"} onClose={() => setPending(undefined)} onConfirm={() => run(pending)}>
+          danger={pending.kind !== "backup"} onClose={() => setAsking(false)} onConfirm={() => run(pending)}>
           {pending.kind === "backup" ? <p>A backup of {id}'s records and files is taken as they are stored (encrypted), with its keys wrapped under the key versions that protect it now. Nothing is replaced.</p> : null}
           {pending.kind === "restore" ? <p><strong>All records and files of {id} are replaced</strong> by the backup taken {formatDate(pending.backup.createdAt)}. What was written since is lost. Only the
             environment the backup came from, or one encrypted with the same customer-managed key, can be restored into.</p> : null}
           {pending.kind === "copy" ? <p><strong>All records and files of {id} are replaced</strong> by a copy of {pending.source}'s. Both must be encrypted with the same customer-managed key.</p> : null}
           {pending.kind === "reset" ? <p><strong>All records, files and backups of {id} are erased</strong>, and it returns to the platform-managed key (off its enterprise policy). This cannot be undone.</p> : null}
         </ConfirmDialog>
-      ) : null}
+      )}
     </section>
   );
 }
