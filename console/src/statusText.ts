@@ -42,6 +42,9 @@ export function keyVersionOf(keyId: string | null | undefined): string {
   return parts.length >= 2 && parts[parts.length - 2] !== "keys" ? parts[parts.length - 1] : "—";
 }
 
+/** The vault's name: the last segment of its ARM resource id. */
+export const vaultNameOf = (vaultId: string) => vaultId.split("/").filter(Boolean).pop() ?? vaultId;
+
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);

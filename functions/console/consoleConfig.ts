@@ -9,18 +9,9 @@
 //   takes their tokens from the local issuer;
 // - otherwise `{mode: "unconfigured", message}` saying which setting is missing.
 
-export interface LocalIdentity {
-  name: string;
-  oid: string;
-  tid: string;
-  tenantName: string;
-  roles: string[];
-}
+import type { ConsoleConfig, LocalIdentity } from "./configTypes";
 
-export type ConsoleConfig =
-  | { mode: "msal"; clientId: string; authority: string; apiScope: string }
-  | { mode: "local"; tokenEndpoint: string; audience: string; identities: LocalIdentity[] }
-  | { mode: "unconfigured"; message: string };
+export type { ConsoleConfig, LocalIdentity };
 
 const DEFAULT_AUDIENCE = "api://keyward";
 

@@ -1,17 +1,8 @@
-// The sign-in configuration document the app serves (functions/console/consoleConfig.ts).
+// The sign-in configuration document the app serves (functions/console/consoleConfig.ts); its
+// types are the server's own (a type-only import: nothing of the server is bundled).
+import type { ConsoleConfig } from "../../../functions/console/configTypes";
 
-export interface LocalIdentity {
-  name: string;
-  oid: string;
-  tid: string;
-  tenantName: string;
-  roles: string[];
-}
-
-export type ConsoleConfig =
-  | { mode: "msal"; clientId: string; authority: string; apiScope: string }
-  | { mode: "local"; tokenEndpoint: string; audience: string; identities: LocalIdentity[] }
-  | { mode: "unconfigured"; message: string };
+export type { ConsoleConfig, LocalIdentity } from "../../../functions/console/configTypes";
 
 export async function loadConfig(): Promise<ConsoleConfig> {
   const res = await fetch("/console/config.json", { cache: "no-store" });

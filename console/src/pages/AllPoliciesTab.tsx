@@ -3,15 +3,12 @@
 import { Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from "@fluentui/react-components";
 import { useConsole } from "../context";
 import { usePoll } from "../api/usePoll";
-import { seg } from "../api/client";
 import type { Environment, List, Policy } from "../api/types";
 import { ErrorBar } from "../components/ErrorBar";
 import { ScrollTable } from "../components/ScrollTable";
 import { HealthBadge, usePolicyHealth } from "../components/PolicyHealth";
 import { AppLink, paths } from "../router";
-import { keyVersionOf } from "../statusText";
-
-export const vaultNameOf = (vaultId: string) => vaultId.split("/").filter(Boolean).pop() ?? vaultId;
+import { keyVersionOf, vaultNameOf } from "../statusText";
 
 export function AllPoliciesTab() {
   const { api } = useConsole();
