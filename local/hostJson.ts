@@ -18,7 +18,7 @@ export interface DurableTaskHostJson {
 
 export interface HostJson {
   functionTimeout?: string;
-  extensions?: { durableTask?: DurableTaskHostJson };
+  extensions?: { durableTask?: DurableTaskHostJson; http?: { routePrefix?: string } };
 }
 
 /** The nearest host.json at or above `fromDir` (local/ in the sources, dist/local/ when compiled). */
@@ -46,9 +46,11 @@ export function parseHostJson(raw: unknown, source = "host.json"): HostJson {
   const durable = optionalRecord(field(field(root, "extensions"), "durableTask"), source, "extensions.durableTask");
   const provider = optionalRecord(field(durable, "storageProvider"), source, "extensions.durableTask.storageProvider");
   const at = (key: string): string => `extensions.durableTask.${key}`;
+  const http = optionalRecord(field(field(root, "extensions"), "http"), source, "extensions.http");
   return {
     functionTimeout: optional(field(root, "functionTimeout"), "string", source, "functionTimeout"),
     extensions: {
+      http: { routePrefix: optional(field(http, "routePrefix"), "string", source, "extensions.http.routePrefix") },
       durableTask: {
         hubName: optional(field(durable, "hubName"), "string", source, at("hubName")),
         maxConcurrentActivityFunctions: optional(field(durable, "maxConcurrentActivityFunctions"), "number", source, at("maxConcurrentActivityFunctions")),
@@ -84,4 +86,12 @@ function optional<K extends "string" | "number" | "boolean">(value: unknown, typ
   if (value === undefined || value === null) return undefined;
   if (typeof value !== type) throw new Error(`${source}: ${what} must be a ${type}, not ${JSON.stringify(value)}`);
   return value as K extends "string" ? string : K extends "number" ? number : boolean;
+}
+
+/** The Functions host's routePrefix when host.json sets none. */
+export const DEFAULT_ROUTE_PREFIX = "api";
+
+/** extensions.http.routePrefix: "api" when host.json sets none, "" to serve functions at the root. */
+export function routePrefixOf(hostJson: HostJson): string {
+  return hostJson.extensions?.http?.routePrefix ?? DEFAULT_ROUTE_PREFIX;
 }

@@ -41,6 +41,14 @@ interface StoredKey {
   privateKeyPem: string;
 }
 
+const TENANT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** CORS headers for an Origin on loopback (http://127.0.0.1:PORT, http://localhost:PORT), none for any other. */
+export function loopbackCorsHeaders(originHeader: string | undefined): Record<string, string> {
+  if (!originHeader || !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/.test(originHeader)) return {};
+  return { "access-control-allow-origin": originHeader, vary: "Origin" };
+}
+
 function loadOrCreateKey(dataDir: string | undefined): { kid: string; privateKey: KeyObject } {
   const file = dataDir ? path.join(dataDir, "issuer-signing-key.json") : undefined;
   if (file && fs.existsSync(file)) {
@@ -93,11 +101,19 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
   };
 
   const server = http.createServer((req, res) => {
+    // The local console's sign-in page (served by keyward on another loopback port) fetches its
+    // tokens here; only pages served from loopback may read the answer.
+    const cors = loopbackCorsHeaders(req.headers.origin);
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
+      res.writeHead(status, { "content-type": "application/json", ...cors });
       res.end(JSON.stringify(body));
     };
     const url = new URL(req.url ?? "/", origin);
+    if (req.method === "OPTIONS" && url.pathname === "/token") {
+      res.writeHead(cors["access-control-allow-origin"] ? 204 : 403, { ...cors, "access-control-allow-methods": "POST", "access-control-allow-headers": "content-type", "access-control-max-age": "600" });
+      res.end();
+      return;
+    }
     // Any tenant's discovery document (and "common"'s), as Entra serves one per tenant.
     const discovery = /^\/([A-Za-z0-9-]{1,64})\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
     if (req.method === "GET" && discovery) {
@@ -113,7 +129,7 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
         if (typeof body.oid !== "string" || !body.oid || typeof body.audience !== "string" || !body.audience) {
           return send(400, { error: "invalid_request", error_description: "oid and audience are required" });
         }
-        if (body.tid !== undefined && (typeof body.tid !== "string" || !/^[0-9a-fA-F-]{36}$/.test(body.tid))) {
+        if (body.tid !== undefined && (typeof body.tid !== "string" || !TENANT_ID_PATTERN.test(body.tid))) {
           return send(400, { error: "invalid_request", error_description: "tid must be a tenant id (a GUID)" });
         }
         const lifetime = typeof body.lifetimeSeconds === "number" ? body.lifetimeSeconds : 3600;

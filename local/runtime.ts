@@ -11,7 +11,7 @@ import "./functionsCore";
 import { DurableHost } from "./durable/host";
 import { resolveDurableSettings, type DurableSettings } from "./durableSettings";
 import { registry } from "./functionsCore";
-import { findHostJson, parseHostJson, readHostJson, type HostJson } from "./hostJson";
+import { findHostJson, parseHostJson, readHostJson, routePrefixOf, type HostJson } from "./hostJson";
 import { consoleSink, type LogSink } from "./invocation";
 import { createLocalServer } from "./http/server";
 import { TimerTriggers } from "./timers";
@@ -44,6 +44,8 @@ export interface RuntimeOptions {
   maxConcurrentOrchestratorFunctions?: number;
   /** Overrides host.json's storageProvider.controlQueueBatchSize (messages per episode, at most 32). */
   controlQueueBatchSize?: number;
+  /** Overrides host.json's extensions.http.routePrefix ("api" when host.json sets none, as the Functions host). */
+  routePrefix?: string;
   log?: LogSink;
 }
 
@@ -72,8 +74,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     );
   }
   const log = options.log ?? consoleSink;
+  const hostJson = loadHostJson(options.hostJson);
   const durable = resolveDurableSettings({
-    hostJson: loadHostJson(options.hostJson),
+    hostJson,
     settings: options.appSettings ?? process.env,
     storageConnectionString: options.storageConnectionString,
     defaultTaskHub: options.defaultTaskHub ?? DEFAULT_TASK_HUB,
@@ -90,7 +93,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const host = new DurableHost({ ...durable, fireTimersImmediately: options.fireTimersImmediately, log });
   await host.start();
 
-  const server = createLocalServer({ host, log });
+  // As the Functions host does: host.json decides where the HTTP functions answer.
+  const server = createLocalServer({ host, log, routePrefix: options.routePrefix ?? routePrefixOf(hostJson) });
   const port = await server.listen(options.port ?? DEFAULT_PORT);
   const baseUrl = `http://127.0.0.1:${port}`;
   host.setOrigin(baseUrl);

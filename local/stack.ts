@@ -13,6 +13,7 @@ import { createTokenVerifier } from "../shared/auth/tokenVerifier";
 import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
 import { localKeyVaultSettings, localVaultBehaviourFromSettings, mergeBehaviourPatches } from "./keyVaultSettings";
 import { startRuntime, type RunningRuntime } from "./runtime";
+import { localConsoleIdentities } from "./localPrincipals";
 
 export const APP_AUDIENCE = "api://keyward";
 export const VAULT_AUDIENCE = "https://vault.azure.net";
@@ -96,6 +97,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     KEYWARD_PLATFORM_PRINCIPAL_ID: platformPrincipalId,
     KEYWARD_PLATFORM_CLIENT_ID: platformPrincipalId,
     KEYWARD_BYOK_KEY_ID: byokKeyId,
+    // The console's sign-in page lists these and takes their tokens from the local issuer.
+    KEYWARD_CONSOLE_AUTH_MODE: "local",
+    KEYWARD_CONSOLE_LOCAL_IDENTITIES: JSON.stringify(localConsoleIdentities()),
     ...options.settings,
   };
   Object.assign(process.env, appSettings);

@@ -14,12 +14,7 @@ import { LOCAL_DIR, LOCAL_FILE, writeLocalFile } from "./localFile";
 
 const ROLE_PROPAGATION_SECONDS = 5;
 
-/** Fixed local principals, so tokens and grants survive restarts. Distinct: separation of duty. */
-const PRINCIPALS = {
-  "Keys.Admin": "11111111-1111-4111-8111-111111111111",
-  "Platform.Admin": "22222222-2222-4222-8222-222222222222",
-  "Environment.User": "33333333-3333-4333-8333-333333333333",
-} as const;
+import { LOCAL_PRINCIPALS as PRINCIPALS } from "../localPrincipals";
 
 function portArg(argv: string[]): number {
   const i = argv.indexOf("--port");
@@ -49,6 +44,7 @@ async function main(): Promise<void> {
   });
   console.log(`keyward is running: ${stack.apiBaseUrl}`);
   console.log(`  health:        curl ${stack.apiBaseUrl}/health`);
+  console.log(`  admin console: ${stack.baseUrl}/ (sign in as any local identity)`);
   console.log(`  local vault:   ${stack.vault.urlTemplate} (management ${stack.vault.managementUrl}, CA ${stack.vault.caCertPath})`);
   console.log(`  token issuer:  ${stack.issuer.issuer}`);
   console.log(`  endpoints and tokens: ${LOCAL_FILE}`);

@@ -1,5 +1,6 @@
 // The one HTTP server of the local runtime, laid out like the Functions host:
-//   /api/<route>                           app.http functions
+//   /<routePrefix>/<route>                 app.http functions (host.json's
+//                                          extensions.http.routePrefix; "api" when unset, "" for none)
 //   /durabletask/..., /runtime/webhooks/durabletask/...   the durable HTTP API (DurableClient)
 //   /runtime/webhooks/eventgrid?functionName=...          Event Grid deliveries
 // Anything else is a 404 with a JSON body. A function that throws gives a 500 with a generic JSON
@@ -13,11 +14,14 @@ import type { LogSink } from "../invocation";
 import { EVENT_GRID_PATH, handleEventGrid } from "./eventGrid";
 import { findRoute, httpRoutes, invokeHttpFunction, type HttpRoute } from "./httpFunctions";
 
-export const ROUTE_PREFIX = "/api";
+/** The Functions host's default routePrefix, used when host.json sets none. */
+export const DEFAULT_ROUTE_PREFIX = "api";
 
 export interface LocalServerOptions {
   host: DurableHost;
   log: LogSink;
+  /** host.json's extensions.http.routePrefix: "api" by default, "" to serve functions at the root. */
+  routePrefix?: string;
 }
 
 export interface LocalServer {
@@ -49,8 +53,15 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(payload);
 }
 
+/** "api", "/api/" -> "/api"; "" or "/" -> "" (functions at the root, as the host does). */
+function normalizePrefix(routePrefix: string): string {
+  const trimmed = routePrefix.replace(/^\/+|\/+$/g, "");
+  return trimmed === "" ? "" : `/${trimmed}`;
+}
+
 export function createLocalServer(options: LocalServerOptions): LocalServer {
   const { host, log } = options;
+  const prefix = normalizePrefix(options.routePrefix ?? DEFAULT_ROUTE_PREFIX);
   const env = { log, durableClientData: () => host.clientData() };
   // Routes are rebuilt only when the set of registered functions changes.
   let routes: HttpRoute[] = [];
@@ -78,8 +89,8 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       const reply = await handleEventGrid({ method, url, headers, body }, env);
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
-    if (url.pathname === ROUTE_PREFIX || url.pathname.startsWith(`${ROUTE_PREFIX}/`)) {
-      const match = findRoute(currentRoutes(), method, url.pathname.slice(ROUTE_PREFIX.length));
+    if (prefix === "" || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
+      const match = findRoute(currentRoutes(), method, url.pathname.slice(prefix.length));
       if (match === "notFound" || match === "methodNotAllowed") {
         return sendJson(res, 404, { error: "Not Found", message: `no function answers ${method} ${url.pathname}` });
       }

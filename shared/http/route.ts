@@ -100,6 +100,13 @@ function sourceOf(request: HttpRequest): string {
 function isRefusal(status: number, code: string | undefined): boolean {
   return status === 403 || (status === 404 && code !== "RecordNotFound" && code !== "FileNotFound");
 }
+/**
+ * host.json's routePrefix is "" so that the console's static files can answer at `/`; every API
+ * route therefore carries the "api/" the Functions host used to add. spec.route stays the route
+ * under /api (the API document and the audit's targets name it so).
+ */
+export const API_ROUTE_PREFIX = "api/";
+
 
 function targetOf(spec: RouteSpec, request: HttpRequest): string {
   // The route with its parameters filled in: names the caller chose, never bodies.
@@ -133,7 +140,7 @@ export function registerRoute<P extends Fields = Record<never, never>, Q extends
   routeCatalog.push(spec as unknown as RouteSpec);
   app.http(spec.name, {
     methods: [spec.method],
-    route: spec.route,
+    route: API_ROUTE_PREFIX + spec.route,
     authLevel: "anonymous", // keyward verifies the bearer token itself, on every route
     extraInputs: spec.durableClient ? [df.input.durableClient()] : [],
     handler: async (request: HttpRequest, invocation: InvocationContext): Promise<HttpResponseInit> => {

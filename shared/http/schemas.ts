@@ -167,3 +167,12 @@ export const memberSchema = obj({
   objectId: str("The member's Entra object id."), access: str("Read or ReadWrite.", { enum: ["Read", "ReadWrite"] }),
   grantedBy: str("The platform admin who granted it."), grantedAt: str("When.", { format: "date-time" }),
 }, ["objectId", "access"], "A member of an environment: who may use its data.");
+
+export const candidatesSchema = obj({
+  policy: str("The policy."), location: str("Its location."),
+  value: arr(obj({
+    environmentId: str("The environment."), displayName: str("Its display name."), region: str("Its region."), type: str("Its type."),
+    managed: bool("Managed Environments on."), state: str("Its state."), status: str("Its encryption status."), policy: nullable(str("The policy it is on.")),
+    eligible: bool("It may be added now."), code: str("Why not: the add's own error code."), message: str("Why not, in words."),
+  }, ["environmentId", "eligible"])),
+}, ["policy", "value"], "Which of the tenant's environments may be added to the policy.");

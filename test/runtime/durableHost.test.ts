@@ -22,9 +22,11 @@ beforeAll(async () => {
     timers: false,
     fireTimersImmediately: true,
     log: logs.log,
+    // The sample functions answer under the Functions host's default prefix (keyward's own host.json sets "").
+    routePrefix: "api",
   });
   client = durableClientFor(runtime.host.clientData());
-  realTime = await startRuntime({ storageConnectionString: testStorage(), taskHub: uniquePrefix("hub"), port: 0, timers: false, log: logs.log });
+  realTime = await startRuntime({ storageConnectionString: testStorage(), taskHub: uniquePrefix("hub"), port: 0, timers: false, log: logs.log, routePrefix: "api" });
   realTimeClient = durableClientFor(realTime.host.clientData());
 });
 

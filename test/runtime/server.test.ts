@@ -12,7 +12,7 @@ let runtime: RunningRuntime;
 const logs = logCollector();
 
 beforeAll(async () => {
-  runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub: uniquePrefix("srv"), port: 0, timers: false, log: logs.log });
+  runtime = await startRuntime({ storageConnectionString: testStorage(), taskHub: uniquePrefix("srv"), port: 0, timers: false, log: logs.log, hostJson: {} });
 });
 
 afterAll(async () => {
