@@ -23,10 +23,9 @@ function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInp
   });
   const finish = function* (status: "Encrypted" | "Failed" | "Warning", error?: { code: string; message: string }): Generator<Task, void, Sent> {
     yield* all(context, [
-      act.setEncryption.start({ ...base, status }),
+      act.setEncryption.start({ ...base, status, release: true }),
       act.recordOperation.start({ ...base, end: { status: error ? "Failed" : "Succeeded", error } }),
     ]);
-    yield* act.releaseEnvironment(base);
   };
 
   // A half that fails outright (its own failure path threw) still ends the change and frees the environment.

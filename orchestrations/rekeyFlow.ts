@@ -71,10 +71,9 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     context.df.setCustomStatus({ status: u.status, ...(u.step ? { step: u.step.name } : {}), ...(u.progress ? { progress: { ...u.progress } } : {}) });
     const { step, end, lock, ...encryption } = u;
     yield* all(context, [
-      act.setEncryption.start({ ...base, ...encryption }),
+      act.setEncryption.start({ ...base, ...encryption, ...(end && release ? { release: true } : {}) }),
       ...(step || u.progress || end ? [act.recordOperation.start({ ...base, createAs, step, progress: u.progress, end })] : []),
     ]);
-    if (end && release) yield* act.releaseEnvironment(base);
     if (lock) yield* act.lockAfterKeyFailure({ tenantId: input.tenantId, environmentId: input.environmentId, reason: lock.reason });
   };
 

@@ -1,10 +1,7 @@
-// The reference's walkthrough (../shared/reference/customer-managed-key.txt), step by step, as the
-// CLI commands each administrator would run on the embedded default, and for each what the API
-// must show afterwards. The key vault admin's steps use `keyward local`, shaped like the `az`
-// commands they would run in Azure.
-//
-// Multi-tenancy (environment data needs the data user to be a member) adds one step after
-// "create a Managed environment": the platform admin grants the data user ReadWrite on it.
+// The reference's walkthrough (the customer-managed key documentation keyward implements), step by
+// step, as the CLI commands each administrator would run on the embedded default, and for each
+// what the API must show afterwards. The key vault admin's steps use `keyward local`, shaped like
+// the `az` commands they would run in Azure.
 import { CheckFailed, expectThat } from "./observer";
 import type { DemoStep } from "./runner";
 import type { DemoState } from "./state";
@@ -70,6 +67,16 @@ export function demoSteps(): DemoStep<DemoState>[] {
         const env = await environment(s);
         expectThat(env.managed && env.region === s.names.region && env.encryption.keyType === "PlatformManaged", `${s.names.environment} is ${JSON.stringify(env)}`);
         return `${s.names.environment} is a Managed environment on the platform key`;
+      },
+    },
+    {
+      actor: "Platform admin", title: "let the data user in: ReadWrite on the environment",
+      explain: ["Environment.User is the role; membership says where. Admins administer: the platform admin is not a member itself."],
+      commands: (s) => [{ argv: ["environments", "members", "add", s.names.environment, s.principals.dataUser, "--access", "ReadWrite"] }],
+      async check(s) {
+        const members = await s.observer.get("Platform.Admin", `${envPath(s)}/members`);
+        expectThat(members.value.some((m: { objectId: string; access: string }) => m.objectId === s.principals.dataUser && m.access === "ReadWrite"), "the data user is not a ReadWrite member");
+        return "the data user may read and write the environment's data";
       },
     },
     {

@@ -21,7 +21,8 @@ function setting(env: NodeJS.ProcessEnv, name: string): string {
 
 /** https://login.microsoftonline.com/{tenant}/v2.0 (the API's issuer) -> https://login.microsoftonline.com/{tenant}. */
 function authorityFromIssuer(issuer: string): string {
-  return issuer.replace(/\/v2\.0\/?$/, "");
+  // A multi-tenant issuer ({tenantid}) signs in any organisation's users.
+  return issuer.replace("{tenantid}", "organizations").replace(/\/v2\.0\/?$/, "");
 }
 
 function parseIdentities(text: string): LocalIdentity[] | undefined {
@@ -35,7 +36,7 @@ function parseIdentities(text: string): LocalIdentity[] | undefined {
   }
 }
 
-export function consoleConfig(env: NodeJS.ProcessEnv): ConsoleConfig {
+export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
   const audience = setting(env, "KEYWARD_AUTH_AUDIENCE") || DEFAULT_AUDIENCE;
   const mode = setting(env, "KEYWARD_CONSOLE_AUTH_MODE") || "msal";
   if (mode === "local") {

@@ -16,7 +16,7 @@ function appRoot(): string {
   return path.resolve(__dirname, "..", "..");
 }
 
-const serve = createStaticSite({ root: path.join(appRoot(), "dist", "console"), config: () => consoleConfig(process.env) });
+const serve = createStaticSite({ root: path.join(appRoot(), "dist", "console"), config: () => consoleConfig() });
 
 app.http("consoleStatic", {
   methods: ["GET", "HEAD"],

@@ -8,6 +8,8 @@ export const LOCAL_FILE = path.join(LOCAL_DIR, "local.json");
 
 export interface LocalFile {
   apiBaseUrl: string;
+  /** The tenant of the tokens below (the local tenant); `npm run token -- --tid` mints for any other. */
+  tenantId: string;
   tokens: Record<"Keys.Admin" | "Platform.Admin" | "Environment.User", string>;
   principals: Record<"Keys.Admin" | "Platform.Admin" | "Environment.User", string>;
   storageConnectionString: string;

@@ -15,6 +15,7 @@ import { LOCAL_DIR, LOCAL_FILE, writeLocalFile } from "./localFile";
 const ROLE_PROPAGATION_SECONDS = 5;
 
 import { LOCAL_PRINCIPALS as PRINCIPALS } from "../localPrincipals";
+import { LOCAL_TENANT_ID } from "../issuer";
 
 function portArg(argv: string[]): number {
   const i = argv.indexOf("--port");
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     tokens[role] = await stack.issuer.sign({ oid, roles: [role], audience: APP_AUDIENCE, lifetimeSeconds: 12 * 3600 });
   }
   writeLocalFile({
-    apiBaseUrl: stack.apiBaseUrl, tokens, principals: { ...PRINCIPALS }, storageConnectionString: stack.storageConnectionString,
+    apiBaseUrl: stack.apiBaseUrl, tenantId: LOCAL_TENANT_ID, tokens, principals: { ...PRINCIPALS }, storageConnectionString: stack.storageConnectionString,
     issuer: stack.issuer.issuer, tokenEndpoint: stack.issuer.tokenEndpoint, audience: APP_AUDIENCE,
     vault: { urlTemplate: stack.vault.urlTemplate, managementUrl: stack.vault.managementUrl, caCertPath: stack.vault.caCertPath },
     platformKeyId: stack.platformKeyId, startedAt: new Date().toISOString(),

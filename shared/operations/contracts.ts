@@ -123,6 +123,11 @@ export interface SetEncryptionInput {
   warning?: string;
   /** Final key state, set when the operation succeeds. */
   final?: { keyType: "CustomerManaged" | "PlatformManaged"; policy?: string; keyId?: string };
+  /**
+   * The operation ends here: its last status and the freeing of the environment's slot are one
+   * write, so no reader sees the final status with the environment still held.
+   */
+  release?: boolean;
 }
 
 /** Frees the environment's one-operation slot (and a data operation's 503 flag) if this operation holds it. */

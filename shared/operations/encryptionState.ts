@@ -15,6 +15,7 @@ export function applyEncryption(e: Environment, input: SetEncryptionInput): Envi
     enc.policy = input.final.keyType === "CustomerManaged" ? input.final.policy : undefined;
     enc.warning = undefined;
   }
+  if (input.release && enc.activeOperationId === input.operationId) enc.activeOperationId = undefined;
   return { ...e, encryption: enc };
 }
 

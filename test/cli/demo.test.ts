@@ -126,7 +126,11 @@ describe("npm run demo", () => {
       async () => expect((await policy(n.policy)).properties.readers).toContain(pa), // 5 Reader
       async () => expect((await kw.platformAdmin("GET", "tenant/licenses")).body.entitledToCustomerManagedKey).toBe(true), // 6 licences
       async () => expect(await env()).toMatchObject({ managed: true, region: "europe", type: "Production", encryption: { keyType: "PlatformManaged" } }), // 7
-      async () => { // 8 sample data: the file the demo shows, every record of it in the environment
+      async () => { // 8 the data user a ReadWrite member (the data API answers no one else)
+        const members = (await kw.platformAdmin("GET", `environments/${n.env}/members`)).body.value;
+        expect(members).toEqual([expect.objectContaining({ objectId: kw.principal("Environment.User"), access: "ReadWrite" })]);
+      },
+      async () => { // 9 sample data: the file the demo shows, every record of it in the environment
         const file = path.join(kw.dataDir, "demo", `records-${s}.jsonl`);
         sample.push(...fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)));
         expect(sample).toHaveLength(40);
@@ -206,7 +210,7 @@ describe("npm run demo", () => {
     await kw.management.putVault(`contoso-kv-${s}`, { softDelete: true, purgeProtection: true });
     const demo = startDemo(["--suffix", s, "--records", "4"]);
     expect(await demo.exited).toBe(1);
-    expect(demo.output()).toMatch(/FAILED at step 1\/18 \(create a key vault with soft delete and purge protection\): 'npx keyward local keyvault create .*' exited 1, expected 0/);
+    expect(demo.output()).toMatch(/FAILED at step 1\/19 \(create a key vault with soft delete and purge protection\): 'npx keyward local keyvault create .*' exited 1, expected 0/);
     expect((await kw.keysAdmin("GET", `enterprisePolicies/contoso-cmk-${s}`)).status).toBe(404);
     expect((await kw.platformAdmin("GET", `environments/contoso-prod-${s}`)).status).toBe(404);
   }, 120_000);

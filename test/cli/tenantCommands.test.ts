@@ -130,3 +130,29 @@ describe("keyward records", () => {
     expect((await run(["records", "get", env, "accounts", "nope"])).stderr).toMatch(/^error: \w*NotFound: /);
   });
 });
+
+describe("keyward environments members", () => {
+  it("adds, lists and removes a member; the data API follows at once", async () => {
+    const env = await kw.environment({ members: [] });
+    const reader = "eeeeeeee-0000-4000-8000-000000000005";
+    const readerToken = { as: { oid: reader, roles: ["Environment.User"] } };
+    expect((await kw.call("GET", `environments/${env}/records/t/r`, readerToken)).status).toBe(403);
+
+    const added = await run(["environments", "members", "add", env, reader, "--access", "Read"]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toBe(`${reader} may now use environment ${env}'s data (Read).\n`);
+    expect((await kw.call("GET", `environments/${env}/records/t/r`, readerToken)).status).toBe(404);
+    expect((await kw.call("PUT", `environments/${env}/records/t/r`, { ...readerToken, body: { x: 1 } })).status).toBe(403);
+
+    const listed = await run(["environments", "members", "list", env, "--json"]);
+    expect(json(listed).value).toEqual([expect.objectContaining({ objectId: reader, access: "Read", grantedBy: PLATFORM_ADMIN })]);
+    expect((await run(["environments", "members", "add", env, reader, "--access", "Owner"])).code).toBe(2);
+
+    const removed = await run(["environments", "members", "remove", env, reader]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect((await kw.call("GET", `environments/${env}/records/t/r`, readerToken)).status).toBe(403);
+    const again = await run(["environments", "members", "remove", env, reader]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("MemberNotFound");
+  });
+});

@@ -27,6 +27,11 @@ const path = (run: Run) => statuses(run).filter((s, i, all) => i === 0 || all[i 
 const steps = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.step ? [[i.step.name, i.step.status]] : []));
 const ends = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.end ? [i.end] : []));
 const lastEncryption = (run: Run) => run.inputsTo("setEncryption").at(-1)!;
+/** Every freeing of the environment's slot: the last status written with it (release), or the guard's releaseEnvironment. */
+const freed = (run: Run) => [
+  ...run.inputsTo("setEncryption").filter((i) => i.release).map(({ operationId, tenantId, environmentId }) => ({ operationId, tenantId, environmentId })),
+  ...run.inputsTo("releaseEnvironment"),
+];
 const progresses = (run: Run) => [...run.inputsTo("setEncryption"), ...run.inputsTo("recordOperation")].flatMap((i) => (i.progress ? [i.progress] : []));
 const pages = (run: Run, store?: Store) => run.inputsTo("reencryptPartition").filter((i) => !store || i.store === store).map((i) => [i.store, i.partition, i.continuation ?? null]);
 
@@ -61,10 +66,11 @@ describe.each(kinds)("$kind: the happy path", ({ flow, input, down, online, done
     expect(lastEncryption(run)).toEqual({
       operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1", status: done, progress: { done: 12, total: 12, unit: "items" },
       final: target.kind === "CustomerManaged" ? { keyType: "CustomerManaged", policy: "contoso", keyId: CUSTOMER_KEY } : { keyType: "PlatformManaged", keyId: PLATFORM_KEY },
+      // The last status and the freeing of the environment are one write.
+      release: true,
     });
     expect(ends(run)).toEqual([{ status: "Succeeded" }]);
-    expect(run.activityNames().at(-1)).toBe("releaseEnvironment");
-    expect(run.inputsTo("releaseEnvironment")).toEqual([{ operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1" }]);
+    expect(freed(run)).toEqual([{ operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1" }]);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
     expect(run.inputsTo("finishRekey")).toEqual([{ operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1", dataId: "data-1", targetDekId: TARGET_DEK, target }]);
     expect(run.lastCustomStatus()).toEqual({ status: done, progress: { done: 12, total: 12, unit: "items" } });
@@ -151,7 +157,8 @@ describe.each(kinds)("$kind: a lost key or a refusal at each stage", ({ flow, in
     expect(ends(run)).toEqual([{ status: "Failed", error: { code: lost.code, message: lost.message } }]);
     expect(steps(run).at(-1)).toEqual([stage, "Failed"]);
     expect(run.inputsTo("lockAfterKeyFailure")).toEqual([{ tenantId: "tenant-1", environmentId: "env-1", reason: lost.message }]);
-    expect(run.activityNames().slice(-3)).toEqual(["recordOperation", "releaseEnvironment", "lockAfterKeyFailure"]);
+    expect(freed(run)).toHaveLength(1);
+    expect(run.activityNames().slice(-2)).toEqual(["recordOperation", "lockAfterKeyFailure"]);
     for (const name of notReached) expect(run.callsTo(name), name).toEqual([]);
     expect(run.lastCustomStatus()).toEqual({ status: "Failed", error: { code: lost.code, message: lost.message } });
   });
@@ -162,7 +169,8 @@ describe.each(kinds)("$kind: a lost key or a refusal at each stage", ({ flow, in
     expect(lastEncryption(run).status).toBe("Failed");
     expect(steps(run).at(-1)).toEqual([stage, "Failed"]);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
-    expect(run.activityNames().slice(-2)).toEqual(["recordOperation", "releaseEnvironment"]);
+    expect(freed(run)).toHaveLength(1);
+    expect(run.activityNames().at(-1)).toBe("recordOperation");
     for (const name of notReached) expect(run.callsTo(name), name).toEqual([]);
   });
 });
@@ -173,7 +181,7 @@ describe("add: a key that fails before anything depends on it", () => {
     expect(run.output).toEqual({ status: "Failed", error: { code: lost.code, message: lost.message } });
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
     expect(run.callsTo("listPartitions")).toEqual([]);
-    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+    expect(freed(run)).toHaveLength(1);
   });
 
   it("keyInUse true (a rerun whose data already needs the key): locked as any lost key", async () => {
@@ -197,7 +205,7 @@ describe.each(kinds)("$kind: activities that exhaust their retries", ({ flow, in
     expect(run.callsTo("rewrapBackups")).toEqual([]);
     expect(run.callsTo("finishRekey")).toEqual([]);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
-    expect(run.activityNames().at(-1)).toBe("releaseEnvironment");
+    expect(freed(run)).toHaveLength(1);
   });
 
   it("a secondary store's: the Warning's message quotes the failure cleanly", async () => {
@@ -221,7 +229,7 @@ describe.each(kinds)("$kind: activities that exhaust their retries", ({ flow, in
     expect(path(run)).toEqual([down, "Failed"]);
     expect(pages(run, "files")).toEqual([]);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
-    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+    expect(freed(run)).toHaveLength(1);
   });
 
   it("one that fails once and then succeeds: retried, and the operation completes", async () => {
@@ -256,7 +264,7 @@ describe.each(kinds)("$kind: what the final checks find", ({ flow, input, online
     expect(statuses(run).slice(-2)).toEqual([online, "Warning"]);
     expect(steps(run).at(-1)).toEqual(["Retire previous key", "Failed"]);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
-    expect(run.activityNames().at(-1)).toBe("releaseEnvironment");
+    expect(freed(run)).toHaveLength(1);
   });
 
   it("no backups: no backups step in the history", async () => {
@@ -325,7 +333,7 @@ describe.each(kinds)("$kind: as half of a change of policy (partOfChange)", ({ k
   it("never frees the environment (the parent does) and writes its own history entry", async () => {
     const run = await rekey(flow, input({ partOfChange: true }));
     expect(run.output).toEqual({ status: done });
-    expect(run.callsTo("releaseEnvironment")).toEqual([]);
+    expect(freed(run)).toEqual([]);
     // The first write creates the half's own entry; later writes that name a kind name the same one.
     const records = run.inputsTo("recordOperation");
     expect(records[0].createAs).toEqual(createAs);
@@ -336,7 +344,7 @@ describe.each(kinds)("$kind: as half of a change of policy (partOfChange)", ({ k
   it("a failed half does not free it either, and still decides the lock", async () => {
     const run = await rekey(flow, input({ partOfChange: true }), { prepareTargetDek: () => lost });
     expect(run.output.status).toBe("Failed");
-    expect(run.callsTo("releaseEnvironment")).toEqual([]);
+    expect(freed(run)).toEqual([]);
     expect(run.callsTo("lockAfterKeyFailure")).toHaveLength(1);
   });
 

@@ -25,6 +25,12 @@ function change(overrides: ActivityStubs = {}): Promise<Run> {
 /** What the parent itself wrote (not its halves). */
 const parentCalls = (run: Run) => run.calls.filter((c) => c.instanceId === PARENT);
 
+/** Every freeing of an environment's slot: the last status written with it (release), or the guard's releaseEnvironment. */
+const freed = (run: { inputsTo(name: "setEncryption" | "releaseEnvironment"): any[] }) => [
+  ...run.inputsTo("setEncryption").filter((i) => i.release).map(({ operationId, tenantId, environmentId }) => ({ operationId, tenantId, environmentId })),
+  ...run.inputsTo("releaseEnvironment"),
+];
+
 describe("change of policy", () => {
   it("both halves succeed: remove then add as sub-orchestrations, Encrypted, freed once", async () => {
     const run = await change();
@@ -41,11 +47,10 @@ describe("change of policy", () => {
     const path = run.inputsTo("setEncryption").map((i) => i.status).filter((s, i, all) => i === 0 || all[i - 1] !== s);
     expect(path).toEqual(["Reverting", "RevertingOnline", "PlatformManaged", "Encrypting", "EncryptingOnline", "Encrypted"]);
     expect(parentCalls(run).map((c) => [c.name, c.input])).toEqual([
-      ["setEncryption", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Encrypted" }],
+      ["setEncryption", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Encrypted", release: true }],
       ["recordOperation", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", end: { status: "Succeeded" } }],
-      ["releaseEnvironment", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1" }],
     ]);
-    expect(run.inputsTo("releaseEnvironment")).toEqual([{ operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1" }]);
+    expect(freed(run)).toEqual([{ operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1" }]);
   });
 
   it("remove fails: Failed with the remove's error, no add, freed once; the half decided the lock", async () => {
@@ -54,11 +59,10 @@ describe("change of policy", () => {
     expect(run.output).toEqual({ removed: { status: "Failed", error } });
     expect(run.subOrchestrations.map((s) => s.name)).toEqual(["removeEnvironmentFromPolicy"]);
     expect(parentCalls(run).map((c) => [c.name, c.input])).toEqual([
-      ["setEncryption", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Failed" }],
+      ["setEncryption", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Failed", release: true }],
       ["recordOperation", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", end: { status: "Failed", error } }],
-      ["releaseEnvironment", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1" }],
     ]);
-    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+    expect(freed(run)).toHaveLength(1);
     expect(run.callsTo("lockAfterKeyFailure").map((c) => c.instanceId)).toEqual([`${PARENT}-remove`]);
   });
 
@@ -70,7 +74,7 @@ describe("change of policy", () => {
     const [setEncryption, recordOperation] = parentCalls(run).map((c) => c.input);
     expect(setEncryption).toMatchObject({ status: "Warning" });
     expect(recordOperation).toMatchObject({ end: { status: "Failed", error: { code: "SecondaryStoreIncomplete" } } });
-    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+    expect(freed(run)).toHaveLength(1);
   });
 
   it("add fails: Failed with the add's error after a complete remove, freed once", async () => {
@@ -78,11 +82,10 @@ describe("change of policy", () => {
     const error = { code: refused.code, message: refused.message };
     expect(run.output).toEqual({ removed: { status: "PlatformManaged" }, added: { status: "Failed", error } });
     expect(parentCalls(run).map((c) => c.input)).toEqual([
-      { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Failed" },
+      { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Failed", release: true },
       { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", end: { status: "Failed", error } },
-      { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1" },
     ]);
-    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+    expect(freed(run)).toHaveLength(1);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
   });
 
@@ -110,9 +113,8 @@ describe("change of policy", () => {
     });
     expect(run.output).toEqual(added ? { removed, added } : { removed });
     expect(parentCalls(run).map((c) => c.input)).toEqual([
-      { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status },
+      { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status, release: true },
       { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", end: { status: "Failed", error: { code, message: expect.any(String) } } },
-      { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1" },
     ]);
   });
 
@@ -125,6 +127,6 @@ describe("change of policy", () => {
     expect(run.status).toBe("Completed");
     expect(run.output).toMatchObject({ removed: { status: "Failed", error: { code: "OperationFailed" } } });
     // The parent frees its claim once (the half's own guard asks for its own id, which holds nothing).
-    expect(run.inputsTo("releaseEnvironment").filter((i) => i.operationId === PARENT)).toHaveLength(1);
+    expect(freed(run).filter((i) => i.operationId === PARENT)).toHaveLength(1);
   });
 });

@@ -27,7 +27,7 @@ async function keyMaterial(environmentId: string): Promise<Uint8Array[]> {
   const s = services().settings;
   const rings = new KeyRingRepository({ connectionString: s.storageConnectionString, tableName: `${s.statePrefix}KeyRings` });
   const resolver = createDekResolver({ rings, wrapperFor: services().keys.wrapperFor, cache: { getOrLoad: (_key, _meta, load) => load() } });
-  const keys = await resolver.keysFor(environmentId);
+  const keys = await resolver.keysFor(await kw.dataIdOf(environmentId));
   return [await keys.activeDek().then((d) => d.key), await keys.indexKey()];
 }
 

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { LOCAL_TENANT_ID } from "../../../local/issuer";
 import type { LocalFile } from "../../../local/cli/localFile";
 import { main, type CliIo } from "../../../cli/main";
 import { APP_AUDIENCE } from "../../../local/stack";
@@ -20,6 +21,7 @@ export async function localFileFor(kw: Keyward): Promise<LocalFile> {
   const s = kw.stack;
   return {
     apiBaseUrl: s.apiBaseUrl,
+    tenantId: LOCAL_TENANT_ID,
     tokens: {
       "Keys.Admin": await kw.token(KEYS_ADMIN, ["Keys.Admin"]),
       "Platform.Admin": await kw.token(PLATFORM_ADMIN, ["Platform.Admin"]),
