@@ -55,7 +55,7 @@ async function restore(ctx: BenchContext, customer: CustomerPolicy, env: string)
 
 async function setResourceEvents(ctx: BenchContext, enabled: boolean): Promise<void> {
   await ctx.management.putEventSubscription("resources", {
-    endpoint: `${ctx.stack.baseUrl}/runtime/webhooks/eventgrid?functionName=${EVENT_FUNCTIONS.resources}`, enabled,
+    endpoint: `${ctx.stack.baseUrl}/runtime/webhooks/eventgrid?functionName=${EVENT_FUNCTIONS.resources}&code=${encodeURIComponent(ctx.stack.runtime.systemKeys.eventgrid)}`, enabled,
     eventTypes: ["Microsoft.Resources.ResourceDeleteSuccess", "Microsoft.Resources.ResourceWriteSuccess"],
   });
 }

@@ -13,7 +13,8 @@ import { resolveDurableSettings, type DurableSettings } from "./durableSettings"
 import { registry } from "./functionsCore";
 import { findHostJson, parseHostJson, readHostJson, routePrefixOf, type HostJson } from "./hostJson";
 import { consoleSink, type LogSink } from "./invocation";
-import { createLocalServer } from "./http/server";
+import { randomBytes } from "node:crypto";
+import { createLocalServer, type SystemKeys } from "./http/server";
 import { TimerTriggers } from "./timers";
 import type { AppSettings } from "./appSettings";
 
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   controlQueueBatchSize?: number;
   /** Overrides host.json's extensions.http.routePrefix ("api" when host.json sets none, as the Functions host). */
   routePrefix?: string;
+  /** The extensions' system keys the webhooks need. Default: new random keys each start. */
+  systemKeys?: SystemKeys;
   log?: LogSink;
 }
 
@@ -56,6 +59,8 @@ export interface RunningRuntime {
   apiBaseUrl: string;
   port: number;
   host: DurableHost;
+  /** The system keys of the durable and Event Grid webhooks (`?code=`). */
+  systemKeys: SystemKeys;
   /** What the durable host was started with (after host.json and the app settings). */
   durable: DurableSettings;
   /** Runs a timer function now and waits for it. */
@@ -94,10 +99,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   await host.start();
 
   // As the Functions host does: host.json decides where the HTTP functions answer.
-  const server = createLocalServer({ host, log, routePrefix: options.routePrefix ?? routePrefixOf(hostJson) });
-  const port = await server.listen(options.port ?? DEFAULT_PORT);
+  const systemKeys = options.systemKeys ?? newSystemKeys();
+  const server = createLocalServer({ host, log, routePrefix: options.routePrefix ?? routePrefixOf(hostJson), systemKeys });
+  const { port, rpcPort } = await server.listen(options.port ?? DEFAULT_PORT);
   const baseUrl = `http://127.0.0.1:${port}`;
-  host.setOrigin(baseUrl);
+  host.setOrigin(baseUrl, { rpcOrigin: `http://127.0.0.1:${rpcPort}`, systemKey: systemKeys.durabletask });
   // Core Tools sets this too. Without it df.getClient rewrites every management URL to
   // localhost:7071 (durable-functions' correctClientData), which is wrong on any other port.
   process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${port}`;
@@ -120,6 +126,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     apiBaseUrl: `${baseUrl}/api`,
     port,
     host,
+    systemKeys,
     durable,
     triggerTimer: (name) => timers.trigger(name),
     stop: (timeoutMs?: number) =>
@@ -128,6 +135,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         await Promise.all([server.close(), timers.stop(), hostStopped]);
       })()),
   };
+}
+
+/** Random keys, as the Functions host mints a host's system keys on first use. */
+export function newSystemKeys(): SystemKeys {
+  return { durabletask: randomBytes(32).toString("base64url"), eventgrid: randomBytes(32).toString("base64url") };
 }
 
 function loadHostJson(source: string | HostJson | undefined): HostJson {

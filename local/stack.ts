@@ -111,7 +111,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     storageConnectionString, defaultTaskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
   });
   // The vault's events go to the app's Event Grid functions, as an Event Grid subscription would.
-  await registerEventSubscriptions(vault, runtime.baseUrl);
+  await registerEventSubscriptions(vault, runtime.baseUrl, runtime.systemKeys.eventgrid);
 
   return {
     apiBaseUrl: runtime.apiBaseUrl, baseUrl: runtime.baseUrl, port: runtime.port, storageConnectionString, issuer, vault,
@@ -130,11 +130,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 export { EVENT_FUNCTION_NAMES as EVENT_FUNCTIONS } from "../shared/events/names";
 import { EVENT_FUNCTION_NAMES as EVENT_FUNCTIONS } from "../shared/events/names";
 
-async function registerEventSubscriptions(vault: LocalVault, baseUrl: string): Promise<void> {
+async function registerEventSubscriptions(vault: LocalVault, baseUrl: string, eventGridKey: string): Promise<void> {
   const management = localVaultManagementClient(vault);
   for (const [name, fn] of Object.entries(EVENT_FUNCTIONS)) {
     await management.putEventSubscription(name, {
-      endpoint: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${fn}`, enabled: true,
+      // As an Azure subscription's endpoint carries the eventgrid_extension key.
+      endpoint: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${fn}&code=${encodeURIComponent(eventGridKey)}`, enabled: true,
       eventTypes: name === "resources" ? ["Microsoft.Resources.ResourceDeleteSuccess", "Microsoft.Resources.ResourceWriteSuccess"] : undefined,
     });
   }

@@ -29,26 +29,27 @@ export interface ManagementUrls {
 export const DURABLE_WEBHOOK_PREFIX = "/runtime/webhooks/durabletask/";
 export const DURABLE_RPC_PREFIX = "/durabletask/";
 
-export function buildClientData(origin: string, taskHub: string): DurableClientData {
+/** `systemKey`: the durabletask_extension key the webhooks need, added as `code=` as the extension does. */
+export function buildClientData(origin: string, taskHub: string, options: { rpcOrigin?: string; systemKey?: string } = {}): DurableClientData {
   const base = `${origin}${DURABLE_WEBHOOK_PREFIX.slice(0, -1)}`;
-  const query = `taskHub=${taskHub}&connection=Storage`;
+  const query = `taskHub=${taskHub}&connection=Storage${options.systemKey ? `&code=${encodeURIComponent(options.systemKey)}` : ""}`;
   return {
     taskHubName: taskHub,
     creationUrls: {
       createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${query}`,
       createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${query}`,
     },
-    managementUrls: managementUrlsFor(origin, taskHub, INSTANCE_PLACEHOLDER),
+    managementUrls: managementUrlsFor(origin, taskHub, INSTANCE_PLACEHOLDER, options.systemKey),
     baseUrl: base,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${origin}${DURABLE_RPC_PREFIX}`,
+    rpcBaseUrl: `${options.rpcOrigin ?? origin}${DURABLE_RPC_PREFIX}`,
     httpBaseUrl: base,
   };
 }
 
-export function managementUrlsFor(origin: string, taskHub: string, instanceId: string): ManagementUrls {
+export function managementUrlsFor(origin: string, taskHub: string, instanceId: string, systemKey?: string): ManagementUrls {
   const instance = `${origin}${DURABLE_WEBHOOK_PREFIX}instances/${instanceId === INSTANCE_PLACEHOLDER ? instanceId : encodeURIComponent(instanceId)}`;
-  const query = `taskHub=${taskHub}&connection=Storage`;
+  const query = `taskHub=${taskHub}&connection=Storage${systemKey ? `&code=${encodeURIComponent(systemKey)}` : ""}`;
   return {
     id: instanceId,
     statusQueryGetUri: `${instance}?${query}`,

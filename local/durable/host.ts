@@ -110,10 +110,21 @@ export class DurableHost {
     await this.store.ensureTables();
   }
 
-  /** The origin (http://127.0.0.1:PORT) the durable HTTP API is served on; needed for clientData(). */
-  setOrigin(origin: string): void {
+  /**
+   * Where the durable HTTP API is served, needed for clientData(): the public origin of the
+   * webhooks (/runtime/webhooks/durabletask/..., which need the extension's system key, as in
+   * Azure) and the host's own loopback origin of the rpc API DurableClient calls (no key, as the
+   * Functions host's internal listener).
+   */
+  setOrigin(origin: string, options: { rpcOrigin?: string; systemKey?: string } = {}): void {
     this.origin = origin.replace(/\/$/, "");
+    this.rpcOrigin = (options.rpcOrigin ?? origin).replace(/\/$/, "");
+    this.systemKey = options.systemKey;
   }
+
+  /** The durabletask_extension system key the webhooks need (none: they need none). */
+  systemKey: string | undefined;
+  private rpcOrigin: string | undefined;
 
   get baseOrigin(): string {
     if (!this.origin) throw new Error("the durable host has no HTTP origin yet (setOrigin)");
@@ -122,7 +133,7 @@ export class DurableHost {
 
   /** The durableClient binding value: what df.getClient(context) builds its DurableClient from. */
   clientData(): DurableClientData {
-    return buildClientData(this.baseOrigin, this.taskHub);
+    return buildClientData(this.baseOrigin, this.taskHub, { rpcOrigin: this.rpcOrigin, systemKey: this.systemKey });
   }
 
   // ---------------------------------------------------------------- metrics

@@ -86,7 +86,7 @@ async function route(host: DurableHost, req: RpcRequest, parts: string[]): Promi
 
   if (resource === "orchestrators" && method === "POST" && id && parts.length <= 3) {
     const instanceId = await host.startNew(id, { instanceId: action || undefined, input: parseBody(req.body) });
-    const urls = managementUrlsFor(host.baseOrigin, host.taskHub, instanceId);
+    const urls = managementUrlsFor(host.baseOrigin, host.taskHub, instanceId, host.systemKey);
     return { status: 202, headers: { Location: urls.statusQueryGetUri }, body: { ...urls, id: instanceId } };
   }
 

@@ -1,13 +1,23 @@
 // The one HTTP server of the local runtime, laid out like the Functions host:
 //   /<routePrefix>/<route>                 app.http functions (host.json's
 //                                          extensions.http.routePrefix; "api" when unset, "" for none)
-//   /durabletask/..., /runtime/webhooks/durabletask/...   the durable HTTP API (DurableClient)
+//   /runtime/webhooks/durabletask/...      the durable HTTP API (status, raise event, terminate...)
 //   /runtime/webhooks/eventgrid?functionName=...          Event Grid deliveries
+// and, on a second listener bound to loopback only, /durabletask/...: the rpc API DurableClient
+// calls (the Functions host's internal listener; it is never on the public port).
+//
+// The webhooks need their extension's system key, as in Azure: `?code=` or `x-functions-key`,
+// the durabletask_extension key for the durable webhooks and the eventgrid_extension key for Event
+// Grid. Without it: 401 and nothing runs. A holder of a system key bypasses keyward's roles and
+// tenancy (it can start, terminate or feed events to any orchestration), exactly as in Azure, so
+// those keys are secrets of the platform operator, never handed to a tenant.
 // Anything else is a 404 with a JSON body. A function that throws gives a 500 with a generic JSON
 // error; the details go to the log only.
+import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DurableHost } from "../durable/host";
+import { DURABLE_RPC_PREFIX, DURABLE_WEBHOOK_PREFIX } from "../durable/clientData";
 import { durableApiPath, handleDurableApi } from "../durable/rpcApi";
 import { registry } from "../functionsCore";
 import type { LogSink } from "../invocation";
@@ -22,12 +32,34 @@ export interface LocalServerOptions {
   log: LogSink;
   /** host.json's extensions.http.routePrefix: "api" by default, "" to serve functions at the root. */
   routePrefix?: string;
+  /** The extensions' system keys; a webhook called without its key is refused (401). */
+  systemKeys: SystemKeys;
+}
+
+/** What the Functions host keeps as host keys "durabletask_extension" and "eventgrid_extension". */
+export interface SystemKeys {
+  durabletask: string;
+  eventgrid: string;
 }
 
 export interface LocalServer {
   server: http.Server;
-  listen(port: number): Promise<number>;
+  /** The loopback listener of the rpc API DurableClient calls. */
+  rpcServer: http.Server;
+  /** Listens on `port` (public) and on a free loopback port (rpc); returns both. */
+  listen(port: number): Promise<{ port: number; rpcPort: number }>;
   close(): Promise<void>;
+}
+
+function keyMatches(presented: string | undefined, expected: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function presentedKey(url: URL, headers: Record<string, string>): string | undefined {
+  return url.searchParams.get("code") ?? headers["x-functions-key"] ?? undefined;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -80,12 +112,14 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
     const body = await readBody(req);
     const headers = flattenHeaders(req.headers);
 
-    const apiPath = durableApiPath(url.pathname);
+    const apiPath = url.pathname.startsWith(DURABLE_WEBHOOK_PREFIX.slice(0, -1)) ? durableApiPath(url.pathname) : undefined;
     if (apiPath !== undefined) {
+      if (!keyMatches(presentedKey(url, headers), options.systemKeys.durabletask)) return sendJson(res, 401, unauthorized("durabletask_extension"));
       const reply = await handleDurableApi(host, { method, url, body }, apiPath);
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
     if (url.pathname === EVENT_GRID_PATH || url.pathname === `${EVENT_GRID_PATH}/`) {
+      if (!keyMatches(presentedKey(url, headers), options.systemKeys.eventgrid)) return sendJson(res, 401, unauthorized("eventgrid_extension"));
       const reply = await handleEventGrid({ method, url, headers, body }, env);
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
@@ -103,31 +137,54 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
     sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` });
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log(`[http] ${req.method ?? "?"} ${req.url ?? "?"} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." });
-    });
-  });
+  // The rpc listener answers the rpc API only: what the in-process DurableClient calls.
+  async function handleRpc(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const body = await readBody(req);
+    const apiPath = url.pathname.startsWith(DURABLE_RPC_PREFIX.slice(0, -1)) ? durableApiPath(url.pathname) : undefined;
+    if (apiPath === undefined) return sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` });
+    const reply = await handleDurableApi(host, { method, url, body }, apiPath);
+    sendJson(res, reply.status, reply.body, reply.headers);
+  }
+
+  const failed = (req: http.IncomingMessage, res: http.ServerResponse) => (err: unknown) => {
+    log(`[http] ${req.method ?? "?"} ${req.url ?? "?"} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." });
+  };
+  const server = http.createServer((req, res) => void handle(req, res).catch(failed(req, res)));
+  const rpcServer = http.createServer((req, res) => void handleRpc(req, res).catch(failed(req, res)));
 
   return {
     server,
-    listen: (port) =>
-      new Promise<number>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
-          server.off("error", reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections(); // keep-alive sockets would hold close() open
-      }),
+    rpcServer,
+    listen: async (port) => ({ port: await listenOn(server, port), rpcPort: await listenOn(rpcServer, 0) }),
+    close: () => Promise.all([closeServer(server), closeServer(rpcServer)]).then(() => undefined),
   };
+}
+
+function unauthorized(keyName: string): { error: string; message: string } {
+  return { error: "Unauthorized", message: `this webhook needs the ${keyName} system key (?code= or x-functions-key)` };
+}
+
+function listenOn(server: http.Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections(); // keep-alive sockets would hold close() open
+  });
 }

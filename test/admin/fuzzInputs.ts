@@ -366,7 +366,7 @@ export function generateRequests(o: GenerateOptions): FuzzRequest[] {
         why.push(`body ${b.how} (${b.body.length} bytes)`);
       }
     }
-    if (spec.body === "json" && body === undefined) why.push("no body");
+    if (spec.body?.kind === "json" && body === undefined) why.push("no body");
 
     // Query: random pairs, and now and then a value the route must refuse.
     const pairs: string[] = [];

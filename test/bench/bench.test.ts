@@ -40,7 +40,7 @@ describe("npm run bench --tiny", () => {
     const printed: string[] = [];
     const logged: string[] = [];
     const run = await runBench(parseOptions(["--tiny", "--out", out]), {
-      stack: { storageConnectionString: testStorage(), namespace: uniquePrefix("bench"), loadApp: () => import("../../app") },
+      stack: { storageConnectionString: testStorage(), namespace: uniquePrefix("bench"), loadApp: () => import("../../app.js") },
       print: (text) => printed.push(text),
       log: (line) => logged.push(line),
     });

@@ -7,7 +7,7 @@ import { KeyAccessError } from "../../shared/keyvault/classify";
 import { KeyVaultClientFactory } from "../../shared/keyvault/clientFactory";
 import type { KeyVaultIdentity } from "../../shared/keyvault/credentials";
 import { cmkViolations, inspectKey } from "../../shared/keyvault/keyInspector";
-import type { VaultRetryPolicy as RetryPolicy } from "../../shared/keyvault/retry";
+import type { VaultRetryPolicy } from "../../shared/keyvault/retry";
 import { parseKeyId } from "../../shared/keyvault/vaultResource";
 import { VaultKeyWrapper, wrapperForLatestVersion } from "../../shared/keyvault/vaultKeyWrapper";
 import { probeKey } from "../../shared/keyvault/keyProbe";

@@ -6,7 +6,7 @@ import { KeyAccessError } from "../../shared/keyvault/classify";
 import { KeyVaultClientFactory } from "../../shared/keyvault/clientFactory";
 import { DekCache } from "../../shared/keyvault/dekCache";
 import { probeKey } from "../../shared/keyvault/keyProbe";
-import type { VaultRetryPolicy as RetryPolicy } from "../../shared/keyvault/retry";
+import type { VaultRetryPolicy } from "../../shared/keyvault/retry";
 import { parseKeyId } from "../../shared/keyvault/vaultResource";
 import { wrapperForLatestVersion } from "../../shared/keyvault/vaultKeyWrapper";
 import {

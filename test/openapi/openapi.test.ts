@@ -79,7 +79,7 @@ describe("GET /api/openapi.json", () => {
     expect(openApiPath("environments/{id}/files/{*path}")).toBe("/environments/{id}/files/{path}");
     expect(openApiPath("items/{id:int}/{name?}")).toBe("/items/{id}/{name}");
     expect(routeParameters("environments/{id}/files/{*path}")).toEqual([{ name: "id", catchAll: false }, { name: "path", catchAll: true }]);
-    const twice = { method: "GET" as const, route: "a/{x}", roles: [], audit: false, summary: "" };
+    const twice = { method: "GET" as const, route: "a/{x}", roles: [], audit: false, summary: "", responses: { 200: { description: "ok" } } };
     expect(() => openApiDocument([{ ...twice, name: "one" }, { ...twice, name: "two" }], { version: "1.0.0" })).toThrow(/Two routes answer GET \/a\/\{x\}/);
   });
 });

@@ -34,10 +34,10 @@ const cases: Case[] = [
   flowCase("add with a retried page and a Warning rerun", addEnvironmentToPolicy, addInput({ resumeOnline: true }), flakyFiles),
   flowCase("remove", removeEnvironmentFromPolicy, removeInput(), () => rekeyStubs()),
   flowCase("change of policy", changePolicy,
-    { operationId: "op-change", tenantId: "tenant-1", environmentId: "env-1", fromPolicy: "contoso", toPolicy: "fabrikam", parallelism: 2, retry: TEST_RETRY, pageSize: 100 },
+    { operationId: "op-change", tenantId: "tenant-1", environmentId: "env-1", dataId: "data-1", fromPolicy: "contoso", toPolicy: "fabrikam", parallelism: 2, retry: TEST_RETRY, pageSize: 100 },
     () => rekeyStubs()),
-  flowCase("rotation", rotateKeyVersion, { operationId: "rot-1", policy: "contoso", retry: TEST_RETRY }, () => ({
-    resolveKeyVersion: () => ({ outcome: "ok", keyId: "k/v3", environmentIds: ["a", "b", "c"] }),
+  flowCase("rotation", rotateKeyVersion, { operationId: "rot-1", tenantId: "tenant-1", policy: "contoso", retry: TEST_RETRY }, () => ({
+    resolveKeyVersion: () => ({ outcome: "ok", keyId: "k/v3", environments: ["a", "b", "c"].map((environmentId) => ({ tenantId: "tenant-1", environmentId, dataId: `data-${environmentId}` })) }),
     rewrapEnvironment: (i) => (i.environmentId === "b" ? { outcome: "Refused", code: "NoKeyRing", message: "none", environmentId: "b" } : { outcome: "ok", rewrapped: 1, environmentId: i.environmentId }),
   })),
   flowCase("backup", backupEnvironment, dataInput("Backup"), () => dataStubs()),

@@ -11,7 +11,7 @@ import { alwaysThrows } from "./support/activityStubs";
 
 const retry = { firstRetryIntervalMs: 1000, maxAttempts: 3, backoffCoefficient: 2, maxRetryIntervalMs: 1500 };
 const at = (ms: number) => new Date(DEFAULT_START.getTime() + ms).toISOString();
-const rewrap = (environmentId: string) => ({ operationId: "op", environmentId, policy: "p", keyId: "k/2" });
+const rewrap = (environmentId: string) => ({ operationId: "op", tenantId: "t", environmentId, dataId: `data-${environmentId}`, policy: "p", keyId: "k/2" });
 
 function flow<O>(body: (context: OrchestrationContext) => Generator<Task, O, Sent>) {
   return orchestrator<Record<string, never>, O>("driverTestFlow", (context) => body(context));
@@ -67,11 +67,11 @@ describe("activities and retries", () => {
     const run = await runOrchestration(flow(function* (context) {
       const act = proxyActivities<ActivityTable>(context, retry);
       const progress = { done: 1, total: 9, unit: "items" as const };
-      const out = yield* act.setEncryption({ operationId: "op", environmentId: "e1", status: "Encrypting", progress, policy: undefined });
+      const out = yield* act.setEncryption({ operationId: "op", tenantId: "t", environmentId: "e1", status: "Encrypting", progress, policy: undefined });
       progress.done = 5;
       return out;
     }), {}, { stubs: { setEncryption: () => undefined } });
-    expect(run.inputsTo("setEncryption")).toEqual([{ operationId: "op", environmentId: "e1", status: "Encrypting", progress: { done: 1, total: 9, unit: "items" } }]);
+    expect(run.inputsTo("setEncryption")).toEqual([{ operationId: "op", tenantId: "t", environmentId: "e1", status: "Encrypting", progress: { done: 1, total: 9, unit: "items" } }]);
     expect(Object.keys(run.inputsTo("setEncryption")[0])).not.toContain("policy");
     expect(run.output).toBeNull();
   });
@@ -171,7 +171,7 @@ describe("mistakes in a test abort the run, even inside a flow's catch", () => {
 
   it("an activity without a stub", async () => {
     await expect(runOrchestration(swallowing(function* (context) {
-      return yield* proxyActivities<ActivityTable>(context, retry).finishRekey({ operationId: "o", environmentId: "e", targetDekId: "d", target: { kind: "PlatformManaged" } });
+      return yield* proxyActivities<ActivityTable>(context, retry).finishRekey({ operationId: "o", tenantId: "t", environmentId: "e", dataId: "data-e", targetDekId: "d", target: { kind: "PlatformManaged" } });
     }), {}, { stubs: {} })).rejects.toThrow(DriverError);
   });
 

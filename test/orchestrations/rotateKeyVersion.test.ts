@@ -9,7 +9,7 @@ import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";
 import { TEST_RETRY } from "./support/rekeyWorld";
 
 const NEW_VERSION = "https://contoso.vault.azure.net/keys/cmk/v3";
-const input: RotateInput = { operationId: "rot-1", policy: "contoso", keyId: "https://contoso.vault.azure.net/keys/cmk/v2", retry: TEST_RETRY };
+const input: RotateInput = { operationId: "rot-1", tenantId: "tenant-1", policy: "contoso", keyId: "https://contoso.vault.azure.net/keys/cmk/v2", retry: TEST_RETRY };
 
 function stubs(environmentIds: string[], overrides: ActivityStubs = {}): ActivityStubs {
   return {
@@ -24,7 +24,7 @@ const rotate = (s: ActivityStubs, i: RotateInput = input): Promise<Orchestration
 describe("key version rotation", () => {
   it("re-wraps every environment under the resolved version, in one fan-out: Succeeded", async () => {
     const run = await rotate(stubs(["env-a", "env-bb", "env-ccc"]));
-    expect(run.inputsTo("resolveKeyVersion")).toEqual([{ policy: "contoso", keyId: input.keyId }]);
+    expect(run.inputsTo("resolveKeyVersion")).toEqual([{ tenantId: "tenant-1", policy: "contoso", keyId: input.keyId }]);
     // The version resolveKeyVersion chose (the newest), not the one the event named.
     expect(run.inputsTo("rewrapEnvironment")).toEqual(["env-a", "env-bb", "env-ccc"].map((environmentId) => ({ operationId: "rot-1", tenantId: "tenant-1", environmentId, dataId: `data-${environmentId}`, policy: "contoso", keyId: NEW_VERSION })));
     expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 3, rewrapped: 5 + 6 + 7, failed: [] });
@@ -36,7 +36,7 @@ describe("key version rotation", () => {
 
   it("asks for the latest version when none is named", async () => {
     const run = await rotate(stubs(["env-a"]), { ...input, keyId: undefined });
-    expect(run.inputsTo("resolveKeyVersion")).toEqual([{ policy: "contoso" }]);
+    expect(run.inputsTo("resolveKeyVersion")).toEqual([{ tenantId: "tenant-1", policy: "contoso" }]);
     expect(run.output.status).toBe("Succeeded");
   });
 

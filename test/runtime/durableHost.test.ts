@@ -76,8 +76,30 @@ describe("orchestrations through the real DurableClient", () => {
   it("hands out management URLs on the runtime's own origin", async () => {
     const id = await realTimeClient.startNew("waiter");
     expect(realTimeClient.createHttpManagementPayload(id).statusQueryGetUri).toBe(
-      `${realTime.baseUrl}/runtime/webhooks/durabletask/instances/${id}?taskHub=${realTime.host.taskHub}&connection=Storage`,
+      `${realTime.baseUrl}/runtime/webhooks/durabletask/instances/${id}?taskHub=${realTime.host.taskHub}&connection=Storage&code=${encodeURIComponent(realTime.systemKeys.durabletask)}`,
     );
+    await realTimeClient.terminate(id, "done");
+  });
+
+  it("refuses the durable webhooks without the durabletask_extension key, and serves the rpc API only on loopback's own listener", async () => {
+    const id = await realTimeClient.startNew("waiter");
+    const base = `${realTime.baseUrl}/runtime/webhooks/durabletask`;
+    const hub = `taskHub=${realTime.host.taskHub}&connection=Storage`;
+    for (const [method, path] of [["GET", `/instances/${id}?${hub}`], ["POST", `/instances/${id}/terminate?${hub}&reason=x`], ["POST", `/orchestrators/waiter?${hub}`]] as const) {
+      for (const code of ["", "&code=wrong", `&code=${encodeURIComponent(realTime.systemKeys.eventgrid)}`]) {
+        const res = await fetch(`${base}${path}${code}`, { method });
+        expect(res.status, `${method} ${path}${code}`).toBe(401);
+      }
+    }
+    // The rpc API the in-process client uses is not on the public port.
+    const rpc = await fetch(`${realTime.baseUrl}/durabletask/instances/${id}`);
+    expect(rpc.status).toBe(404);
+    // Nothing was terminated or started by the refused calls.
+    expect((await realTimeClient.getStatus(id)).runtimeStatus).toBe("Running");
+    expect((await realTimeClient.getStatusAll()).filter((s) => s.name === "waiter" && s.runtimeStatus === "Running").map((s) => s.instanceId)).toEqual([id]);
+    // With the key, in the header or the query, the same calls are answered.
+    const withHeader = await fetch(`${base}/instances/${id}?${hub}`, { headers: { "x-functions-key": realTime.systemKeys.durabletask } });
+    expect(withHeader.status).toBe(202);
     await realTimeClient.terminate(id, "done");
   });
 
@@ -240,7 +262,7 @@ describe("orchestrations through the real DurableClient", () => {
     startedByTriggers.length = 0;
     await runtime.triggerTimer("nightlySequence");
     const eventId = uniquePrefix("evt");
-    const delivered = await fetch(`${runtime.baseUrl}/runtime/webhooks/eventgrid?functionName=sequenceOnEvent`, {
+    const delivered = await fetch(`${runtime.baseUrl}/runtime/webhooks/eventgrid?functionName=sequenceOnEvent&code=${runtime.systemKeys.eventgrid}`, {
       method: "POST",
       body: JSON.stringify([{ id: eventId, topic: "t", subject: "keys/k1", eventType: "Microsoft.KeyVault.KeyNewVersionCreated", eventTime: new Date().toISOString(), data: {}, dataVersion: "1", metadataVersion: "1" }]),
     });

@@ -104,7 +104,8 @@ describe("HTTP routing", () => {
 });
 
 describe("Event Grid delivery", () => {
-  const url = (fn: string) => `${runtime.baseUrl}/runtime/webhooks/eventgrid?functionName=${fn}`;
+  const url = (fn: string, code: string | null = runtime.systemKeys.eventgrid) =>
+    `${runtime.baseUrl}/runtime/webhooks/eventgrid?functionName=${fn}${code === null ? "" : `&code=${encodeURIComponent(code)}`}`;
   const post = (fn: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(url(fn), { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
 
@@ -116,6 +117,21 @@ describe("Event Grid delivery", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ validationResponse: "code-123" });
     expect(seen.events.length).toBe(before);
+  });
+
+  it("refuses a delivery without the eventgrid_extension key, or with a wrong one, and invokes nothing", async () => {
+    seen.events.length = 0;
+    const event = { id: "k", topic: "t", subject: "keys/k", eventType: "Microsoft.KeyVault.KeyNewVersionCreated", eventTime: new Date().toISOString(), data: {}, dataVersion: "1", metadataVersion: "1" };
+    for (const target of [url("vaultEvents", null), url("vaultEvents", "wrong"), url("vaultEvents", runtime.systemKeys.durabletask)]) {
+      const res = await fetch(target, { method: "POST", body: JSON.stringify([event]), headers: { "aeg-event-type": "Notification" } });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { message: string }).message).toContain("eventgrid_extension");
+    }
+    expect(seen.events).toHaveLength(0);
+    // The key may come as the x-functions-key header instead.
+    const viaHeader = await fetch(url("vaultEvents", null), { method: "POST", body: JSON.stringify([event]), headers: { "aeg-event-type": "Notification", "x-functions-key": runtime.systemKeys.eventgrid } });
+    expect(viaHeader.status).toBe(202);
+    expect(seen.events).toHaveLength(1);
   });
 
   it("invokes the function once per Event Grid schema event", async () => {

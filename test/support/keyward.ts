@@ -46,7 +46,7 @@ export class Keyward {
     const stack = await startStack({
       dataDir, storageConnectionString: testStorage(), namespace: uniquePrefix("kw"), timers: options.timers ?? false,
       settings: { KEYWARD_DEK_CACHE_TTL_SECONDS: "2", ...settings },
-      loadApp: () => import("../../app"),
+      loadApp: () => import("../../app.js"),
     });
     return new Keyward(stack, dataDir);
   }
