@@ -18,6 +18,8 @@ export interface LocalFile {
   audience: string;
   vault: { urlTemplate: string; managementUrl: string; caCertPath: string };
   platformKeyId: string;
+  /** The durable and Event Grid webhooks' system keys (new each start). Operator secrets: they bypass keyward's roles. */
+  systemKeys: { durabletask: string; eventgrid: string };
   startedAt: string;
 }
 

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     apiBaseUrl: stack.apiBaseUrl, tenantId: LOCAL_TENANT_ID, tokens, principals: { ...PRINCIPALS }, storageConnectionString: stack.storageConnectionString,
     issuer: stack.issuer.issuer, tokenEndpoint: stack.issuer.tokenEndpoint, audience: APP_AUDIENCE,
     vault: { urlTemplate: stack.vault.urlTemplate, managementUrl: stack.vault.managementUrl, caCertPath: stack.vault.caCertPath },
-    platformKeyId: stack.platformKeyId, startedAt: new Date().toISOString(),
+    platformKeyId: stack.platformKeyId, systemKeys: stack.runtime.systemKeys, startedAt: new Date().toISOString(),
   });
   console.log(`keyward is running: ${stack.apiBaseUrl}`);
   console.log(`  health:        curl ${stack.apiBaseUrl}/health`);

@@ -31,7 +31,7 @@ export async function localFileFor(kw: Keyward): Promise<LocalFile> {
     storageConnectionString: s.storageConnectionString,
     issuer: s.issuer.issuer, tokenEndpoint: s.issuer.tokenEndpoint, audience: APP_AUDIENCE,
     vault: { urlTemplate: s.vault.urlTemplate, managementUrl: s.vault.managementUrl, caCertPath: s.vault.caCertPath },
-    platformKeyId: s.platformKeyId, startedAt: new Date().toISOString(),
+    platformKeyId: s.platformKeyId, systemKeys: s.runtime.systemKeys, startedAt: new Date().toISOString(),
   };
 }
 
