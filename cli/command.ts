@@ -2,6 +2,7 @@
 // the small helpers every command file shares. The command lists live in commands.ts (the admin
 // API), tenantCommands.ts (alerts, audit, licences), recordCommands.ts (environment data) and
 // local/ (the local Key Vault, as `az` drives Azure's); allCommands.ts puts them together.
+import { apiHelpLines } from "./apiHelp";
 import { value, UsageError, type ParsedArgs } from "./args";
 import type { ApiClient, Role } from "./client";
 import type { LocalDefault } from "./local/localDefault";
@@ -39,6 +40,8 @@ export interface Command {
   /** Options that are plain flags, with their help. */
   flags?: Record<string, string>;
   summary: string;
+  /** The API route it calls (its operationId): its help shows the route's parameters and body fields. */
+  api?: string;
   /** The role whose token it uses; absent for `local` commands, which talk to the local vault only. */
   role?: Role;
   /** Starts operations: accepts --wait. */
@@ -83,5 +86,6 @@ export function helpOf(c: Command): string {
     for (const [name, help] of Object.entries(opts)) lines.push(`  --${name.padEnd(24)} ${help}`);
     if (c.long) lines.push(`  --${"wait".padEnd(24)} follow the operation to its end with a progress line; exit 3 if it fails`);
   }
+  if (c.api) lines.push(...apiHelpLines(c.api));
   return lines.join("\n");
 }

@@ -47,7 +47,7 @@ export function startedIn(body: any, environmentId?: string): { environmentId?: 
 export const ADMIN_COMMANDS: Command[] = [
   // ---- enterprise policies (the key vault administrator) ----
   {
-    words: ["policies", "create"], params: ["<name>"], role: "Keys.Admin",
+    words: ["policies", "create"], api: "putEnterprisePolicy", params: ["<name>"], role: "Keys.Admin",
     options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)" },
     summary: "Create an enterprise policy for a Key Vault key; prints the principal to grant on the key.",
     async run(ctx, [name]) {
@@ -63,7 +63,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["policies", "list"], params: [], role: "Keys.Admin", summary: "List the enterprise policies.",
+    words: ["policies", "list"], api: "listEnterprisePolicies", params: [], role: "Keys.Admin", summary: "List the enterprise policies.",
     async run(ctx) {
       const body = (await ctx.client.request("Keys.Admin", "GET", "enterprisePolicies")).body;
       return show(ctx, body, () => columns(["NAME", "LOCATION", "VAULT", "KEY", "PRINCIPAL", "READERS"],
@@ -71,21 +71,21 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["policies", "show"], params: ["<name>"], role: "Keys.Admin", summary: "Show an enterprise policy.",
+    words: ["policies", "show"], api: "getEnterprisePolicy", params: ["<name>"], role: "Keys.Admin", summary: "Show an enterprise policy.",
     async run(ctx, [name]) {
       const body = (await ctx.client.request("Keys.Admin", "GET", `enterprisePolicies/${e(name)}`)).body;
       return show(ctx, body, () => describe(body));
     },
   },
   {
-    words: ["policies", "delete"], params: ["<name>"], role: "Keys.Admin", summary: "Delete an enterprise policy no environment uses.",
+    words: ["policies", "delete"], api: "deleteEnterprisePolicy", params: ["<name>"], role: "Keys.Admin", summary: "Delete an enterprise policy no environment uses.",
     async run(ctx, [name]) {
       await ctx.client.request("Keys.Admin", "DELETE", `enterprisePolicies/${e(name)}`);
       return show(ctx, { deleted: name }, () => `Deleted policy ${name}.`);
     },
   },
   {
-    words: ["policies", "grant-reader"], params: ["<name>", "<objectId>"], role: "Keys.Admin",
+    words: ["policies", "grant-reader"], api: "grantPolicyReader", params: ["<name>", "<objectId>"], role: "Keys.Admin",
     summary: "Grant a platform admin Reader on the policy, so they can add environments to it.",
     async run(ctx, [name, objectId]) {
       const body = (await ctx.client.request("Keys.Admin", "PUT", `enterprisePolicies/${e(name)}/readers/${e(objectId)}`)).body;
@@ -93,14 +93,14 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["policies", "revoke-reader"], params: ["<name>", "<objectId>"], role: "Keys.Admin", summary: "Revoke a platform admin's Reader on the policy.",
+    words: ["policies", "revoke-reader"], api: "revokePolicyReader", params: ["<name>", "<objectId>"], role: "Keys.Admin", summary: "Revoke a platform admin's Reader on the policy.",
     async run(ctx, [name, objectId]) {
       await ctx.client.request("Keys.Admin", "DELETE", `enterprisePolicies/${e(name)}/readers/${e(objectId)}`);
       return show(ctx, { policy: name, objectId, revoked: true }, () => `${objectId} is no longer a Reader of ${name}.`);
     },
   },
   {
-    words: ["policies", "health"], params: ["<name>"], role: "Keys.Admin", summary: "Probe the policy's key now (wrap and unwrap as the policy's identity).",
+    words: ["policies", "health"], api: "getEnterprisePolicyHealth", params: ["<name>"], role: "Keys.Admin", summary: "Probe the policy's key now (wrap and unwrap as the policy's identity).",
     async run(ctx, [name]) {
       const body = (await ctx.client.request("Keys.Admin", "GET", `enterprisePolicies/${e(name)}/health`)).body;
       show(ctx, body, () => describe(body));
@@ -108,7 +108,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["policies", "key-usage"], params: ["<name>"], role: "Keys.Admin",
+    words: ["policies", "key-usage"], api: "getEnterprisePolicyKeyUsage", params: ["<name>"], role: "Keys.Admin",
     summary: "Each key version: what still needs it and the earliest date it can safely be disabled.",
     async run(ctx, [name]) {
       const body = (await ctx.client.request("Keys.Admin", "GET", `enterprisePolicies/${e(name)}/keyUsage`)).body;
@@ -118,7 +118,7 @@ export const ADMIN_COMMANDS: Command[] = [
 
   // ---- environments (the platform administrator) ----
   {
-    words: ["environments", "create"], params: ["<id>"], role: "Platform.Admin",
+    words: ["environments", "create"], api: "putEnvironment", params: ["<id>"], role: "Platform.Admin",
     options: { region: "its region (e.g. europe)", type: "Production (default), Sandbox, Developer, Trial or Teams", "display-name": "its display name (default: the id)" },
     flags: { managed: "enable Managed Environments (needed before adding it to a policy)" },
     summary: "Create an environment (its data starts under the platform-managed key).",
@@ -132,14 +132,14 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["environments", "enable-managed"], params: ["<id>"], role: "Platform.Admin", summary: "Enable Managed Environments on an environment.",
+    words: ["environments", "enable-managed"], api: "enableManagedEnvironment", params: ["<id>"], role: "Platform.Admin", summary: "Enable Managed Environments on an environment.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/enableManaged`)).body;
       return show(ctx, body, () => `${id}: managed ${body.managed}.`);
     },
   },
   {
-    words: ["environments", "list"], params: [], role: "Platform.Admin", options: { policy: "only those on this enterprise policy" },
+    words: ["environments", "list"], api: "listEnvironments", params: [], role: "Platform.Admin", options: { policy: "only those on this enterprise policy" },
     summary: "List environments.",
     async run(ctx) {
       const policy = value(ctx.args, "policy");
@@ -149,14 +149,14 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["environments", "show"], params: ["<id>"], role: "Platform.Admin", summary: "Show an environment: state, key, encryption status and progress.",
+    words: ["environments", "show"], api: "getEnvironment", params: ["<id>"], role: "Platform.Admin", summary: "Show an environment: state, key, encryption status and progress.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}`)).body;
       return show(ctx, body, () => describe(body));
     },
   },
   {
-    words: ["environments", "history"], params: ["<id>"], role: "Platform.Admin", summary: "The environment's operations, newest first.",
+    words: ["environments", "history"], api: "getEnvironmentHistory", params: ["<id>"], role: "Platform.Admin", summary: "The environment's operations, newest first.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}/history`)).body;
       return show(ctx, body, () => columns(["STARTED", "OPERATION", "STATUS", "ENDED", "ERROR"],
@@ -166,7 +166,7 @@ export const ADMIN_COMMANDS: Command[] = [
 
   // ---- key operations ----
   {
-    words: ["add"], params: ["<policy>", "<environmentId...>"], role: "Platform.Admin", long: true,
+    words: ["add"], api: "addEnvironmentsToPolicy", params: ["<policy>", "<environmentId...>"], role: "Platform.Admin", long: true,
     summary: "Add environments to a policy: their data is re-encrypted under the customer's key.",
     async run(ctx, [policy, ...ids]) {
       const body = (await ctx.client.request("Platform.Admin", "POST", `enterprisePolicies/${e(policy)}/environments`, { environmentIds: ids })).body;
@@ -174,7 +174,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["remove"], params: ["<policy>", "<environmentId>"], role: "Platform.Admin", long: true,
+    words: ["remove"], api: "removePolicyEnvironment", params: ["<policy>", "<environmentId>"], role: "Platform.Admin", long: true,
     summary: "Remove an environment from its policy: its data returns to the platform-managed key.",
     async run(ctx, [policy, id]) {
       const body = (await ctx.client.request("Platform.Admin", "DELETE", `enterprisePolicies/${e(policy)}/environments/${e(id)}`)).body;
@@ -182,7 +182,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["change-policy"], params: ["<environmentId>", "<newPolicy>"], role: "Platform.Admin", long: true,
+    words: ["change-policy"], api: "changeEnvironmentPolicy", params: ["<environmentId>", "<newPolicy>"], role: "Platform.Admin", long: true,
     summary: "Move an environment to another policy (remove, then add: two downtimes).",
     async run(ctx, [id, policy]) {
       const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/changePolicy`, { policy })).body;
@@ -190,7 +190,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["rotate"], params: ["<policy>"], role: "Keys.Admin", long: true,
+    words: ["rotate"], api: "rotateEnterprisePolicyKey", params: ["<policy>"], role: "Keys.Admin", long: true,
     summary: "Re-wrap every DEK on the policy under the key's current version (no downtime).",
     async run(ctx, [policy]) {
       const body = (await ctx.client.request("Keys.Admin", "POST", `enterprisePolicies/${e(policy)}/rotate`)).body;
@@ -199,7 +199,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["unlock"], params: ["<environmentId>"], role: "Platform.Admin", summary: "Probe the environment's key now and unlock it if the key is reachable again.",
+    words: ["unlock"], api: "unlockEnvironment", params: ["<environmentId>"], role: "Platform.Admin", summary: "Probe the environment's key now and unlock it if the key is reachable again.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/unlock`)).body;
       return show(ctx, body, () => `${id}: ${body.state}.`);
@@ -208,7 +208,7 @@ export const ADMIN_COMMANDS: Command[] = [
 
   // ---- backups and database operations ----
   {
-    words: ["backups", "create"], params: ["<environmentId>"], role: "Platform.Admin", long: true, summary: "Back up an environment.",
+    words: ["backups", "create"], api: "createBackup", params: ["<environmentId>"], role: "Platform.Admin", long: true, summary: "Back up an environment.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/backups`)).body;
       if (!ctx.json && body?.backupId) ctx.print(`Backup ${body.backupId}.`);
@@ -217,7 +217,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["backups", "list"], params: ["<environmentId>"], role: "Platform.Admin", summary: "The environment's backups.",
+    words: ["backups", "list"], api: "listBackups", params: ["<environmentId>"], role: "Platform.Admin", summary: "The environment's backups.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}/backups`)).body;
       return show(ctx, body, () => columns(["BACKUP", "CREATED", "STATUS", "KEY"],
@@ -225,7 +225,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["restore"], params: ["<environmentId>"], role: "Platform.Admin", long: true,
+    words: ["restore"], api: "restoreEnvironment", params: ["<environmentId>"], role: "Platform.Admin", long: true,
     options: { source: "the environment the backup was taken from", backup: "the backup id" },
     summary: "Restore a backup into the environment (its data is replaced).",
     async run(ctx, [id]) {
@@ -234,7 +234,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["copy"], params: ["<environmentId>"], role: "Platform.Admin", long: true, options: { source: "the environment to copy from" },
+    words: ["copy"], api: "copyEnvironment", params: ["<environmentId>"], role: "Platform.Admin", long: true, options: { source: "the environment to copy from" },
     summary: "Copy another environment's data into this one (its data is replaced).",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/copy`, { sourceEnvironmentId: required(ctx, "source") })).body;
@@ -242,7 +242,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["reset"], params: ["<environmentId>"], role: "Platform.Admin", long: true, flags: { yes: "confirm: the data and backups are deleted" },
+    words: ["reset"], api: "resetEnvironment", params: ["<environmentId>"], role: "Platform.Admin", long: true, flags: { yes: "confirm: the data and backups are deleted" },
     summary: "Delete the environment's data and backups; it returns to the platform-managed key.",
     async run(ctx, [id]) {
       if (!ctx.args.flags.has("yes")) throw new UsageError(`reset deletes every record, file and backup of ${id}; pass --yes to confirm`);
@@ -253,14 +253,14 @@ export const ADMIN_COMMANDS: Command[] = [
 
   // ---- operations ----
   {
-    words: ["operations", "show"], params: ["<operationId>"], role: "Platform.Admin", summary: "An operation's status, steps and progress.",
+    words: ["operations", "show"], api: "getOperation", params: ["<operationId>"], role: "Platform.Admin", summary: "An operation's status, steps and progress.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "GET", `operations/${e(id)}`)).body;
       return show(ctx, body, () => describe(body));
     },
   },
   {
-    words: ["wait"], params: ["<operationId>"], role: "Platform.Admin", summary: "Follow an operation to its end (exit 3 if it failed).",
+    words: ["wait"], api: "getOperation", params: ["<operationId>"], role: "Platform.Admin", summary: "Follow an operation to its end (exit 3 if it failed).",
     async run(ctx, [id]) {
       return operations({ ...ctx, wait: true }, { operationId: id }, [{ operationId: id }]);
     },

@@ -9,7 +9,7 @@ const e = encodeURIComponent;
 
 export const MEMBER_COMMANDS: Command[] = [
   {
-    words: ["environments", "members", "add"], params: ["<id>", "<objectId>"], role: "Platform.Admin",
+    words: ["environments", "members", "add"], api: "putEnvironmentMember", params: ["<id>", "<objectId>"], role: "Platform.Admin",
     options: { access: "Read or ReadWrite (default ReadWrite)" },
     summary: "Let a principal (its Entra object id) use the environment's data, or change its access.",
     async run(ctx, [id, objectId]) {
@@ -21,7 +21,7 @@ export const MEMBER_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["environments", "members", "remove"], params: ["<id>", "<objectId>"], role: "Platform.Admin",
+    words: ["environments", "members", "remove"], api: "deleteEnvironmentMember", params: ["<id>", "<objectId>"], role: "Platform.Admin",
     summary: "Take a principal's access to the environment's data away.",
     async run(ctx, [id, objectId]) {
       await ctx.client.request("Platform.Admin", "DELETE", `environments/${e(id)}/members/${e(objectId)}`);
@@ -30,7 +30,7 @@ export const MEMBER_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["environments", "members", "list"], params: ["<id>"], role: "Platform.Admin",
+    words: ["environments", "members", "list"], api: "listEnvironmentMembers", params: ["<id>"], role: "Platform.Admin",
     summary: "The principals that may use the environment's data, with their access.",
     async run(ctx, [id]) {
       const body = (await ctx.client.request("Platform.Admin", "GET", `environments/${e(id)}/members`)).body;

@@ -63,7 +63,7 @@ async function importAll(ctx: CommandContext, env: string, lines: ImportLine[]):
 
 export const RECORD_COMMANDS: Command[] = [
   {
-    words: ["records", "put"], params: ["<environmentId>", "<table>", "<recordId>", "<json>"], role: "Environment.User",
+    words: ["records", "put"], api: "putRecord", params: ["<environmentId>", "<table>", "<recordId>", "<json>"], role: "Environment.User",
     summary: "Write a record (any JSON value) into an environment's table.",
     async run(ctx, [env, table, id, raw]) {
       const body = (await ctx.client.request("Environment.User", "PUT", `environments/${e(env)}/records/${e(table)}/${e(id)}`, parseValue(raw))).body;
@@ -71,7 +71,7 @@ export const RECORD_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["records", "get"], params: ["<environmentId>", "<table>", "<recordId>"], role: "Environment.User",
+    words: ["records", "get"], api: "getRecord", params: ["<environmentId>", "<table>", "<recordId>"], role: "Environment.User",
     summary: "Read a record (prints its JSON value).",
     async run(ctx, [env, table, id]) {
       const body = (await ctx.client.request("Environment.User", "GET", `environments/${e(env)}/records/${e(table)}/${e(id)}`)).body;
@@ -79,7 +79,7 @@ export const RECORD_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["records", "import"], params: ["<environmentId>", "<file.jsonl>"], role: "Environment.User",
+    words: ["records", "import"], api: "putRecord", params: ["<environmentId>", "<file.jsonl>"], role: "Environment.User",
     summary: "Write every record of a JSON Lines file ({\"table\", \"id\", \"value\"} a line) into an environment.",
     async run(ctx, [env, file]) {
       const lines = parseImportFile(file);

@@ -7,7 +7,7 @@ import { columns } from "./format";
 
 export const TENANT_COMMANDS: Command[] = [
   {
-    words: ["alerts"], params: [], role: "Keys.Admin",
+    words: ["alerts"], api: "listAlerts", params: [], role: "Keys.Admin",
     summary: "Alerts, newest first: keys expiring, access lost, environments locked (too long), key versions still needed.",
     async run(ctx) {
       const body = (await ctx.client.request("Keys.Admin", "GET", "alerts")).body;
@@ -16,7 +16,7 @@ export const TENANT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["audit"], params: [], role: "Keys.Admin", required: [],
+    words: ["audit"], api: "getAudit", params: [], role: "Keys.Admin", required: [],
     options: { top: "at most this many entries, 1 to 1000 (default 100)", since: "only entries at or after this ISO 8601 date and time", caller: "only this caller's calls (an object id)" },
     summary: "The audit log of admin calls, newest first: when, who, what, target, result.",
     async run(ctx) {
@@ -31,7 +31,7 @@ export const TENANT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["licenses", "show"], params: [], role: "Platform.Admin",
+    words: ["licenses", "show"], api: "getTenantLicenses", params: [], role: "Platform.Admin",
     summary: "The tenant's subscriptions and whether they entitle it to customer-managed keys.",
     async run(ctx) {
       const body = (await ctx.client.request("Platform.Admin", "GET", "tenant/licenses")).body;
@@ -43,7 +43,7 @@ export const TENANT_COMMANDS: Command[] = [
     },
   },
   {
-    words: ["licenses", "set"], params: ["<subscription...>"], role: "Platform.Admin",
+    words: ["licenses", "set"], api: "putTenantLicenses", params: ["<subscription...>"], role: "Platform.Admin",
     summary: "Record the tenant's subscriptions (replacing the list), e.g. keyward licenses set \"Microsoft 365 E5\".",
     async run(ctx, subscriptions) {
       if (subscriptions.some((s) => !s.trim())) throw new UsageError("a subscription name cannot be empty");

@@ -17,8 +17,13 @@ function appVersion(): string {
 }
 const version = appVersion();
 
+/** The document as GET /api/openapi.json serves it (every route registered so far). */
+export function currentApiDocument(): ReturnType<typeof openApiDocument> {
+  return openApiDocument(routeCatalog, { version });
+}
+
 registerRoute(
   { name: "openApiDocument", method: "GET", route: "openapi.json", roles: [], audit: false,
     summary: "This API's OpenAPI 3.1 document (anonymous).", responses: { 200: { description: "The document.", schema: openApiSchema } } },
-  async () => json(200, openApiDocument(routeCatalog, { version })),
+  async () => json(200, currentApiDocument()),
 );

@@ -1,4 +1,4 @@
-// The environment as the API returns it (API.md "Environments").
+// The environment as the API returns it (the OpenAPI document's Environment schema).
 import type { Environment } from "./environment";
 
 export function environmentView(e: Environment): Record<string, unknown> {

@@ -2,6 +2,8 @@
 // function the functions-core registry holds is in the document under its route and method, with
 // its name as operationId, and the document holds nothing else. A route added without its spec
 // in the catalog, or a catalog entry the app does not serve, fails here.
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { functionsByTrigger } from "../../local/functionsCore";
@@ -73,6 +75,40 @@ describe("GET /api/openapi.json", () => {
     expect(put.requestBody.content["application/octet-stream"]).toBeDefined();
     expect(put.responses["423"]).toBeDefined();
     expect(documented().get("GET /health").security).toEqual([]);
+  });
+
+  it("gives every JSON request body and every JSON 2xx response a schema with its properties", () => {
+    const resolve = (schema: any): any => (schema?.$ref ? doc.components.schemas[schema.$ref.split("/").pop()] : schema);
+    // An object schema names its properties; an array names its items' (resolved through $ref).
+    const described = (schema: any): boolean => {
+      const s = resolve(schema);
+      if (!s) return false;
+      if (s.type === "array") return described(s.items);
+      if (s.oneOf || s.anyOf) return (s.oneOf ?? s.anyOf).every(described);
+      return s.type === "object" ? Object.keys(s.properties ?? {}).length > 0 || s.additionalProperties !== undefined : s.type !== undefined || s.const !== undefined;
+    };
+    let bodies = 0;
+    let responses = 0;
+    for (const [key, op] of documented()) {
+      const json = op.requestBody?.content?.["application/json"];
+      if (json && op.requestBody.content["application/json"].schema?.type === "object") {
+        bodies++;
+        expect(described(json.schema), `${key} request body`).toBe(true);
+      }
+      for (const [status, r] of Object.entries(op.responses as Record<string, any>)) {
+        if (!/^2/.test(status) || !r.content?.["application/json"]) continue;
+        responses++;
+        expect(described(r.content["application/json"].schema), `${key} ${status}`).toBe(true);
+      }
+      expect(Object.keys(op.responses).some((s) => /^2/.test(s)), `${key} declares its success`).toBe(true);
+    }
+    expect(bodies).toBeGreaterThanOrEqual(8);
+    expect(responses).toBeGreaterThan(25);
+  });
+
+  it("is the document the build wrote for the CLI's help (dist/openapi.json)", () => {
+    const built = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../dist/openapi.json"), "utf8"));
+    expect(built).toEqual(doc);
   });
 
   it("turns route templates into OpenAPI paths and refuses two functions on one route", () => {

@@ -1,4 +1,4 @@
-// The shapes the console reads from the API (../shared/API.md), only the fields it shows.
+// The shapes the console reads from the API (the app's /api/openapi.json), only the fields it shows.
 
 export interface ApiErrorBody {
   error: { code: string; message: string; target?: string };
