@@ -8,7 +8,8 @@
 // the prefix of keyward's tables and task hub in that storage (keep it across restarts to find
 // the same data and orchestrations). Any KEYWARD_* app setting set in the environment applies too.
 // The local vault applies role assignment changes ROLE_PROPAGATION_SECONDS late, as Azure RBAC
-// does (KEYWARD_LOCAL_ROLE_PROPAGATION_SECONDS overrides; see local/keyvault/README.md).
+// does (KEYWARD_LOCAL_ROLE_PROPAGATION_SECONDS overrides; see local/keyvault/README.md), and
+// throttles each vault at Azure's service limits (KEYWARD_LOCAL_VAULT_THROTTLING=false turns it off).
 import { startStack, APP_AUDIENCE } from "../stack";
 import { LOCAL_DIR, LOCAL_FILE, writeLocalFile } from "./localFile";
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const stack = await startStack({
     dataDir: LOCAL_DIR, port, log: verbose ? (l) => console.log(l) : undefined,
     storageConnectionString: process.env.KEYWARD_LOCAL_STORAGE || undefined, namespace: process.env.KEYWARD_LOCAL_NAMESPACE || undefined,
-    vaultBehaviour: { rolePropagationSeconds: ROLE_PROPAGATION_SECONDS },
+    vaultBehaviour: { rolePropagationSeconds: ROLE_PROPAGATION_SECONDS, throttling: { enabled: true } },
   });
   const tokens = {} as Record<keyof typeof PRINCIPALS, string>;
   for (const [role, oid] of Object.entries(PRINCIPALS) as [keyof typeof PRINCIPALS, string][]) {
