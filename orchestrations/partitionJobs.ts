@@ -2,7 +2,7 @@
 // which activity pages it, what a page's result means (the partition's next cursor, done, or a
 // reason to stop everything), and what the worker carries from page to page. Pure: no I/O.
 import type { KeyFailure, Refusal, ReencryptPartitionInput, ReencryptPartitionOutput } from "../shared/operations/contracts";
-import type { BackupPartitionInput, BackupPartitionOutput, TransferPartitionInput, TransferPartitionOutput } from "../shared/backups/contracts";
+import type { BackupPartitionInput, BackupPartitionOutput, TransferPartitionInput, TransferPartitionOutput } from "../shared/dataOperations/contracts";
 import type { ActivityTable } from "../activities";
 import type { ActivityProxy, TypedTask } from "./activityProxy";
 
