@@ -28,7 +28,7 @@ function build(s: Settings): AppServices {
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({
     connectionString: s.storageConnectionString, wrapperFor: keys.wrapperFor, cache,
-    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix,
+    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, buckets: s.partitionsPerEnvironment,
   });
   return {
     settings: s,

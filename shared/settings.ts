@@ -37,6 +37,8 @@ export interface Settings {
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
+  /** Partitions (storage buckets) a new environment gets; fixed for its life (its key ring records it). */
+  partitionsPerEnvironment: number;
   /** Partitions re-encrypted at once per operation. */
   reencryptParallelism: number;
   /** Items one re-encryption activity processes before it returns a checkpoint. */
@@ -105,6 +107,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
     activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),
