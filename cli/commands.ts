@@ -10,6 +10,10 @@ import { waitForOperation } from "./wait";
 
 const vaultName = (armId: string | undefined) => armId?.split("/").pop() ?? "-";
 
+const NO_DOWNTIME = "keep the environment online throughout (\"downtime\": \"none\"; the default is the reference's downtime)";
+/** The downtime option of a key operation, from --no-downtime. */
+const downtimeOf = (ctx: CommandContext): { downtime?: "none" } => (ctx.args.flags.has("no-downtime") ? { downtime: "none" } : {});
+
 /**
  * The API's PUT creates or updates; `create` must only create (an update would, say, clear the
  * Managed flag or re-point a policy), so it refuses a name that exists.
@@ -168,24 +172,28 @@ export const ADMIN_COMMANDS: Command[] = [
   {
     words: ["add"], api: "addEnvironmentsToPolicy", params: ["<policy>", "<environmentId...>"], role: "Platform.Admin", long: true,
     summary: "Add environments to a policy: their data is re-encrypted under the customer's key.",
+    flags: { "no-downtime": NO_DOWNTIME },
     async run(ctx, [policy, ...ids]) {
-      const body = (await ctx.client.request("Platform.Admin", "POST", `enterprisePolicies/${e(policy)}/environments`, { environmentIds: ids })).body;
+      const body = (await ctx.client.request("Platform.Admin", "POST", `enterprisePolicies/${e(policy)}/environments`, { environmentIds: ids, ...downtimeOf(ctx) })).body;
       return operations(ctx, body, startedIn(body));
     },
   },
   {
     words: ["remove"], api: "removePolicyEnvironment", params: ["<policy>", "<environmentId>"], role: "Platform.Admin", long: true,
     summary: "Remove an environment from its policy: its data returns to the platform-managed key.",
+    flags: { "no-downtime": NO_DOWNTIME },
     async run(ctx, [policy, id]) {
-      const body = (await ctx.client.request("Platform.Admin", "DELETE", `enterprisePolicies/${e(policy)}/environments/${e(id)}`)).body;
+      const query = downtimeOf(ctx).downtime ? "?downtime=none" : "";
+      const body = (await ctx.client.request("Platform.Admin", "DELETE", `enterprisePolicies/${e(policy)}/environments/${e(id)}${query}`)).body;
       return operations(ctx, body, startedIn(body, id));
     },
   },
   {
     words: ["change-policy"], api: "changeEnvironmentPolicy", params: ["<environmentId>", "<newPolicy>"], role: "Platform.Admin", long: true,
-    summary: "Move an environment to another policy (remove, then add: two downtimes).",
+    summary: "Move an environment to another policy (remove, then add: two downtimes, none with --no-downtime).",
+    flags: { "no-downtime": NO_DOWNTIME },
     async run(ctx, [id, policy]) {
-      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/changePolicy`, { policy })).body;
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/changePolicy`, { policy, ...downtimeOf(ctx) })).body;
       return operations(ctx, body, startedIn(body, id));
     },
   },

@@ -60,12 +60,23 @@ export interface RekeyInput extends EnvironmentScope {
    * online and goes down only if a core store is found with items off the target DEK.
    */
   resumeOnline?: boolean;
+  /**
+   * "none": online throughout (the online status from the start); concurrent writes go under the
+   * target DEK and win over the re-encryption's conditional writes, and stragglers written under
+   * the previous DEK by an instance that had not yet seen the switch are swept before it retires.
+   */
+  downtime?: Downtime;
 }
+
+/** An operation's downtime: as the reference product (the core store offline), or none. */
+export type Downtime = "reference" | "none";
 
 export interface ChangePolicyInput extends EnvironmentScope {
   operationId: string;
   fromPolicy: string;
   toPolicy: string;
+  /** Both halves (see RekeyInput.downtime). */
+  downtime?: Downtime;
   parallelism: number;
   retry: ActivityRetryPolicy;
   pageSize: number;

@@ -14,7 +14,7 @@ import { testStorage, uniquePrefix } from "../support/storage";
 /** The figures issue 8 names, section by section: the bench's contract. */
 const FIGURES: Record<string, string[]> = {
   reencrypt: ["recordsPerSecond", "mbPerSecond", "vsPlainCopy"],
-  downtime: ["seconds", "secondsWith10xFiles", "ratio"],
+  downtime: ["seconds", "secondsWith10xFiles", "ratio", "onlineSeconds", "onlineLostWrites"],
   rotation: ["seconds", "bytesRewritten"],
   lock: ["msWithEvents", "msProbeOnly"],
   dataplane: ["readP50Ms", "readP99Ms", "writeP50Ms", "writeP99Ms", "vsPlaintext", "vaultUnwrapsPer10kReads"],
@@ -56,6 +56,9 @@ describe("npm run bench --tiny", () => {
     }
     // Measured facts, not just shapes: a key rotation rewrites no data, and throughputs are positive.
     expect(results.rotation.bytesRewritten).toBe(0);
+    // A "downtime": "none" add: the polling reader never refused, every acknowledged write kept.
+    expect(results.downtime.onlineSeconds).toBe(0);
+    expect(results.downtime.onlineLostWrites).toBe(0);
     expect(results.reencrypt.recordsPerSecond as number).toBeGreaterThan(0);
     expect(results.peer.keywardVsAwsEsdk as number).toBeGreaterThan(0);
     expect(results.meta.failed).toBeUndefined();
