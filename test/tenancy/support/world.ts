@@ -59,6 +59,11 @@ export async function buildWorld(kw: Keyward, who: TenantPrincipals, names: Worl
     keysAdmin: who.keysAdmin, platformAdmin: who.platformAdmin, keyOfficer: CUSTOMER_KEY_OFFICER,
     policy: names.sparePolicy ?? uniqueName(`${who.label}-spare`), vaultName: vaultName(),
   });
+  // customerPolicy names its role assignment after the policy; two tenants may share a policy
+  // name, so each policy's identity also gets an assignment of its own (as Azure's are GUIDs).
+  for (const p of [policy, sparePolicy]) {
+    await kw.management.putRoleAssignment(`${who.tenantId}-${p.policy}`, { principalId: p.principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: p.vaultId });
+  }
   const member = [{ objectId: who.member.oid, access: "ReadWrite" as const }];
   const environment = await kw.api.environment(who.platformAdmin, names.environment ?? uniqueName(`${who.label}-env`), { members: member });
   const environmentAlone = await kw.api.environment(who.platformAdmin, names.environmentAlone ?? uniqueName(`${who.label}-alone`), { members: member });
