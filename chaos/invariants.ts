@@ -82,24 +82,33 @@ function markerForms(): Buffer[] {
     ...b64.map((s) => Buffer.from(s)), ...b64.map((s) => Buffer.from(s.replace(/\+/g, "-").replace(/\//g, "_")))];
 }
 
+/** Every byte a storage reader sees of an entity: property names, strings, binary values as stored and as base64. */
+function flatten(value: unknown, out: Buffer[] = []): Buffer {
+  if (value instanceof Uint8Array) out.push(Buffer.from(value), Buffer.from(Buffer.from(value).toString("base64")));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) { out.push(Buffer.from(k)); flatten(v, out); }
+  else if (value !== undefined && value !== null) out.push(Buffer.from(String(value)));
+  // A separator no form contains, so a match never spans two values.
+  return Buffer.concat(out.flatMap((b) => [b, Buffer.from([0])]));
+}
+
 function found(haystack: Buffer, forms: Buffer[]): boolean {
   return forms.some((f) => haystack.includes(f));
 }
 
-/** Reads every table entity and every blob (name, metadata, content) of the account. */
-async function checkPlaintext(c: Checked): Promise<void> {
+/** Reads every table entity and every blob (name, metadata, content) of the account, or of its tables and containers whose names start with `prefix`. */
+export async function checkPlaintext(c: Pick<Checked, "storage" | "counters">, prefix = ""): Promise<void> {
   const forms = markerForms();
   const tables = TableServiceClient.fromConnectionString(c.storage, { allowInsecureConnection: true });
   for await (const t of tables.listTables()) {
+    if (!t.name!.toLowerCase().startsWith(prefix.toLowerCase())) continue;
     const client = TableClient.fromConnectionString(c.storage, t.name!, { allowInsecureConnection: true });
     for await (const e of client.listEntities<Record<string, unknown>>()) {
       c.counters.bump("final.plaintextScan.entities");
-      const text = Buffer.from(JSON.stringify(e, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v)), "latin1");
-      if (found(text, forms)) c.counters.violation(`plaintext in table ${t.name}, entity ${e.partitionKey}/${e.rowKey}`);
+      if (found(flatten(e), forms)) c.counters.violation(`plaintext in table ${t.name}, entity ${e.partitionKey}/${e.rowKey}`);
     }
   }
   const blobs = BlobServiceClient.fromConnectionString(c.storage);
-  for await (const container of blobs.listContainers()) {
+  for await (const container of blobs.listContainers({ prefix: prefix.toLowerCase() })) {
     const client = blobs.getContainerClient(container.name);
     for await (const b of client.listBlobsFlat({ includeMetadata: true })) {
       c.counters.bump("final.plaintextScan.blobs");
