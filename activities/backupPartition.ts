@@ -2,7 +2,7 @@
 // checkpoint (continuation, next segment number). Rerunning from a checkpoint rewrites the same
 // blobs.
 import type { AppServices } from "../shared/appServices";
-import type { BackupPartitionInput, BackupPartitionOutput } from "../shared/backups/contracts";
+import type { BackupPartitionInput, BackupPartitionOutput } from "../shared/dataOperations/contracts";
 
 export function backupPartition(input: BackupPartitionInput, svc: AppServices): Promise<BackupPartitionOutput> {
   return svc.backups.partition(input);

@@ -2,7 +2,7 @@
 // with the source's keys, written under the target's) and return a checkpoint. A write that
 // lost to a concurrent one is thrown, and so retried.
 import type { AppServices } from "../shared/appServices";
-import type { TransferPartitionInput, TransferPartitionOutput } from "../shared/backups/contracts";
+import type { TransferPartitionInput, TransferPartitionOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
 export async function transferPartition(input: TransferPartitionInput, svc: AppServices): Promise<TransferPartitionOutput> {

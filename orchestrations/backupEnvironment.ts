@@ -2,7 +2,7 @@
 // ciphertext copied page by page with checkpoints (the partition pump), then the manifest marked
 // Completed. A backup that fails is deleted: nothing half-taken is kept or restored.
 import type { OrchestrationContext, Task } from "durable-functions";
-import { DATA_STORES, type DataOperationInput, type DataOperationResult, type DataStore } from "../shared/backups/contracts";
+import { DATA_STORES, type DataOperationInput, type DataOperationResult, type DataStore } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";

@@ -2,7 +2,7 @@
 // entry written step by step, progress, and their end, which frees the environment (its one
 // operation slot and the flag that keeps the data API at 503 while its data is rewritten).
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { DataOperationInput, DataOperationResult } from "../shared/backups/contracts";
+import type { DataOperationInput, DataOperationResult } from "../shared/dataOperations/contracts";
 import type { Progress } from "../shared/domain/environment";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, type ActivityProxy } from "./activityProxy";

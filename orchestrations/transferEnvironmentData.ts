@@ -7,7 +7,7 @@
 // survive a host restart without leaving the environment half-written and stuck in its 503
 // window. Each step here is rerunnable.
 import type { OrchestrationContext, Task } from "durable-functions";
-import { DATA_STORES, type DataOperationInput, type DataOperationResult } from "../shared/backups/contracts";
+import { DATA_STORES, type DataOperationInput, type DataOperationResult } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";

@@ -12,7 +12,7 @@ import { createDataContext } from "./data/context";
 import { createEnvironmentData } from "./data/environmentData";
 import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
-import { createBackups } from "./backups/backups";
+import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
 
 export type { AppServices } from "./appServices";

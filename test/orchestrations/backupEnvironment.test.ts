@@ -2,7 +2,7 @@
 // failed backup is completed as failed (so it is deleted, never restored).
 import { describe, expect, it } from "vitest";
 import { backupEnvironment } from "../../orchestrations/backupEnvironment";
-import type { DataOperationResult } from "../../shared/backups/contracts";
+import type { DataOperationResult } from "../../shared/dataOperations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
 import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";

@@ -2,7 +2,7 @@
 // target's key, empty the target), then every source partition through the pump.
 import { describe, expect, it } from "vitest";
 import { transferEnvironmentData } from "../../orchestrations/transferEnvironmentData";
-import type { DataOperationInput, DataOperationResult } from "../../shared/backups/contracts";
+import type { DataOperationInput, DataOperationResult } from "../../shared/dataOperations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
 import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";
