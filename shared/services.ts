@@ -29,6 +29,7 @@ function build(s: Settings): AppServices {
   const dataContext = createDataContext({
     connectionString: s.storageConnectionString, wrapperFor: keys.wrapperFor, cache,
     keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix,
+    encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
   return {
     settings: s,
