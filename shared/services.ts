@@ -29,7 +29,7 @@ function build(s: Settings): AppServices {
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({
     connectionString: storage, wrapperFor: keys.wrapperFor, cache,
-    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix,
+    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, buckets: s.partitionsPerEnvironment,
     encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
   return {

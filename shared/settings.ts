@@ -50,6 +50,8 @@ export interface Settings {
   dekMaxEncryptions: number;
   /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
   dekEncryptionBlock: number;
+  /** Partitions (storage buckets) a new environment gets; fixed for its life (its key ring records it). */
+  partitionsPerEnvironment: number;
   /** Partitions re-encrypted at once per operation. */
   reencryptParallelism: number;
   /** Items one re-encryption activity processes before it returns a checkpoint. */
@@ -121,6 +123,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
     dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
+    partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
     activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),
