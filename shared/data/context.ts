@@ -18,6 +18,8 @@ export interface EnvironmentDataDeps {
   keyRingTable?: string;
   /** Prefix of the per-environment table and container names; default "kwd". */
   storagePrefix?: string;
+  /** How old a key ring the data path may use to read and locate (DekResolver.keysForRead); default 0, always read. */
+  ringMaxAgeMs?: number;
   /** Partitions of a newly initialized environment; default 16. Fixed for the environment's life. */
   buckets?: number;
 }
@@ -38,7 +40,7 @@ export function createDataContext(deps: EnvironmentDataDeps): DataContext {
   const rings = new KeyRingRepository({ connectionString: deps.connectionString, tableName: deps.keyRingTable ?? "keyrings" });
   return {
     rings,
-    keys: createDekResolver({ rings, wrapperFor: deps.wrapperFor, cache: deps.cache }),
+    keys: createDekResolver({ rings, wrapperFor: deps.wrapperFor, cache: deps.cache, ringMaxAgeMs: deps.ringMaxAgeMs }),
     records: new RecordStore({ connectionString: deps.connectionString, naming }),
     files: new FileStore({ connectionString: deps.connectionString, naming }),
     naming,

@@ -102,11 +102,22 @@ function decodeContinuation(tx: string, token: string | undefined): string | und
   return parsed.c;
 }
 
+/** Table clients kept: building one (its HTTP pipeline) costs about as much CPU as a point read. */
+const MAX_CLIENTS = 1000;
+
 export class RecordStore {
+  private readonly tables = new Map<string, TableClient>();
+
   constructor(private readonly deps: { connectionString: string; naming: StorageNaming }) {}
 
   private table(environmentId: string): TableClient {
-    return tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));
+    let client = this.tables.get(environmentId);
+    if (!client) {
+      client = tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));
+      if (this.tables.size >= MAX_CLIENTS) this.tables.delete(this.tables.keys().next().value!);
+      this.tables.set(environmentId, client);
+    }
+    return client;
   }
 
   private container(environmentId: string): ContainerClient {
@@ -154,20 +165,29 @@ export class RecordStore {
     return envelope;
   }
 
-  /** Decrypts a row and checks that the names inside are the ones its storage keys stand for. */
-  async openRow(keys: RingKeys, row: RecordRow): Promise<OpenedRecord> {
+  /**
+   * Decrypts a row and checks that the names inside are the ones its storage keys stand for.
+   * `expected`: the names the row was located by (a point read), which then only need comparing.
+   */
+  async openRow(keys: RingKeys, row: RecordRow, expected?: { table: string; recordId: string }): Promise<OpenedRecord> {
     const { environmentId } = keys.ring;
     const envelope = await this.loadEnvelope(environmentId, row);
     const dek = await keys.dekFor(row.dek);
     const plaintext = openEnvelope({ envelope, dek, context: contextOf(environmentId, row) });
     const payload = decodeRecordPayload(plaintext);
-    const indexKey = await keys.indexKey();
     // Postcondition: the record is the one stored here. The AAD already binds the storage keys;
-    // this binds the names to them.
-    if (recordIndex(indexKey, environmentId, payload.table, payload.recordId) !== row.rowKey || recordTableIndex(indexKey, environmentId, payload.table) !== row.tx) {
-      throw new IntegrityError("LocationMismatch", `Record row ${row.partitionKey}/${row.rowKey} holds a record that belongs elsewhere`);
-    }
+    // this binds the names to them (for a point read, the keys were computed from these names).
+    const here = expected
+      ? payload.table === expected.table && payload.recordId === expected.recordId
+      : await this.indexesMatch(keys, row, payload);
+    if (!here) throw new IntegrityError("LocationMismatch", `Record row ${row.partitionKey}/${row.rowKey} holds a record that belongs elsewhere`);
     return { ...payload, plaintext };
+  }
+
+  private async indexesMatch(keys: RingKeys, row: RecordRow, payload: { table: string; recordId: string }): Promise<boolean> {
+    const indexKey = await keys.indexKey();
+    const { environmentId } = keys.ring;
+    return recordIndex(indexKey, environmentId, payload.table, payload.recordId) === row.rowKey && recordTableIndex(indexKey, environmentId, payload.table) === row.tx;
   }
 
   /** Uploads a spilled envelope under a fresh name, or keeps it inline. */
@@ -200,16 +220,21 @@ export class RecordStore {
     return true;
   }
 
-  /** Writes a record under the ring's active DEK. Returns whether it was created. */
-  async put(keys: RingKeys, table: string, recordId: string, valueJson: string): Promise<{ created: boolean }> {
+  /**
+   * Writes a record under `activeDek` (default: the ring's active DEK). Returns whether it was
+   * created. The caller may pass the DEK as a promise of a fresh ring read, which then runs at the
+   * same time as this read of the current row.
+   */
+  async put(keys: RingKeys, table: string, recordId: string, valueJson: string, activeDek: Promise<Dek> = keys.activeDek()): Promise<{ created: boolean }> {
     const { environmentId } = keys.ring;
     const location = await this.locate(keys, table, recordId);
-    const dek = await keys.activeDek();
+    const [current, dek] = await Promise.all([this.readRow(environmentId, location.partitionKey, location.rowKey), activeDek]);
+    let existing = current;
     const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext: encodeRecordPayload(table, recordId, valueJson) });
     const staged = await this.stage(environmentId, location, envelope);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const existing = await this.readRow(environmentId, location.partitionKey, location.rowKey);
+        if (attempt > 0) existing = await this.readRow(environmentId, location.partitionKey, location.rowKey);
         if (await this.commit(environmentId, location, dek.id, staged, existing)) return { created: !existing };
       }
     } catch (err) {
@@ -223,7 +248,7 @@ export class RecordStore {
   async get(keys: RingKeys, table: string, recordId: string): Promise<Uint8Array> {
     const location = await this.locate(keys, table, recordId);
     const row = await this.readRow(keys.ring.environmentId, location.partitionKey, location.rowKey);
-    const opened = row && (await this.openRowFresh(keys, row));
+    const opened = row && (await this.openRowFresh(keys, row, { table, recordId }));
     if (!opened) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
     return opened.valueJson;
   }
@@ -267,11 +292,11 @@ export class RecordStore {
   }
 
   /** openRow, re-reading the row while a concurrent writer swaps its blob; undefined if deleted. */
-  async openRowFresh(keys: RingKeys, row: RecordRow): Promise<OpenedRecord | undefined> {
+  async openRowFresh(keys: RingKeys, row: RecordRow, expected?: { table: string; recordId: string }): Promise<OpenedRecord | undefined> {
     let current: RecordRow | undefined = row;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && current; attempt++) {
       try {
-        return await this.openRow(keys, current);
+        return await this.openRow(keys, current, expected);
       } catch (err) {
         if (!(err instanceof StaleRow)) throw err;
         current = await this.readRow(keys.ring.environmentId, row.partitionKey, row.rowKey);
