@@ -13,7 +13,7 @@ import { createDataContext } from "./data/context";
 import { createEnvironmentData } from "./data/environmentData";
 import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
-import { createBackups } from "./backups/backups";
+import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
 
 export type { AppServices } from "./appServices";
@@ -30,6 +30,7 @@ function build(s: Settings): AppServices {
   const dataContext = createDataContext({
     connectionString: s.storageConnectionString, wrapperFor: keys.wrapperFor, cache,
     keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, ringMaxAgeMs: s.dataStateCacheMs,
+    encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
   const dataAccess = new DataAccessView({ environmentMaxAgeMs: s.dataStateCacheMs, memberMaxAgeMs: s.dataMemberCacheMs });
   state.onChange((change) => dataAccess.forget(change));

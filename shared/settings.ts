@@ -44,6 +44,10 @@ export interface Settings {
   dataStateCacheMs: number;
   /** Milliseconds the data path may serve a membership from memory: at most 800, so a removed member is refused within 1 s. */
   dataMemberCacheMs: number;
+  /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
+  dekMaxEncryptions: number;
+  /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
+  dekEncryptionBlock: number;
   /** Partitions re-encrypted at once per operation. */
   reencryptParallelism: number;
   /** Items one re-encryption activity processes before it returns a checkpoint. */
@@ -114,6 +118,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     dataStateCacheMs: int(env, "KEYWARD_DATA_STATE_CACHE_MS", 1000, 0, 1500),
     dataMemberCacheMs: int(env, "KEYWARD_DATA_MEMBER_CACHE_MS", 500, 0, 800),
+    dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
+    dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
     activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),
