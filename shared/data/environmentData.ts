@@ -37,7 +37,8 @@ export interface EnvironmentData {
   getRecord(environmentId: string, table: string, recordId: string): Promise<unknown>;
   /** 404 RecordNotFound. */
   deleteRecord(environmentId: string, table: string, recordId: string): Promise<void>;
-  listRecords(environmentId: string, table: string, options?: { pageSize?: number; continuation?: string }): Promise<RecordPage>;
+  /** `scope`: what else the continuation is bound to beyond this environment and table (the route binds tenant and environment name). */
+  listRecords(environmentId: string, table: string, options?: { pageSize?: number; continuation?: string; scope?: string }): Promise<RecordPage>;
   putFile(environmentId: string, path: string, body: Uint8Array): Promise<void>;
   /** 404 FileNotFound. */
   getFile(environmentId: string, path: string): Promise<Uint8Array>;
@@ -109,7 +110,7 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
     async listRecords(environmentId, table, options = {}) {
       assertTableName(table);
       const pageSize = pageSizeOrDefault(options.pageSize);
-      const page = await ctx.records.list(await readKeys(environmentId), table, pageSize, options.continuation);
+      const page = await ctx.records.list(await readKeys(environmentId), table, pageSize, options.continuation, options.scope);
       return {
         records: page.records.map((r) => ({ recordId: r.recordId, value: parseValue(r.valueJson) })),
         ...(page.continuation ? { continuation: page.continuation } : {}),

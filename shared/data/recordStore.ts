@@ -18,8 +18,9 @@ import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
 import { IntegrityError } from "../crypto/integrityError";
 import type { BindingContext } from "../crypto/aad";
 import type { Dek } from "../crypto/dek";
-import { invalid, notFound, contention } from "../errors";
+import { notFound, contention } from "../errors";
 import { mapLimit } from "./concurrency";
+import { badContinuation, openContinuation, sealContinuation } from "./continuation";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
@@ -76,30 +77,11 @@ const contextOf = (environmentId: string, row: { tx: string; rowKey: string }): 
   itemId: row.rowKey,
 });
 
-interface ContinuationToken {
-  v: 1;
-  /** Binds the token to the table it lists, so it cannot be replayed against another. */
-  t: string;
-  c: string;
-}
-
-function encodeContinuation(tx: string, sdkToken: string | undefined): string | undefined {
-  if (!sdkToken) return undefined;
-  const token: ContinuationToken = { v: 1, t: tx.slice(0, 16), c: sdkToken };
-  return Buffer.from(JSON.stringify(token)).toString("base64url");
-}
-
-function decodeContinuation(tx: string, token: string | undefined): string | undefined {
-  if (token === undefined) return undefined;
-  const badToken = () => invalid("InvalidContinuationToken", "The continuation token is not one this listing of this table returned.", "continuation");
-  let parsed: ContinuationToken;
-  try {
-    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as ContinuationToken;
-  } catch {
-    throw badToken();
-  }
-  if (parsed?.v !== 1 || parsed.t !== tx.slice(0, 16) || typeof parsed.c !== "string" || !/^[A-Za-z0-9+/=]{1,2048}$/.test(parsed.c)) throw badToken();
-  return parsed.c;
+/** The storage SDK's token inside a sealed cursor. */
+function sdkTokenOf(cursor: unknown): string {
+  const c = (cursor as { c?: unknown } | null)?.c;
+  if (typeof c !== "string" || c.length === 0) throw badContinuation();
+  return c;
 }
 
 /** Table clients kept: building one (its HTTP pipeline) costs about as much CPU as a point read. */
@@ -271,9 +253,15 @@ export class RecordStore {
     throw contention("RecordWriteConflict", "The record kept changing while it was deleted; retry.", "recordId", 1);
   }
 
-  async list(keys: RingKeys, table: string, pageSize: number, continuation?: string): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
-    const tx = recordTableIndex(await keys.indexKey(), keys.ring.environmentId, table);
-    let token = decodeContinuation(tx, continuation);
+  /**
+   * One page of a table's records. The continuation is sealed (continuation.ts) to this table,
+   * this environment and `scope`, so no storage key reaches the caller.
+   */
+  async list(keys: RingKeys, table: string, pageSize: number, continuation?: string, scope = ""): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
+    const indexKey = await keys.indexKey();
+    const binding = { environmentId: keys.ring.environmentId, table, scope };
+    const tx = recordTableIndex(indexKey, keys.ring.environmentId, table);
+    let token = continuation === undefined ? undefined : sdkTokenOf(openContinuation(indexKey, binding, continuation));
     const pages = this.table(keys.ring.environmentId).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`tx eq ${tx}` } });
     // A filtered query may return empty pages that still continue; skip a few of those so a
     // caller usually gets records or the end, and always a token to go on with.
@@ -286,7 +274,7 @@ export class RecordStore {
           const opened = await this.openRowFresh(keys, row);
           return opened && { recordId: opened.recordId, valueJson: opened.valueJson };
         });
-        return { records: records.filter((r) => r !== undefined), continuation: encodeContinuation(tx, token) };
+        return { records: records.filter((r) => r !== undefined), ...(token ? { continuation: sealContinuation(indexKey, binding, { c: token }) } : {}) };
       }
     }
   }
