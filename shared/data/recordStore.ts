@@ -24,7 +24,7 @@ import { badContinuation, openContinuation, sealContinuation } from "./continuat
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
-import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient } from "../storage/clients";
+import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient, type StorageRef } from "../storage/clients";
 
 /** An Edm.Binary property holds at most 64 KiB. */
 export const MAX_INLINE_ENVELOPE_BYTES = 64 * 1024;
@@ -90,7 +90,7 @@ const MAX_CLIENTS = 1000;
 export class RecordStore {
   private readonly tables = new Map<string, TableClient>();
 
-  constructor(private readonly deps: { connectionString: string; naming: StorageNaming }) {}
+  constructor(private readonly deps: { connectionString: StorageRef; naming: StorageNaming }) {}
 
   private table(environmentId: string): TableClient {
     let client = this.tables.get(environmentId);
