@@ -46,6 +46,13 @@ export interface Settings {
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
+  /**
+   * Milliseconds the data path may serve an environment's state (lock, status) and key ring from
+   * memory: at most 1,500, so a lock is seen by every instance within 2 s. 0: read every call.
+   */
+  dataStateCacheMs: number;
+  /** Milliseconds the data path may serve a membership from memory: at most 800, so a removed member is refused within 1 s. */
+  dataMemberCacheMs: number;
   /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
   dekMaxEncryptions: number;
   /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
@@ -121,6 +128,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    dataStateCacheMs: int(env, "KEYWARD_DATA_STATE_CACHE_MS", 1000, 0, 1500),
+    dataMemberCacheMs: int(env, "KEYWARD_DATA_MEMBER_CACHE_MS", 500, 0, 800),
     dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
     dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
     partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),
