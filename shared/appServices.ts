@@ -14,6 +14,7 @@ import type { EnvironmentData } from "./data/environmentData";
 import type { Reencryption } from "./data/reencrypt";
 import type { KeyTransitions } from "./data/keyTransitions";
 import type { Backups } from "./dataOperations/backups";
+import type { ReconcileGate } from "./locking/reconcileGate";
 
 export interface AppServices {
   settings: Settings;
@@ -36,4 +37,6 @@ export interface AppServices {
   transitions: KeyTransitions;
   /** Backups, restore, copy, reset, and the key version ledger. */
   backups: Backups;
+  /** Single flight and a rate limit for reconciling a policy (process-wide). */
+  reconcileGate: ReconcileGate;
 }

@@ -14,6 +14,7 @@ import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
 import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
+import { ReconcileGate } from "./locking/reconcileGate";
 
 export type { AppServices } from "./appServices";
 
@@ -43,6 +44,7 @@ function build(s: Settings): AppServices {
     data: createEnvironmentData(dataContext),
     reencryption: createReencryption(dataContext),
     transitions: createKeyTransitions(dataContext),
+    reconcileGate: new ReconcileGate({ minIntervalMs: () => settings().reconcileMinIntervalMs }),
     backups: createBackups({ data: dataContext, connectionString: s.storageConnectionString, storagePrefix, statePrefix: s.statePrefix, wrapperFor: keys.wrapperFor }),
   };
 }

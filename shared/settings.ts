@@ -37,6 +37,12 @@ export interface Settings {
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
+  /** Up to this percentage of the TTL is taken off each cached DEK at random, so expiries spread. */
+  dekCacheTtlJitterPercent: number;
+  /** Seconds GET /api/health reuses its platform vault check. 0: every request asks the vault. */
+  healthVaultCacheSeconds: number;
+  /** Least milliseconds between two reconciles (probe and lock decision) of one policy. */
+  reconcileMinIntervalMs: number;
   /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
   dekMaxEncryptions: number;
   /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
@@ -109,6 +115,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    dekCacheTtlJitterPercent: int(env, "KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT", 20, 0, 50),
+    healthVaultCacheSeconds: int(env, "KEYWARD_HEALTH_VAULT_CACHE_SECONDS", 10, 0, 300),
+    reconcileMinIntervalMs: int(env, "KEYWARD_RECONCILE_MIN_INTERVAL_MS", 1000, 0, 60_000),
     dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
     dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
