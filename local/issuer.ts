@@ -41,6 +41,12 @@ interface StoredKey {
   privateKeyPem: string;
 }
 
+/**
+ * Resources whose tokens Entra issues in v1.0 form (`iss` https://sts.windows.net/{tid}/), as it
+ * does for Azure Storage: Azurite in OAuth mode accepts only that issuer.
+ */
+const V1_TOKEN_AUDIENCES = new Set(["https://storage.azure.com"]);
+
 const TENANT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** CORS headers for an Origin on loopback (http://127.0.0.1:PORT, http://localhost:PORT), none for any other. */
@@ -90,7 +96,7 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
     const tid = r.tid ?? LOCAL_TENANT_ID;
     return new SignJWT({ ...r.claims, oid: r.oid, tid, roles: r.roles ?? [] })
       .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-      .setIssuer(origin + issuerPath(tid))
+      .setIssuer(V1_TOKEN_AUDIENCES.has(r.audience.replace(/\/$/, "")) ? `https://sts.windows.net/${tid}/` : origin + issuerPath(tid))
       .setAudience(r.audience)
       .setSubject(r.oid)
       .setIssuedAt(now)

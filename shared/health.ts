@@ -1,6 +1,7 @@
 // Component checks behind GET /api/health. Each is bounded in time and says only up or down.
 import type { Settings } from "./settings";
 import { tableServiceClient } from "./storage/clients";
+import { storageRefFor } from "./storage/account";
 import { latestKeyVersion, parseKeyId } from "./keyvault";
 
 export interface ComponentHealth {
@@ -21,7 +22,7 @@ async function timed(check: () => Promise<void>, timeoutMs = 5000): Promise<Comp
 
 export async function checkComponents(s: Settings): Promise<Record<string, ComponentHealth>> {
   const storage = timed(async () => {
-    const iterator = tableServiceClient(s.storageConnectionString).listTables().byPage({ maxPageSize: 1 });
+    const iterator = tableServiceClient(storageRefFor(s.dataStorage, s)).listTables().byPage({ maxPageSize: 1 });
     await iterator.next();
   });
   const issuer = timed(async () => {

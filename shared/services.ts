@@ -15,20 +15,21 @@ import { createKeyTransitions } from "./data/keyTransitions";
 import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
 import { ReconcileGate } from "./locking/reconcileGate";
+import { storageRefFor } from "./storage/account";
 
 export type { AppServices } from "./appServices";
 
 let current: { settings: Settings; services: AppServices } | undefined;
 
 function build(s: Settings): AppServices {
-  if (!s.storageConnectionString) throw new Error("App setting AzureWebJobsStorage is not set");
   if (!s.authIssuer) throw new Error("App setting KEYWARD_AUTH_ISSUER is not set");
-  const state = new StateStore(s.storageConnectionString, s.statePrefix);
+  const storage = storageRefFor(s.dataStorage, s);
+  const state = new StateStore(storage, s.statePrefix);
   const keys = createKeySources({ settings, getPolicy: (tenantId, name) => state.forTenant(tenantId).getPolicy(name) });
   const cache = dekCache();
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({
-    connectionString: s.storageConnectionString, wrapperFor: keys.wrapperFor, cache,
+    connectionString: storage, wrapperFor: keys.wrapperFor, cache,
     keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix,
     encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
@@ -45,7 +46,7 @@ function build(s: Settings): AppServices {
     reencryption: createReencryption(dataContext),
     transitions: createKeyTransitions(dataContext),
     reconcileGate: new ReconcileGate({ minIntervalMs: () => settings().reconcileMinIntervalMs }),
-    backups: createBackups({ data: dataContext, connectionString: s.storageConnectionString, storagePrefix, statePrefix: s.statePrefix, wrapperFor: keys.wrapperFor }),
+    backups: createBackups({ data: dataContext, connectionString: storage, storagePrefix, statePrefix: s.statePrefix, wrapperFor: keys.wrapperFor }),
   };
 }
 

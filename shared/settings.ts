@@ -1,12 +1,21 @@
 // Every setting keyward reads, in one place, from the Functions app settings (process.env).
 // Read lazily (`settings()`), because the embedded runtime sets the environment before the app
 // handles its first call, and tests override it per file.
+import { firstStorageConnection, type StorageConnection } from "./storage/connection";
+
+export type { StorageConnection } from "./storage/connection";
 
 export type IdentityMode = "local" | "managedIdentity";
 
 export interface Settings {
-  /** The storage account for state and environment data (AzureWebJobsStorage). */
+  /** AzureWebJobsStorage when it is a connection string (tools and tests read storage with it); empty when the host storage is reached by identity. */
   storageConnectionString: string;
+  /**
+   * The account of keyward's state and the environments' data: the connection KEYWARD_DATA_STORAGE
+   * (a connection string, or KEYWARD_DATA_STORAGE__* by identity), else AzureWebJobsStorage's.
+   * Undefined when neither is set (services.ts refuses to start then).
+   */
+  dataStorage: StorageConnection | undefined;
   /** Prefix of keyward's own state tables (policies, environments, history, audit...). */
   statePrefix: string;
   /** OpenID issuer the admin and data API accept tokens from (Entra ID: https://login.microsoftonline.com/{tenant}/v2.0). */
@@ -101,6 +110,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   return {
     storageConnectionString: str(env, "AzureWebJobsStorage"),
+    dataStorage: firstStorageConnection(env, ["KEYWARD_DATA_STORAGE", "AzureWebJobsStorage"]),
     statePrefix: statePrefix(str(env, "KEYWARD_STATE_PREFIX", "keyward")),
     authIssuer: str(env, "KEYWARD_AUTH_ISSUER"),
     authJwksUri: str(env, "KEYWARD_AUTH_JWKS_URI"),
@@ -138,7 +148,7 @@ let cached: { env: string; value: Settings } | undefined;
 
 /** The current settings; re-read when the environment changed (tests and the local runtime set it). */
 export function settings(): Settings {
-  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k === "AzureWebJobsStorage"));
+  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k.startsWith("AzureWebJobsStorage")));
   if (!cached || cached.env !== key) cached = { env: key, value: readSettings() };
   return cached.value;
 }

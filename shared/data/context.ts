@@ -7,10 +7,12 @@ import { KeyRingRepository } from "./keyRingRepository";
 import { storageNaming, type StorageNaming } from "./naming";
 import { RecordStore } from "./recordStore";
 import { createEncryptionBudget, type EncryptionBudgetOptions } from "./encryptionBudget";
+import type { StorageRef } from "../storage/clients";
 
 export interface EnvironmentDataDeps {
   /** The storage account of environment data (Azurite locally). */
-  connectionString: string;
+  /** The data account (a connection string, or reached by identity). */
+  connectionString: StorageRef;
   /** Which wrapper unwraps a copy under a key source and versioned key id (composition root). */
   wrapperFor: WrapperFor;
   /** The unwrapped-DEK cache (shared/keyvault/dekCache.ts in the app). */

@@ -23,7 +23,7 @@ import { mapLimit } from "./concurrency";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
-import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient } from "../storage/clients";
+import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient, type StorageRef } from "../storage/clients";
 
 /** An Edm.Binary property holds at most 64 KiB. */
 export const MAX_INLINE_ENVELOPE_BYTES = 64 * 1024;
@@ -103,7 +103,7 @@ function decodeContinuation(tx: string, token: string | undefined): string | und
 }
 
 export class RecordStore {
-  constructor(private readonly deps: { connectionString: string; naming: StorageNaming }) {}
+  constructor(private readonly deps: { connectionString: StorageRef; naming: StorageNaming }) {}
 
   private table(environmentId: string): TableClient {
     return tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));

@@ -3,7 +3,7 @@
 // reach nothing of another's, and two tenants may use the same names. Only the system-wide sweeps
 // (the key health probe, expiry checks, vault and role events) list across tenants.
 import type { TableClient } from "@azure/data-tables";
-import { ensuredTable } from "../storage/clients";
+import { ensuredTable, type StorageRef } from "../storage/clients";
 import { DocumentTable } from "./documentTable";
 import { AuditLog, type AuditEntry } from "./auditLog";
 import { AlertStore } from "./alertStore";
@@ -32,7 +32,7 @@ export class StateStore {
   readonly audit: AuditLog;
   readonly alerts: AlertStore;
 
-  constructor(connectionString: string, prefix: string) {
+  constructor(connectionString: StorageRef, prefix: string) {
     const table = (suffix: string) => (): Promise<TableClient> => ensuredTable(connectionString, `${prefix}${suffix}`);
     this.policies = new DocumentTable(table("Policies"));
     this.environments = new DocumentTable(table("Environments"));
