@@ -15,6 +15,7 @@ import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
 import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
+import { ReconcileGate } from "./locking/reconcileGate";
 import { storageRefFor } from "./storage/account";
 
 export type { AppServices } from "./appServices";
@@ -48,6 +49,7 @@ function build(s: Settings): AppServices {
     data: createEnvironmentData(dataContext),
     reencryption: createReencryption(dataContext),
     transitions: createKeyTransitions(dataContext),
+    reconcileGate: new ReconcileGate({ minIntervalMs: () => settings().reconcileMinIntervalMs }),
     backups: createBackups({ data: dataContext, connectionString: storage, storagePrefix, statePrefix: s.statePrefix, wrapperFor: keys.wrapperFor }),
   };
 }
