@@ -42,6 +42,13 @@ export interface Settings {
   platformKeyId: string;
   platformPrincipalId: string;
   platformClientId: string;
+  /**
+   * Vaults in other Entra tenants: keyward's multi-tenant app registration (client id), which
+   * trusts keyward's identity through a federated identity credential. Empty: no cross-tenant vaults.
+   */
+  crossTenantClientId: string;
+  /** Entra's authority host for the cross-tenant token exchange (the local issuer's HTTPS authority locally). */
+  authorityHost: string;
   /** The legacy platform-held tenant key of the old bring-your-own-key feature (versionless key id). */
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
@@ -114,6 +121,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformPrincipalId: str(env, "KEYWARD_PLATFORM_PRINCIPAL_ID"),
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
+    crossTenantClientId: str(env, "KEYWARD_CROSS_TENANT_CLIENT_ID"),
+    authorityHost: str(env, "KEYWARD_AUTHORITY_HOST", "https://login.microsoftonline.com").replace(/\/+$/, ""),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
