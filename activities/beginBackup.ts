@@ -1,7 +1,7 @@
 // Activity: the backup's manifest, with a snapshot of the environment's wrapped DEKs and index
 // key (no key is unwrapped). Idempotent: a rerun finds the manifest and returns it.
 import type { AppServices } from "../shared/appServices";
-import type { BeginBackupInput, BeginBackupOutput } from "../shared/backups/contracts";
+import type { BeginBackupInput, BeginBackupOutput } from "../shared/dataOperations/contracts";
 import { requireEnvironment } from "../shared/state/lookups";
 
 export async function beginBackup(input: BeginBackupInput, svc: AppServices): Promise<BeginBackupOutput> {

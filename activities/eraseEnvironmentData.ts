@@ -2,7 +2,7 @@
 // new key ring (new DEK, new index key) under the platform key and leaves its policy; a lock goes
 // with the customer key it was about. Rerunnable: a rerun erases and starts over again.
 import type { AppServices } from "../shared/appServices";
-import type { ResetEnvironmentInput, ResetEnvironmentOutput } from "../shared/backups/contracts";
+import type { ResetEnvironmentInput, ResetEnvironmentOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
 export async function eraseEnvironmentData(input: ResetEnvironmentInput, svc: AppServices): Promise<ResetEnvironmentOutput> {

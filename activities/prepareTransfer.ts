@@ -1,7 +1,7 @@
 // Activity: before a restore or copy, check the source is there and the target's key works, then
 // empty the target (its data is replaced). Rerunnable: emptying twice is emptying once.
 import type { AppServices } from "../shared/appServices";
-import type { PrepareTransferInput, PrepareTransferOutput } from "../shared/backups/contracts";
+import type { PrepareTransferInput, PrepareTransferOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
 export async function prepareTransfer(input: PrepareTransferInput, svc: AppServices): Promise<PrepareTransferOutput> {

@@ -4,9 +4,9 @@
 // when it is the platform's. The versions the environment's key ring is about to leave behind are
 // written to the key version ledger first (finishRekey drops them right after).
 import type { AppServices } from "../shared/appServices";
-import type { RewrapBackupsInput, RewrapBackupsOutput } from "../shared/backups/contracts";
+import type { RewrapBackupsInput, RewrapBackupsOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
-import { BackupKeyUnusable } from "../shared/backups/backupKeys";
+import { BackupKeyUnusable } from "../shared/dataOperations/backupKeys";
 
 export async function rewrapBackups(input: RewrapBackupsInput, svc: AppServices): Promise<RewrapBackupsOutput> {
   try {

@@ -7,7 +7,7 @@ import type { AppServices } from "../shared/appServices";
 import type { RewrapEnvironmentInput, RewrapEnvironmentOutput } from "../shared/operations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 import { UPDATE_CMK } from "../shared/state/history";
-import { BackupKeyUnusable } from "../shared/backups/backupKeys";
+import { BackupKeyUnusable } from "../shared/dataOperations/backupKeys";
 import { environmentRewrapped } from "../shared/operations/operationTelemetry";
 import { isReverting } from "../shared/domain/encryptionStatus";
 import { policyKeySource } from "../shared/keys/keySources";

@@ -2,12 +2,15 @@
 // with the source's keys, written under the target's) and return a checkpoint. A write that
 // lost to a concurrent one is thrown, and so retried.
 import type { AppServices } from "../shared/appServices";
-import type { TransferPartitionInput, TransferPartitionOutput } from "../shared/backups/contracts";
+import type { TransferPartitionInput, TransferPartitionOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
+import { recordPageProgress } from "../shared/operations/pageProgress";
 
 export async function transferPartition(input: TransferPartitionInput, svc: AppServices): Promise<TransferPartitionOutput> {
   try {
-    return { outcome: "ok", ...(await svc.backups.transferPartition(input)) };
+    const page = await svc.backups.transferPartition(input);
+    await recordPageProgress(svc, input.progress, page.items);
+    return { outcome: "ok", ...page };
   } catch (err) {
     return terminalOutcomeOf(err);
   }

@@ -4,7 +4,7 @@ import type { Settings } from "../shared/settings";
 import type { Environment } from "../shared/domain/environment";
 import { retryFromSettings } from "../shared/operations/startOperation";
 import type { ChangePolicyInput, EnvironmentScope, KeyTarget, RekeyInput } from "../shared/operations/contracts";
-import type { DataOperationInput } from "../shared/backups/contracts";
+import type { DataOperationInput } from "../shared/dataOperations/contracts";
 
 const common = (s: Settings) => ({ parallelism: s.reencryptParallelism, retry: retryFromSettings(s), pageSize: s.reencryptPageSize });
 

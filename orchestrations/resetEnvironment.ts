@@ -1,7 +1,7 @@
 // Reset an environment: its data, backups and key ring are erased and it returns to the platform
 // key; then it stays offline until every instance's DEK cache has forgotten its old keys.
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { DataOperationInput, DataOperationResult } from "../shared/backups/contracts";
+import type { DataOperationInput, DataOperationResult } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";

@@ -13,7 +13,7 @@ import type { DataContext } from "./data/context";
 import type { EnvironmentData } from "./data/environmentData";
 import type { Reencryption } from "./data/reencrypt";
 import type { KeyTransitions } from "./data/keyTransitions";
-import type { Backups } from "./backups/backups";
+import type { Backups } from "./dataOperations/backups";
 
 export interface AppServices {
   settings: Settings;

@@ -12,7 +12,7 @@ import { createDataContext } from "./data/context";
 import { createEnvironmentData } from "./data/environmentData";
 import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
-import { createBackups } from "./backups/backups";
+import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
 import { storageRefFor } from "./storage/account";
 
@@ -30,6 +30,7 @@ function build(s: Settings): AppServices {
   const dataContext = createDataContext({
     connectionString: storage, wrapperFor: keys.wrapperFor, cache,
     keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix,
+    encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
   return {
     settings: s,

@@ -53,6 +53,10 @@ export interface Settings {
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
+  /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
+  dekMaxEncryptions: number;
+  /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
+  dekEncryptionBlock: number;
   /** Partitions re-encrypted at once per operation. */
   reencryptParallelism: number;
   /** Items one re-encryption activity processes before it returns a checkpoint. */
@@ -124,6 +128,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     crossTenantClientId: str(env, "KEYWARD_CROSS_TENANT_CLIENT_ID"),
     authorityHost: str(env, "KEYWARD_AUTHORITY_HOST", "https://login.microsoftonline.com").replace(/\/+$/, ""),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
+    dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
     activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),

@@ -8,7 +8,7 @@ import { policyNameField } from "../../shared/http/inputs";
 import { keyUsageSchema } from "../../shared/http/schemas";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
 import { requirePolicy } from "../../shared/state/lookups";
-import { alertOnNeededVersions, collectUsage, keyUsageOf } from "../../shared/backups/keyUsage";
+import { alertOnNeededVersions, collectUsage, keyUsageOf } from "../../shared/dataOperations/keyUsage";
 
 registerRoute(
   { name: "getEnterprisePolicyKeyUsage", method: "GET", route: "enterprisePolicies/{name}/keyUsage", roles: ADMIN_ROLES, audit: true,

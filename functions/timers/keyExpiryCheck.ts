@@ -9,7 +9,7 @@ import type { AppServices } from "../../shared/appServices";
 import { policiesInUse, reconcilePolicy } from "../../shared/locking/keyHealth";
 import { checkKeyExpiry } from "../../shared/alerts/expiry";
 import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
-import { checkNeededKeyVersions } from "../../shared/backups/keyUsage";
+import { checkNeededKeyVersions } from "../../shared/dataOperations/keyUsage";
 
 async function runExpiryChecks(svc: AppServices, context: InvocationContext): Promise<void> {
   for (const { tenantId, policy } of await policiesInUse(svc)) {

@@ -3,7 +3,7 @@
 // (KEYWARD_DELETE_LOCKED_ENVIRONMENTS=true: then, past the deadline, the environment's data,
 // backups and keys are erased as a reset would, and the environment is deleted).
 import type { AppServices } from "../appServices";
-import { deleteLockedEnvironment } from "../backups/deleteLocked";
+import { deleteLockedEnvironment } from "../dataOperations/deleteLocked";
 import type { Environment } from "../domain/environment";
 
 const DAY = 86_400_000;

@@ -6,6 +6,7 @@ import { FileStore } from "./fileStore";
 import { KeyRingRepository } from "./keyRingRepository";
 import { storageNaming, type StorageNaming } from "./naming";
 import { RecordStore } from "./recordStore";
+import { createEncryptionBudget, type EncryptionBudgetOptions } from "./encryptionBudget";
 import type { StorageRef } from "../storage/clients";
 
 export interface EnvironmentDataDeps {
@@ -22,6 +23,8 @@ export interface EnvironmentDataDeps {
   storagePrefix?: string;
   /** Partitions of a newly initialized environment; default 16. Fixed for the environment's life. */
   buckets?: number;
+  /** Each DEK's encryption limit and reservation block (settings); absent, encryptions are not counted. */
+  encryptionBudget?: () => EncryptionBudgetOptions;
 }
 
 export interface DataContext {
@@ -40,7 +43,10 @@ export function createDataContext(deps: EnvironmentDataDeps): DataContext {
   const rings = new KeyRingRepository({ connectionString: deps.connectionString, tableName: deps.keyRingTable ?? "keyrings" });
   return {
     rings,
-    keys: createDekResolver({ rings, wrapperFor: deps.wrapperFor, cache: deps.cache }),
+    keys: createDekResolver({
+      rings, wrapperFor: deps.wrapperFor, cache: deps.cache,
+      budget: deps.encryptionBudget && createEncryptionBudget({ rings, wrapperFor: deps.wrapperFor, options: deps.encryptionBudget }),
+    }),
     records: new RecordStore({ connectionString: deps.connectionString, naming }),
     files: new FileStore({ connectionString: deps.connectionString, naming }),
     naming,

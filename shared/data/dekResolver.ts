@@ -8,6 +8,7 @@ import { IntegrityError } from "../crypto/integrityError";
 import { findDek, toWrappedDek, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { needs, notFound } from "../errors";
 import type { KeyRingRepository } from "./keyRingRepository";
+import type { EncryptionBudget } from "./encryptionBudget";
 
 /**
  * The part of shared/keyvault/dekCache.ts's DekCache this module uses, declared here so the real
@@ -28,7 +29,14 @@ export interface RingKeys {
   readonly ring: KeyRing;
   /** Precondition: the DEK is in the ring and not retired (else IntegrityError "UnknownDek"). */
   dekFor(dekId: string): Promise<Dek>;
+  /**
+   * The DEK for ONE new encryption: the active DEK, with the encryption counted (a rollover to a
+   * fresh DEK happens here when the active one reached its limit, so the DEK returned may be
+   * newer than `ring.activeDekId`). Without an encryption budget, the active DEK uncounted.
+   */
   activeDek(): Promise<Dek>;
+  /** As activeDek, for `encryptions` new encryptions at once (a page of re-encryption). */
+  sealingDek(encryptions: number): Promise<Dek>;
   indexKey(): Promise<Uint8Array>;
 }
 
@@ -71,6 +79,8 @@ export function createDekResolver(deps: {
   rings: Pick<KeyRingRepository, "read">;
   wrapperFor: WrapperFor;
   cache: DekLoaderCache;
+  /** Counts encryptions and rolls DEKs over at their limit; absent, nothing is counted. */
+  budget?: EncryptionBudget;
 }): DekResolver {
   const load = (cacheKey: { scope: string; dekId: string }, copies: WrappedCopy[]) =>
     // The cache is told the copy tried first, so purging that key (on lost access) drops the entry.
@@ -100,10 +110,16 @@ export function createDekResolver(deps: {
       }
       return { id: dekId, key: await once(dekId, entry.wrapped) };
     };
+    const sealingDek = async (encryptions: number): Promise<Dek> => {
+      if (!deps.budget) return dekFor(ring.activeDekId);
+      const counted = await deps.budget.reserve(ring, encryptions);
+      return counted.ring === ring ? dekFor(counted.dekId) : bind(counted.ring).dekFor(counted.dekId);
+    };
     return {
       ring,
       dekFor,
-      activeDek: () => dekFor(ring.activeDekId),
+      activeDek: () => sealingDek(1),
+      sealingDek,
       indexKey: () => once(INDEX_KEY_CACHE_ID, ring.indexKey.wrapped),
     };
   };

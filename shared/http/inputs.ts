@@ -6,7 +6,7 @@ import { ENVIRONMENT_ID_HELP, ENVIRONMENT_ID_PATTERN, KEY_NAME_PATTERN, OBJECT_I
 import { REGIONS } from "../domain/regions";
 import { ENVIRONMENT_TYPES } from "../domain/environment";
 import { parseVaultResourceId } from "../keyvault/vaultResource";
-import { BACKUP_ID_PATTERN } from "../backups/layout";
+import { BACKUP_ID_PATTERN } from "../dataOperations/layout";
 
 // ---- path parameters ----
 

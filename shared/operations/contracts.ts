@@ -140,6 +140,18 @@ export interface LockAfterKeyFailureInput { tenantId: string; environmentId: str
 export interface ListPartitionsInput { dataId: string; store: Store; targetDekId?: string }
 export interface ListPartitionsOutput { partitions: string[]; items: number; remaining?: number }
 
+/**
+ * Where a page activity records its own progress (the items it looked at), so the orchestration
+ * needs no status activity per wave: the operation's history entry, and with `environment` the
+ * environment's encryption progress too (a re-key shows it there).
+ */
+export interface ProgressTarget {
+  operationId: string;
+  tenantId: string;
+  environmentId: string;
+  environment?: boolean;
+}
+
 export interface ReencryptPartitionInput extends EnvironmentScope {
   operationId: string;
   store: Store;
@@ -147,6 +159,7 @@ export interface ReencryptPartitionInput extends EnvironmentScope {
   targetDekId: string;
   continuation?: string;
   pageSize: number;
+  progress?: ProgressTarget;
 }
 export type ReencryptPartitionOutput =
   | { outcome: "ok"; done: boolean; continuation?: string; scanned: number; rewritten: number }

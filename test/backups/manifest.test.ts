@@ -1,10 +1,10 @@
-// The pure rules of how a backup's keys follow a key change (shared/backups/manifest.ts): a copy
+// The pure rules of how a backup's keys follow a key change (shared/dataOperations/manifest.ts): a copy
 // under the new version for every key; a customer key's superseded copies kept 28 days after a
 // rotation and 30 after leaving the key; the platform key's dropped once a customer key protects
 // the backup; reruns change nothing and never extend a date; expired copies pruned, never the last.
 import { describe, expect, it } from "vitest";
-import { followKey, pruneRetained, unwrapOrder, INDEX_OWNER, type BackupCopy, type BackupKeySet } from "../../shared/backups/manifest";
-import { customerKeyOfBackup } from "../../shared/backups/admission";
+import { followKey, pruneRetained, unwrapOrder, INDEX_OWNER, type BackupCopy, type BackupKeySet } from "../../shared/dataOperations/manifest";
+import { customerKeyOfBackup } from "../../shared/dataOperations/admission";
 import type { KeySource, WrappedCopy } from "../../shared/crypto/keyRing";
 
 const DAY = 86_400_000;

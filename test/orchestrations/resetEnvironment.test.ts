@@ -2,7 +2,7 @@
 // DEK caches have forgotten the old keys (a durable timer of settleSeconds).
 import { describe, expect, it } from "vitest";
 import { resetEnvironment } from "../../orchestrations/resetEnvironment";
-import type { DataOperationInput, DataOperationResult } from "../../shared/backups/contracts";
+import type { DataOperationInput, DataOperationResult } from "../../shared/dataOperations/contracts";
 import { runOrchestration, DEFAULT_START } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
 import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";

@@ -1,7 +1,7 @@
 // Stub activities for the environment data operations (backup, restore, copy, reset) over a small
 // scripted environment: per store, per bucket, the items each page moves. Like rekeyWorld.ts,
 // every stub answers from its input alone (the page comes from the continuation).
-import type { DataOperationInput, DataStore, TransferSource } from "../../../shared/backups/contracts";
+import type { DataOperationInput, DataStore, TransferSource } from "../../../shared/dataOperations/contracts";
 import type { ActivityStubs } from "./activityStubs";
 import { TEST_RETRY } from "./rekeyWorld";
 

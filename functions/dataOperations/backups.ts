@@ -1,7 +1,7 @@
 // POST /api/environments/{id}/backups: take a backup (202 {backupId, operationId}; the backup is
 // listed as Creating until its operation ends). GET: the environment's backups, oldest first.
 // A backup holds the environment's ciphertext as stored and its wrapped DEKs with the key
-// versions that wrapped them, never plaintext (shared/backups/layout.ts).
+// versions that wrapped them, never plaintext (shared/dataOperations/layout.ts).
 import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
@@ -11,7 +11,7 @@ import { ADMIN_ROLES, Roles } from "../../shared/domain/roles";
 import { requireEnvironment } from "../../shared/state/lookups";
 import { requireUnlocked } from "../../shared/operations/admission";
 import { startOperation } from "../../shared/operations/startOperation";
-import { DATA_OPERATION_NAMES } from "../../shared/backups/contracts";
+import { DATA_OPERATION_NAMES } from "../../shared/dataOperations/contracts";
 import { backupEnvironment } from "../../orchestrations/backupEnvironment";
 import { dataOperationInput } from "../operationInputs";
 import { backupView } from "./common";

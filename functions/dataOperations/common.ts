@@ -1,5 +1,5 @@
 // What the backup, restore, copy and reset routes share: the backup view.
-import { isLive, ownersOf, type BackupManifest } from "../../shared/backups/manifest";
+import { isLive, ownersOf, type BackupManifest } from "../../shared/dataOperations/manifest";
 
 /** A backup as the API shows it: what, when, how much, and under which key versions (never a wrapped key). */
 /** `environmentId`: the environment's name (the manifest knows it by its data id). */

@@ -10,7 +10,7 @@ import { Roles } from "../../shared/domain/roles";
 import { requireEnvironment } from "../../shared/state/lookups";
 import { requireNoOperation } from "../../shared/operations/admission";
 import { startOperation } from "../../shared/operations/startOperation";
-import { DATA_OPERATION_FLAGS, DATA_OPERATION_NAMES } from "../../shared/backups/contracts";
+import { DATA_OPERATION_FLAGS, DATA_OPERATION_NAMES } from "../../shared/dataOperations/contracts";
 import { resetEnvironment } from "../../orchestrations/resetEnvironment";
 import { dataOperationInput } from "../operationInputs";
 

@@ -113,11 +113,6 @@ export class BackupStore {
     return this.manifestsUnder(backupPaths(this.deps.naming.container(environmentId), "x").environment);
   }
 
-  /** Every manifest in the container (key usage reports). */
-  async listAllManifests(): Promise<BackupManifest[]> {
-    return this.manifestsUnder("");
-  }
-
   private async manifestsUnder(prefix: string): Promise<BackupManifest[]> {
     const container = await this.ensure();
     const out: BackupManifest[] = [];
