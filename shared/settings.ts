@@ -68,6 +68,14 @@ export interface Settings {
   keyHealthProbeSchedule: string;
   keyExpirySchedule: string;
   rotationSweepSchedule: string;
+  /** Application Insights: telemetry off when empty. */
+  appInsightsConnectionString: string;
+  /**
+   * APPLICATIONINSIGHTS_AUTHENTICATION_STRING "Authorization=AAD[;ClientId=<identity>]" (the setting the
+   * Functions host reads too): keyward's own telemetry is sent with an Entra token of that managed
+   * identity, as an instance with local authentication disabled requires. Undefined: by connection string only.
+   */
+  appInsightsEntraAuth: { clientId?: string } | undefined;
   /** Delete environments locked past the reference's deadline (7 days sandbox, 30 production). Off by default. */
   deleteLockedEnvironments: boolean;
 }
@@ -100,6 +108,17 @@ function statePrefix(value: string): string {
     throw new Error(`App setting KEYWARD_STATE_PREFIX=${JSON.stringify(value)} must be a letter then up to 30 letters or digits`);
   }
   return value;
+}
+
+/** "Authorization=AAD;ClientId=..." (keys case-insensitive, as the Functions host parses it). */
+function entraAuthentication(value: string): { clientId?: string } | undefined {
+  if (!value) return undefined;
+  const fields = new Map(value.split(";").map((kv) => kv.split("=")).filter((p) => p.length === 2).map(([k, v]) => [k.trim().toLowerCase(), v.trim()] as const));
+  if ((fields.get("authorization") ?? "").toUpperCase() !== "AAD") {
+    throw new Error(`App setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be "Authorization=AAD" with an optional ";ClientId=<managed identity client id>", not ${JSON.stringify(value)}`);
+  }
+  const clientId = fields.get("clientid");
+  return clientId ? { clientId } : {};
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -138,6 +157,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     keyExpirySchedule: str(env, "KEYWARD_KEY_EXPIRY_SCHEDULE", "0 0 6 * * *"),
     rotationSweepSchedule: str(env, "KEYWARD_ROTATION_SWEEP_SCHEDULE", "0 30 5 * * *"),
     deleteLockedEnvironments: bool(env, "KEYWARD_DELETE_LOCKED_ENVIRONMENTS", false),
+    appInsightsConnectionString: str(env, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
+    appInsightsEntraAuth: entraAuthentication(str(env, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING")),
   };
 }
 
@@ -145,7 +166,7 @@ let cached: { env: string; value: Settings } | undefined;
 
 /** The current settings; re-read when the environment changed (tests and the local runtime set it). */
 export function settings(): Settings {
-  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k.startsWith("AzureWebJobsStorage")));
+  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k.startsWith("AzureWebJobsStorage") || k.startsWith("APPLICATIONINSIGHTS_")));
   if (!cached || cached.env !== key) cached = { env: key, value: readSettings() };
   return cached.value;
 }
