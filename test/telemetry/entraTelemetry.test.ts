@@ -14,6 +14,7 @@ import zlib from "node:zlib";
 import { randomUUID } from "node:crypto";
 import { startLocalIssuer, type LocalIssuer } from "../../local/issuer";
 import { ensureTlsMaterial, type TlsMaterial } from "../../local/keyvault/certificates";
+import { readSettings } from "../../shared/settings";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TELEMETRY = path.join(ROOT, "dist/shared/telemetry.js");
@@ -98,8 +99,7 @@ describe("Application Insights with an Entra credential", () => {
     for (const b of batches) expect(b.authorization).toBeUndefined();
   }, 60_000);
 
-  it("refuses a malformed authentication string at start, naming the setting", async () => {
-    const { readSettings } = await import("../../shared/settings");
+  it("refuses a malformed authentication string at start, naming the setting", () => {
     expect(() => readSettings({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "ClientId=x" })).toThrow(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING/);
     expect(readSettings({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "authorization=AAD;clientid=abc" }).appInsightsEntraAuth).toEqual({ clientId: "abc" });
   });
