@@ -8,7 +8,7 @@ import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
 export async function finishRekey(input: FinishRekeyInput, svc: AppServices): Promise<FinishRekeyOutput> {
   try {
-    return await svc.transitions.finishRekey(input.dataId, input.targetDekId, { counted: input.counted });
+    return await svc.transitions.finishRekey(input.dataId, input.targetDekId);
   } catch (err) {
     return terminalOutcomeOf(err);
   }

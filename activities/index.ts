@@ -6,7 +6,6 @@ import * as df from "durable-functions";
 import type { AppServices } from "../shared/appServices";
 import { prepareTargetDek } from "./prepareTargetDek";
 import { listPartitions } from "./listPartitions";
-import { countPartition } from "./countPartition";
 import { reencryptPartition } from "./reencryptPartition";
 import { finishRekey } from "./finishRekey";
 import { resolveKeyVersion } from "./resolveKeyVersion";
@@ -24,7 +23,7 @@ export const activities = {
   // the environment's state and the operation's history
   setEncryption, recordOperation, releaseEnvironment, lockAfterKeyFailure,
   // add, remove, change of policy
-  prepareTargetDek, listPartitions, countPartition, reencryptPartition, rewrapBackups, finishRekey,
+  prepareTargetDek, listPartitions, reencryptPartition, rewrapBackups, finishRekey,
   // key version rotation
   resolveKeyVersion, rewrapEnvironment,
   // backup, restore, copy, reset

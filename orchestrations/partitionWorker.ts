@@ -31,7 +31,7 @@ export interface PartitionWorkInput {
 }
 
 export type PartitionWorkResult =
-  | { outcome: "done"; items: number; segments: Record<string, number>; offTarget?: number }
+  | { outcome: "done"; items: number; segments: Record<string, number> }
   | { outcome: "stopped"; items: number; stop: StopReason }
   | { outcome: "failed"; items: number; message: string };
 
@@ -44,7 +44,7 @@ function* partitionWorkFlow(context: OrchestrationContext, input: PartitionWorkI
   let { at, cursor } = input;
   const segments = { ...input.segments };
   for (let call = 0; call < Math.max(1, input.callsPerExecution); call++) {
-    if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments, ...(cursor.offTarget !== undefined ? { offTarget: cursor.offTarget } : {}) };
+    if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments };
     const partition = input.partitions[at];
     let output: PageOutput;
     try {
@@ -58,10 +58,10 @@ function* partitionWorkFlow(context: OrchestrationContext, input: PartitionWorkI
     if (verdict.done) {
       segments[String(partition)] = cursor.segment;
       at++;
-      cursor = { segment: 0, items: cursor.items, ...(cursor.offTarget !== undefined ? { offTarget: cursor.offTarget } : {}) };
+      cursor = { segment: 0, items: cursor.items };
     }
   }
-  if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments, ...(cursor.offTarget !== undefined ? { offTarget: cursor.offTarget } : {}) };
+  if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments };
   context.df.setCustomStatus({ partition: input.partitions[at], items: cursor.items });
   context.df.continueAsNew({ ...input, at, cursor, segments } satisfies PartitionWorkInput);
   // The engine discards the output of an execution that continued as new: the parent hears from the last one.

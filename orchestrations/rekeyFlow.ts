@@ -8,7 +8,7 @@ import { REKEY_STATUSES, type EncryptionStatus } from "../shared/domain/encrypti
 import type { Progress } from "../shared/domain/environment";
 import {
   CORE_STORES, SECONDARY_STORES,
-  type FinishRekeyOutput, type KeyFailure, type Refusal, type RekeyInput, type RekeyResult, type SetEncryptionInput, type StepUpdate, type Store,
+  type KeyFailure, type Refusal, type RekeyInput, type RekeyResult, type SetEncryptionInput, type StepUpdate, type Store,
 } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, all } from "./activityProxy";
@@ -53,17 +53,6 @@ function* reencryptStore(
     },
   });
   return outcome.stop;
-}
-
-/** Counts one store partition by partition (items, and those off the target DEK): no activity scans the whole store. */
-function* countStore(
-  context: OrchestrationContext, input: RekeyInput, store: Store, partitions: string[], targetDekId: string, label: string,
-): Generator<Task, { items: number; offTarget: number }, Sent> {
-  const outcome = yield* pumpPartitions(context, {
-    label, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
-    job: { kind: "count", page: { dataId: input.dataId, store, targetDekId, pageSize: input.pageSize } },
-  });
-  return { items: outcome.items, offTarget: outcome.offTarget };
 }
 
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
@@ -118,16 +107,10 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     }
     yield* report({ status: downtime, step: { name: stage, status: "Succeeded", detail: dek.keyId } });
 
-    // 2. Size the work, for progress, counted partition by partition; a store with nothing off
-    // the target DEK is skipped (new writes go under the target DEK, so none can appear; the
-    // finish proof counts again anyway).
+    // 2. Size the work, for progress; a store with nothing off the target DEK is skipped (new
+    // writes go under the target DEK, so none can appear; finishRekey checks again anyway).
     const stores = [...CORE_STORES, ...SECONDARY_STORES];
-    const listed = yield* all(context, stores.map((store) => act.listPartitions.start({ dataId: input.dataId, store, targetDekId: dek.dekId })));
-    const sizes: { partitions: string[]; items: number; remaining: number }[] = [];
-    for (const [i, store] of stores.entries()) {
-      const counted = yield* countStore(context, input, store, listed[i].partitions, dek.dekId, `${store}-size`);
-      sizes.push({ partitions: listed[i].partitions, items: counted.items, remaining: counted.offTarget });
-    }
+    const sizes = yield* all(context, stores.map((store) => act.listPartitions.start({ dataId: input.dataId, store, targetDekId: dek.dekId })));
     const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
     const nothingLeft = (store: Store) => sizeOf.get(store)!.remaining === 0;
     const progress: Progress = { done: 0, total: sizes.reduce((n, x) => n + x.items, 0), unit: "items" };
@@ -179,32 +162,20 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       return yield* fail("Warning", { code: "SecondaryStoreIncomplete", message }, { warning: "backups", step: { name: stage, status: "Failed", detail: message } });
     }
 
-    // 5. Retire what the old key protected, once a count of every partition proves nothing still uses it.
+    // 5. Retire what the old key protected. The activity proves nothing still uses it first.
     stage = "Retire previous key";
     yield* report({ status: s.online, progress, step: { name: stage, status: "Running" } });
-    // The proof, counted partition by partition: nothing is left under any other DEK.
-    const prove = function* (round: number): Generator<Task, Record<string, number>, Sent> {
-      const left: Record<string, number> = {};
-      for (const store of stores) {
-        const counted = yield* countStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, `${store}-proof${round}`);
-        if (counted.offTarget > 0) left[store] = counted.offTarget;
-      }
-      return left;
-    };
-    let left = yield* prove(0);
+    let finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
     // Online throughout, an instance that had not yet seen the new active DEK may have written
     // under the previous one after its partition was passed: sweep the stores again (each item
     // already under the target is skipped) and prove again, a bounded number of times.
-    for (let sweep = 1; online && Object.keys(left).length > 0 && sweep <= MAX_SWEEPS; sweep++) {
+    for (let sweep = 1; online && finish.outcome === "DataRemaining" && sweep <= MAX_SWEEPS; sweep++) {
       for (const store of stores) {
         const why = yield* reencryptStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, s.online, `${store}-sweep${sweep}`);
         if (why) return yield* stopped(why, stage);
       }
-      left = yield* prove(sweep);
+      finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
     }
-    const finish: FinishRekeyOutput = Object.keys(left).length > 0
-      ? { outcome: "DataRemaining", remaining: left }
-      : yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target, counted: true });
     if (finish.outcome === "AccessLost" || finish.outcome === "Refused") return yield* stopped(finish, stage);
     if (finish.outcome === "DataRemaining") {
       const message = `Items are still under the previous key (${Object.entries(finish.remaining).map(([k, v]) => `${k}: ${v}`).join(", ")}). Rerun the operation to finish it.`;

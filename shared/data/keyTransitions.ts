@@ -29,7 +29,7 @@ export interface KeyTransitions {
    * Retires every other DEK once no item uses it, and drops the wrapped copies under keys the
    * active DEK is not under, so the old key is no longer needed.
    */
-  finishRekey(environmentId: string, targetDekId: string, options?: { counted?: boolean }): Promise<FinishRekeyResult>;
+  finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult>;
   /**
    * Re-wraps every live DEK and the index key that are under `source` with the version `wrapper`
    * wraps with, then drops their copies under other versions of that source. Data is untouched.
@@ -76,7 +76,7 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     return { dekId: now.dekId, keyId: copy.keyId, created: now.dekId === dek.dekId };
   }
 
-  async function finishRekey(environmentId: string, targetDekId: string, options: { counted?: boolean } = {}): Promise<FinishRekeyResult> {
+  async function finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult> {
     assertEnvironmentId(environmentId);
     const before = await ctx.rings.read(environmentId);
     // The target, or a DEK it was rolled over to at its encryption limit (activeLineage): data
@@ -86,16 +86,13 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     }
     const lineage = new Set(activeLineage(before));
     // Precondition of retiring: nothing is under any other DEK. New writes only use the active
-    // DEK, so a zero count stays zero. `counted`: the caller counted it partition by partition
-    // (an environment too large to count in one call); otherwise it is counted here.
-    if (!options.counted) {
-      const usage = await reencryption.dekUsage(environmentId);
-      const remaining: Record<string, number> = {};
-      for (const counts of [usage.records, usage.files]) {
-        for (const [dekId, n] of Object.entries(counts)) if (!lineage.has(dekId) && n > 0) remaining[dekId] = (remaining[dekId] ?? 0) + n;
-      }
-      if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
+    // DEK, so a zero count stays zero.
+    const usage = await reencryption.dekUsage(environmentId);
+    const remaining: Record<string, number> = {};
+    for (const counts of [usage.records, usage.files]) {
+      for (const [dekId, n] of Object.entries(counts)) if (!lineage.has(dekId) && n > 0) remaining[dekId] = (remaining[dekId] ?? 0) + n;
     }
+    if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
 
     let retiredDekIds: string[] = [];
     const ring = await ctx.rings.update(environmentId, (r) => {

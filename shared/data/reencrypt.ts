@@ -40,8 +40,6 @@ export interface DekUsage {
 export interface Reencryption {
   reencryptRecordPartition(run: PartitionRun): Promise<PartitionResult>;
   reencryptFilePartition(run: PartitionRun): Promise<PartitionResult>;
-  /** One page of a partition counted: its items, and those under a DEK other than the target. */
-  countPartition(store: "records" | "files", run: Omit<PartitionRun, "targetDekId"> & { targetDekId: string }): Promise<{ scanned: number; offTarget: number; continuation?: string }>;
   /** The partitions of an environment: 0 .. buckets - 1. */
   partitions(environmentId: string): Promise<number[]>;
   dekUsage(environmentId: string): Promise<DekUsage>;
@@ -100,17 +98,6 @@ export function createReencryption(ctx: DataContext): Reencryption {
       const page = await ctx.files.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation);
       const outcomes = await mapLimit(page.blobs, PARALLEL_ITEMS, (blob) => ctx.files.rewrite(keys, blob, target));
       return tally(outcomes, page.continuation);
-    },
-
-    async countPartition(store, run) {
-      assertEnvironmentId(run.environmentId);
-      const { ring } = await ctx.keys.keysFor(run.environmentId);
-      // On target: the target or a DEK it was rolled over to (as finishRekey counts).
-      const lineage = new Set(activeLineage(ring).includes(run.targetDekId) ? activeLineage(ring) : [run.targetDekId]);
-      const deks = store === "records"
-        ? await ctx.records.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation).then((p) => ({ ids: p.rows.map((r) => r.dek), continuation: p.continuation }))
-        : await ctx.files.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation).then((p) => ({ ids: p.blobs.map((b) => b.dekId), continuation: p.continuation }));
-      return { scanned: deks.ids.length, offTarget: deks.ids.filter((d) => !d || !lineage.has(d)).length, ...(deks.continuation ? { continuation: deks.continuation } : {}) };
     },
 
     async partitions(environmentId) {

@@ -149,17 +149,9 @@ export interface ReleaseEnvironmentInput { operationId: string; tenantId: string
 /** An operation lost its key: the probe decides whether the environment locks. */
 export interface LockAfterKeyFailureInput { tenantId: string; environmentId: string; reason: string }
 
-/** A store's partitions (from the key ring alone: nothing is scanned). */
+/** With targetDekId, `remaining` counts the store's items under any other DEK. */
 export interface ListPartitionsInput { dataId: string; store: Store; targetDekId?: string }
-export interface ListPartitionsOutput { partitions: string[] }
-
-/**
- * Counts a page-bounded run of one partition: its items, and those under any DEK but the target.
- * Sizing and the finish proof add these up partition by partition, so no activity scans a whole
- * environment.
- */
-export interface CountPartitionInput { dataId: string; store: Store; partition: string; targetDekId: string; continuation?: string; pageSize: number }
-export interface CountPartitionOutput { outcome: "ok"; done: boolean; continuation?: string; scanned: number; offTarget: number }
+export interface ListPartitionsOutput { partitions: string[]; items: number; remaining?: number }
 
 /**
  * Where a page activity records its own progress (the items it looked at), so the orchestration
@@ -186,13 +178,7 @@ export type ReencryptPartitionOutput =
   | { outcome: "ok"; done: boolean; continuation?: string; scanned: number; rewritten: number }
   | KeyFailure | Refusal;
 
-export interface FinishRekeyInput extends EnvironmentScope {
-  operationId: string;
-  targetDekId: string;
-  target: KeyTarget;
-  /** The orchestration counted every partition (countPartition) and found nothing off the target: no whole-environment count here. */
-  counted?: boolean;
-}
+export interface FinishRekeyInput extends EnvironmentScope { operationId: string; targetDekId: string; target: KeyTarget }
 export type FinishRekeyOutput =
   | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
   | { outcome: "DataRemaining"; remaining: Record<string, number> }

@@ -48,24 +48,4 @@ describe("batched record re-encryption", () => {
     expect(await t.data.getRecord(env, "t", "r6")).toEqual({ i: 6 });
     expect(await t.reencryption.dekUsage(env)).toEqual({ records: { [targetDekId]: 120 }, files: {} });
   });
-
-  it("counts a partition page by page: every item, and those off the target (the sizing and the finish proof)", async () => {
-    const { t, env, ctx, targetDekId } = await setUp(45);
-    const count = async () => {
-      let continuation: string | undefined;
-      const total = { scanned: 0, offTarget: 0, pages: 0 };
-      do {
-        const page = await t.reencryption.countPartition("records", { environmentId: env, bucket: 0, targetDekId, maxItems: 10, continuation });
-        total.scanned += page.scanned;
-        total.offTarget += page.offTarget;
-        total.pages++;
-        continuation = page.continuation;
-      } while (continuation);
-      return total;
-    };
-    expect(await count()).toEqual({ scanned: 45, offTarget: 45, pages: 5 });
-    const keys = await ctx.keys.keysFor(env);
-    await ctx.records.rewriteBatch(keys, (await ctx.records.scanPartition(env, 0, 1000)).rows, await keys.activeDek(), 8);
-    expect(await count()).toEqual({ scanned: 45, offTarget: 0, pages: 5 });
-  });
 });

@@ -72,8 +72,7 @@ describe.each(kinds)("$kind: the happy path", ({ flow, input, down, online, done
     expect(ends(run)).toEqual([{ status: "Succeeded" }]);
     expect(freed(run)).toEqual([{ operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1" }]);
     expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
-    // The proof was counted partition by partition: the activity does not count the environment again.
-    expect(run.inputsTo("finishRekey")).toEqual([{ operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1", dataId: "data-1", targetDekId: TARGET_DEK, target, counted: true }]);
+    expect(run.inputsTo("finishRekey")).toEqual([{ operationId: input().operationId, tenantId: "tenant-1", environmentId: "env-1", dataId: "data-1", targetDekId: TARGET_DEK, target }]);
     expect(run.lastCustomStatus()).toEqual({ status: done, progress: { done: 12, total: 12, unit: "items" } });
   });
 
@@ -115,10 +114,7 @@ describe("the partition pump under a re-key", () => {
     expect(pages(run)).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "1", null], ["records", "2", null], ["files", "0", null], ["files", "1", null]]);
     expect(new Set(run.inputsTo("reencryptPartition").map((i) => [i.targetDekId, i.pageSize, i.operationId].join()))).toEqual(new Set([`${TARGET_DEK},100,op-add`]));
     const workers = run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => [s.instanceId, s.parentInstanceId]);
-    // Counted (size), re-encrypted, counted again (proof): each partition's work is its own worker.
-    const labels = ["records-size", "files-size", "records", "files", "records-proof0", "files-proof0"];
-    const parts = { records: [0, 1, 2], files: [0, 1] };
-    expect(workers).toEqual(labels.flatMap((l) => parts[l.split("-")[0] as "records" | "files"].map((p) => [`instance-1:${l}:${p}`, "instance-1"])));
+    expect(workers).toEqual(["records:0", "records:1", "records:2", "files:0", "files:1"].map((w) => [`instance-1:${w}`, "instance-1"]));
   });
 
   it("starts at most `parallelism` workers at once: the next starts only as one ends", async () => {
@@ -139,8 +135,7 @@ describe("the partition pump under a re-key", () => {
   it("with parallelism 1: two groups (partitions dealt round robin), each worked through partition by partition", async () => {
     const run = await rekey(addEnvironmentToPolicy, addInput({ parallelism: 1 }));
     expect(pages(run, "records")).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "2", null], ["records", "1", null]]);
-    const reencrypting = run.subOrchestrations.filter((s) => s.name === "partitionWorker" && /:(records|files):/.test(s.instanceId));
-    expect(reencrypting.map((s) => (s.input as { partitions: number[] }).partitions)).toEqual([[0, 2], [1], [0], [1]]);
+    expect(run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => (s.input as { partitions: number[] }).partitions)).toEqual([[0, 2], [1], [0], [1]]);
   });
 
   it("shows progress as each partition finishes, without a status activity per wave: the total is every item, done grows to it", async () => {
@@ -160,25 +155,14 @@ describe("the partition pump under a re-key", () => {
   });
 
   it("never reports more done than the total when pages scan more than sizing counted", async () => {
-    const base = rekeyStubs().countPartition!;
-    // Sizing counts 1 record per partition (3 of 8); the pages then scan all 8.
+    const base = rekeyStubs().listPartitions!;
     const run = await rekey(addEnvironmentToPolicy, addInput(), {
-      countPartition: (i, c) => {
-        const r = base(i, c) as { outcome: "ok"; done: boolean; scanned: number; offTarget: number };
-        return i.store === "records" && c.instanceId.includes("-size") ? { ...r, scanned: 1, offTarget: 1 } : r;
-      },
+      listPartitions: (i, c) => ({ ...(base(i, c) as { partitions: string[]; items: number; remaining: number }), ...(i.store === "records" ? { items: 5, remaining: 5 } : {}) }),
     });
     expect(run.output.status).toBe("Encrypted");
     const all = progresses(run);
-    expect(new Set(all.map((p) => p.total))).toEqual(new Set([7]));
-    expect(Math.max(...all.map((p) => p.done))).toBe(7);
-  });
-
-  it("sizes each store by counting its partitions against the target DEK (no activity counts a whole store)", async () => {
-    const run = await rekey(addEnvironmentToPolicy, addInput());
-    expect(run.inputsTo("countPartition").filter((i, n) => run.callsTo("countPartition")[n].instanceId.includes("-size")).map((i) => [i.store, i.partition, i.targetDekId])).toEqual([
-      ["records", "0", TARGET_DEK], ["records", "1", TARGET_DEK], ["records", "2", TARGET_DEK], ["files", "0", TARGET_DEK], ["files", "1", TARGET_DEK],
-    ]);
+    expect(new Set(all.map((p) => p.total))).toEqual(new Set([9]));
+    expect(Math.max(...all.map((p) => p.done))).toBe(9);
   });
 
   it("sizes each store against the target DEK", async () => {
@@ -418,27 +402,26 @@ describe.each(kinds)("$kind with \"downtime\": \"none\"", ({ flow, input, down, 
   });
 
   it("a straggler under the previous DEK: every store swept again, then proved and retired", async () => {
-    const run = await rekey(flow, input({ downtime: "none" }), {}, { proofLeft: 1 });
+    let proofs = 0;
+    const run = await rekey(flow, input({ downtime: "none" }), {
+      finishRekey: (i) => (++proofs === 1 ? { outcome: "DataRemaining", remaining: { "dek-previous": 1 } } : { outcome: "ok", retiredDekIds: ["dek-previous"], keyId: i.target.kind === "CustomerManaged" ? CUSTOMER_KEY : PLATFORM_KEY }),
+    });
     expect(run.output).toEqual({ status: done });
-    expect(run.callsTo("finishRekey")).toHaveLength(1);
+    expect(run.callsTo("finishRekey")).toHaveLength(2);
     const labels = run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => s.instanceId.split(":")[1]);
-    expect([...new Set(labels)]).toEqual(["records-size", "files-size", "records", "files", "records-proof0", "files-proof0", "records-sweep1", "files-sweep1", "records-proof1", "files-proof1"]);
+    expect([...new Set(labels)]).toEqual(["records", "files", "records-sweep1", "files-sweep1"]);
   });
 
   it("stragglers after every sweep: Warning DataRemaining (a rerun finishes), never a retired DEK in use", async () => {
-    const run = await rekey(flow, input({ downtime: "none" }), {}, { proofLeft: 99 });
+    const run = await rekey(flow, input({ downtime: "none" }), { finishRekey: () => ({ outcome: "DataRemaining", remaining: { "dek-previous": 1 } }) });
     expect(run.output.status).toBe("Warning");
-    expect(run.output.error).toEqual({ code: "DataRemaining", message: "Items are still under the previous key (records: 1, files: 1). Rerun the operation to finish it." });
-    // Two sweeps, three proofs, and nothing retired.
-    expect(run.callsTo("finishRekey")).toHaveLength(0);
-    expect(new Set(run.subOrchestrations.map((s) => s.instanceId.split(":")[1]).filter((l) => l?.includes("-proof")))).toEqual(new Set(["records-proof0", "files-proof0", "records-proof1", "files-proof1", "records-proof2", "files-proof2"]));
+    expect(run.output.error?.code).toBe("DataRemaining");
+    expect(run.callsTo("finishRekey")).toHaveLength(3);
   });
 
   it("the reference's downtime stays the default: no sweep after DataRemaining", async () => {
-    const run = await rekey(flow, input(), {}, { proofLeft: 1 });
-    expect(run.output.error?.code).toBe("DataRemaining");
-    expect(run.callsTo("finishRekey")).toHaveLength(0);
-    expect(run.subOrchestrations.some((s) => s.instanceId.includes("-sweep"))).toBe(false);
+    const run = await rekey(flow, input(), { finishRekey: () => ({ outcome: "DataRemaining", remaining: { "dek-previous": 1 } }) });
+    expect(run.callsTo("finishRekey")).toHaveLength(1);
     expect(path(run)[0]).toBe(down);
   });
 });

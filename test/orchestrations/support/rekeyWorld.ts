@@ -32,8 +32,6 @@ export interface RekeyWorld {
   remaining: Partial<Record<Store, number>>;
   /** Backups whose keys rewrapBackups re-wraps. */
   backups: number;
-  /** Finish proofs (0, 1, ...) that still find an item off the target, in each store's first partition. */
-  proofLeft?: number;
 }
 
 /**
@@ -58,21 +56,11 @@ export function rekeyStubs(overrides: Partial<RekeyWorld> = {}): ActivityStubs {
     releaseEnvironment: () => undefined,
     lockAfterKeyFailure: () => undefined,
     prepareTargetDek: (input) => ({ outcome: "ok", dekId: TARGET_DEK, keyId: keyFor(input.target) }),
-    listPartitions: (input) => ({ partitions: Object.keys(world.pages[input.store]) }),
-    // Sizing (workers labelled "<store>-size") counts `remaining` items off the target, the first
-    // partitions first; the finish proof ("-proof<n>") finds none unless `proofLeft` says so.
-    countPartition: (input, call) => {
-      const partitions = Object.keys(world.pages[input.store]);
-      const scanned = (world.pages[input.store][input.partition] ?? []).reduce((n, x) => n + x, 0);
-      const proof = /-proof(\d+):/.exec(call.instanceId);
-      if (proof) {
-        const left = Number(proof[1]) < (world.proofLeft ?? 0) && input.partition === partitions[0] ? 1 : 0;
-        return { outcome: "ok", done: true, scanned, offTarget: left };
-      }
-      const before = partitions.slice(0, partitions.indexOf(input.partition)).reduce((n, p) => n + world.pages[input.store][p].reduce((a, x) => a + x, 0), 0);
-      const remaining = world.remaining[input.store] ?? itemsIn(world, input.store);
-      return { outcome: "ok", done: true, scanned, offTarget: Math.max(0, Math.min(scanned, remaining - before)) };
-    },
+    listPartitions: (input) => ({
+      partitions: Object.keys(world.pages[input.store]),
+      items: itemsIn(world, input.store),
+      remaining: world.remaining[input.store] ?? itemsIn(world, input.store),
+    }),
     reencryptPartition: (input) => {
       const pages = world.pages[input.store][input.partition];
       if (!pages) throw new Error(`no partition ${input.partition} in ${input.store}`);
