@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { registerRoute, routeCatalog, type RouteSpec } from "../../shared/http/route";
-import { registry } from "../../local/functionsCore";
+import { functionsByTrigger, registry } from "../../local/functionsCore";
 import { services } from "../../shared/services";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
 import { environmentIdField } from "../../shared/http/inputs";
@@ -57,6 +57,10 @@ describe("two-tenant isolation, driven by the route catalog", () => {
   it("has a cross-tenant probe for every route of the catalog", () => {
     expect(routeCatalog.length).toBeGreaterThanOrEqual(40);
     expect(uncoveredRoutes(routeCatalog, routeProbes(A, B)), "routes with no probe in test/tenancy/support/routeProbes.ts").toEqual([]);
+    // And the catalog is every HTTP function the runtime serves (a function registered around it would escape the probes),
+    // but the console's anonymous static files.
+    const served = functionsByTrigger("httpTrigger").map((f) => f.name).filter((n) => n !== "consoleStatic").sort();
+    expect(served).toEqual(routeCatalog.map((s) => s.name).sort());
   });
 
   it("answers every route of B's at A's names with 404 as if missing (or 403), shows B nothing of A, changes nothing, audits each refusal in B's tenant", async () => {
