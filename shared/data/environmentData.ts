@@ -56,7 +56,8 @@ async function initialize(ctx: DataContext, environmentId: string, platformWrapp
   const indexKey = generateIndexKey();
   try {
     const [dek, indexKeyCopy] = await Promise.all([generateWrappedDek(platformWrapper, source), wrapVerified(platformWrapper, indexKey, source)]);
-    const ring = createKeyRing({ environmentId, dekId: dek.dekId, dekCopy: dek.copy, indexKeyCopy, buckets: ctx.buckets, now: new Date() });
+    // A new environment's records are all in layout 2, so its reads never look for layout 1.
+    const ring: KeyRing = { ...createKeyRing({ environmentId, dekId: dek.dekId, dekCopy: dek.copy, indexKeyCopy, buckets: ctx.buckets, now: new Date() }), recordLayout: 2 };
     return await ctx.rings.create(ring);
   } catch (err) {
     // A concurrent initialize won the race; its ring is the environment's ring.
