@@ -15,6 +15,7 @@ import type { EnvironmentData } from "./data/environmentData";
 import type { Reencryption } from "./data/reencrypt";
 import type { KeyTransitions } from "./data/keyTransitions";
 import type { Backups } from "./dataOperations/backups";
+import type { ReconcileGate } from "./locking/reconcileGate";
 
 export interface AppServices {
   settings: Settings;
@@ -39,4 +40,6 @@ export interface AppServices {
   transitions: KeyTransitions;
   /** Backups, restore, copy, reset, and the key version ledger. */
   backups: Backups;
+  /** Single flight and a rate limit for reconciling a policy (process-wide). */
+  reconcileGate: ReconcileGate;
 }

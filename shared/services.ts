@@ -15,6 +15,7 @@ import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
 import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
+import { ReconcileGate } from "./locking/reconcileGate";
 import { storageRefFor } from "./storage/account";
 
 export type { AppServices } from "./appServices";
@@ -30,7 +31,7 @@ function build(s: Settings): AppServices {
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({
     connectionString: storage, wrapperFor: keys.wrapperFor, cache,
-    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, ringMaxAgeMs: s.dataStateCacheMs,
+    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, buckets: s.partitionsPerEnvironment, ringMaxAgeMs: s.dataStateCacheMs,
     encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
   const dataAccess = new DataAccessView({ environmentMaxAgeMs: s.dataStateCacheMs, memberMaxAgeMs: s.dataMemberCacheMs });
@@ -48,6 +49,7 @@ function build(s: Settings): AppServices {
     data: createEnvironmentData(dataContext),
     reencryption: createReencryption(dataContext),
     transitions: createKeyTransitions(dataContext),
+    reconcileGate: new ReconcileGate({ minIntervalMs: () => settings().reconcileMinIntervalMs }),
     backups: createBackups({ data: dataContext, connectionString: storage, storagePrefix, statePrefix: s.statePrefix, wrapperFor: keys.wrapperFor }),
   };
 }

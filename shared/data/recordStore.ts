@@ -118,6 +118,35 @@ const MAX_BUCKET_WAVE = 16;
 /** Table clients kept: building one (its HTTP pipeline) costs about as much CPU as a point read. */
 const MAX_CLIENTS = 1000;
 
+/** A Table transaction: at most 100 entities, of one partition, under 4 MiB of payload. */
+export const MAX_TRANSACTION_ENTITIES = 100;
+const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+
+/** Rows in transaction-sized batches: by count, and by the bytes of their (inline) envelopes. */
+function transactionBatches(rows: readonly RecordRow[]): RecordRow[][] {
+  const batches: RecordRow[][] = [];
+  let current: RecordRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = (row.e?.length ?? 0) + 1024;
+    if (current.length > 0 && (current.length >= MAX_TRANSACTION_ENTITIES || bytes + size > MAX_TRANSACTION_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** A transaction refused because one of its entities changed or went away (412, 404, 409). */
+function isBatchConflict(err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  return status === 412 || status === 404 || status === 409;
+}
+
 export class RecordStore {
   private readonly tables = new Map<string, TableClient>();
 
@@ -421,6 +450,59 @@ export class RecordStore {
       current = await this.readRow(environmentId, row.partitionKey, row.rowKey);
     }
     throw contention("RecordWriteConflict", `Record row ${row.partitionKey}/${row.rowKey} kept changing during re-encryption; rerun the partition.`);
+  }
+
+  /**
+   * Re-seals a page of one bucket's rows under `target` with Table transactions: up to 100 rows
+   * (and under 4 MiB of envelopes) per transaction, every update conditioned on the row's ETag.
+   * A transaction is all or nothing, so when one row changed under us (a user write won) the
+   * whole batch is refused and that batch falls back to `rewrite`, row by row, which re-reads
+   * each changed row; nothing is written twice or lost.
+   */
+  async rewriteBatch(keys: RingKeys, rows: readonly RecordRow[], target: Dek, parallelism: number): Promise<("rewritten" | "skipped")[]> {
+    const { environmentId } = keys.ring;
+    const outcomes = new Map<RecordRow, "rewritten" | "skipped">();
+    const todo = rows.filter((row) => {
+      if (row.dek !== target.id) return true;
+      outcomes.set(row, "skipped");
+      return false;
+    });
+    for (const batch of transactionBatches(todo)) {
+      const sealed = await mapLimit(batch, parallelism, async (row) => {
+        const opened = await this.openRowFresh(keys, row);
+        if (!opened) return undefined;
+        const envelope = sealEnvelope({ dek: target, context: contextOf(environmentId, row), plaintext: opened.plaintext });
+        return { row, staged: await this.stage(environmentId, row, envelope) };
+      });
+      const writes = sealed.filter((w) => w !== undefined);
+      for (const row of batch) if (!writes.some((w) => w.row === row)) outcomes.set(row, "skipped");
+      if (writes.length === 0) continue;
+      let committed = true;
+      try {
+        await this.table(environmentId).submitTransaction(writes.map(({ row, staged }) => [
+          "update", { partitionKey: row.partitionKey, rowKey: row.rowKey, tx: row.tx, dek: target.id, ...staged }, "Replace", { etag: row.etag },
+        ]));
+      } catch (err) {
+        if (!isBatchConflict(err)) {
+          await Promise.all(writes.map((w) => this.deleteBlob(environmentId, w.staged.b).catch(() => undefined)));
+          throw err;
+        }
+        committed = false;
+      }
+      if (committed) {
+        for (const w of writes) outcomes.set(w.row, "rewritten");
+        // The replaced envelopes' blobs are unreachable now; a crash here leaves orphans, never holes.
+        await mapLimit(writes.filter((w) => w.row.b && w.row.b !== w.staged.b), parallelism, (w) => this.deleteBlob(environmentId, w.row.b));
+        continue;
+      }
+      await Promise.all(writes.map((w) => this.deleteBlob(environmentId, w.staged.b)));
+      const single = await mapLimit(writes, parallelism, async (w) => {
+        const fresh = await this.readRow(environmentId, w.row.partitionKey, w.row.rowKey);
+        return fresh ? this.rewrite(keys, fresh, target) : "skipped" as const;
+      });
+      writes.forEach((w, i) => outcomes.set(w.row, single[i]));
+    }
+    return rows.map((row) => outcomes.get(row)!);
   }
 
   /** How many rows are under each DEK (from the `dek` index, which reads check against the header). */
