@@ -97,6 +97,12 @@ const contextOf = (environmentId: string, row: { tx: string; rowKey: string }): 
   itemId: itemIndexOf(row),
 });
 
+/** The entity of a row at `location`: it keeps its layout when rewritten in place (re-encryption); every new row is layout 2. */
+function rowEntity(location: Location, dekId: string, staged: Pick<RecordProps, "e" | "b">) {
+  const layout = LAYOUT2_ROW_KEY.test(location.rowKey) ? { v: 2 } : { tx: location.tx };
+  return { partitionKey: location.partitionKey, rowKey: location.rowKey, ...layout, dek: dekId, ...staged };
+}
+
 /** Whether an environment's ring allows rows of layout 1 (environments created before layout 2). */
 const mayHoldLayout1 = (keys: RingKeys) => keys.ring.recordLayout !== 2;
 
@@ -262,9 +268,7 @@ export class RecordStore {
    * Returns false when someone wrote in between (nothing changed then).
    */
   private async commit(environmentId: string, location: Location, dekId: string, staged: Pick<RecordProps, "e" | "b">, expected: RecordRow | undefined, replacing?: RecordRow): Promise<boolean> {
-    // A row keeps its layout when rewritten in place (re-encryption); every new row is layout 2.
-    const layout = LAYOUT2_ROW_KEY.test(location.rowKey) ? { v: 2 } : { tx: location.tx };
-    const entity = { partitionKey: location.partitionKey, rowKey: location.rowKey, ...layout, dek: dekId, ...staged };
+    const entity = rowEntity(location, dekId, staged);
     try {
       if (expected) await this.table(environmentId).updateEntity(entity, "Replace", { etag: expected.etag });
       else if (replacing) {
@@ -480,7 +484,7 @@ export class RecordStore {
       let committed = true;
       try {
         await this.table(environmentId).submitTransaction(writes.map(({ row, staged }) => [
-          "update", { partitionKey: row.partitionKey, rowKey: row.rowKey, tx: row.tx, dek: target.id, ...staged }, "Replace", { etag: row.etag },
+          "update", rowEntity(row, target.id, staged), "Replace", { etag: row.etag },
         ]));
       } catch (err) {
         if (!isBatchConflict(err)) {
