@@ -25,6 +25,7 @@ import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
 import { IntegrityError } from "../crypto/integrityError";
 import type { BindingContext } from "../crypto/aad";
 import type { Dek } from "../crypto/dek";
+import { findDek } from "../crypto/keyRing";
 import { notFound, contention } from "../errors";
 import { mapLimit } from "./concurrency";
 import { badContinuation, openContinuation, sealContinuation } from "./continuation";
@@ -288,15 +289,43 @@ export class RecordStore {
   }
 
   /**
-   * Writes a record under `activeDek` (default: the ring's active DEK). Returns whether it was
-   * created. The caller may pass the DEK as a promise of a fresh ring read, which then runs at the
-   * same time as this read of the current row.
+   * Writes a record; returns whether it was created. `keys` (a recent ring) locates it; the DEK
+   * it ends under is the active DEK of `current` (default: `keys`), a ring read for this call.
+   * In a layout 2 environment the first attempt creates the row under the recent ring's DEK
+   * while `current` is read: a new record then costs one round trip. If the row exists, or
+   * `current` names another active DEK, the write goes on as a conditional replace under it.
    */
-  async put(keys: RingKeys, table: string, recordId: string, valueJson: string, activeDek: Promise<Dek> = keys.activeDek()): Promise<{ created: boolean }> {
+  async put(keys: RingKeys, table: string, recordId: string, valueJson: string, current: Promise<RingKeys> = Promise.resolve(keys)): Promise<{ created: boolean }> {
     const { environmentId } = keys.ring;
     const location = await this.locate(keys, table, recordId);
-    let [[existing, layout1], dek] = await Promise.all([this.readBoth(keys, location), activeDek]);
-    const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext: encodeRecordPayload(table, recordId, valueJson) });
+    const plaintext = encodeRecordPayload(table, recordId, valueJson);
+    if (mayHoldLayout1(keys)) return this.writeOver(keys, location, plaintext, await current);
+    const recent = await keys.activeDek();
+    const staged = await this.stage(environmentId, location, sealEnvelope({ dek: recent, context: contextOf(environmentId, location), plaintext }));
+    let created: boolean;
+    let ring: RingKeys;
+    try {
+      [created, ring] = await Promise.all([this.commit(environmentId, location, recent.id, staged, undefined), current]);
+    } catch (err) {
+      // Nothing refers to the staged blob unless the create committed; a committed row keeps it.
+      if (!(await this.readRow(environmentId, location.partitionKey, location.rowKey).catch(() => undefined))?.b) await this.deleteBlob(environmentId, staged.b).catch(() => undefined);
+      throw err;
+    }
+    // `recent` stands unless the ring read for this call knows a newer DEK took over from it (a
+    // DEK it does not know at all was made since, by a rollover of this very write's reservation).
+    const superseded = findDek(ring.ring, recent.id) !== undefined && ring.ring.activeDekId !== recent.id;
+    if (created && !superseded) return { created: true };
+    if (!created) await this.deleteBlob(environmentId, staged.b);
+    // Postcondition either way: the record is under the current active DEK.
+    const over = await this.writeOver(keys, location, plaintext, ring);
+    return { created: created || over.created };
+  }
+
+  /** Read, then create or replace conditionally (moving a layout 1 row), under `current`'s active DEK. */
+  private async writeOver(keys: RingKeys, location: Location & { layout1RowKey: string }, plaintext: Uint8Array, current: RingKeys): Promise<{ created: boolean }> {
+    const { environmentId } = keys.ring;
+    let [[existing, layout1], dek] = await Promise.all([this.readBoth(keys, location), current.activeDek()]);
+    const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext });
     const staged = await this.stage(environmentId, location, envelope);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
