@@ -50,6 +50,10 @@ export interface Settings {
   dekCacheTtlJitterPercent: number;
   /** Seconds GET /api/health reuses its platform vault check. 0: every request asks the vault. */
   healthVaultCacheSeconds: number;
+  /** Minutes keyward re-probes a policy after an ARM role event or a vault event. 0: not at all. */
+  eventReprobeMinutes: number;
+  /** The longest wait between two of those re-probes: the bound on lock latency once the vault refuses. */
+  eventReprobeMaxIntervalMs: number;
   /** Least milliseconds between two reconciles (probe and lock decision) of one policy. */
   reconcileMinIntervalMs: number;
   /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
@@ -129,6 +133,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     dekCacheTtlJitterPercent: int(env, "KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT", 20, 0, 50),
     healthVaultCacheSeconds: int(env, "KEYWARD_HEALTH_VAULT_CACHE_SECONDS", 10, 0, 300),
+    eventReprobeMinutes: int(env, "KEYWARD_EVENT_REPROBE_MINUTES", 15, 0, 120),
+    eventReprobeMaxIntervalMs: int(env, "KEYWARD_EVENT_REPROBE_MAX_INTERVAL_MS", 1000, 100, 60_000),
     reconcileMinIntervalMs: int(env, "KEYWARD_RECONCILE_MIN_INTERVAL_MS", 1000, 0, 60_000),
     dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
     dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
