@@ -11,7 +11,7 @@ import { ensureTlsMaterial } from "./keyvault/certificates";
 import { readStorageConnection } from "../shared/storage/connection";
 import { storageRefFor } from "../shared/storage/account";
 import { readSettings } from "../shared/settings";
-import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID } from "./issuer";
+import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID, TOKEN_EXCHANGE_AUDIENCE } from "./issuer";
 import { startLocalVault, localVaultManagementClient, type LocalVault, type LocalVaultBehaviourPatch } from "./keyvault";
 import { createTokenVerifier } from "../shared/auth/tokenVerifier";
 import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
@@ -21,6 +21,8 @@ import { localConsoleIdentities } from "./localPrincipals";
 
 export const APP_AUDIENCE = "api://keyward";
 export const VAULT_AUDIENCE = "https://vault.azure.net";
+/** The client id of keyward's local multi-tenant app (cross-tenant vaults). Fixed, so consents read the same across restarts. */
+export const LOCAL_CROSS_TENANT_CLIENT_ID = "c7055e11-0000-4000-8000-00000000a991";
 
 export interface StackOptions {
   /** Folder for everything kept between runs (Azurite data, issuer key, vault state). */
@@ -88,9 +90,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const storageConnectionString = options.storageConnectionString ?? (azurite ??= await startAzurite({ location: path.join(options.dataDir, "azurite") })).connectionString;
   // The issuer and the vault keep their ports across restarts: tokens name the issuer's URL, and
   // every stored key id names the vault's.
-  const issuer = await startLocalIssuer({ dataDir: options.dataDir, port: rememberedPort(options.dataDir, "issuer") });
+  // Entra's authority (HTTPS, the local CA's certificate) serves the cross-tenant token exchange.
+  const issuer = await startLocalIssuer({
+    dataDir: options.dataDir, port: rememberedPort(options.dataDir, "issuer"),
+    tls: ensureTlsMaterial(path.join(options.dataDir, "vault")), authorityPort: rememberedPort(options.dataDir, "authority"),
+  });
   rememberPort(options.dataDir, "issuer", issuer.port);
-  const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuer, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
+  rememberPort(options.dataDir, "authority", Number(new URL(issuer.authorityHost!).port));
+  // Every tenant's tokens verify; each vault then takes only its own tenant's (AKV10032 otherwise).
+  const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuerTemplate, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
   const behaviour = mergeBehaviourPatches(options.vaultBehaviour ?? {}, localVaultBehaviourFromSettings({ ...process.env, ...options.settings }));
   // The platform's own grants are set up as if long ago: the propagation delay starts after them.
   const { rolePropagationSeconds, ...fromTheStart } = behaviour;
@@ -101,6 +109,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   rememberPort(options.dataDir, "vault", vault.port);
 
   const platformPrincipalId = readOrCreateId(path.join(options.dataDir, "platform-principal.txt"));
+  // keyward's multi-tenant app for vaults in other tenants, trusting the platform identity (a
+  // federated identity credential), as infra/README.md has the operator register it in Entra.
+  issuer.directory.registerApplication({
+    clientId: LOCAL_CROSS_TENANT_CLIENT_ID,
+    federatedCredentials: [{ issuer: issuer.issuer, subject: platformPrincipalId, audience: TOKEN_EXCHANGE_AUDIENCE }],
+  });
   const { platformKeyId, byokKeyId } = await createPlatformKeys({ vault, issuer, platformPrincipalId });
   if (rolePropagationSeconds) await localVaultManagementClient(vault).setBehaviour({ rolePropagationSeconds });
 
@@ -115,6 +129,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     KEYWARD_PLATFORM_PRINCIPAL_ID: platformPrincipalId,
     KEYWARD_PLATFORM_CLIENT_ID: platformPrincipalId,
     KEYWARD_BYOK_KEY_ID: byokKeyId,
+    KEYWARD_AUTHORITY_HOST: issuer.authorityHost!,
+    KEYWARD_CROSS_TENANT_CLIENT_ID: LOCAL_CROSS_TENANT_CLIENT_ID,
     // The console's sign-in page lists these and takes their tokens from the local issuer.
     KEYWARD_CONSOLE_AUTH_MODE: "local",
     KEYWARD_CONSOLE_LOCAL_IDENTITIES: JSON.stringify(localConsoleIdentities()),

@@ -5,6 +5,7 @@
 import type { Settings } from "./settings";
 import type { TokenVerifier } from "./auth/tokenVerifier";
 import type { StateStore } from "./state/stateStore";
+import type { DataAccessView } from "./state/dataAccessView";
 import type { AuditLog } from "./state/auditLog";
 import type { AlertStore } from "./state/alertStore";
 import type { KeySources } from "./keys/keySources";
@@ -21,6 +22,8 @@ export interface AppServices {
   verifyToken: TokenVerifier;
   /** Policies, environments, history, licences. */
   state: StateStore;
+  /** Environment state and memberships as the data path reads them: cached within the lock and membership bounds. */
+  dataAccess: DataAccessView;
   audit: AuditLog;
   alerts: AlertStore;
   /** Which key, vault and identity stand behind each key source. */

@@ -42,10 +42,24 @@ export interface Settings {
   platformKeyId: string;
   platformPrincipalId: string;
   platformClientId: string;
+  /**
+   * Vaults in other Entra tenants: keyward's multi-tenant app registration (client id), which
+   * trusts keyward's identity through a federated identity credential. Empty: no cross-tenant vaults.
+   */
+  crossTenantClientId: string;
+  /** Entra's authority host for the cross-tenant token exchange (the local issuer's HTTPS authority locally). */
+  authorityHost: string;
   /** The legacy platform-held tenant key of the old bring-your-own-key feature (versionless key id). */
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
+  /**
+   * Milliseconds the data path may serve an environment's state (lock, status) and key ring from
+   * memory: at most 1,500, so a lock is seen by every instance within 2 s. 0: read every call.
+   */
+  dataStateCacheMs: number;
+  /** Milliseconds the data path may serve a membership from memory: at most 800, so a removed member is refused within 1 s. */
+  dataMemberCacheMs: number;
   /** Up to this percentage of the TTL is taken off each cached DEK at random, so expiries spread. */
   dekCacheTtlJitterPercent: number;
   /** Seconds GET /api/health reuses its platform vault check. 0: every request asks the vault. */
@@ -60,6 +74,8 @@ export interface Settings {
   dekMaxEncryptions: number;
   /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
   dekEncryptionBlock: number;
+  /** Partitions (storage buckets) a new environment gets; fixed for its life (its key ring records it). */
+  partitionsPerEnvironment: number;
   /** Environments a key-version rotation re-wraps at once (each a few vault operations). */
   rotationParallelism: number;
   /** Partitions re-encrypted at once per operation. */
@@ -73,6 +89,14 @@ export interface Settings {
   keyHealthProbeSchedule: string;
   keyExpirySchedule: string;
   rotationSweepSchedule: string;
+  /** Application Insights: telemetry off when empty. */
+  appInsightsConnectionString: string;
+  /**
+   * APPLICATIONINSIGHTS_AUTHENTICATION_STRING "Authorization=AAD[;ClientId=<identity>]" (the setting the
+   * Functions host reads too): keyward's own telemetry is sent with an Entra token of that managed
+   * identity, as an instance with local authentication disabled requires. Undefined: by connection string only.
+   */
+  appInsightsEntraAuth: { clientId?: string } | undefined;
   /** Delete environments locked past the reference's deadline (7 days sandbox, 30 production). Off by default. */
   deleteLockedEnvironments: boolean;
 }
@@ -107,6 +131,17 @@ function statePrefix(value: string): string {
   return value;
 }
 
+/** "Authorization=AAD;ClientId=..." (keys case-insensitive, as the Functions host parses it). */
+function entraAuthentication(value: string): { clientId?: string } | undefined {
+  if (!value) return undefined;
+  const fields = new Map(value.split(";").map((kv) => kv.split("=")).filter((p) => p.length === 2).map(([k, v]) => [k.trim().toLowerCase(), v.trim()] as const));
+  if ((fields.get("authorization") ?? "").toUpperCase() !== "AAD") {
+    throw new Error(`App setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be "Authorization=AAD" with an optional ";ClientId=<managed identity client id>", not ${JSON.stringify(value)}`);
+  }
+  const clientId = fields.get("clientid");
+  return clientId ? { clientId } : {};
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const identityMode = str(env, "KEYWARD_IDENTITY_MODE", "managedIdentity");
   if (identityMode !== "local" && identityMode !== "managedIdentity") {
@@ -130,14 +165,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformPrincipalId: str(env, "KEYWARD_PLATFORM_PRINCIPAL_ID"),
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
+    crossTenantClientId: str(env, "KEYWARD_CROSS_TENANT_CLIENT_ID"),
+    authorityHost: str(env, "KEYWARD_AUTHORITY_HOST", "https://login.microsoftonline.com").replace(/\/+$/, ""),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    dataStateCacheMs: int(env, "KEYWARD_DATA_STATE_CACHE_MS", 1000, 0, 1500),
+    dataMemberCacheMs: int(env, "KEYWARD_DATA_MEMBER_CACHE_MS", 500, 0, 800),
+    dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
+    dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
+    partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),
     dekCacheTtlJitterPercent: int(env, "KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT", 20, 0, 50),
     healthVaultCacheSeconds: int(env, "KEYWARD_HEALTH_VAULT_CACHE_SECONDS", 10, 0, 300),
     eventReprobeMinutes: int(env, "KEYWARD_EVENT_REPROBE_MINUTES", 15, 0, 120),
     eventReprobeMaxIntervalMs: int(env, "KEYWARD_EVENT_REPROBE_MAX_INTERVAL_MS", 1000, 100, 60_000),
     reconcileMinIntervalMs: int(env, "KEYWARD_RECONCILE_MIN_INTERVAL_MS", 1000, 0, 60_000),
-    dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
-    dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
     rotationParallelism: int(env, "KEYWARD_ROTATION_PARALLELISM", 16, 1, 256),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
@@ -147,6 +187,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     keyExpirySchedule: str(env, "KEYWARD_KEY_EXPIRY_SCHEDULE", "0 0 6 * * *"),
     rotationSweepSchedule: str(env, "KEYWARD_ROTATION_SWEEP_SCHEDULE", "0 30 5 * * *"),
     deleteLockedEnvironments: bool(env, "KEYWARD_DELETE_LOCKED_ENVIRONMENTS", false),
+    appInsightsConnectionString: str(env, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
+    appInsightsEntraAuth: entraAuthentication(str(env, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING")),
   };
 }
 
@@ -154,7 +196,7 @@ let cached: { env: string; value: Settings } | undefined;
 
 /** The current settings; re-read when the environment changed (tests and the local runtime set it). */
 export function settings(): Settings {
-  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k.startsWith("AzureWebJobsStorage")));
+  const key = JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith("KEYWARD_") || k.startsWith("AzureWebJobsStorage") || k.startsWith("APPLICATIONINSIGHTS_")));
   if (!cached || cached.env !== key) cached = { env: key, value: readSettings() };
   return cached.value;
 }

@@ -61,6 +61,7 @@ export class DekCache {
   private readonly fixedJitter?: number;
   private readonly random: () => number;
   private lastSweep = 0;
+  private lastTtlCheck = 0;
 
   constructor(options: DekCacheOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -170,6 +171,12 @@ export class DekCache {
   }
 
   private maybeSweep(now: number): void {
+    if (this.fixedTtlMs === undefined) {
+      // settings() reads the process environment (~0.1 ms), too slow for every hit of the data
+      // path: look at the TTL setting once a second at most (the setting is 1 s or more).
+      if (now - this.lastTtlCheck < 1000) return;
+      this.lastTtlCheck = now;
+    }
     if (now - this.lastSweep >= this.ttlMs) this.sweep();
   }
 
