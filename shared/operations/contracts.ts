@@ -191,3 +191,29 @@ export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; enviro
 
 export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyId?: string }
 export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;
+
+/**
+ * Watching a policy's key after an event (issue 15): Azure applies a role change up to 10 minutes
+ * late and raises no event when it does, so after an ARM role event or a vault event keyward
+ * re-probes the policy, every `maxIntervalMs` at most, until `until`.
+ */
+export interface WatchPolicyAccessInput {
+  tenantId: string;
+  policy: string;
+  /** The event that started the watch (history and lock reasons name it). */
+  trigger: string;
+  /** ISO time the watch ends. */
+  until: string;
+  firstIntervalMs: number;
+  maxIntervalMs: number;
+  /** The interval reached, when continued as new. */
+  intervalMs?: number;
+  /** Probes made in earlier executions. */
+  probes?: number;
+  retry: ActivityRetryPolicy;
+}
+export interface ReprobePolicyInput { tenantId: string; policy: string; trigger: string }
+export type ReprobePolicyOutput =
+  | { outcome: "probed"; status: string; locked: number; unlocked: number }
+  /** The policy was deleted: nothing left to watch. */
+  | { outcome: "gone" };
