@@ -5,7 +5,7 @@
 // these refusals touches a key. A key lost under a running call locks the environment (the probe
 // decides) and answers 423; a vault that is only slow answers 503; a ciphertext that fails its
 // integrity check answers 500 with a code that says so, and returns nothing of it.
-import { integrity, notFound, refused, unavailable } from "../errors";
+import { KeywardError, notFound, refused, unavailable } from "../errors";
 import type { TenantState } from "../state/stateStore";
 import { accessCovers, type MemberAccess } from "../domain/member";
 import type { Environment } from "../domain/environment";
@@ -50,7 +50,9 @@ export async function withEnvironmentData<T>(deps: KeyHealthDeps, call: DataCall
     return await work(env);
   } catch (err) {
     if (err instanceof IntegrityError) {
-      throw integrity("CiphertextIntegrityFailure", `Stored data of environment '${id}' failed its integrity check and was not returned (${err.message}).`, "id");
+      throw new KeywardError("integrity", "CiphertextIntegrityFailure",
+        `Stored data of environment '${id}' failed its integrity check and was not returned (${err.message}). Report it to the platform operator with the request id.`,
+        { target: "id", detail: err.detail });
     }
     if (isKeyAccessError(err)) {
       if (err.kind === "Transient") throw keyErrorFor(err, { use: "environmentData", environmentId: id });
