@@ -3,7 +3,10 @@
 // blobs.
 import type { AppServices } from "../shared/appServices";
 import type { BackupPartitionInput, BackupPartitionOutput } from "../shared/dataOperations/contracts";
+import { recordPageProgress } from "../shared/operations/pageProgress";
 
-export function backupPartition(input: BackupPartitionInput, svc: AppServices): Promise<BackupPartitionOutput> {
-  return svc.backups.partition(input);
+export async function backupPartition(input: BackupPartitionInput, svc: AppServices): Promise<BackupPartitionOutput> {
+  const page = await svc.backups.partition(input);
+  await recordPageProgress(svc, input.progress, page.items);
+  return page;
 }

@@ -5,6 +5,7 @@ import type { AppServices } from "../shared/appServices";
 import type { ReencryptPartitionInput, ReencryptPartitionOutput } from "../shared/operations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 import { partitionReencrypted } from "../shared/operations/operationTelemetry";
+import { recordPageProgress } from "../shared/operations/pageProgress";
 
 /** Pages per activity call: long enough to amortise a call, short enough that none runs for minutes. */
 const PAGES_PER_CALL = 5;
@@ -21,10 +22,11 @@ export async function reencryptPartition(input: ReencryptPartitionInput, svc: Ap
       scanned += r.scanned;
       rewritten += r.rewritten;
       continuation = r.continuation;
-      if (!continuation) { report(); return { outcome: "ok", done: true, scanned, rewritten }; }
+      if (!continuation) break;
     }
     report();
-    return { outcome: "ok", done: false, continuation, scanned, rewritten };
+    await recordPageProgress(svc, input.progress, scanned);
+    return continuation ? { outcome: "ok", done: false, continuation, scanned, rewritten } : { outcome: "ok", done: true, scanned, rewritten };
   } catch (err) {
     return terminalOutcomeOf(err);
   }

@@ -4,10 +4,13 @@
 import type { AppServices } from "../shared/appServices";
 import type { TransferPartitionInput, TransferPartitionOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
+import { recordPageProgress } from "../shared/operations/pageProgress";
 
 export async function transferPartition(input: TransferPartitionInput, svc: AppServices): Promise<TransferPartitionOutput> {
   try {
-    return { outcome: "ok", ...(await svc.backups.transferPartition(input)) };
+    const page = await svc.backups.transferPartition(input);
+    await recordPageProgress(svc, input.progress, page.items);
+    return { outcome: "ok", ...page };
   } catch (err) {
     return terminalOutcomeOf(err);
   }

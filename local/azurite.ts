@@ -2,6 +2,7 @@
 // loopback ports. `npm start` keeps its data under .keyward/azurite; tests run it in memory.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { freePort, waitForPort } from "./ports";
 
@@ -15,22 +16,34 @@ export interface AzuriteOptions {
   location?: string;
   blobPort?: number;
   tablePort?: number;
+  /**
+   * HTTPS with this certificate and `--oauth basic`: Azurite then accepts a bearer token whose
+   * issuer, audience and lifetime are Entra's shape (it checks no signature) besides the account
+   * key, as an account reached by identity does. The certificate must cover 127.0.0.1.
+   */
+  oauth?: { certChainPem: string; keyPem: string };
+  /** Accounts to serve (all with the well-known key); default the development account only. */
+  accounts?: string[];
 }
 
 export interface RunningAzurite {
+  /** With the account key (over https in OAuth mode). */
   connectionString: string;
+  /** The service URLs (path-style: the account is the first segment), for identity-based settings. */
+  blobServiceUri: string;
+  tableServiceUri: string;
   blobPort: number;
   tablePort: number;
   stop(): Promise<void>;
 }
 
-export function azuriteConnectionString(blobPort: number, tablePort: number): string {
+export function azuriteConnectionString(blobPort: number, tablePort: number, protocol: "http" | "https" = "http"): string {
   return [
-    "DefaultEndpointsProtocol=http",
+    `DefaultEndpointsProtocol=${protocol}`,
     `AccountName=${AZURITE_ACCOUNT}`,
     `AccountKey=${AZURITE_KEY}`,
-    `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
-    `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
+    `BlobEndpoint=${protocol}://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
+    `TableEndpoint=${protocol}://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
   ].join(";") + ";";
 }
 
@@ -40,8 +53,8 @@ function azuriteEntry(name: "azurite-blob" | "azurite-table"): string {
   return path.join(pkg, file);
 }
 
-function launch(entry: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+function launch(entry: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   child.on("exit", (code) => {
@@ -57,8 +70,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const storage = options.location
     ? (fs.mkdirSync(options.location, { recursive: true }), ["--location", options.location])
     : ["--inMemoryPersistence"];
-  const blob = launch(azuriteEntry("azurite-blob"), [...common, ...storage, "--blobHost", "127.0.0.1", "--blobPort", String(blobPort)]);
-  const table = launch(azuriteEntry("azurite-table"), [...common, ...storage, "--tableHost", "127.0.0.1", "--tablePort", String(tablePort)]);
+  const tls = options.oauth ? oauthArguments(options.oauth, options.location) : [];
+  const env = options.accounts ? { ...process.env, AZURITE_ACCOUNTS: options.accounts.map((a) => `${a}:${AZURITE_KEY}`).join(";") } : process.env;
+  const blob = launch(azuriteEntry("azurite-blob"), [...common, ...storage, ...tls, "--blobHost", "127.0.0.1", "--blobPort", String(blobPort)], env);
+  const table = launch(azuriteEntry("azurite-table"), [...common, ...storage, ...tls, "--tableHost", "127.0.0.1", "--tablePort", String(tablePort)], env);
   const stopAll = async () => {
     for (const child of [blob, table]) {
       if (child.exitCode === null) {
@@ -76,5 +91,22 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     await stopAll();
     throw err;
   }
-  return { connectionString: azuriteConnectionString(blobPort, tablePort), blobPort, tablePort, stop: stopAll };
+  const protocol = options.oauth ? "https" : "http";
+  return {
+    connectionString: azuriteConnectionString(blobPort, tablePort, protocol), blobPort, tablePort,
+    blobServiceUri: `${protocol}://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
+    tableServiceUri: `${protocol}://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
+    stop: stopAll,
+  };
+}
+
+/** Azurite reads its certificate and key from files: written next to its data (or a temporary folder). */
+function oauthArguments(oauth: NonNullable<AzuriteOptions["oauth"]>, location: string | undefined): string[] {
+  const dir = location ?? fs.mkdtempSync(path.join(os.tmpdir(), "azurite-tls-"));
+  fs.mkdirSync(dir, { recursive: true });
+  const cert = path.join(dir, "azurite-cert.pem");
+  const key = path.join(dir, "azurite-key.pem");
+  fs.writeFileSync(cert, oauth.certChainPem);
+  fs.writeFileSync(key, oauth.keyPem, { mode: 0o600 });
+  return ["--cert", cert, "--key", key, "--oauth", "basic"];
 }

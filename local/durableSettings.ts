@@ -10,6 +10,7 @@ import {
   defaultConcurrency,
 } from "./durable/defaults";
 import type { HostJson } from "./hostJson";
+import type { StorageRef } from "../shared/storage/clients";
 import { parseTimeSpan } from "./timeSpan";
 
 export interface DurableOverrides {
@@ -26,7 +27,7 @@ export interface DurableSettingsInput {
   hostJson: HostJson;
   settings: AppSettings;
   /** AzureWebJobsStorage: the task hub's storage unless host.json's connectionName names another. */
-  storageConnectionString: string;
+  storageConnectionString: StorageRef;
   /** The hub name when host.json has none, or its "%Name%" setting is unset. */
   defaultTaskHub: string;
   overrides?: DurableOverrides;
@@ -35,7 +36,7 @@ export interface DurableSettingsInput {
 export interface DurableSettings {
   taskHub: string;
   /** Where the task hub's table lives. */
-  storageConnectionString: string;
+  storageConnectionString: StorageRef;
   /** The app setting it came from ("AzureWebJobsStorage" by default). */
   connectionName: string;
   functionTimeoutMs: number;

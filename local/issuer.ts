@@ -7,6 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomUUID, generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { SignJWT, exportJWK } from "jose";
+import { Directory, startAuthority, type RunningAuthority } from "./issuerAuthority";
+
+export { Directory, TOKEN_EXCHANGE_AUDIENCE, type Application, type FederatedCredential } from "./issuerAuthority";
 
 /** Entra uses the tenant id in the issuer; the local tenant is fixed so tokens survive restarts. */
 export const LOCAL_TENANT_ID = "72f988bf-0000-4000-8000-00000000c0de";
@@ -33,6 +36,10 @@ export interface LocalIssuer {
   tokenEndpoint: string;
   port: number;
   sign(request: TokenRequest): Promise<string>;
+  /** Entra's authority over HTTPS (token exchange for federated multi-tenant apps), when started with `tls`. */
+  authorityHost?: string;
+  /** The apps and service principals the authority knows (register an app, consent in a tenant). */
+  directory: Directory;
   stop(): Promise<void>;
 }
 
@@ -40,6 +47,12 @@ interface StoredKey {
   kid: string;
   privateKeyPem: string;
 }
+
+/**
+ * Resources whose tokens Entra issues in v1.0 form (`iss` https://sts.windows.net/{tid}/), as it
+ * does for Azure Storage: Azurite in OAuth mode accepts only that issuer.
+ */
+const V1_TOKEN_AUDIENCES = new Set(["https://storage.azure.com"]);
 
 const TENANT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -79,7 +92,11 @@ function readBody(req: http.IncomingMessage, limit = 64 * 1024): Promise<string>
   });
 }
 
-export async function startLocalIssuer(options: { dataDir?: string; port?: number } = {}): Promise<LocalIssuer> {
+export async function startLocalIssuer(options: {
+  dataDir?: string; port?: number;
+  /** Also serve Entra's authority over HTTPS with this certificate (covering 127.0.0.1), on `authorityPort`. */
+  tls?: { certChainPem: string; keyPem: string }; authorityPort?: number;
+} = {}): Promise<LocalIssuer> {
   const { kid, privateKey } = loadOrCreateKey(options.dataDir);
   const publicJwk = { ...(await exportJWK(createPublicKey(privateKey))), kid, use: "sig", alg: "RS256" };
   let origin = "";
@@ -90,7 +107,7 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
     const tid = r.tid ?? LOCAL_TENANT_ID;
     return new SignJWT({ ...r.claims, oid: r.oid, tid, roles: r.roles ?? [] })
       .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-      .setIssuer(origin + issuerPath(tid))
+      .setIssuer(V1_TOKEN_AUDIENCES.has(r.audience.replace(/\/$/, "")) ? `https://sts.windows.net/${tid}/` : origin + issuerPath(tid))
       .setAudience(r.audience)
       .setSubject(r.oid)
       .setIssuedAt(now)
@@ -144,13 +161,26 @@ export async function startLocalIssuer(options: { dataDir?: string; port?: numbe
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   origin = `http://127.0.0.1:${port}`;
+  const directory = new Directory();
+  let authority: RunningAuthority | undefined;
+  if (options.tls) {
+    authority = await startAuthority({
+      tls: options.tls, port: options.authorityPort, directory, publicKey: createPublicKey(privateKey), jwksUri: () => `${origin}/discovery/keys`,
+      sign: (r) => sign({ oid: r.oid, tid: r.tid, audience: r.audience, claims: r.claims, lifetimeSeconds: r.lifetimeSeconds }),
+    });
+  }
   return {
+    authorityHost: authority?.authorityHost,
+    directory,
     issuer: origin + issuerPath(LOCAL_TENANT_ID),
     issuerTemplate: `${origin}/{tenantid}/v2.0`,
     jwksUri: `${origin}/discovery/keys`,
     tokenEndpoint: `${origin}/token`,
     port,
     sign,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: async () => {
+      await authority?.stop();
+      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+    },
   };
 }

@@ -17,10 +17,11 @@ import { randomBytes } from "node:crypto";
 import { createLocalServer, type SystemKeys } from "./http/server";
 import { TimerTriggers } from "./timers";
 import type { AppSettings } from "./appSettings";
+import type { StorageRef } from "../shared/storage/clients";
 
 export interface RuntimeOptions {
-  /** AzureWebJobsStorage: the task hub lives here unless host.json's connectionName names another account. */
-  storageConnectionString: string;
+  /** AzureWebJobsStorage (a connection string, or the account by identity): the task hub lives here unless host.json's connectionName names another account. */
+  storageConnectionString: StorageRef;
   /** The task hub, whatever host.json says (tests use a unique one). */
   taskHub?: string;
   /** The task hub when host.json names none, or its "%Setting%" is unset. Default "keywardHub". */

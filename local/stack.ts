@@ -6,8 +6,12 @@ import "./functionsCore";
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { startAzurite, type RunningAzurite } from "./azurite";
-import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID } from "./issuer";
+import { startAzurite, AZURITE_ACCOUNT, type RunningAzurite } from "./azurite";
+import { ensureTlsMaterial } from "./keyvault/certificates";
+import { readStorageConnection } from "../shared/storage/connection";
+import { storageRefFor } from "../shared/storage/account";
+import { readSettings } from "../shared/settings";
+import { startLocalIssuer, type LocalIssuer, LOCAL_TENANT_ID, TOKEN_EXCHANGE_AUDIENCE } from "./issuer";
 import { startLocalVault, localVaultManagementClient, type LocalVault, type LocalVaultBehaviourPatch } from "./keyvault";
 import { createTokenVerifier } from "../shared/auth/tokenVerifier";
 import { createPlatformKeys, PLATFORM_VAULT } from "./platformKey";
@@ -17,12 +21,21 @@ import { localConsoleIdentities } from "./localPrincipals";
 
 export const APP_AUDIENCE = "api://keyward";
 export const VAULT_AUDIENCE = "https://vault.azure.net";
+/** The client id of keyward's local multi-tenant app (cross-tenant vaults). Fixed, so consents read the same across restarts. */
+export const LOCAL_CROSS_TENANT_CLIENT_ID = "c7055e11-0000-4000-8000-00000000a991";
 
 export interface StackOptions {
   /** Folder for everything kept between runs (Azurite data, issuer key, vault state). */
   dataDir: string;
   /** Use this storage instead of starting Azurite (tests share one Azurite). */
   storageConnectionString?: string;
+  /**
+   * Start an Azurite of its own over HTTPS in OAuth mode (the local CA's certificate) and reach it
+   * by identity only, as on Azure with shared-key access disabled: AzureWebJobsStorage__* for the
+   * host and task hub, KEYWARD_DATA_STORAGE__* for a second account (state and data), tokens from
+   * the local issuer as the platform principal, no account key in any setting.
+   */
+  storageByIdentity?: boolean;
   /** Port of the API; 0 for any free port. */
   port?: number;
   /** Prefix for keyward's state tables and the durable task hub, so runs sharing storage stay apart. */
@@ -67,12 +80,25 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? (() => undefined);
   const namespace = options.namespace ?? "keyward";
   let azurite: RunningAzurite | undefined;
-  const storageConnectionString = options.storageConnectionString ?? (azurite = await startAzurite({ location: path.join(options.dataDir, "azurite") })).connectionString;
+  if (options.storageByIdentity && options.storageConnectionString) throw new Error("storageByIdentity starts its own Azurite: give no storageConnectionString");
+  if (options.storageByIdentity) {
+    azurite = await startAzurite({
+      location: path.join(options.dataDir, "azurite"), accounts: [AZURITE_ACCOUNT, DATA_ACCOUNT],
+      oauth: ensureTlsMaterial(path.join(options.dataDir, "vault")),
+    });
+  }
+  const storageConnectionString = options.storageConnectionString ?? (azurite ??= await startAzurite({ location: path.join(options.dataDir, "azurite") })).connectionString;
   // The issuer and the vault keep their ports across restarts: tokens name the issuer's URL, and
   // every stored key id names the vault's.
-  const issuer = await startLocalIssuer({ dataDir: options.dataDir, port: rememberedPort(options.dataDir, "issuer") });
+  // Entra's authority (HTTPS, the local CA's certificate) serves the cross-tenant token exchange.
+  const issuer = await startLocalIssuer({
+    dataDir: options.dataDir, port: rememberedPort(options.dataDir, "issuer"),
+    tls: ensureTlsMaterial(path.join(options.dataDir, "vault")), authorityPort: rememberedPort(options.dataDir, "authority"),
+  });
   rememberPort(options.dataDir, "issuer", issuer.port);
-  const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuer, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
+  rememberPort(options.dataDir, "authority", Number(new URL(issuer.authorityHost!).port));
+  // Every tenant's tokens verify; each vault then takes only its own tenant's (AKV10032 otherwise).
+  const verifyVaultToken = createTokenVerifier({ issuer: issuer.issuerTemplate, audience: VAULT_AUDIENCE, jwksUri: issuer.jwksUri });
   const behaviour = mergeBehaviourPatches(options.vaultBehaviour ?? {}, localVaultBehaviourFromSettings({ ...process.env, ...options.settings }));
   // The platform's own grants are set up as if long ago: the propagation delay starts after them.
   const { rolePropagationSeconds, ...fromTheStart } = behaviour;
@@ -83,11 +109,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   rememberPort(options.dataDir, "vault", vault.port);
 
   const platformPrincipalId = readOrCreateId(path.join(options.dataDir, "platform-principal.txt"));
+  // keyward's multi-tenant app for vaults in other tenants, trusting the platform identity (a
+  // federated identity credential), as infra/README.md has the operator register it in Entra.
+  issuer.directory.registerApplication({
+    clientId: LOCAL_CROSS_TENANT_CLIENT_ID,
+    federatedCredentials: [{ issuer: issuer.issuer, subject: platformPrincipalId, audience: TOKEN_EXCHANGE_AUDIENCE }],
+  });
   const { platformKeyId, byokKeyId } = await createPlatformKeys({ vault, issuer, platformPrincipalId });
   if (rolePropagationSeconds) await localVaultManagementClient(vault).setBehaviour({ rolePropagationSeconds });
 
   const appSettings: Record<string, string> = {
-    AzureWebJobsStorage: storageConnectionString,
+    ...(options.storageByIdentity && azurite ? identityStorageSettings(azurite, platformPrincipalId) : { AzureWebJobsStorage: storageConnectionString }),
     KEYWARD_STATE_PREFIX: namespace,
     KEYWARD_AUTH_ISSUER: issuer.issuerTemplate,
     KEYWARD_AUTH_JWKS_URI: issuer.jwksUri,
@@ -97,18 +129,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     KEYWARD_PLATFORM_PRINCIPAL_ID: platformPrincipalId,
     KEYWARD_PLATFORM_CLIENT_ID: platformPrincipalId,
     KEYWARD_BYOK_KEY_ID: byokKeyId,
+    KEYWARD_AUTHORITY_HOST: issuer.authorityHost!,
+    KEYWARD_CROSS_TENANT_CLIENT_ID: LOCAL_CROSS_TENANT_CLIENT_ID,
     // The console's sign-in page lists these and takes their tokens from the local issuer.
     KEYWARD_CONSOLE_AUTH_MODE: "local",
     KEYWARD_CONSOLE_LOCAL_IDENTITIES: JSON.stringify(localConsoleIdentities()),
     ...options.settings,
   };
+  // Reached by identity only: no connection string (with its account key) may linger from an earlier start.
+  if (options.storageByIdentity) delete process.env.AzureWebJobsStorage;
   Object.assign(process.env, appSettings);
 
   // The app registers its functions on import; the runtime must see the registrations.
   await (options.loadApp ?? (async () => require("../app")))();
   const runtime = await startRuntime({
     // host.json's hubName is "%KEYWARD_TASK_HUB%"; without that setting the hub follows the namespace.
-    storageConnectionString, defaultTaskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
+    // The task hub's account is AzureWebJobsStorage, resolved as the Functions host resolves a connection.
+    storageConnectionString: storageRefFor(readStorageConnection(appSettings, "AzureWebJobsStorage"), readSettings(appSettings)), defaultTaskHub: `${namespace}Hub`, port: options.port ?? 0, timers: options.timers ?? true, log,
   });
   // The vault's events go to the app's Event Grid functions, as an Event Grid subscription would.
   await registerEventSubscriptions(vault, runtime.baseUrl, runtime.systemKeys.eventgrid);
@@ -139,6 +176,24 @@ async function registerEventSubscriptions(vault: LocalVault, baseUrl: string, ev
       eventTypes: name === "resources" ? ["Microsoft.Resources.ResourceDeleteSuccess", "Microsoft.Resources.ResourceWriteSuccess"] : undefined,
     });
   }
+}
+
+/** The second Azurite account, for the environments' data and keyward's state (the template's data account). */
+export const DATA_ACCOUNT = "keywarddata";
+
+/** Identity-based connections to Azurite's two accounts, as infra/main.bicep sets them on Azure. */
+function identityStorageSettings(azurite: RunningAzurite, principalId: string): Record<string, string> {
+  const data = (uri: string) => uri.replace(new RegExp(`/${AZURITE_ACCOUNT}$`), `/${DATA_ACCOUNT}`);
+  return {
+    AzureWebJobsStorage__blobServiceUri: azurite.blobServiceUri,
+    AzureWebJobsStorage__tableServiceUri: azurite.tableServiceUri,
+    AzureWebJobsStorage__credential: "managedidentity",
+    AzureWebJobsStorage__clientId: principalId,
+    KEYWARD_DATA_STORAGE__blobServiceUri: data(azurite.blobServiceUri),
+    KEYWARD_DATA_STORAGE__tableServiceUri: data(azurite.tableServiceUri),
+    KEYWARD_DATA_STORAGE__credential: "managedidentity",
+    KEYWARD_DATA_STORAGE__clientId: principalId,
+  };
 }
 
 function rememberedPort(dataDir: string, name: string): number {

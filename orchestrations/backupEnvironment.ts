@@ -21,21 +21,16 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
     const counts: Record<DataStore, number> = { records: 0, files: 0 };
     const segments = Array.from({ length: begun.buckets }, () => 0);
     const buckets = Array.from({ length: begun.buckets }, (_, i) => i);
+    yield* steps.reportProgress();
     for (const store of DATA_STORES) {
       yield* steps.begin(`Copy ${store}`);
-      yield* pumpPartitions(context, {
-        partitions: buckets, parallelism: input.parallelism,
-        start: (bucket, continuation: string | undefined) => act.backupPartition.start({
-          dataId: input.dataId, backupId, store, bucket, pageSize: input.pageSize, continuation, segment: store === "records" ? segments[bucket] : 0,
-        }),
-        settle: (bucket, r) => {
-          counts[store] += r.items;
-          progress.done += r.items;
-          if (store === "records") segments[bucket] = r.segment;
-          return r.done ? { done: true } : { done: false, cursor: r.continuation };
-        },
-        afterWave: steps.reportProgress,
+      const copied = yield* pumpPartitions(context, {
+        label: store, partitions: buckets, parallelism: input.parallelism, retry: input.retry,
+        job: { kind: "backup", page: { dataId: input.dataId, backupId, store, pageSize: input.pageSize, progress: steps.progressTarget } },
+        onDone: (_bucket, r) => steps.addDone(r.items),
       });
+      counts[store] = copied.items;
+      if (store === "records") for (const [bucket, segment] of copied.segments) segments[bucket] = segment;
       yield* steps.done(`${counts[store]} item(s)`);
     }
     yield* steps.begin("Complete backup");

@@ -4,6 +4,7 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { DataOperationInput, DataOperationResult } from "../shared/dataOperations/contracts";
 import type { Progress } from "../shared/domain/environment";
+import type { ProgressTarget } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, type ActivityProxy } from "./activityProxy";
 import type { Sent } from "./orchestrator";
@@ -11,6 +12,10 @@ import type { Sent } from "./orchestrator";
 export interface DataOperationSteps {
   act: ActivityProxy<ActivityTable>;
   progress: Progress;
+  /** Where the page activities add their items (the operation's history entry). */
+  progressTarget: ProgressTarget;
+  /** A partition finished: its items count towards progress (the custom status shows it; no activity). */
+  addDone(items: number): void;
   /** The step running now (named in a failure). */
   readonly stage: string;
   begin(name: string): Generator<Task, void, Sent>;
@@ -33,7 +38,11 @@ export function dataOperationSteps(context: OrchestrationContext, input: DataOpe
     yield* act.releaseEnvironment(base);
   };
   return {
-    act, progress,
+    act, progress, progressTarget: base,
+    addDone(items) {
+      progress.done = progress.total > 0 ? Math.min(progress.total, progress.done + items) : progress.done + items;
+      context.df.setCustomStatus({ kind: input.kind, progress });
+    },
     get stage() { return stage; },
     *begin(name) {
       stage = name;

@@ -7,10 +7,13 @@ import { rotateKeyVersion } from "./rotateKeyVersion";
 import { backupEnvironment } from "./backupEnvironment";
 import { transferEnvironmentData } from "./transferEnvironmentData";
 import { resetEnvironment } from "./resetEnvironment";
+import { partitionWorker } from "./partitionWorker";
 
 export const orchestrations = {
   addEnvironmentToPolicy, removeEnvironmentFromPolicy, changePolicy, rotateKeyVersion,
   backupEnvironment, transferEnvironmentData, resetEnvironment,
+  // one partition of any of the above, paged (the partition pump's sub-orchestration)
+  partitionWorker,
 };
 
 export function registerOrchestrations(): void {

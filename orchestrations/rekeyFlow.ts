@@ -11,12 +11,10 @@ import {
   type KeyFailure, type Refusal, type RekeyInput, type RekeyResult, type SetEncryptionInput, type StepUpdate, type Store,
 } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
-import { proxyActivities, all, type ActivityProxy } from "./activityProxy";
+import { proxyActivities, all } from "./activityProxy";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
 import type { Sent } from "./orchestrator";
-
-type Activities = ActivityProxy<ActivityTable>;
 
 interface StatusUpdate extends Omit<SetEncryptionInput, "operationId" | "tenantId" | "environmentId"> {
   step?: StepUpdate;
@@ -27,30 +25,31 @@ interface StatusUpdate extends Omit<SetEncryptionInput, "operationId" | "tenantI
 }
 
 /**
- * Re-encrypts every partition of one store through the partition pump. Returns why it stopped
- * (a lost key, a refusal), or undefined when every partition is done.
+ * Re-encrypts every partition of one store through the partition pump, each partition its own
+ * worker. The page activities add their items to the environment's and the operation's progress
+ * themselves; this only keeps the instance's custom status and the running total. Returns why it
+ * stopped (a lost key, a refusal), or undefined when every partition is done.
  */
 function* reencryptStore(
-  context: OrchestrationContext, act: Activities, input: RekeyInput, store: Store, partitions: string[],
+  context: OrchestrationContext, input: RekeyInput, store: Store, partitions: string[],
   targetDekId: string, progress: Progress, status: EncryptionStatus,
 ): Generator<Task, KeyFailure | Refusal | undefined, Sent> {
-  return yield* pumpPartitions(context, {
-    partitions, parallelism: input.parallelism,
-    start: (partition, continuation: string | undefined) => act.reencryptPartition.start({
-      operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId,
-      store, partition, targetDekId, continuation, pageSize: input.pageSize,
-    }),
-    settle: (_partition, r) => {
-      if (r.outcome !== "ok") return { stop: r };
-      progress.done = Math.min(progress.total, progress.done + r.scanned);
-      return r.done ? { done: true } : { done: false, cursor: r.continuation };
+  const outcome = yield* pumpPartitions(context, {
+    label: store, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
+    job: {
+      kind: "reencrypt",
+      page: {
+        operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId,
+        store, targetDekId, pageSize: input.pageSize,
+        progress: { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, environment: true },
+      },
     },
-    afterWave: function* () {
+    onDone: (_partition, r) => {
+      progress.done = Math.min(progress.total, progress.done + r.items);
       context.df.setCustomStatus({ status, store, progress: { ...progress } });
-      const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
-      yield* all(context, [act.setEncryption.start({ ...base, status, progress }), act.recordOperation.start({ ...base, progress })]);
     },
   });
+  return outcome.stop;
 }
 
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
@@ -121,7 +120,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       stage = `Re-encrypt ${store}`;
       if (nothingLeft(store)) { yield* skip(store, downtime); continue; }
       yield* report({ status: downtime, progress, step: { name: stage, status: "Running" } });
-      const why = yield* reencryptStore(context, act, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, downtime);
+      const why = yield* reencryptStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, downtime);
       if (why) return yield* stopped(why, stage);
       yield* report({ status: downtime, progress, step: { name: stage, status: "Succeeded" } });
     }
@@ -134,7 +133,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       if (nothingLeft(store)) { yield* skip(store, s.online); continue; }
       yield* report({ status: s.online, progress, step: { name: stage, status: "Running" } });
       try {
-        const why = yield* reencryptStore(context, act, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, s.online);
+        const why = yield* reencryptStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, s.online);
         if (why) return yield* stopped(why, stage);
       } catch (err) {
         const message = `The ${store} store is not yet under the new key: ${errorMessage(err)}. Rerun the operation to finish it.`;

@@ -27,22 +27,16 @@ function* transferFlow(context: OrchestrationContext, input: DataOperationInput)
     progress.total = prep.items;
     yield* steps.done(`environment emptied; ${prep.items} item(s) to ${verb.toLowerCase()}`);
     const buckets = Array.from({ length: prep.buckets }, (_, i) => i);
+    yield* steps.reportProgress();
     for (const store of DATA_STORES) {
       yield* steps.begin(`${verb} ${store}`);
-      let moved = 0;
-      const stopped = yield* pumpPartitions(context, {
-        partitions: buckets, parallelism: input.parallelism,
-        start: (bucket, continuation: string | undefined) => act.transferPartition.start({ ...scope, source, store, bucket, pageSize: input.pageSize, continuation }),
-        settle: (_bucket, r) => {
-          if (r.outcome !== "ok") return { stop: { code: r.code, message: r.message } };
-          moved += r.items;
-          progress.done = Math.min(progress.total, progress.done + r.items);
-          return r.done ? { done: true } : { done: false, cursor: r.continuation };
-        },
-        afterWave: steps.reportProgress,
+      const moved = yield* pumpPartitions(context, {
+        label: store, partitions: buckets, parallelism: input.parallelism, retry: input.retry,
+        job: { kind: "transfer", page: { ...scope, source, store, pageSize: input.pageSize, progress: steps.progressTarget } },
+        onDone: (_bucket, r) => steps.addDone(r.items),
       });
-      if (stopped) return yield* steps.fail(stopped);
-      yield* steps.done(`${moved} item(s)`);
+      if (moved.stop) return yield* steps.fail({ code: moved.stop.code, message: moved.stop.message });
+      yield* steps.done(`${moved.items} item(s)`);
     }
     return yield* steps.succeed();
   } catch (err) {

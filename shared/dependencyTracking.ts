@@ -10,7 +10,8 @@
 import diagnostics from "node:diagnostics_channel";
 import type { ClientRequest, IncomingMessage } from "node:http";
 import { isVaultHost } from "./keyvault/vaultResource";
-import { settings } from "./settings";
+import { settings, type StorageConnection } from "./settings";
+import { storageEndpointUrls } from "./storage/clients";
 import type { TelemetryItem } from "./telemetryItems";
 
 type Emit = (item: TelemetryItem) => void;
@@ -38,21 +39,24 @@ export function storagePathTemplate(path: string, type: Kind["type"]): string {
 }
 
 type Endpoint = { host: string; prefix: string; type: Kind["type"] };
-let endpointsFor: { connectionString: string; endpoints: Endpoint[] } | undefined;
+let endpointsFor: { key: string; endpoints: Endpoint[] } | undefined;
 
-/** host[:port] and path prefix of the storage endpoints in the connection string (Azurite is path-style); parsed once per string. */
-function storageEndpoints(connectionString: string): Endpoint[] {
-  if (endpointsFor?.connectionString === connectionString) return endpointsFor.endpoints;
+/** host[:port] and path prefix of the data account's endpoints (Azurite is path-style); parsed once per setting. */
+function storageEndpoints(connection: StorageConnection | undefined): Endpoint[] {
+  const key = JSON.stringify(connection ?? null);
+  if (endpointsFor?.key === key) return endpointsFor.endpoints;
+  const urls = !connection ? {} : connection.kind === "identity"
+    ? { table: connection.tableServiceUri, blob: connection.blobServiceUri }
+    : storageEndpointUrls(connection.connectionString);
   const out: Endpoint[] = [];
-  for (const [name, type] of [["TableEndpoint", "Azure table"], ["BlobEndpoint", "Azure blob"]] as const) {
-    const m = new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*([^;]+)`, "i").exec(connectionString);
-    if (!m) continue;
+  for (const [raw, type] of [[urls.table, "Azure table"], [urls.blob, "Azure blob"]] as const) {
+    if (!raw) continue;
     try {
-      const url = new URL(m[1]);
+      const url = new URL(raw);
       out.push({ host: url.host.toLowerCase(), prefix: url.pathname.replace(/\/+$/, ""), type });
     } catch { /* not a URL: nothing to match */ }
   }
-  endpointsFor = { connectionString, endpoints: out };
+  endpointsFor = { key, endpoints: out };
   return out;
 }
 
@@ -60,7 +64,7 @@ function classify(host: string, path: string): (Kind & { template: string }) | u
   const hostname = host.replace(/:\d+$/, "");
   if (isVaultHost(hostname)) return { type: "Azure Key Vault", prefix: "", template: vaultPathTemplate(path) };
   const lower = host.toLowerCase();
-  for (const e of storageEndpoints(settings().storageConnectionString)) {
+  for (const e of storageEndpoints(settings().dataStorage)) {
     if (lower === e.host && (e.prefix === "" || path.startsWith(`${e.prefix}/`) || path === e.prefix)) {
       return { type: e.type, prefix: e.prefix, template: storagePathTemplate(path.slice(e.prefix.length), e.type) };
     }

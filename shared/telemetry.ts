@@ -7,6 +7,8 @@
 // full URLs (data in paths, SAS signatures in query strings).
 import type { TelemetryClient } from "applicationinsights";
 import { startDependencyTracking } from "./dependencyTracking";
+import { settings } from "./settings";
+import { credentialFor } from "./keyvault/credentials";
 
 import type { TelemetryItem, TelemetryProperties, TelemetrySink } from "./telemetryItems";
 
@@ -17,14 +19,24 @@ let sink: TelemetrySink | undefined;
 
 function telemetry(): TelemetryClient | null {
   if (client !== undefined) return client;
-  const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
-  if (!connectionString) return (client = null);
+  const s = settings();
+  if (!s.appInsightsConnectionString) return (client = null);
   // Loaded only when configured: it starts OpenTelemetry instrumentation on import.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const appInsights = require("applicationinsights") as typeof import("applicationinsights");
-  appInsights.setup(connectionString).setAutoCollectConsole(false).setAutoCollectRequests(false).setAutoCollectDependencies(false).start();
+  const configured = appInsights.setup(s.appInsightsConnectionString).setAutoCollectConsole(false).setAutoCollectRequests(false).setAutoCollectDependencies(false);
+  // Local authentication off (the template's instance): the exporter sends an Entra token of the
+  // identity APPLICATIONINSIGHTS_AUTHENTICATION_STRING names (the shim's documented aadTokenCredential).
+  if (s.appInsightsEntraAuth) appInsights.defaultClient.config.aadTokenCredential = telemetryCredential(s.appInsightsEntraAuth.clientId);
+  configured.start();
   startDependencyTracking(emit);
   return (client = appInsights.defaultClient);
+}
+
+/** keyward's own identity (the managed identity by client id; the local issuer's tokens locally). */
+function telemetryCredential(clientId: string | undefined) {
+  const s = settings();
+  return credentialFor({ principalId: s.identityMode === "local" ? s.platformPrincipalId : clientId ?? "system-assigned", clientId });
 }
 
 /** Whether anything receives telemetry (lets callers skip work that only feeds it). */

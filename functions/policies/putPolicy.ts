@@ -2,6 +2,8 @@
 // for one key. keyward creates the policy's identity and returns its principalId: the principal
 // to grant "Key Vault Crypto Service Encryption User" on the key. Updating a policy that
 // environments use is refused: change keys with a new policy, as the reference says.
+// A vault in another Entra tenant (keyVault.tenantId): the policy's principal is keyward's
+// multi-tenant app's service principal there, read once from Entra (409 until the tenant consents).
 import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
@@ -12,22 +14,34 @@ import { policyResource, type EnterprisePolicy } from "../../shared/domain/polic
 import { conflict } from "../../shared/errors";
 import { environmentsOnPolicy } from "../../shared/state/lookups";
 import { changeUnusedPolicy } from "../../shared/operations/policyJoin";
+import { crossTenantPrincipal } from "../../shared/keys/crossTenantPrincipal";
+import { crossTenantCredential } from "../../shared/keyvault";
 
 registerRoute(
   { name: "putEnterprisePolicy", method: "PUT", route: "enterprisePolicies/{name}", roles: [Roles.KeysAdmin], audit: true,
     summary: "Create an enterprise policy for a Key Vault key (ARM template shape); returns the identity to grant on the key.",
     params: { name: policyNameField() }, body: { kind: "json", field: policyBody },
     responses: { 201: { description: "Created; grant identity.principalId on the key.", schema: policySchema }, 200: { description: "Updated (or unchanged).", schema: policySchema } } },
-  async ({ params, body, caller, tenant: state }) => {
+  async ({ params, body, caller, tenant: state, services }) => {
     const { name } = params;
-    const input = { location: body.location, keyVaultId: body.properties.encryption.keyVault.id, keyName: body.properties.encryption.keyVault.key.name };
+    const vaultTenant = body.properties.encryption.keyVault.tenantId;
+    const input = {
+      location: body.location, keyVaultId: body.properties.encryption.keyVault.id, keyName: body.properties.encryption.keyVault.key.name,
+      ...(vaultTenant ? { keyVaultTenantId: vaultTenant } : {}),
+    };
+    const existing = await state.getPolicy(name);
+    if (existing && (existing.keyVaultTenantId ?? "") !== (vaultTenant ?? "")) {
+      throw conflict("PolicyTenantChange", `Enterprise policy '${name}' has its vault in ${existing.keyVaultTenantId ? `tenant ${existing.keyVaultTenantId}` : "keyward's tenant"}; its principal depends on that, so it can't change. Create a new policy for the other tenant's vault.`, "properties.encryption.keyVault.tenantId");
+    }
     const now = new Date().toISOString();
+    const identity = existing ? existing.identity : vaultTenant
+      ? { type: "SystemAssigned" as const, ...(await crossTenantPrincipal(vaultTenant, services.settings.crossTenantClientId, () => crossTenantCredential(vaultTenant))), tenantId: vaultTenant }
+      : { type: "SystemAssigned" as const, principalId: randomUUID(), clientId: randomUUID(), tenantId: caller.tenantId };
     const fresh: EnterprisePolicy = {
-      tenantId: state.tenantId, name, ...input,
-      identity: { type: "SystemAssigned", principalId: randomUUID(), clientId: randomUUID(), tenantId: caller.tenantId },
+      tenantId: state.tenantId, name, ...input, identity,
       readers: [], createdAt: now, createdBy: caller.oid, updatedAt: now,
     };
-    if (await state.createPolicy(fresh)) return json(201, policyResource(fresh));
+    if (!existing && await state.createPolicy(fresh)) return json(201, policyResource(fresh));
 
     // A re-point of a policy no environment uses: the check and the write are one step with respect to an add.
     const updated = await changeUnusedPolicy(state, name, async () => {

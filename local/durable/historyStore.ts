@@ -11,6 +11,7 @@ import { RestError, TableClient, odata, type TransactionAction } from "@azure/da
 import type { InstanceState, RuntimeStatus } from "./instanceState";
 import { requestBytes, decodeJsonRows, encodeJsonRows, groupRows, joinRowText, overflowKey, type Row } from "./tableRows";
 import type { HistoryEvent } from "./wire";
+import { tableClient, type StorageRef } from "../../shared/storage/clients";
 
 const STATE_KEY = "state";
 /** Azure rejects a transaction over 4 MiB; stay clear of it and fail with a clear message instead. */
@@ -86,7 +87,7 @@ export class HistoryStore {
   private inboxCounter = 0;
 
   constructor(
-    connectionString: string,
+    connectionString: StorageRef,
     taskHub: string,
     private readonly count: StorageCallCounter = () => undefined,
   ) {
@@ -94,7 +95,7 @@ export class HistoryStore {
       throw new Error(`task hub name '${taskHub}' must be 3-45 letters or digits, starting with a letter`);
     }
     this.tableName = `${taskHub}Instances`;
-    this.table = TableClient.fromConnectionString(connectionString, this.tableName, { allowInsecureConnection: true });
+    this.table = tableClient(connectionString, this.tableName);
   }
 
   async ensureTables(): Promise<void> {

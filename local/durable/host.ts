@@ -33,9 +33,11 @@ import { MetricsRecorder, type HostMetrics, type InstanceMetrics } from "./metri
 import type { ScheduledWork } from "./scheduling";
 import { Semaphore } from "./semaphore";
 import { EventType, type HistoryEvent } from "./wire";
+import type { StorageRef } from "../../shared/storage/clients";
 
 export interface DurableHostOptions {
-  storageConnectionString: string;
+  /** The task hub's account: a connection string, or reached by identity. */
+  storageConnectionString: StorageRef;
   taskHub: string;
   /** Activities running at the same time (default 10 x the processor count). */
   maxConcurrentActivityFunctions?: number;

@@ -14,11 +14,15 @@ import type { VaultState } from "./state";
 import { transactionOf } from "./throttling";
 
 export interface DataPlaneOptions {
-  verifyToken: (token: string) => Promise<{ oid: string }>;
+  /** Verifies signature, issuer shape, lifetime; `tenantId` is the token's tid (checked against the vault's tenant here). */
+  verifyToken: (token: string) => Promise<{ oid: string; tenantId?: string }>;
 }
 
-function challengeHeader(ctx: VaultContext, target: VaultHost): string {
-  return `Bearer authorization="https://login.microsoftonline.com/${ctx.tenantId}", resource="${RESOURCE[target.kind]}"`;
+/** The vault's own tenant: a token must come from it (Azure: AKV10032 otherwise). */
+const tenantOf = (ctx: VaultContext, vault: VaultState): string => vault.tenantId ?? ctx.tenantId;
+
+function challengeHeader(tenantId: string, target: VaultHost): string {
+  return `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="${RESOURCE[target.kind]}"`;
 }
 
 /** The `aud` claim of a JWT, if the token is one (its signature was verified by verifyToken). */
@@ -35,16 +39,21 @@ function audiences(token: string): string[] | undefined {
   return undefined;
 }
 
-async function authenticate(ctx: VaultContext, options: DataPlaneOptions, target: VaultHost, req: http.IncomingMessage): Promise<string> {
-  const challenge = challengeHeader(ctx, target);
+async function authenticate(vaultTenant: string, options: DataPlaneOptions, target: VaultHost, req: http.IncomingMessage): Promise<string> {
+  const challenge = challengeHeader(vaultTenant, target);
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match) throw unauthorized("AKV10000: Request is missing a Bearer or PoP token.", challenge);
-  let oid: string;
+  let verified: { oid: string; tenantId?: string };
   try {
-    oid = (await options.verifyToken(match[1])).oid;
+    verified = await options.verifyToken(match[1]);
   } catch (err) {
     throw unauthorized(`AKV10032: Invalid token. ${(err as Error).message || "The token could not be verified."}`, challenge);
+  }
+  const oid = verified.oid;
+  // As Azure: a vault takes tokens of its own tenant only, whatever the principal's roles.
+  if (verified.tenantId && verified.tenantId.toLowerCase() !== vaultTenant.toLowerCase()) {
+    throw unauthorized(`AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${vaultTenant}/, https://login.microsoftonline.com/${vaultTenant}/v2.0, found a token of tenant ${verified.tenantId}.`, challenge);
   }
   const aud = audiences(match[1]);
   const resource = RESOURCE[target.kind];
@@ -88,7 +97,7 @@ export async function handleDataPlaneRequest(
   try {
     const vault = ctx.store.vault(target.name);
     if (!vault || vault.kind !== target.kind) throw vaultNotFound(req.headers.host ?? target.name);
-    principal = await authenticate(ctx, options, target, req);
+    principal = await authenticate(tenantOf(ctx, vault), options, target, req);
     // URLSearchParams decodes the SDK's `api%2Dversion` to `api-version`; any version is answered.
     if (!url.searchParams.get("api-version")) throw badParameter("The api-version query parameter (?api-version=) is required for all requests.");
     if (!route) throw badParameter(`The request ${method} ${url.pathname} is not a keys API operation the local vault knows.`);
@@ -111,7 +120,7 @@ export async function handleDataPlaneRequest(
     const resource = route.keyName ? `${vaultId}/keys/${route.keyName}` : vaultId;
     const action = actionFor(live.kind, route.operation);
     if (!isAuthorized(effectiveAssignments(ctx.store.data, ctx.now()), principal, resource, action)) {
-      throw forbiddenByRbac({ oid: principal, tenantId: ctx.tenantId, action, resource, vaultName: live.name });
+      throw forbiddenByRbac({ oid: principal, tenantId: tenantOf(ctx, live), action, resource, vaultName: live.name });
     }
     const result = await executeKeysOperation(ctx, live, route, parsed);
     sendJson(res, result.status, result.body);

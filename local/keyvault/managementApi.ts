@@ -37,7 +37,7 @@ export function vaultJson(ctx: VaultContext, v: VaultState): Record<string, unkn
       kind: v.kind,
       subscriptionId: v.subscriptionId,
       resourceGroup: v.resourceGroup,
-      tenantId: ctx.tenantId,
+      tenantId: v.tenantId ?? ctx.tenantId,
       softDelete: v.softDelete,
       purgeProtection: v.purgeProtection,
       retentionDays: v.retentionDays,
@@ -82,6 +82,7 @@ async function putVault(ctx: VaultContext, name: string, body: Record<string, un
   }
   const subscriptionId = optionalString(body, "subscriptionId", /^[A-Za-z0-9-]{1,64}$/);
   const resourceGroup = optionalString(body, "resourceGroup", /^[-\w._()]{1,90}$/);
+  const tenantId = optionalString(body, "tenantId", /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/)?.toLowerCase();
 
   const lower = name.toLowerCase();
   const existing = ctx.store.data.vaults[lower];
@@ -95,6 +96,7 @@ async function putVault(ctx: VaultContext, name: string, body: Record<string, un
       softDelete: softDelete ?? true,
       purgeProtection: purgeProtection ?? false,
       retentionDays: (retentionDays as number | undefined) ?? 90,
+      ...(tenantId && tenantId !== ctx.tenantId ? { tenantId } : {}),
       created: now,
       updated: now,
       keys: {},
@@ -106,6 +108,9 @@ async function putVault(ctx: VaultContext, name: string, body: Record<string, un
     return { status: 201, body: vaultJson(ctx, vault) };
   }
 
+  if (tenantId && tenantId !== (existing.tenantId ?? ctx.tenantId)) {
+    throw new VaultError(409, "Conflict", `The vault '${name}' belongs to tenant ${existing.tenantId ?? ctx.tenantId}; the local vault does not move vaults between tenants.`);
+  }
   if (kindIn !== undefined && kindIn !== existing.kind) {
     throw new VaultError(409, "Conflict", `The vault '${name}' exists as a ${existing.kind}; its kind cannot change.`);
   }

@@ -16,6 +16,8 @@ export interface VaultProperties {
   subscriptionId?: string;
   resourceGroup?: string;
   kind?: VaultKind;
+  /** The vault's Entra tenant (a GUID): only that tenant's tokens are accepted. Default the server's. */
+  tenantId?: string;
 }
 
 export interface VaultInfo {
@@ -23,7 +25,7 @@ export interface VaultInfo {
   /** The ARM id: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name} (or managedHSMs). */
   id: string;
   vaultUri: string;
-  properties: Required<Omit<VaultProperties, "kind">> & { kind: VaultKind; recoveryLevel: string; tenantId: string };
+  properties: Required<Omit<VaultProperties, "kind" | "tenantId">> & { kind: VaultKind; recoveryLevel: string; tenantId: string };
 }
 
 export interface RoleAssignmentInfo {

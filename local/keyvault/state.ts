@@ -74,6 +74,8 @@ export interface VaultState {
   softDelete: boolean;
   purgeProtection: boolean;
   retentionDays: number;
+  /** The Entra tenant the vault belongs to (only its tokens are accepted); the server's tenant when absent. */
+  tenantId?: string;
   created: number;
   updated: number;
   /** By lower-cased key name. */

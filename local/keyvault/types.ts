@@ -8,7 +8,8 @@ export interface LocalVaultOptions {
   /** 0/undefined = any free port. */
   port?: number;
   /** Verifies bearer tokens (audience https://vault.azure.net, or https://managedhsm.azure.net for HSM hosts). */
-  verifyToken: (token: string) => Promise<{ oid: string }>;
+  /** Verifies a token; `tenantId` (its tid) is checked against the vault's tenant. */
+  verifyToken: (token: string) => Promise<{ oid: string; tenantId?: string }>;
   /** For `WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/{tenant}"`. */
   tenantId?: string;
   log?: (line: string) => void;

@@ -44,6 +44,14 @@ export interface DekEntry {
   createdAt: string;
   retiredAt?: string;
   wrapped: WrappedCopy[];
+  /**
+   * Encryptions reserved under this DEK (absent: 0, a ring written before counting). Writers
+   * reserve blocks before they encrypt, so this bounds the encryptions made from above: the
+   * over-count is the unused part of the blocks held when a process stopped.
+   */
+  encryptions?: number;
+  /** The DEK this one replaced when that one reached its encryption limit (rollover). */
+  rolledOverFrom?: string;
 }
 
 export interface KeyRing {
@@ -67,7 +75,9 @@ export type KeyRingErrorCode =
   | "DekNotRetiring"
   | "CopyAlreadyPresent"
   | "NoMatchingCopies"
-  | "LastCopy";
+  | "LastCopy"
+  | "DekLimitReached"
+  | "RolloverCopiesDiffer";
 
 /** A refused precondition of a key ring transition: a bug or a race in the caller, never data. */
 export class KeyRingError extends Error {
@@ -78,6 +88,13 @@ export class KeyRingError extends Error {
 }
 
 export const MAX_BUCKETS = 1024;
+
+/**
+ * The most encryptions any DEK may ever make: with 96-bit random nonces, 2^32 keeps the chance
+ * of a repeated nonce under 2^-32 (NIST SP 800-38D, 8.3). The configured limit
+ * (KEYWARD_DEK_MAX_ENCRYPTIONS) sits below it; this is the invariant no setting can lift.
+ */
+export const MAX_DEK_ENCRYPTIONS = 2 ** 32;
 
 /** https://{vault}/keys/{name}/{version}: a wrapped copy is useless without the exact version. */
 export function isVersionedKeyId(keyId: string): boolean {
@@ -159,6 +176,15 @@ export function assertKeyRing(ring: KeyRing): KeyRing {
     if (typeof dek.createdAt !== "string") throw invalid(`DEK ${dek.dekId} has no createdAt`);
     assertCopies(`DEK ${dek.dekId}`, dek.wrapped, dek.state !== "retired");
     if (dek.state === "retired" && dek.wrapped.length > 0) throw invalid(`retired DEK ${dek.dekId} still has wrapped copies`);
+    const used = dek.encryptions ?? 0;
+    if (!Number.isInteger(used) || used < 0 || used > MAX_DEK_ENCRYPTIONS) {
+      throw invalid(`DEK ${dek.dekId} counts ${used} encryptions: a whole number from 0 to ${MAX_DEK_ENCRYPTIONS} (its nonce limit)`);
+    }
+  }
+  for (const dek of ring.deks) {
+    if (dek.rolledOverFrom !== undefined && (dek.rolledOverFrom === dek.dekId || !ids.has(dek.rolledOverFrom))) {
+      throw invalid(`DEK ${dek.dekId} names a DEK it rolled over from that is not another DEK of the ring`);
+    }
   }
   const active = ring.deks.filter((d) => d.state === "active");
   if (active.length !== 1 || active[0].dekId !== ring.activeDekId) {
@@ -284,6 +310,67 @@ export function retireDek(ring: KeyRing, dekId: string, now: Date): KeyRing {
   return bumped(ring, {
     deks: ring.deks.map((d): DekEntry => (d.dekId === dekId ? { ...d, state: "retired", retiredAt: now.toISOString(), wrapped: [] } : d)),
   });
+}
+
+/** Encryptions counted (reserved) under a DEK. */
+export function encryptionsOf(dek: DekEntry): number {
+  return dek.encryptions ?? 0;
+}
+
+/**
+ * Reserves `count` more encryptions under the active DEK. Precondition: the DEK stays within
+ * `limit` (the configured one, at most MAX_DEK_ENCRYPTIONS); else DekLimitReached, and the
+ * caller rolls the DEK over (rollOverDek) instead. A limit lowered below a DEK's count refuses
+ * every reservation, so the next write rolls over.
+ */
+export function reserveEncryptions(ring: KeyRing, dekId: string, count: number, limit: number): KeyRing {
+  if (!Number.isInteger(count) || count < 1) throw invalid("encryptions are reserved in whole numbers of at least 1");
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEK_ENCRYPTIONS) throw invalid(`the encryption limit must be a whole number from 1 to ${MAX_DEK_ENCRYPTIONS}`);
+  const dek = requireDek(ring, dekId);
+  if (dek.state !== "active") throw new KeyRingError("DekIsActive", `DEK ${dekId} is not the active DEK; only the active DEK encrypts`);
+  if (encryptionsOf(dek) + count > limit) {
+    throw new KeyRingError("DekLimitReached", `DEK ${dekId} has ${encryptionsOf(dek)} of its ${limit} encryptions counted; roll it over to a fresh DEK`);
+  }
+  return bumped(ring, { deks: ring.deks.map((d) => (d.dekId === dekId ? { ...d, encryptions: encryptionsOf(d) + count } : d)) });
+}
+
+/**
+ * The active DEK reached its limit: a fresh DEK becomes active, wrapped under exactly the key
+ * versions the old one is (so the rollover changes no key dependency), and the old one stays
+ * readable as retiring; nothing is re-encrypted. `reserve` encryptions are counted under the new
+ * DEK at once (the caller's block). Preconditions: the old DEK cannot take `reserve` more within
+ * `limit`, and the new DEK's copies match the old one's key versions one to one.
+ */
+export function rollOverDek(ring: KeyRing, input: { dekId: string; copies: WrappedCopy[]; now: Date; limit: number; reserve: number }): KeyRing {
+  const old = requireDek(ring, ring.activeDekId);
+  if (encryptionsOf(old) + input.reserve <= input.limit) {
+    throw invalid(`DEK ${old.dekId} can still take ${input.limit - encryptionsOf(old)} encryptions; it is rolled over only at its limit`);
+  }
+  if (input.reserve > input.limit) throw invalid(`a block of ${input.reserve} encryptions does not fit the limit of ${input.limit}`);
+  input.copies.forEach(assertWrappedCopy);
+  const want = old.wrapped.map((c) => c.keyId).sort();
+  const have = input.copies.map((c) => c.keyId).sort();
+  if (want.length !== have.length || want.some((k, i) => k !== have[i])) {
+    throw new KeyRingError("RolloverCopiesDiffer", `A rolled-over DEK is wrapped under the key versions of the one it replaces (${want.join(", ")}), not ${have.join(", ")}`);
+  }
+  const next = addActiveDek(ring, { dekId: input.dekId, copy: input.copies[0], now: input.now });
+  return assertKeyRing({
+    ...next,
+    deks: next.deks.map((d) => (d.dekId === input.dekId ? { ...d, wrapped: input.copies, encryptions: input.reserve, rolledOverFrom: old.dekId } : d)),
+  });
+}
+
+/**
+ * The active DEK and the DEKs it replaced by rollover (newest first, while they are live): one
+ * key-operation target, for a rekey that started before a rollover. Data under any of them is
+ * where the rekey wanted it.
+ */
+export function activeLineage(ring: KeyRing): string[] {
+  const lineage: string[] = [];
+  for (let dek = findDek(ring, ring.activeDekId); dek && dek.state !== "retired" && !lineage.includes(dek.dekId); dek = dek.rolledOverFrom ? findDek(ring, dek.rolledOverFrom) : undefined) {
+    lineage.push(dek.dekId);
+  }
+  return lineage;
 }
 
 export function retiringDekIds(ring: KeyRing): string[] {

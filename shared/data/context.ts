@@ -6,10 +6,13 @@ import { FileStore } from "./fileStore";
 import { KeyRingRepository } from "./keyRingRepository";
 import { storageNaming, type StorageNaming } from "./naming";
 import { RecordStore } from "./recordStore";
+import { createEncryptionBudget, type EncryptionBudgetOptions } from "./encryptionBudget";
+import type { StorageRef } from "../storage/clients";
 
 export interface EnvironmentDataDeps {
   /** The storage account of environment data (Azurite locally). */
-  connectionString: string;
+  /** The data account (a connection string, or reached by identity). */
+  connectionString: StorageRef;
   /** Which wrapper unwraps a copy under a key source and versioned key id (composition root). */
   wrapperFor: WrapperFor;
   /** The unwrapped-DEK cache (shared/keyvault/dekCache.ts in the app). */
@@ -18,8 +21,12 @@ export interface EnvironmentDataDeps {
   keyRingTable?: string;
   /** Prefix of the per-environment table and container names; default "kwd". */
   storagePrefix?: string;
+  /** How old a key ring the data path may use to read and locate (DekResolver.keysForRead); default 0, always read. */
+  ringMaxAgeMs?: number;
   /** Partitions of a newly initialized environment; default 16. Fixed for the environment's life. */
   buckets?: number;
+  /** Each DEK's encryption limit and reservation block (settings); absent, encryptions are not counted. */
+  encryptionBudget?: () => EncryptionBudgetOptions;
 }
 
 export interface DataContext {
@@ -38,7 +45,10 @@ export function createDataContext(deps: EnvironmentDataDeps): DataContext {
   const rings = new KeyRingRepository({ connectionString: deps.connectionString, tableName: deps.keyRingTable ?? "keyrings" });
   return {
     rings,
-    keys: createDekResolver({ rings, wrapperFor: deps.wrapperFor, cache: deps.cache }),
+    keys: createDekResolver({
+      rings, wrapperFor: deps.wrapperFor, cache: deps.cache, ringMaxAgeMs: deps.ringMaxAgeMs,
+      budget: deps.encryptionBudget && createEncryptionBudget({ rings, wrapperFor: deps.wrapperFor, options: deps.encryptionBudget }),
+    }),
     records: new RecordStore({ connectionString: deps.connectionString, naming }),
     files: new FileStore({ connectionString: deps.connectionString, naming }),
     naming,

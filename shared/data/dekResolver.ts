@@ -8,6 +8,8 @@ import { IntegrityError } from "../crypto/integrityError";
 import { findDek, toWrappedDek, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { needs, notFound } from "../errors";
 import type { KeyRingRepository } from "./keyRingRepository";
+import { FreshCache } from "../state/freshCache";
+import type { EncryptionBudget } from "./encryptionBudget";
 
 /**
  * The part of shared/keyvault/dekCache.ts's DekCache this module uses, declared here so the real
@@ -28,13 +30,26 @@ export interface RingKeys {
   readonly ring: KeyRing;
   /** Precondition: the DEK is in the ring and not retired (else IntegrityError "UnknownDek"). */
   dekFor(dekId: string): Promise<Dek>;
+  /**
+   * The DEK for ONE new encryption: the active DEK, with the encryption counted (a rollover to a
+   * fresh DEK happens here when the active one reached its limit, so the DEK returned may be
+   * newer than `ring.activeDekId`). Without an encryption budget, the active DEK uncounted.
+   */
   activeDek(): Promise<Dek>;
+  /** As activeDek, for `encryptions` new encryptions at once (a page of re-encryption). */
+  sealingDek(encryptions: number): Promise<Dek>;
   indexKey(): Promise<Uint8Array>;
 }
 
 export interface DekResolver {
   /** Reads the ring once; use it for every key one operation needs. 404 KeyRingNotFound. */
   keysFor(environmentId: string): Promise<RingKeys>;
+  /**
+   * For reading data and locating items: a ring read at most `ringMaxAgeMs` ago (usually no
+   * storage call). A ciphertext naming a DEK that ring does not hold re-reads the ring once, so a
+   * DEK added since is found. Never for choosing the DEK of a write: use keysFor for that.
+   */
+  keysForRead(environmentId: string): Promise<RingKeys>;
   dekFor(environmentId: string, dekId: string): Promise<Dek>;
   activeDek(environmentId: string): Promise<Dek>;
   indexKey(environmentId: string): Promise<Uint8Array>;
@@ -71,7 +86,12 @@ export function createDekResolver(deps: {
   rings: Pick<KeyRingRepository, "read">;
   wrapperFor: WrapperFor;
   cache: DekLoaderCache;
+  /** How old a ring keysForRead may use; 0 (default) reads it every time. */
+  ringMaxAgeMs?: number;
+  /** Counts encryptions and rolls DEKs over at their limit; absent, nothing is counted. */
+  budget?: EncryptionBudget;
 }): DekResolver {
+  const rings = new FreshCache<KeyRing>({ maxAgeMs: deps.ringMaxAgeMs ?? 0 });
   const load = (cacheKey: { scope: string; dekId: string }, copies: WrappedCopy[]) =>
     // The cache is told the copy tried first, so purging that key (on lost access) drops the entry.
     deps.cache.getOrLoad(cacheKey, { vaultUrl: vaultUrlOf(copies[0].keyId), keyId: copies[0].keyId }, () =>
@@ -100,22 +120,49 @@ export function createDekResolver(deps: {
       }
       return { id: dekId, key: await once(dekId, entry.wrapped) };
     };
+    const sealingDek = async (encryptions: number): Promise<Dek> => {
+      if (!deps.budget) return dekFor(ring.activeDekId);
+      const counted = await deps.budget.reserve(ring, encryptions);
+      return counted.ring === ring ? dekFor(counted.dekId) : bind(counted.ring).dekFor(counted.dekId);
+    };
     return {
       ring,
       dekFor,
-      activeDek: () => dekFor(ring.activeDekId),
+      activeDek: () => sealingDek(1),
+      sealingDek,
       indexKey: () => once(INDEX_KEY_CACHE_ID, ring.indexKey.wrapped),
     };
   };
 
+  const ringNotFound = (environmentId: string) =>
+    notFound("KeyRingNotFound", `Environment ${environmentId} has no encrypted data store; it was never initialized.`, environmentId);
+
   const keysFor = async (environmentId: string): Promise<RingKeys> => {
+    const startedAt = Date.now();
     const ring = await deps.rings.read(environmentId);
-    if (!ring) throw notFound("KeyRingNotFound", `Environment ${environmentId} has no encrypted data store; it was never initialized.`, environmentId);
+    if (!ring) throw ringNotFound(environmentId);
+    rings.set(environmentId, ring, startedAt);
     return bind(ring);
+  };
+
+  const keysForRead = async (environmentId: string): Promise<RingKeys> => {
+    const ring = await rings.get(environmentId, () => deps.rings.read(environmentId));
+    if (!ring) throw ringNotFound(environmentId);
+    const keys = bind(ring);
+    let fresh: Promise<RingKeys> | undefined;
+    return {
+      ...keys,
+      dekFor: (dekId) => {
+        if (findDek(ring, dekId)?.wrapped.length) return keys.dekFor(dekId);
+        fresh ??= keysFor(environmentId);
+        return fresh.then((k) => k.dekFor(dekId));
+      },
+    };
   };
 
   return {
     keysFor,
+    keysForRead,
     dekFor: async (environmentId, dekId) => (await keysFor(environmentId)).dekFor(dekId),
     activeDek: async (environmentId) => (await keysFor(environmentId)).activeDek(),
     indexKey: async (environmentId) => (await keysFor(environmentId)).indexKey(),

@@ -13,7 +13,7 @@ import { contention, notFound } from "../errors";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeFilePayload, encodeFilePayload } from "./payloads";
-import { containerClient, ignoreNotFound, ensureContainer, isConflict, isNotFound } from "../storage/clients";
+import { containerClient, ignoreNotFound, ensureContainer, isConflict, isNotFound, type StorageRef } from "../storage/clients";
 
 const PREFIX = "files/";
 const MAX_ATTEMPTS = 8;
@@ -41,7 +41,7 @@ async function download(blob: BlobClient): Promise<{ envelope: Uint8Array; etag:
 }
 
 export class FileStore {
-  constructor(private readonly deps: { connectionString: string; naming: StorageNaming }) {}
+  constructor(private readonly deps: { connectionString: StorageRef; naming: StorageNaming }) {}
 
   container(environmentId: string): ContainerClient {
     return containerClient(this.deps.connectionString, this.deps.naming.container(environmentId));

@@ -5,7 +5,7 @@
 import type { TableClient, TableEntityResult } from "@azure/data-tables";
 import { conflict, contention, needs, notFound } from "../errors";
 import { assertKeyRing, type KeyRing } from "../crypto/keyRing";
-import { isConflict, isNotFound, tableClient } from "../storage/clients";
+import { isConflict, isNotFound, tableClient, type StorageRef } from "../storage/clients";
 import { assertEnvironmentId } from "./validation";
 
 const ROW_KEY = "keyring";
@@ -52,7 +52,7 @@ export class KeyRingRepository {
   private readonly table: TableClient;
   private ready?: Promise<void>;
 
-  constructor(options: { connectionString: string; tableName: string }) {
+  constructor(options: { connectionString: StorageRef; tableName: string }) {
     this.table = tableClient(options.connectionString, options.tableName);
   }
 

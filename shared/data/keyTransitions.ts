@@ -6,7 +6,7 @@
 // work (wrapping) happens outside the ring update, whose mutator only decides from the ring it is
 // given, so a retried update never repeats a vault call.
 import type { KeyWrapper } from "../crypto/keyWrapper";
-import { addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
+import { activeLineage, addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict, needs } from "../errors";
 import type { DataContext } from "./context";
@@ -79,30 +79,35 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
   async function finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult> {
     assertEnvironmentId(environmentId);
     const before = await ctx.rings.read(environmentId);
-    if (before?.activeDekId !== targetDekId) {
+    // The target, or a DEK it was rolled over to at its encryption limit (activeLineage): data
+    // under any of them is where the operation wanted it.
+    if (!before || !activeLineage(before).includes(targetDekId)) {
       throw conflict("TargetDekNotActive", `DEK ${targetDekId} is not the active DEK of environment ${environmentId}.`, "targetDekId");
     }
+    const lineage = new Set(activeLineage(before));
     // Precondition of retiring: nothing is under any other DEK. New writes only use the active
     // DEK, so a zero count stays zero.
     const usage = await reencryption.dekUsage(environmentId);
     const remaining: Record<string, number> = {};
     for (const counts of [usage.records, usage.files]) {
-      for (const [dekId, n] of Object.entries(counts)) if (dekId !== targetDekId && n > 0) remaining[dekId] = (remaining[dekId] ?? 0) + n;
+      for (const [dekId, n] of Object.entries(counts)) if (!lineage.has(dekId) && n > 0) remaining[dekId] = (remaining[dekId] ?? 0) + n;
     }
     if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
 
     let retiredDekIds: string[] = [];
     const ring = await ctx.rings.update(environmentId, (r) => {
-      if (r.activeDekId !== targetDekId) throw conflict("TargetDekNotActive", `DEK ${targetDekId} stopped being the active DEK of environment ${environmentId}.`, "targetDekId");
-      const retiring = r.deks.filter((d) => d.state === "retiring").map((d) => d.dekId);
+      const live = activeLineage(r);
+      if (!live.includes(targetDekId)) throw conflict("TargetDekNotActive", `DEK ${targetDekId} stopped being the active DEK of environment ${environmentId}.`, "targetDekId");
+      // Rolled-over DEKs of the target keep their data (and their copies, under the same keys).
+      const retiring = r.deks.filter((d) => d.state === "retiring" && !live.includes(d.dekId)).map((d) => d.dekId);
       let next = retiring.reduce((acc, dekId) => retireDek(acc, dekId, new Date()), r);
-      const targetSources = findDek(next, targetDekId)!.wrapped.map((c) => c.source);
+      const targetSources = findDek(next, next.activeDekId)!.wrapped.map((c) => c.source);
       const stale = new Set(next.indexKey.wrapped.filter((c) => !targetSources.some((s) => sameKeySource(s, c.source))).map((c) => c.keyId));
       for (const keyId of stale) if (hasCopies(next, { keyId })) next = dropWrappedCopies(next, { keyId });
       retiredDekIds = retiring;
       return next === r ? r : next;
     });
-    return { outcome: "ok", retiredDekIds, keyId: findDek(ring, targetDekId)!.wrapped[0].keyId };
+    return { outcome: "ok", retiredDekIds, keyId: findDek(ring, ring.activeDekId)!.wrapped[0].keyId };
   }
 
   async function rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource) {

@@ -4,6 +4,7 @@
 // are skipped, so a rerun rewrites nothing twice. Data is only ever moved onto the ring's active
 // DEK: user writes made meanwhile go under that DEK too, so they never need redoing.
 import type { Dek } from "../crypto/dek";
+import { activeLineage } from "../crypto/keyRing";
 import { invalid, conflict } from "../errors";
 import { mapLimit } from "./concurrency";
 import type { DataContext } from "./context";
@@ -62,10 +63,12 @@ async function prepare(ctx: DataContext, run: PartitionRun): Promise<{ keys: Rin
   if (!Number.isInteger(run.maxItems) || run.maxItems < 1 || run.maxItems > MAX_PAGE_SIZE) {
     throw invalid("InvalidPageSize", `maxItems must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, "maxItems");
   }
-  if (run.targetDekId !== keys.ring.activeDekId) {
+  // The target may have been rolled over at its encryption limit since the operation began: its
+  // successor is the target then (same key versions), and the page's encryptions are counted.
+  if (!activeLineage(keys.ring).includes(run.targetDekId)) {
     throw conflict("TargetDekNotActive", `DEK ${run.targetDekId} is not the active DEK of environment ${run.environmentId} (${keys.ring.activeDekId} is).`, "targetDekId");
   }
-  return { keys, target: await keys.activeDek() };
+  return { keys, target: await keys.sealingDek(run.maxItems) };
 }
 
 function tally(outcomes: ("rewritten" | "skipped")[], continuation: string | undefined): PartitionResult {
@@ -85,7 +88,8 @@ export function createReencryption(ctx: DataContext): Reencryption {
     async reencryptRecordPartition(run) {
       const { keys, target } = await prepare(ctx, run);
       const page = await ctx.records.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation);
-      const outcomes = await mapLimit(page.rows, PARALLEL_ITEMS, (row) => ctx.records.rewrite(keys, row, target));
+      // One bucket per page: its rows are written in Table transactions (ETag-conditioned).
+      const outcomes = await ctx.records.rewriteBatch(keys, page.rows, target, PARALLEL_ITEMS);
       return tally(outcomes, page.continuation);
     },
 

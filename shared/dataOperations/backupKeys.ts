@@ -102,6 +102,7 @@ export function backupKeys(manifest: BackupManifest, wrapperFor: WrapperFor): Ba
     dekFor,
     // A backup is only ever read: nothing is written under its keys.
     activeDek: () => Promise.reject(new Error("A backup's keys are for reading only")),
+    sealingDek: () => Promise.reject(new Error("A backup's keys are for reading only")),
     indexKey: () => secretOf(INDEX_OWNER),
     secretOf,
     async verifyAll() {

@@ -2,7 +2,7 @@
 // segments, file envelopes, listing and deletion. No crypto here: what it moves is ciphertext.
 import type { ContainerClient, ContainerListBlobFlatSegmentResponse } from "@azure/storage-blob";
 import { contention, needs } from "../errors";
-import { containerClient, ensureContainer, isConflict, isNotFound } from "../storage/clients";
+import { containerClient, ensureContainer, isConflict, isNotFound, type StorageRef } from "../storage/clients";
 import type { StorageNaming } from "../data/naming";
 import { backupPaths, backupsContainerName, BACKUP_FORMAT, MANIFEST, type BackupPaths } from "./layout";
 import { assertBackupKeySet, type BackupManifest } from "./manifest";
@@ -30,7 +30,7 @@ export class BackupStore {
   private readonly container: ContainerClient;
   private ready?: Promise<void>;
 
-  constructor(private readonly deps: { connectionString: string; storagePrefix: string; naming: StorageNaming }) {
+  constructor(private readonly deps: { connectionString: StorageRef; storagePrefix: string; naming: StorageNaming }) {
     this.container = containerClient(deps.connectionString, backupsContainerName(deps.storagePrefix));
   }
 

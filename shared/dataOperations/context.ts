@@ -4,12 +4,14 @@ import type { DataContext } from "../data/context";
 import type { WrapperFor } from "../data/dekResolver";
 import { BackupStore } from "./backupStore";
 import { KeyVersionLedger } from "./keyLedger";
+import type { StorageRef } from "../storage/clients";
 
 export interface BackupDeps {
   /** The environments' data (key rings, record and file stores): the one data context. */
   data: DataContext;
   /** The storage account of environment data. */
-  connectionString: string;
+  /** The data account (a connection string, or reached by identity). */
+  connectionString: StorageRef;
   /** Prefix of the per-environment table and container names. */
   storagePrefix: string;
   /** keyward's state table prefix (the key version ledger is one of its tables). */

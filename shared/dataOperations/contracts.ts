@@ -1,7 +1,7 @@
 // Inputs and outputs of the environment data operations (backup, restore, copy, reset) and of
 // the backups step of a re-key. Like shared/operations/contracts.ts: a lost key comes back as a
 // value (KeyFailure), transient trouble as an exception the orchestration's retries cure.
-import type { EnvironmentScope, KeyFailure, KeyTarget, Refusal, ActivityRetryPolicy } from "../operations/contracts";
+import type { EnvironmentScope, KeyFailure, KeyTarget, Refusal, ActivityRetryPolicy, ProgressTarget } from "../operations/contracts";
 
 export type DataOperationKind = "Backup" | "Restore" | "Copy" | "Reset";
 export type DataStore = "records" | "files";
@@ -44,6 +44,7 @@ export interface BackupPartitionInput {
   /** Next record segment number of this bucket. */
   segment: number;
   pageSize: number;
+  progress?: ProgressTarget;
 }
 export interface BackupPartitionOutput { done: boolean; continuation?: string; segment: number; items: number }
 
@@ -64,6 +65,7 @@ export interface TransferPartitionInput extends EnvironmentScope {
   bucket: number;
   continuation?: string;
   pageSize: number;
+  progress?: ProgressTarget;
 }
 export type TransferPartitionOutput = { outcome: "ok"; done: boolean; continuation?: string; items: number } | KeyFailure | Refusal;
 

@@ -7,7 +7,7 @@
 // (the later date is the one that counts).
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
-import { ensuredTable } from "../storage/clients";
+import { ensuredTable, type StorageRef } from "../storage/clients";
 import { DocumentTable } from "../state/documentTable";
 import { versionlessKeyId } from "../crypto/keyRing";
 import { retainedUntil, type RetirementReason } from "./retention";
@@ -27,7 +27,7 @@ const hash = (s: string, n: number) => createHash("sha256").update(s.toLowerCase
 export class KeyVersionLedger {
   private readonly docs: DocumentTable<VersionRetirement>;
 
-  constructor(connectionString: string, statePrefix: string) {
+  constructor(connectionString: StorageRef, statePrefix: string) {
     this.docs = new DocumentTable((): Promise<TableClient> => ensuredTable(connectionString, `${statePrefix}KeyVersions`));
   }
 

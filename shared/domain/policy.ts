@@ -17,6 +17,11 @@ export interface EnterprisePolicy {
   name: string;
   location: string;
   keyVaultId: string;
+  /**
+   * The vault's Entra tenant when it is not keyward's own (reached through keyward's multi-tenant
+   * app: identity.principalId is that app's service principal in this tenant). Absent: keyward's tenant.
+   */
+  keyVaultTenantId?: string;
   keyName: string;
   identity: PolicyIdentity;
   /** Object ids of platform admins granted Reader: only they may add environments to it. */
@@ -44,7 +49,7 @@ export function policyResource(p: EnterprisePolicy, subscriptionPath = "/provide
     identity: { type: p.identity.type, principalId: p.identity.principalId, tenantId: p.identity.tenantId },
     properties: {
       lockbox: null,
-      encryption: { state: "Enabled", keyVault: { id: p.keyVaultId, key: { name: p.keyName } } },
+      encryption: { state: "Enabled", keyVault: { id: p.keyVaultId, ...(p.keyVaultTenantId ? { tenantId: p.keyVaultTenantId } : {}), key: { name: p.keyName } } },
       networkInjection: null,
       readers: p.readers,
     },

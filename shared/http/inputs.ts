@@ -61,6 +61,11 @@ export const policyBody = object({
           description: "The vault's ARM resource id: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{vault} (or managedHSMs/{hsm}).",
           check: (v) => void parseVaultResourceId(v), normalize: (v) => parseVaultResourceId(v).id,
         }),
+        tenantId: optional(text({
+          description: "The vault's Entra tenant, when it is not keyward's own: keyward then reaches the key as its multi-tenant app's service principal in that tenant (consent to the app first; grant that principal on the key).",
+          pattern: OBJECT_ID_PATTERN, patternHelp: "an Entra tenant id (a GUID)",
+          code: "InvalidTenantId", message: "'properties.encryption.keyVault.tenantId' must be an Entra tenant id (a GUID).", normalize: (v) => v.toLowerCase(),
+        })),
         key: object({
           name: text({
             description: "The key's name in the vault (RSA or RSA-HSM, 2048 or 3072 bits).", pattern: KEY_NAME_PATTERN,

@@ -64,7 +64,10 @@ export function createKeySources(deps: KeySourceDeps): KeySources {
     const policy = await deps.getPolicy(source.tenantId, name);
     if (!policy) throw notFound("PolicyNotFound", `The enterprise policy '${name}' no longer exists.`);
     return {
-      identity: { principalId: policy.identity.principalId, clientId: policy.identity.clientId },
+      identity: {
+        principalId: policy.identity.principalId, clientId: policy.identity.clientId,
+        ...(policy.keyVaultTenantId ? { tenantId: policy.keyVaultTenantId } : {}),
+      },
       vaultUrl: vaultUrlFor(parseVaultResourceId(policy.keyVaultId)),
       keyName: policy.keyName,
       source: { kind: "CustomerManaged", policy: name, tenantId: source.tenantId },

@@ -2,15 +2,25 @@
 // identity (which the customer grants wrapKey/unwrapKey/get on their key) or the platform's.
 // In Azure that is a user-assigned managed identity of the Function app; locally, the local
 // issuer mints tokens for any principal id over its loopback token endpoint.
-import { ManagedIdentityCredential } from "@azure/identity";
+// A vault in another Entra tenant is reached as keyward's multi-tenant app in that tenant: a
+// ClientAssertionCredential whose assertion is keyward's own identity's token for
+// api://AzureADTokenExchange (a federated identity credential on the app trusts it), in Azure and
+// locally alike (locally the local issuer's HTTPS authority plays Entra's token exchange).
+import { ClientAssertionCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { settings } from "../settings";
+import { localVaultAgentFromSettings } from "./transport";
 
 export interface KeyVaultIdentity {
   /** The identity's object (principal) id: what role assignments name. */
   principalId: string;
   /** The managed identity's client id; absent means the app's system-assigned identity. */
   clientId?: string;
+  /**
+   * The vault's Entra tenant when it is not keyward's own: the identity is then keyward's
+   * multi-tenant app's service principal there (principalId its object id in that tenant).
+   */
+  tenantId?: string;
 }
 
 /** An error from the local token endpoint, shaped so classify.ts can tell network from refusal. */
@@ -102,6 +112,7 @@ const credentials = new Map<string, TokenCredential>();
  */
 export function credentialFor(identity: KeyVaultIdentity): TokenCredential {
   if (!identity || !identity.principalId) throw new Error("credentialFor: the identity has no principal id");
+  if (identity.tenantId) return crossTenantCredential(identity.tenantId);
   const s = settings();
   const key = JSON.stringify([s.identityMode, identity.principalId, identity.clientId ?? "", s.identityMode === "local" ? s.localTokenEndpoint : ""]);
   let credential = credentials.get(key);
@@ -111,6 +122,47 @@ export function credentialFor(identity: KeyVaultIdentity): TokenCredential {
       : identity.clientId
         ? new ManagedIdentityCredential({ clientId: identity.clientId })
         : new ManagedIdentityCredential();
+    credentials.set(key, credential);
+  }
+  return credential;
+}
+
+/** The audience of the assertion a federated identity credential accepts (Entra's documented value). */
+export const TOKEN_EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
+
+/** Thrown when a cross-tenant vault is used but keyward has no multi-tenant app configured. */
+export class CrossTenantNotConfigured extends Error {
+  override readonly name = "CrossTenantNotConfigured";
+}
+
+/**
+ * keyward's multi-tenant app in `tenantId`, one credential per (tenant, app, authority). The
+ * assertion is the platform identity's token for api://AzureADTokenExchange (fetched per call; the
+ * inner credential caches it), so no secret or certificate exists anywhere.
+ * Precondition: KEYWARD_CROSS_TENANT_CLIENT_ID and KEYWARD_PLATFORM_PRINCIPAL_ID set.
+ */
+export function crossTenantCredential(tenantId: string): TokenCredential {
+  const s = settings();
+  if (!s.crossTenantClientId) {
+    throw new CrossTenantNotConfigured(`The vault is in tenant ${tenantId}, and keyward reaches other tenants only as its multi-tenant app: set KEYWARD_CROSS_TENANT_CLIENT_ID (infra/README.md, keys in customers' tenants).`);
+  }
+  const key = JSON.stringify(["crossTenant", tenantId.toLowerCase(), s.crossTenantClientId, s.authorityHost, s.identityMode, s.localTokenEndpoint]);
+  let credential = credentials.get(key);
+  if (!credential) {
+    const own = credentialFor({ principalId: s.platformPrincipalId || s.platformClientId, clientId: s.platformClientId || undefined });
+    const publicCloud = s.authorityHost === "https://login.microsoftonline.com";
+    const agent = localVaultAgentFromSettings();
+    credential = new ClientAssertionCredential(tenantId, s.crossTenantClientId, async () => {
+      const assertion = await own.getToken(TOKEN_EXCHANGE_SCOPE);
+      if (!assertion) throw new Error("keyward's identity returned no token for api://AzureADTokenExchange");
+      return assertion.token;
+    }, {
+      authorityHost: s.authorityHost,
+      // Instance discovery asks login.microsoftonline.com about the authority: only for Entra's own hosts.
+      disableInstanceDiscovery: !publicCloud,
+      // Locally the authority's certificate chains to the local CA (core-rest-pipeline honours agent).
+      ...(agent ? { agent } : {}),
+    } as ConstructorParameters<typeof ClientAssertionCredential>[3]);
     credentials.set(key, credential);
   }
   return credential;

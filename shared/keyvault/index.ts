@@ -4,7 +4,7 @@ export {
   isValidVaultName, isVaultHost, vaultHostSuffixes,
   type VaultKind, type VaultResource, type KeyIdParts,
 } from "./vaultResource";
-export { credentialFor, LocalTokenCredential, LocalTokenError, audienceFromScopes, type KeyVaultIdentity } from "./credentials";
+export { credentialFor, crossTenantCredential, CrossTenantNotConfigured, LocalTokenCredential, LocalTokenError, audienceFromScopes, type KeyVaultIdentity } from "./credentials";
 export {
   keyVaultClientOptions, loopbackVaultAgent, localVaultAgentFromSettings, localVaultManagementUrl, requestTimeoutPolicy, emptyErrorBodyPolicy,
   DEFAULT_REQUEST_TIMEOUT_MS, type KeyVaultClientOptions, type LoopbackVaultAgentOptions,

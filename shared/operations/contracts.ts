@@ -78,6 +78,8 @@ export interface RotateInput {
   /** The new key version; the latest when omitted. */
   keyId?: string;
   retry: ActivityRetryPolicy;
+  /** Environments re-wrapped at once (KEYWARD_ROTATION_PARALLELISM); the flow's default when absent. */
+  parallelism?: number;
 }
 
 export interface RekeyResult {
@@ -140,6 +142,18 @@ export interface LockAfterKeyFailureInput { tenantId: string; environmentId: str
 export interface ListPartitionsInput { dataId: string; store: Store; targetDekId?: string }
 export interface ListPartitionsOutput { partitions: string[]; items: number; remaining?: number }
 
+/**
+ * Where a page activity records its own progress (the items it looked at), so the orchestration
+ * needs no status activity per wave: the operation's history entry, and with `environment` the
+ * environment's encryption progress too (a re-key shows it there).
+ */
+export interface ProgressTarget {
+  operationId: string;
+  tenantId: string;
+  environmentId: string;
+  environment?: boolean;
+}
+
 export interface ReencryptPartitionInput extends EnvironmentScope {
   operationId: string;
   store: Store;
@@ -147,6 +161,7 @@ export interface ReencryptPartitionInput extends EnvironmentScope {
   targetDekId: string;
   continuation?: string;
   pageSize: number;
+  progress?: ProgressTarget;
 }
 export type ReencryptPartitionOutput =
   | { outcome: "ok"; done: boolean; continuation?: string; scanned: number; rewritten: number }
@@ -159,7 +174,9 @@ export type FinishRekeyOutput =
   | KeyFailure | Refusal;
 
 export interface RewrapEnvironmentInput extends EnvironmentScope { operationId: string; policy: string; keyId: string }
-export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | ((KeyFailure | Refusal) & { environmentId: string });
+/** The vault answered 429 (after the activity's own short retries): wait, on a durable timer, and try again. */
+export interface Throttled { outcome: "Throttled"; code: string; message: string; retryAfterMs?: number }
+export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | ((KeyFailure | Refusal | Throttled) & { environmentId: string });
 
 export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyId?: string }
 export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;

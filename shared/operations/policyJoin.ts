@@ -13,7 +13,8 @@ const ATTEMPTS = 20;
 
 /** The policy's key and location: what a re-point changes, and what an add was checked against. */
 const sameBinding = (a: EnterprisePolicy, b: EnterprisePolicy) =>
-  a.location === b.location && a.keyVaultId.toLowerCase() === b.keyVaultId.toLowerCase() && a.keyName === b.keyName;
+  a.location === b.location && a.keyVaultId.toLowerCase() === b.keyVaultId.toLowerCase() && a.keyName === b.keyName &&
+  (a.keyVaultTenantId ?? "") === (b.keyVaultTenantId ?? "");
 
 /**
  * Bumps the policy's revision, starting from the row `checked` was read as (`etag`). A concurrent

@@ -1,8 +1,24 @@
 // The one factory of storage clients (keyward's state tables, the environments' data, the task
-// hub is the host's), and the status codes of storage errors. Table creation is memoized per
+// hub is the host's), and the status codes of storage errors. An account is reached by a
+// connection string, or by identity (service URLs and a TokenCredential, no account key: the
+// accounts the template deploys have shared-key access disabled). Table creation is memoized per
 // process, so a handler never pays for it twice.
-import { TableClient, TableServiceClient } from "@azure/data-tables";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type { Agent } from "node:https";
+import type { TokenCredential } from "@azure/core-auth";
+import { TableClient, TableServiceClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
+
+/** An account reached by identity: its service URLs and the credential whose tokens it accepts. */
+export interface IdentityStorageAccount {
+  blobServiceUri: string;
+  tableServiceUri: string;
+  credential: TokenCredential;
+  /** Locally only: an agent that trusts the embedded runtime's CA (Azurite over HTTPS). */
+  agent?: Agent;
+}
+
+/** A storage account: a connection string, or one reached by identity. */
+export type StorageRef = string | IdentityStorageAccount;
 
 const created = new Map<string, Promise<void>>();
 
@@ -11,26 +27,45 @@ function insecure(connectionString: string): boolean {
   return /(^|;)\s*(TableEndpoint|DefaultEndpointsProtocol)\s*=\s*http(:|;|$)/i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
 }
 
-export function tableClient(connectionString: string, name: string): TableClient {
-  return TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: insecure(connectionString) });
+/** A key naming the account (never its secret) for per-process memos. */
+function accountKey(ref: StorageRef): string {
+  return typeof ref === "string" ? ref : `identity|${ref.tableServiceUri}|${ref.blobServiceUri}`;
 }
 
-export function tableServiceClient(connectionString: string): TableServiceClient {
-  return TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: insecure(connectionString) });
+// Both SDKs pass unknown pipeline options on to @azure/core-rest-pipeline, whose agent option is
+// honoured by every request; the storage-blob type does not declare it.
+const withAgent = <T extends object>(agent: Agent | undefined, options: T): T => (agent ? { ...options, agent } : options);
+
+export function tableClient(ref: StorageRef, name: string): TableClient {
+  if (typeof ref === "string") return TableClient.fromConnectionString(ref, name, { allowInsecureConnection: insecure(ref) });
+  return new TableClient(ref.tableServiceUri, name, ref.credential, withAgent<TableServiceClientOptions>(ref.agent, {}));
 }
 
-export function blobServiceClient(connectionString: string): BlobServiceClient {
-  return BlobServiceClient.fromConnectionString(connectionString);
+export function tableServiceClient(ref: StorageRef): TableServiceClient {
+  if (typeof ref === "string") return TableServiceClient.fromConnectionString(ref, { allowInsecureConnection: insecure(ref) });
+  return new TableServiceClient(ref.tableServiceUri, ref.credential, withAgent<TableServiceClientOptions>(ref.agent, {}));
 }
 
-export function containerClient(connectionString: string, containerName: string): ContainerClient {
-  return blobServiceClient(connectionString).getContainerClient(containerName);
+export function blobServiceClient(ref: StorageRef): BlobServiceClient {
+  if (typeof ref === "string") return BlobServiceClient.fromConnectionString(ref);
+  return new BlobServiceClient(ref.blobServiceUri, ref.credential, withAgent<StoragePipelineOptions>(ref.agent, {}));
+}
+
+export function containerClient(ref: StorageRef, containerName: string): ContainerClient {
+  return blobServiceClient(ref).getContainerClient(containerName);
+}
+
+/** The account's table and blob endpoints (URLs; no key, no signature), for telemetry's dependency names. */
+export function storageEndpointUrls(ref: StorageRef): { table?: string; blob?: string } {
+  if (typeof ref !== "string") return { table: ref.tableServiceUri, blob: ref.blobServiceUri };
+  const pick = (name: string) => new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*([^;]+)`, "i").exec(ref)?.[1];
+  return { table: pick("TableEndpoint"), blob: pick("BlobEndpoint") };
 }
 
 /** A table client whose table exists (created once per process). */
-export async function ensuredTable(connectionString: string, name: string): Promise<TableClient> {
-  const client = tableClient(connectionString, name);
-  const key = `table|${connectionString}|${name}`;
+export async function ensuredTable(ref: StorageRef, name: string): Promise<TableClient> {
+  const client = tableClient(ref, name);
+  const key = `table|${accountKey(ref)}|${name}`;
   let ready = created.get(key);
   if (!ready) {
     ready = client.createTable().catch((err: unknown) => {

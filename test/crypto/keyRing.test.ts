@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   KeyRingError,
+  MAX_DEK_ENCRYPTIONS,
+  activeLineage,
   addActiveDek,
   addWrappedCopy,
   assertKeyRing,
@@ -9,8 +11,10 @@ import {
   findDek,
   hasCopies,
   keyIdsInUse,
+  reserveEncryptions,
   retireDek,
   retiringDekIds,
+  rollOverDek,
   versionlessKeyId,
   type KeyRing,
   type WrappedCopy,
@@ -121,5 +125,78 @@ describe("key ring transitions", () => {
     refused(() => assertKeyRing({ ...ring, indexKey: { wrapped: [] } }), "InvalidKeyRing");
     refused(() => assertKeyRing({ ...ring, deks: [{ ...ring.deks[0], wrapped: [copy(`${pmk}/v1`), copy(`${pmk}/v1`)] }] }), "InvalidKeyRing");
     refused(() => assertKeyRing({ ...ring, version: 0 }), "InvalidKeyRing");
+  });
+});
+
+describe("key ring: DEK encryption limits and rollover", () => {
+  it("counts reserved encryptions under the active DEK, never past the limit", () => {
+    const ring = freshRing();
+    const dekId = ring.activeDekId;
+    const once = reserveEncryptions(ring, dekId, 600, 1000);
+    expect(findDek(once, dekId)!.encryptions).toBe(600);
+    expect(once.version).toBe(ring.version + 1);
+    expect(findDek(ring, dekId)!.encryptions).toBeUndefined(); // input untouched
+    const full = reserveEncryptions(once, dekId, 400, 1000);
+    expect(findDek(full, dekId)!.encryptions).toBe(1000);
+    refused(() => reserveEncryptions(full, dekId, 1, 1000), "DekLimitReached");
+    // A lowered limit refuses at once, so the next write rolls over.
+    refused(() => reserveEncryptions(once, dekId, 1, 500), "DekLimitReached");
+    refused(() => reserveEncryptions(once, dekId, 0, 1000), "InvalidKeyRing");
+    refused(() => reserveEncryptions(once, dekId, 1, MAX_DEK_ENCRYPTIONS + 1), "InvalidKeyRing");
+  });
+
+  it("only the active DEK encrypts", () => {
+    const ring = addActiveDek(freshRing(), { dekId: newDekId(), copy: copy(`${cmk}/v1`, "CustomerManaged"), now });
+    const retiring = retiringDekIds(ring)[0];
+    refused(() => reserveEncryptions(ring, retiring, 1, 1000), "DekIsActive");
+  });
+
+  it("rolls a full DEK over to a fresh one under the same key versions; the old one stays readable", () => {
+    let ring = freshRing();
+    const first = ring.activeDekId;
+    ring = addWrappedCopy(ring, { dekId: first }, copy(`${cmk}/v1`, "CustomerManaged"));
+    const second = newDekId();
+    const sameVersions = [copy(`${cmk}/v1`, "CustomerManaged"), copy(`${pmk}/v1`)];
+    // Not before its limit: a DEK with room left is not replaced.
+    refused(() => rollOverDek(ring, { dekId: second, copies: sameVersions, now, limit: 1000, reserve: 100 }), "InvalidKeyRing");
+    ring = reserveEncryptions(ring, first, 950, 1000);
+    // The new DEK must depend on exactly the keys the old one did.
+    refused(() => rollOverDek(ring, { dekId: second, copies: [copy(`${pmk}/v1`)], now, limit: 1000, reserve: 100 }), "RolloverCopiesDiffer");
+    refused(() => rollOverDek(ring, { dekId: second, copies: [copy(`${pmk}/v2`), copy(`${cmk}/v1`, "CustomerManaged")], now, limit: 1000, reserve: 100 }), "RolloverCopiesDiffer");
+    const rolled = rollOverDek(ring, { dekId: second, copies: sameVersions, now, limit: 1000, reserve: 100 });
+    expect(rolled.activeDekId).toBe(second);
+    expect(rolled.version).toBe(ring.version + 1);
+    expect(findDek(rolled, second)).toMatchObject({ state: "active", encryptions: 100, rolledOverFrom: first });
+    expect(findDek(rolled, first)).toMatchObject({ state: "retiring", encryptions: 950 });
+    expect(findDek(rolled, first)!.wrapped).toHaveLength(2);
+    expect(activeLineage(rolled)).toEqual([second, first]);
+    expect(activeLineage(ring)).toEqual([first]);
+  });
+
+  it("a rekey's new DEK starts a new lineage; a retired DEK ends one", () => {
+    let ring = freshRing();
+    const first = ring.activeDekId;
+    ring = reserveEncryptions(ring, first, 10, 10);
+    const second = newDekId();
+    ring = rollOverDek(ring, { dekId: second, copies: [copy(`${pmk}/v1`)], now, limit: 10, reserve: 1 });
+    const third = newDekId();
+    ring = addActiveDek(ring, { dekId: third, copy: copy(`${cmk}/v1`, "CustomerManaged"), now });
+    expect(activeLineage(ring)).toEqual([third]);
+    const fourth = newDekId();
+    ring = reserveEncryptions(ring, third, 10, 10);
+    ring = rollOverDek(ring, { dekId: fourth, copies: [copy(`${cmk}/v1`, "CustomerManaged")], now, limit: 10, reserve: 1 });
+    ring = retireDek(ring, first, now);
+    expect(activeLineage(ring)).toEqual([fourth, third]);
+  });
+
+  it("checks the count and the rollover link among the ring invariants", () => {
+    const ring = freshRing();
+    const dek = ring.deks[0];
+    refused(() => assertKeyRing({ ...ring, deks: [{ ...dek, encryptions: -1 }] }), "InvalidKeyRing");
+    refused(() => assertKeyRing({ ...ring, deks: [{ ...dek, encryptions: 1.5 }] }), "InvalidKeyRing");
+    refused(() => assertKeyRing({ ...ring, deks: [{ ...dek, encryptions: MAX_DEK_ENCRYPTIONS + 1 }] }), "InvalidKeyRing");
+    refused(() => assertKeyRing({ ...ring, deks: [{ ...dek, rolledOverFrom: dek.dekId }] }), "InvalidKeyRing");
+    refused(() => assertKeyRing({ ...ring, deks: [{ ...dek, rolledOverFrom: newDekId() }] }), "InvalidKeyRing");
+    expect(assertKeyRing({ ...ring, deks: [{ ...dek, encryptions: MAX_DEK_ENCRYPTIONS }] })).toBeTruthy();
   });
 });

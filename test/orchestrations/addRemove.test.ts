@@ -99,28 +99,54 @@ describe.each(kinds)("$kind: the happy path", ({ flow, input, down, online, done
 
   it("keeps the instance's custom status in step with every status it writes", async () => {
     const run = await rekey(flow, input());
-    const shown = run.customStatuses().map((s) => (s as { status: string }).status);
+    // Besides each status it writes, the instance shows each finished partition's progress (no activity), under the status of the moment.
+    const shown = run.customStatuses().filter((s) => !(s as { store?: string }).store).map((s) => (s as { status: string }).status);
     expect(shown.slice(0, -1)).toEqual(statuses(run));
+    const partitions = run.customStatuses().filter((s) => (s as { store?: string }).store) as { status: string; store: string }[];
+    expect(partitions.map((s) => [s.store, s.status])).toEqual([["records", down], ["records", down], ["records", down], ["files", online], ["files", online]]);
   });
 });
 
 describe("the partition pump under a re-key", () => {
-  it("works partitions at most `parallelism` at a time, carrying each cursor to the partition's next page", async () => {
+  it("works each partition as its own worker, carrying its cursor to the partition's next page", async () => {
     const run = await rekey(addEnvironmentToPolicy, addInput());
-    // Wave 1: partitions 0 and 1; 0 has a second page, so wave 2 is 0 (from its cursor) and 2.
-    expect(pages(run)).toEqual([["records", "0", null], ["records", "1", null], ["records", "0", "0@1"], ["records", "2", null], ["files", "0", null], ["files", "1", null]]);
+    // The driver runs the first running worker to its end: partition 0 (two pages), then 1, then 2.
+    expect(pages(run)).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "1", null], ["records", "2", null], ["files", "0", null], ["files", "1", null]]);
     expect(new Set(run.inputsTo("reencryptPartition").map((i) => [i.targetDekId, i.pageSize, i.operationId].join()))).toEqual(new Set([`${TARGET_DEK},100,op-add`]));
+    const workers = run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => [s.instanceId, s.parentInstanceId]);
+    expect(workers).toEqual(["records:0", "records:1", "records:2", "files:0", "files:1"].map((w) => [`instance-1:${w}`, "instance-1"]));
   });
 
-  it("with parallelism 1 works one partition through before the next", async () => {
+  it("starts at most `parallelism` workers at once: the next starts only as one ends", async () => {
+    const run = await rekey(addEnvironmentToPolicy, addInput({ parallelism: 2 }));
+    // Partition 2's worker starts after partition 0's ended (its first page follows 0's last).
+    const order = pages(run, "records").map((p) => `${p[1]}${p[2] ? "+" : ""}`);
+    expect(order).toEqual(["0", "0+", "1", "2"]);
+    expect(run.executions("instance-1")).toHaveLength(1);
+  });
+
+  it("each page records its own progress on the environment and the operation", async () => {
+    const run = await rekey(addEnvironmentToPolicy, addInput());
+    expect(new Set(run.inputsTo("reencryptPartition").map((i) => JSON.stringify(i.progress)))).toEqual(new Set([
+      JSON.stringify({ operationId: "op-add", tenantId: "tenant-1", environmentId: "env-1", environment: true }),
+    ]));
+  });
+
+  it("with parallelism 1: two groups (partitions dealt round robin), each worked through partition by partition", async () => {
     const run = await rekey(addEnvironmentToPolicy, addInput({ parallelism: 1 }));
-    expect(pages(run, "records")).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "1", null], ["records", "2", null]]);
+    expect(pages(run, "records")).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "2", null], ["records", "1", null]]);
+    expect(run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => (s.input as { partitions: number[] }).partitions)).toEqual([[0, 2], [1], [0], [1]]);
   });
 
-  it("reports progress after every wave: the total is every item, done grows to it", async () => {
+  it("shows progress as each partition finishes, without a status activity per wave: the total is every item, done grows to it", async () => {
     const run = await rekey(addEnvironmentToPolicy, addInput());
     const waves = run.customStatuses().filter((s) => (s as { store?: string }).store).map((s) => (s as { store: string; progress: { done: number } }));
-    expect(waves.map((w) => [w.store, w.progress.done])).toEqual([["records", 5], ["records", 8], ["files", 12]]);
+    expect(waves.map((w) => [w.store, w.progress.done])).toEqual([["records", 4], ["records", 7], ["records", 8], ["files", 11], ["files", 12]]);
+    // State writes only at step boundaries: as many for ten times the pages.
+    const longer = await rekey(addEnvironmentToPolicy, addInput(), {}, { pages: { records: { "0": Array(20).fill(1), "1": Array(10).fill(1), "2": [1] }, files: { "0": Array(30).fill(1), "1": [1] } } });
+    expect(longer.output.status).toBe("Encrypted");
+    expect(longer.callsTo("setEncryption")).toHaveLength(run.callsTo("setEncryption").length);
+    expect(longer.callsTo("recordOperation")).toHaveLength(run.callsTo("recordOperation").length);
     const all = progresses(run);
     expect(new Set(all.map((p) => p.total))).toEqual(new Set([12]));
     const recorded = run.inputsTo("recordOperation").flatMap((i) => (i.progress ? [i.progress.done] : []));

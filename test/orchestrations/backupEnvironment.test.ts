@@ -22,10 +22,11 @@ describe("backup", () => {
     expect(run.output).toEqual({ status: "Succeeded" });
     expect(run.inputsTo("beginBackup")).toEqual([{ ...base, dataId: "data-1", backupId: "b-1" }]);
     expect(run.inputsTo("backupPartition").map((i) => [i.store, i.bucket, i.continuation ?? null, i.segment])).toEqual([
-      ["records", 0, null, 0], ["records", 1, null, 0], ["records", 0, "0@1", 1],
+      ["records", 0, null, 0], ["records", 0, "0@1", 1], ["records", 1, null, 0],
       ["files", 0, null, 0], ["files", 1, null, 0],
     ]);
     expect(new Set(run.inputsTo("backupPartition").map((i) => `${i.dataId}/${i.backupId}/${i.pageSize}`))).toEqual(new Set(["data-1/b-1/50"]));
+    expect(new Set(run.inputsTo("backupPartition").map((i) => JSON.stringify(i.progress)))).toEqual(new Set([JSON.stringify(base)]));
     expect(run.inputsTo("completeBackup")).toEqual([{ operationId: "op-backup", dataId: "data-1", backupId: "b-1", outcome: { ok: true, records: 6, files: 2, recordSegments: [2, 1] } }]);
     expect(steps(run)).toEqual([
       ["Snapshot keys", "Running", null], ["Snapshot keys", "Succeeded", "backup b-1, 2 partition(s)"],
@@ -40,11 +41,11 @@ describe("backup", () => {
     expect(run.lastCustomStatus()).toEqual({ kind: "Backup", progress: { done: 8, total: 8, unit: "items" } });
   });
 
-  it("reports the items copied after every wave", async () => {
+  it("shows the items copied as each partition finishes, with no activity per wave (the pages record their own)", async () => {
     const run = await backup();
     const waves = run.customStatuses().slice(0, -1).map((s) => (s as { kind: string; progress: { done: number } }));
-    expect(waves.map((s) => [s.kind, s.progress.done])).toEqual([["Backup", 4], ["Backup", 6], ["Backup", 8]]);
-    expect(run.inputsTo("recordOperation").flatMap((i) => (i.progress && !i.end ? [i.progress.done] : []))).toEqual([4, 6, 8]);
+    expect(waves.map((s) => [s.kind, s.progress.done])).toEqual([["Backup", 0], ["Backup", 5], ["Backup", 6], ["Backup", 8], ["Backup", 8]]);
+    expect(run.inputsTo("recordOperation").flatMap((i) => (i.progress && !i.end ? [i.progress.done] : []))).toEqual([0]);
   });
 
   it("a partition that exhausts its retries: the backup completed as failed, the operation Failed naming the step", async () => {

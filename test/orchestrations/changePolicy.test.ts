@@ -35,11 +35,11 @@ describe("change of policy", () => {
   it("both halves succeed: remove then add as sub-orchestrations, Encrypted, freed once", async () => {
     const run = await change();
     expect(run.output).toEqual({ removed: { status: "PlatformManaged" }, added: { status: "Encrypted" } });
-    expect(run.subOrchestrations.map((s) => [s.name, s.instanceId, s.parentInstanceId])).toEqual([
+    expect(run.subOrchestrations.filter((s) => s.name !== "partitionWorker").map((s) => [s.name, s.instanceId, s.parentInstanceId])).toEqual([
       ["removeEnvironmentFromPolicy", `${PARENT}-remove`, PARENT],
       ["addEnvironmentToPolicy", `${PARENT}-add`, PARENT],
     ]);
-    const [remove, add] = run.subOrchestrations.map((s) => s.input);
+    const [remove, add] = run.subOrchestrations.filter((s) => s.name !== "partitionWorker").map((s) => s.input);
     const common = { tenantId: "tenant-1", environmentId: "env-1", dataId: "data-1", fromPolicy: "contoso", parallelism: 2, retry: TEST_RETRY, pageSize: 100, partOfChange: true };
     expect(remove).toEqual({ ...common, operationId: `${PARENT}-remove`, target: { kind: "PlatformManaged" } });
     expect(add).toEqual({ ...common, operationId: `${PARENT}-add`, target: { kind: "CustomerManaged", policy: "fabrikam", tenantId: "tenant-1" } });
@@ -57,7 +57,7 @@ describe("change of policy", () => {
     const run = await change({ prepareTargetDek: (i) => (isRemove(i.target) ? lost : rekeyStubs().prepareTargetDek!(i, { attempt: 1, instanceId: "" })) });
     const error = { code: lost.code, message: lost.message };
     expect(run.output).toEqual({ removed: { status: "Failed", error } });
-    expect(run.subOrchestrations.map((s) => s.name)).toEqual(["removeEnvironmentFromPolicy"]);
+    expect(run.subOrchestrations.filter((s) => s.name !== "partitionWorker").map((s) => s.name)).toEqual(["removeEnvironmentFromPolicy"]);
     expect(parentCalls(run).map((c) => [c.name, c.input])).toEqual([
       ["setEncryption", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", status: "Failed", release: true }],
       ["recordOperation", { operationId: PARENT, tenantId: "tenant-1", environmentId: "env-1", end: { status: "Failed", error } }],

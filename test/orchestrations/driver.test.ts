@@ -120,6 +120,38 @@ describe("Task.all", () => {
   });
 });
 
+describe("Task.any and continueAsNew", () => {
+  it("Task.any resolves to its first task (the winner itself), and to one already done before the rest", async () => {
+    const run = await runOrchestration(flow(function* (context) {
+      const act = proxyActivities<ActivityTable>(context, retry);
+      const a = act.rewrapEnvironment.start(rewrap("a"));
+      const b = act.rewrapEnvironment.start(rewrap("b"));
+      const first: Task = yield context.df.Task.any([a, b]);
+      const second: Task = yield context.df.Task.any([b, a]);
+      return { first: first === a, second: second === a, result: (first.result as { environmentId: string }).environmentId };
+    }), {}, { stubs: { rewrapEnvironment: (i) => ({ outcome: "ok", rewrapped: 1, environmentId: i.environmentId }) } });
+    // b never ran: a was already done when the second Task.any was made.
+    expect(run.output).toEqual({ first: true, second: true, result: "a" });
+    expect(run.inputsTo("rewrapEnvironment").map((i) => i.environmentId)).toEqual(["a"]);
+  });
+
+  it("continueAsNew starts the next execution with the new input, under the same id, and records each execution's yields", async () => {
+    const counter = orchestrator<{ n: number }, number>("driverCounter", function* (context, input) {
+      const act = proxyActivities<ActivityTable>(context, retry);
+      yield* act.rewrapEnvironment(rewrap(`e${input.n}`));
+      if (input.n < 3) {
+        context.df.continueAsNew({ n: input.n + 1 });
+        return -1;
+      }
+      return input.n;
+    });
+    const run = await runOrchestration(counter, { n: 1 }, { stubs: { rewrapEnvironment: (i) => ({ outcome: "ok", rewrapped: 1, environmentId: i.environmentId }) } });
+    expect(run.output).toBe(3);
+    expect(run.executions().map((e) => [e.execution, e.yields, e.input])).toEqual([[1, 1, { n: 1 }], [2, 1, { n: 2 }], [3, 1, { n: 3 }]]);
+    expect(run.largestExecution).toBe(1);
+  });
+});
+
 describe("timers, custom status, sub-orchestrations", () => {
   it("fires a timer at once and moves the clock to it", async () => {
     const run = await runOrchestration(flow(function* (context) {

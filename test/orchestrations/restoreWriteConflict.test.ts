@@ -37,7 +37,9 @@ describe.each(["Restore", "Copy"] as const)("%s that meets a write conflict", (k
         return page;
       },
     };
-    const svc = { backups } as unknown as AppServices;
+    // The page's own progress write (shared/operations/pageProgress.ts) goes to a state that keeps nothing.
+    const state = { forTenant: () => ({ updateOperation: async () => undefined, updateEnvironment: async () => undefined }) };
+    const svc = { backups, state } as unknown as AppServices;
     const run = await runOrchestration(transferEnvironmentData, input, {
       instanceId: input.operationId,
       stubs: { ...world, transferPartition: (i) => transferPartition(i, svc) },

@@ -30,9 +30,11 @@ describe.each(kinds)("$kind", ({ kind, verb, input }) => {
     expect(run.output).toEqual({ status: "Succeeded" });
     expect(run.inputsTo("prepareTransfer")).toEqual([{ ...scope, source: input.source }]);
     expect(run.inputsTo("transferPartition")).toEqual([
-      { store: "records", bucket: 0 }, { store: "records", bucket: 1 }, { store: "records", bucket: 0, continuation: "0@1" },
+      // Each partition is its own worker: the driver runs the first of the running ones to its end.
+      { store: "records", bucket: 0 }, { store: "records", bucket: 0, continuation: "0@1" }, { store: "records", bucket: 1 },
       { store: "files", bucket: 0 }, { store: "files", bucket: 1 },
-    ].map((p) => ({ ...scope, source: input.source, pageSize: 50, ...p })));
+      // Every page records its own progress in the operation's entry.
+    ].map((p) => ({ ...scope, source: input.source, pageSize: 50, progress: base, ...p })));
     expect(steps(run)).toEqual([
       [`Prepare ${verb}`, "Running", null], [`Prepare ${verb}`, "Succeeded", `environment emptied; 8 item(s) to ${verb}`],
       [`${Verb} records`, "Running", null], [`${Verb} records`, "Succeeded", "6 item(s)"],
@@ -44,15 +46,16 @@ describe.each(kinds)("$kind", ({ kind, verb, input }) => {
     expect(run.lastCustomStatus()).toEqual({ kind, progress: { done: 8, total: 8, unit: "items" } });
   });
 
-  it("reports progress against the prepared total after every wave", async () => {
+  it("writes the prepared total once, then shows each finished partition in its custom status (no activity per wave)", async () => {
     const run = await transfer(input);
-    expect(done(run)).toEqual([4, 6, 8]);
-    expect(run.customStatuses().slice(0, -1)).toEqual([4, 6, 8].map((d) => ({ kind, progress: { done: d, total: 8, unit: "items" } })));
+    expect(done(run)).toEqual([0]);
+    expect(run.inputsTo("recordOperation").flatMap((i) => (i.progress ? [i.progress.total] : []))).toEqual([8, 8]);
+    expect(run.customStatuses().slice(0, -1)).toEqual([0, 5, 6, 8, 8].map((d) => ({ kind, progress: { done: d, total: 8, unit: "items" } })));
   });
 
   it("never reports more done than the prepared total", async () => {
     const run = await transfer(input, {}, 5);
-    expect(done(run)).toEqual([4, 5, 5]);
+    expect(run.customStatuses().map((s) => (s as { progress: { done: number } }).progress.done)).toEqual([0, 5, 5, 5, 5, 5]);
     expect(run.inputsTo("recordOperation").at(-1)?.progress).toEqual({ done: 5, total: 5, unit: "items" });
   });
 
@@ -76,7 +79,9 @@ describe.each(kinds)("$kind", ({ kind, verb, input }) => {
     const error = { code: refusal.code, message: refusal.message };
     expect(run.output).toEqual({ status: "Failed", error });
     expect(run.inputsTo("transferPartition").map((i) => i.store)).not.toContain("files");
-    expect(done(run)).toEqual([4]);
+    expect(done(run)).toEqual([0]);
+    // Partition 1 was already running beside 0 and finished; no partition started after the refusal.
+    expect(run.inputsTo("transferPartition").map((i) => [i.bucket, i.continuation ?? null])).toEqual([[0, null], [0, "0@1"], [1, null]]);
     expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, step: { name: `${Verb} records`, status: "Failed", detail: refusal.message }, end: { status: "Failed", error } });
     expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
   });

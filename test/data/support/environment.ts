@@ -31,7 +31,7 @@ export class TestKeys {
   };
 }
 
-export function testEnvironment(options: { cache?: DekLoaderCache; buckets?: number } = {}) {
+export function testEnvironment(options: { cache?: DekLoaderCache; buckets?: number; encryptionBudget?: EnvironmentDataDeps["encryptionBudget"] } = {}) {
   const keys = new TestKeys();
   const platformKey = keys.add(new RsaTestKey("platform", "pmk"));
   const deps: EnvironmentDataDeps = {
@@ -41,6 +41,7 @@ export function testEnvironment(options: { cache?: DekLoaderCache; buckets?: num
     keyRingTable: uniquePrefix("rings"),
     storagePrefix: uniquePrefix("d"),
     ...(options.buckets ? { buckets: options.buckets } : {}),
+    ...(options.encryptionBudget ? { encryptionBudget: options.encryptionBudget } : {}),
   };
   return {
     deps,

@@ -37,8 +37,6 @@ export const HOST_SETTINGS: Record<string, string> = {
  * entry the code already reads, and for one the template no longer sets.
  */
 export const PENDING_SETTINGS: Record<string, string> = {
-  KEYWARD_DATA_STORAGE: "the data account as a connection: a connection string, or __blobServiceUri/__tableServiceUri with __credential managedidentity and __clientId",
-  KEYWARD_CROSS_TENANT_CLIENT_ID: "the multi-tenant app keyward's identity federates into for vaults in other tenants (ClientAssertionCredential)",
 };
 
 /** "P__suffix" -> "P" when suffix is an identity-connection property; otherwise undefined. */

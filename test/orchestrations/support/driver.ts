@@ -9,7 +9,11 @@
 //                      at once), and the first failure in order is thrown, as WhenAllTask does
 //   sub-orchestration  looked up by name in orchestrations/index.ts and driven the same way, on
 //                      the same clock and the same stubs; its failure is thrown into the parent
+//   Task.any           its first task already resolved, else its first task in order resolved
+//                      (a sub-orchestration runs to its end first): the winner is that task
 //   timer              fires at once: the clock jumps to its fireAt
+//   continueAsNew      once the body returns, the next execution starts with the new input,
+//                      under the same instance id; the run records every execution's yields
 // Everything is recorded in the returned OrchestrationRun. Deterministic: the clock starts at
 // `startAt` and moves only by timers and back-offs.
 import { orchestrations } from "../../../orchestrations";
@@ -123,6 +127,11 @@ async function resolve(task: unknown, instanceId: string, d: Driving): Promise<T
       d.record.timers.push({ instanceId, fireAt: task.fireAt.toISOString(), createdAt: new Date(d.clock).toISOString() });
       d.clock = Math.max(d.clock, task.fireAt.getTime());
       return settle(task, { ok: true, value: undefined });
+    case "any": {
+      const winner = (task.tasks as FakeTask[]).find((t) => t.outcome) ?? task.tasks[0];
+      await resolve(winner, instanceId, d);
+      return settle(task, { ok: true, value: winner });
+    }
     case "all": {
       const outcomes: TaskOutcome[] = [];
       for (const child of task.tasks as FakeTask[]) outcomes.push(await resolve(child, instanceId, d));
@@ -133,9 +142,25 @@ async function resolve(task: unknown, instanceId: string, d: Driving): Promise<T
 }
 
 async function drive(o: AnyOrchestrator, input: unknown, instanceId: string, d: Driving): Promise<unknown> {
+  let next: { input: unknown } | undefined = { input };
+  let output: unknown;
+  for (let execution = 1; next; execution++) {
+    const record = { instanceId, execution, yields: 0, input: next.input };
+    d.record.executions.push(record);
+    let continued: { input: unknown } | undefined;
+    output = await driveExecution(o, next.input, instanceId, d, record, (i) => { continued = { input: throughJson(i, undefined) }; });
+    next = continued;
+  }
+  return output;
+}
+
+async function driveExecution(
+  o: AnyOrchestrator, input: unknown, instanceId: string, d: Driving, record: { yields: number }, onContinueAsNew: (input: unknown) => void,
+): Promise<unknown> {
   const context = createFakeContext({
     instanceId, input, now: () => d.clock,
     onCustomStatus: (status) => d.record.customStatuses.push({ instanceId, status: throughJson(status, null) }),
+    onContinueAsNew,
     onDriverError: (error) => d.driverErrors.push(error),
   });
   const generator = o.body(context, context.df.getInput());
@@ -144,6 +169,7 @@ async function drive(o: AnyOrchestrator, input: unknown, instanceId: string, d: 
   abortOnDriverError();
   while (!step.done) {
     if (++d.steps > d.maxSteps) throw new DriverError(`The run did not finish within ${d.maxSteps} yields (a flow that never ends?).`);
+    record.yields++;
     const outcome = await resolve(step.value, instanceId, d);
     try {
       step = outcome.ok ? generator.next(outcome.value) : generator.throw(outcome.error);
@@ -156,7 +182,7 @@ async function drive(o: AnyOrchestrator, input: unknown, instanceId: string, d: 
 
 /** Runs `o` with `input` to its end; the run says whether it completed (its output) or failed (its error). */
 export async function runOrchestration<I, O>(o: Orchestrator<I, O>, input: I, options: RunOptions): Promise<OrchestrationRun<O>> {
-  const record: RunRecord = { calls: [], customStatuses: [], timers: [], subOrchestrations: [] };
+  const record: RunRecord = { calls: [], customStatuses: [], timers: [], subOrchestrations: [], executions: [] };
   const startAt = options.startAt ?? DEFAULT_START;
   const d: Driving = {
     stubs: options.stubs, orchestrations: Object.values(options.orchestrations ?? orchestrations) as AnyOrchestrator[], clock: startAt.getTime(), steps: 0, maxSteps: options.maxSteps ?? 10_000,

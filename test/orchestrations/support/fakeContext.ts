@@ -14,6 +14,8 @@ export interface FakeContextOptions {
   /** The orchestration's clock in epoch ms; the driver advances it as timers fire. */
   now(): number;
   onCustomStatus(status: unknown): void;
+  /** continueAsNew was called: the driver starts the next execution with this input once the body returns. */
+  onContinueAsNew(input: unknown): void;
   /**
    * Told of every DriverError the context throws before it is thrown: the error surfaces inside
    * the flow, whose catch could swallow it, so the driver aborts the run on it afterwards.
@@ -36,6 +38,7 @@ export function createFakeContext(options: FakeContextOptions): OrchestrationCon
     get currentUtcDateTime() { return new Date(options.now()); },
     getInput: () => options.input,
     setCustomStatus: (status: unknown) => options.onCustomStatus(status),
+    continueAsNew: (input: unknown) => options.onContinueAsNew(input),
     callActivityWithRetry: (name: string, retry: df.RetryOptions, input?: unknown) => {
       if (!name) throw new Error("functionName: Expected non-empty, non-whitespace string but got empty string");
       if (!(retry instanceof df.RetryOptions)) throw new TypeError("retryOptions: Expected object of type RetryOptions");
@@ -55,6 +58,11 @@ export function createFakeContext(options: FakeContextOptions): OrchestrationCon
         // durable-functions' WhenAllTask throws this for an empty list, synchronously, inside the flow.
         if (tasks.length === 0) throw new Error("When constructing a CompoundTask (such as Task.all() or Task.any()), you must specify at least one Task.");
         return fakeTask({ kind: "all", tasks: tasks as FakeTask[] });
+      },
+      any: (tasks: unknown[]) => {
+        if (!Array.isArray(tasks) || !tasks.every(isFakeTask)) throw new Error("Task.any received a non-valid input.");
+        if (tasks.length === 0) throw new Error("When constructing a CompoundTask (such as Task.all() or Task.any()), you must specify at least one Task.");
+        return fakeTask({ kind: "any", tasks: tasks as FakeTask[] });
       },
     }),
   };

@@ -12,10 +12,11 @@ interface TaskState extends Task {
 
 export interface ActivityTask extends TaskState { kind: "activity"; name: string; retry: RetryOptions; input: unknown }
 export interface AllTask extends TaskState { kind: "all"; tasks: FakeTask[] }
+export interface AnyTask extends TaskState { kind: "any"; tasks: FakeTask[] }
 export interface SubOrchestrationTask extends TaskState { kind: "subOrchestration"; name: string; input: unknown; instanceId?: string }
 export interface TimerTask extends TaskState { kind: "timer"; fireAt: Date; isCanceled: boolean; cancel(): void }
 
-export type FakeTask = ActivityTask | AllTask | SubOrchestrationTask | TimerTask;
+export type FakeTask = ActivityTask | AllTask | AnyTask | SubOrchestrationTask | TimerTask;
 
 const FAKE = Symbol("fakeTask");
 

@@ -7,6 +7,8 @@ export interface RunRecord {
   calls: ActivityCall[];
   customStatuses: { instanceId: string; status: unknown }[];
   timers: { instanceId: string; fireAt: string; createdAt: string }[];
+  /** Every execution of every instance (continueAsNew starts the next one), with the tasks it yielded: its history's size. */
+  executions: { instanceId: string; execution: number; yields: number; input: unknown }[];
   subOrchestrations: {
     name: string; instanceId: string; parentInstanceId: string; input: unknown;
     result?: { ok: true; output: unknown } | { ok: false; error: string };
@@ -67,6 +69,16 @@ export class OrchestrationRun<O> {
   /** The instance's custom status at its end, as a status query would show it. */
   lastCustomStatus(instanceId: string = this.instanceId): unknown {
     return this.customStatuses(instanceId).at(-1);
+  }
+
+  /** The executions of one instance (this run's own by default), in order. */
+  executions(instanceId: string = this.instanceId): RunRecord["executions"] {
+    return this.record.executions.filter((e) => e.instanceId === instanceId);
+  }
+
+  /** The most tasks any one execution of any instance yielded (what its history grows with). */
+  get largestExecution(): number {
+    return Math.max(0, ...this.record.executions.map((e) => e.yields));
   }
 
   get timers(): RunRecord["timers"] {
