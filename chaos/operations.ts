@@ -84,7 +84,20 @@ export class Operations {
       case "changePolicy": {
         if (!onPolicy) return undefined;
         const target = this.rng.pick(policies.filter((p) => p.name !== onPolicy)).name;
-        return { envs: [env], body: () => this.rekey("changePolicy", env, () => this.api.call(env.tenant, "Platform.Admin", "POST", `environments/${env.name}/changePolicy`, { policy: target, ...this.downtime() })) };
+        // A change whose add half failed leaves the environment off any policy's key, and a rerun
+        // of the change is refused (EnvironmentNotOnPolicy: "add it instead"): the campaign then
+        // does what the refusal says, as an admin would.
+        let viaAdd = false;
+        const add = () => this.api.call(env.tenant, "Platform.Admin", "POST", `enterprisePolicies/${target}/environments`, { environmentIds: [env.name], ...this.downtime() });
+        const start = async () => {
+          if (viaAdd) return add();
+          const answer = await this.api.call(env.tenant, "Platform.Admin", "POST", `environments/${env.name}/changePolicy`, { policy: target, ...this.downtime() });
+          if (answer.status !== 409 || answer.body?.error?.code !== "EnvironmentNotOnPolicy" || !this.finishing.has(env.name)) return answer;
+          viaAdd = true;
+          this.counters.bump("operations.changePolicy.finishedByAdd");
+          return add();
+        };
+        return { envs: [env], body: () => this.rekey("changePolicy", env, start) };
       }
       case "rotate": {
         const policy = this.rng.pick(policies);
@@ -201,9 +214,14 @@ export class Operations {
     }
   }
 
+  /** Environments whose operation has been started at least once (a refusal then means something is left to finish). */
+  private readonly finishing = new Set<string>();
+
   private async rekey(kind: OperationKind, env: Environment, start: () => Promise<Answer>): Promise<void> {
     const unfinished = async () => ["Failed", "Warning"].includes((await this.view(env))?.encryption.status ?? "Failed");
-    const end = await this.untilSucceeded(kind, env.tenant, start, (b) => b.operations[0].operationId, unfinished);
+    this.finishing.delete(env.name);
+    const end = await this.untilSucceeded(kind, env.tenant, start, (b) => b.operations[0].operationId, unfinished, () => this.finishing.add(env.name));
+    this.finishing.delete(env.name);
     if (end === "gaveUp") this.abandoned.push(`${kind} of ${env.name}`);
   }
 

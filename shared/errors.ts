@@ -52,17 +52,24 @@ export interface KeywardErrorOptions {
   target?: string;
   /** When a retry may succeed (sent as Retry-After on HTTP). */
   retryAfterSeconds?: number;
+  /**
+   * For keyward's engineers only, never in a response or an operation's error: the internal
+   * identifiers that explain the failure (which DEK, which row). Client-visible text is `message`.
+   */
+  detail?: string;
 }
 
 export class KeywardError extends Error {
   override name = "KeywardError";
   readonly target?: string;
   readonly retryAfterSeconds?: number;
+  readonly detail?: string;
 
   constructor(readonly kind: ErrorKind, readonly code: string, message: string, options: KeywardErrorOptions = {}) {
     super(message);
     this.target = options.target;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.detail = options.detail;
   }
 
   /** The HTTP status of this error's kind (ERROR_KINDS). */
@@ -76,7 +83,7 @@ export class KeywardError extends Error {
   }
 
   toBody(): { error: { code: string; message: string; target?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.target ? { target: this.target } : {}) } };
+    return { error: { code: this.code, message: withoutInternalIds(this.message), ...(this.target ? { target: this.target } : {}) } };
   }
 }
 
@@ -107,4 +114,17 @@ export const integrity = make("integrity");
  */
 export function needs(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
+}
+
+/**
+ * Client-visible text with keyward's internal identifiers taken out, whatever composed it: DEK
+ * ids, data ids (the random names of an environment's storage) and the storage keys of a row or
+ * blob (blind indexes). The backstop for every response body and operation error; the messages
+ * themselves should not carry them in the first place (KeywardErrorOptions.detail does).
+ */
+export function withoutInternalIds(text: string): string {
+  return text
+    .replace(/\bDEKs? [A-Za-z0-9_-]{8,64}\b/g, "a data key")
+    .replace(/\bd[0-9a-f]{32}\b/g, "its storage")
+    .replace(/\b(Record row|File blob|blob|row) [^\s,;:]+\/[^\s,;:]+/g, "$1");
 }

@@ -13,9 +13,18 @@ export type IntegrityFailure =
   /** Decrypted fine, but the names inside do not match where the item is stored. */
   | "LocationMismatch";
 
+/** What a client may read of each failure: no DEK id, row or blob key, data id. */
+const CLIENT_MESSAGES: Record<IntegrityFailure, string> = {
+  Malformed: "the stored item is not in keyward's format",
+  AuthenticationFailed: "the stored item failed authentication: it was modified, moved from elsewhere, or opened with the wrong key",
+  UnknownDek: "the stored item names a data key its environment no longer holds",
+  LocationMismatch: "the stored item belongs to another place",
+};
+
 export class IntegrityError extends KeywardError {
   override name = "IntegrityError";
-  constructor(readonly failure: IntegrityFailure, message: string) {
-    super("integrity", "CiphertextIntegrityFailure", message);
+  /** `detail`: what exactly failed, with the internal identifiers (DEK, row, blob); kept off every client-visible message. */
+  constructor(readonly failure: IntegrityFailure, detail: string) {
+    super("integrity", "CiphertextIntegrityFailure", CLIENT_MESSAGES[failure], { detail });
   }
 }

@@ -7,7 +7,7 @@
 // integrity check answers 500 with a code that says so, and returns nothing of it.
 // The environment and the membership come from deps.dataAccess, read at once and cached within
 // the bounds the product promises (a lock seen within 2 s, a removed member within 1 s).
-import { integrity, notFound, refused, unavailable } from "../errors";
+import { KeywardError, notFound, refused, unavailable } from "../errors";
 import type { TenantState } from "../state/stateStore";
 import { accessCovers, type MemberAccess } from "../domain/member";
 import type { Environment } from "../domain/environment";
@@ -58,7 +58,9 @@ export async function withEnvironmentData<T>(deps: DataGateDeps, call: DataCall,
     return await work(env);
   } catch (err) {
     if (err instanceof IntegrityError) {
-      throw integrity("CiphertextIntegrityFailure", `Stored data of environment '${id}' failed its integrity check and was not returned (${err.message}).`, "id");
+      throw new KeywardError("integrity", "CiphertextIntegrityFailure",
+        `Stored data of environment '${id}' failed its integrity check and was not returned (${err.message}). Report it to the platform operator with the request id.`,
+        { target: "id", detail: err.detail });
     }
     if (isKeyAccessError(err)) {
       if (err.kind === "Transient") throw keyErrorFor(err, { use: "environmentData", environmentId: id });
