@@ -41,10 +41,10 @@ export class Keyward {
    * `options.timers`: run the timer functions on their schedules (off by default: tests trigger
    * them with stack.runtime.triggerTimer; a schedule set in `settings` applies when on).
    */
-  static async start(settings: Record<string, string> = {}, options: { timers?: boolean; storageByIdentity?: boolean } = {}): Promise<Keyward> {
+  static async start(settings: Record<string, string> = {}, options: { timers?: boolean; storageByIdentity?: boolean; log?: (line: string) => void } = {}): Promise<Keyward> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-test-"));
     const stack = await startStack({
-      dataDir, namespace: uniquePrefix("kw"), timers: options.timers ?? false,
+      dataDir, namespace: uniquePrefix("kw"), timers: options.timers ?? false, log: options.log,
       // storageByIdentity: an Azurite of its own in OAuth mode, reached by identity only (local/stack.ts).
       ...(options.storageByIdentity ? { storageByIdentity: true } : { storageConnectionString: testStorage() }),
       settings: { KEYWARD_DEK_CACHE_TTL_SECONDS: "2", ...settings },
