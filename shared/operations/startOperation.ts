@@ -15,6 +15,7 @@ import type { OperationKind } from "../state/history";
 import type { Environment } from "../domain/environment";
 import { DEFAULT_ACTIVITY_RETRY, type ActivityRetryPolicy, type ReleaseEnvironmentInput } from "./contracts";
 import { operationStarted } from "./operationTelemetry";
+import { stampCodeVersion } from "./codeVersion";
 
 export function retryFromSettings(s: Settings): ActivityRetryPolicy {
   return { ...DEFAULT_ACTIVITY_RETRY, firstRetryIntervalMs: s.activityFirstRetryMs, maxAttempts: s.activityMaxAttempts };
@@ -78,7 +79,7 @@ export async function startOperation<I>(state: TenantState, client: DurableClien
       requestedBy: start.requestedBy,
     });
     recorded = true;
-    await client.startNew(start.orchestration.name, { instanceId: operationId, input: start.input(operationId) });
+    await client.startNew(start.orchestration.name, { instanceId: operationId, input: stampCodeVersion(start.input(operationId)) });
   } catch (err) {
     const message = `The operation could not be started: ${err instanceof Error ? err.message : String(err)}`;
     if (recorded) await state.updateOperation(operationId, (op) => ({ ...op, status: "Failed", endedAt: new Date().toISOString(), error: { code: "StartFailed", message } }));
