@@ -1,0 +1,48 @@
+// A new version deployed while an operation runs: the operation's orchestration was started by
+// the previous code (its input stamped with that code version), so its next replay on this code
+// refuses to run and it fails at once, saying why, instead of replaying divergently. The operation
+// then reads Failed (CodeVersionMismatch), the environment is usable and free, and running the
+// operation again completes on the new code with every record intact.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Keyward } from "../support/keyward";
+import { codeVersion, setCodeVersion } from "../../shared/operations/codeVersion";
+import { getEnvironment } from "../support/environments";
+
+let kw: Keyward;
+
+beforeAll(async () => {
+  kw = await Keyward.start({ KEYWARD_ACTIVITY_FIRST_RETRY_MS: "50", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "2" });
+});
+afterAll(async () => kw?.stop());
+
+describe("deploying a new version while an operation runs", () => {
+  it("fails the old operation clearly, frees its environment, and a rerun completes", async () => {
+    const deployed = codeVersion();
+    expect(deployed).toMatch(/^[0-9a-f]{16}$/); // app.ts stamped this run's orchestration code
+    const { policy } = await kw.customerPolicy();
+    const env = await kw.environment();
+    for (let i = 0; i < 30; i++) expect((await kw.user("PUT", `environments/${env}/records/t/r${i}`, { i })).status).toBeLessThan(300);
+
+    // Started by the "previous deployment", then this code takes over.
+    setCodeVersion("0000previous0000");
+    const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
+    setCodeVersion(deployed);
+    expect(add.status).toBe(202);
+    const operationId = add.body.operations[0].operationId as string;
+
+    const failed = await kw.until("the old operation ends", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (op) => op.status !== "Running", 60_000);
+    expect(failed.status).toBe("Failed");
+    expect(failed.error.code).toBe("CodeVersionMismatch");
+    expect(failed.error.message).toContain(`was started by keyward code version 0000previous0000 and this deployment runs ${deployed}`);
+    const freed = await getEnvironment(kw, env);
+    expect(freed.encryption.activeOperationId).toBeUndefined();
+    expect(freed.encryption.status).toBe("Failed");
+    for (let i = 0; i < 30; i += 7) expect((await kw.user("GET", `environments/${env}/records/t/r${i}`)).body.value).toEqual({ i });
+
+    const rerun = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
+    expect(rerun.status).toBe(202);
+    const done = await kw.until("Encrypted", () => getEnvironment(kw, env), (e) => ["Encrypted", "Failed", "Warning"].includes(e.encryption.status) && !e.encryption.activeOperationId, 120_000);
+    expect(done.encryption.status).toBe("Encrypted");
+    for (let i = 0; i < 30; i++) expect((await kw.user("GET", `environments/${env}/records/t/r${i}`)).body.value).toEqual({ i });
+  }, 240_000);
+});
