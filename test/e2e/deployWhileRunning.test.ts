@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { codeVersion, setCodeVersion } from "../../shared/operations/codeVersion";
 import { getEnvironment } from "../support/environments";
+import { services } from "../../shared/services";
+import { LOCAL_TENANT_ID } from "../../local/issuer";
 
 let kw: Keyward;
 
@@ -45,4 +47,23 @@ describe("deploying a new version while an operation runs", () => {
     expect(done.encryption.status).toBe("Encrypted");
     for (let i = 0; i < 30; i++) expect((await kw.user("GET", `environments/${env}/records/t/r${i}`)).body.value).toEqual({ i });
   }, 240_000);
+
+  it("settles an operation whose orchestration is in another task hub (KEYWARD_TASK_HUB changed), once well past its start", async () => {
+    const env = await kw.environment();
+    const state = services().state.forTenant(LOCAL_TENANT_ID);
+    const old = "0ld0pera-0000-4000-8000-000000000001";
+    const startedAt = new Date(Date.now() - 60 * 60_000).toISOString();
+    await state.recordOperation({ operationId: old, environmentId: env, operation: "Update Customer Managed Key", kind: "AddToPolicy", status: "Running", startedAt, steps: [], instanceId: old, requestedBy: "someone" });
+    await state.updateEnvironment(env, (e) => ({ ...e, encryption: { ...e.encryption, activeOperationId: old } }));
+
+    const op = (await kw.platformAdmin("GET", `operations/${old}`)).body;
+    expect(op.status).toBe("Failed");
+    expect(op.error.code).toBe("OrchestrationNotInTaskHub");
+    expect((await getEnvironment(kw, env)).encryption.activeOperationId).toBeUndefined();
+
+    // One just started (its instance not yet written) is left alone.
+    const fresh = "fre5hop0-0000-4000-8000-000000000002";
+    await state.recordOperation({ operationId: fresh, environmentId: env, operation: "Update Customer Managed Key", kind: "AddToPolicy", status: "Running", startedAt: new Date().toISOString(), steps: [], instanceId: fresh, requestedBy: "someone" });
+    expect((await kw.platformAdmin("GET", `operations/${fresh}`)).body.status).toBe("Running");
+  });
 });
