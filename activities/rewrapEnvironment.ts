@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { AppServices } from "../shared/appServices";
 import type { RewrapEnvironmentInput, RewrapEnvironmentOutput } from "../shared/operations/contracts";
-import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
+import { terminalOutcomeOf, throttledOutcomeOf } from "../shared/operations/activityOutcome";
 import { UPDATE_CMK } from "../shared/state/history";
 import { BackupKeyUnusable } from "../shared/dataOperations/backupKeys";
 import { environmentRewrapped } from "../shared/operations/operationTelemetry";
@@ -47,6 +47,9 @@ export async function rewrapEnvironment(input: RewrapEnvironmentInput, svc: AppS
     environmentRewrapped({ operationId: input.operationId, environmentId: input.environmentId, policy: input.policy, outcome: "ok", rewrapped: result.rewrapped });
     return { outcome: "ok", rewrapped: result.rewrapped, environmentId: input.environmentId };
   } catch (err) {
+    // Throttled: the rotation waits on a durable timer and calls again (every step is rerunnable).
+    const throttled = throttledOutcomeOf(err);
+    if (throttled) return { ...throttled, environmentId: input.environmentId };
     const failure = terminalOutcomeOf(err);
     environmentRewrapped({ operationId: input.operationId, environmentId: input.environmentId, policy: input.policy, outcome: failure.code, rewrapped: 0 });
     return { ...failure, environmentId: input.environmentId };

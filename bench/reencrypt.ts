@@ -19,7 +19,6 @@ import type { Section } from "./section";
 
 /** Items of one page written at once: the re-encryption primitive's PARALLEL_ITEMS. */
 const ITEMS_IN_FLIGHT = 8;
-const BUCKETS = 16;
 
 /** Copies every record row of the environment's table (by its data id) into a fresh table; returns seconds. */
 export async function plainCopy(environmentId: string): Promise<number> {
@@ -28,8 +27,10 @@ export async function plainCopy(environmentId: string): Promise<number> {
   const target = tableClient(s.storageConnectionString, `${s.statePrefix.toLowerCase()}copy${randomBytes(4).toString("hex")}`);
   await target.createTable();
   try {
+    const ring = await services().dataContext.rings.read(environmentId);
+    if (!ring) throw new Error(`environment data ${environmentId} has no key ring`);
     const started = performance.now();
-    await mapLimit(Array.from({ length: BUCKETS }, (_, b) => b), s.reencryptParallelism, async (bucket) => {
+    await mapLimit(Array.from({ length: ring.buckets }, (_, b) => b), s.reencryptParallelism, async (bucket) => {
       const pages = source.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${bucketKey(bucket)}` } })
         .byPage({ maxPageSize: s.reencryptPageSize });
       for await (const page of pages) {

@@ -96,7 +96,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     operations.finalPhase = true;
     const settleMs = (options.settleSeconds ?? 180) * 1000;
     const drained = operations.drain();
+    const progress = setInterval(() => log(`final phase: ${operations.inFlight} operation(s) still being followed or rerun`), 30_000);
     await Promise.race([drained, sleep(settleMs)]);
+    clearInterval(progress);
     operations.stopping = true;
     await drained;
     for (const w of workers.values()) await w.stop();

@@ -65,8 +65,10 @@ async function checkData(c: Checked): Promise<void> {
       let got = await worker.read(id);
       for (let i = 0; got === "unavailable" && i < 20; i++) { await sleep(1000); got = await worker.read(id); }
       c.counters.bump("final.records.checked");
-      if (got === "unavailable") c.counters.violation(`${name}/${id} cannot be read at the end`);
-      else if (!record.observe(got)) c.counters.violation(`${name}/${id} reads back ${got ?? "never written"}; possible: ${record.allowed().map((o) => o ?? "never written").join(", ")}`);
+      if (got === "unavailable") {
+        c.counters.violation(`${name}: its records cannot be read at the end (${id} answered no data for 20 s)`);
+        break;
+      } else if (!record.observe(got)) c.counters.violation(`${name}/${id} reads back ${got ?? "never written"}; possible: ${record.allowed().map((o) => o ?? "never written").join(", ")}`);
     }
   }
 }

@@ -164,7 +164,7 @@ export class Operations {
    * an operation id. Returns whether it succeeded; false when it was refused (nothing changed) or
    * the campaign gave up.
    */
-  private async untilSucceeded(kind: string, tenant: Environment["tenant"], start: () => Promise<Answer>, operationIdOf: (body: any) => string, onStarted?: () => void): Promise<"Succeeded" | "refused" | "gaveUp"> {
+  private async untilSucceeded(kind: string, tenant: Environment["tenant"], start: () => Promise<Answer>, operationIdOf: (body: any) => string, stillNeeded: () => Promise<boolean>, onStarted?: () => void): Promise<"Succeeded" | "refused" | "gaveUp"> {
     let attempt = 0;
     for (;;) {
       if (this.stopping) return "gaveUp";
@@ -180,9 +180,17 @@ export class Operations {
       } else if (answer.status === 409 && answer.body?.error?.code === "OperationInProgress") {
         this.counters.bump(`operations.${kind}.waitedForRunning`);
       } else if (answer.status >= 400 && answer.status < 500 && answer.status !== 429 && answer.status !== 423) {
-        // A refusal. The first time, nothing changed; on a rerun, the state moved on (e.g. the failed half left it elsewhere).
-        this.counters.bump(`operations.${kind}.refused.${answer.body?.error?.code ?? answer.status}`);
-        return "refused";
+        const code = answer.body?.error?.code ?? answer.status;
+        // A refusal of the first start: nothing changed, nothing to finish.
+        if (attempt === 0) {
+          this.counters.bump(`operations.${kind}.refused.${code}`);
+          return "refused";
+        }
+        // A rerun refused: the failure's cause may still be there (the key just revoked, the
+        // environment locked); the admin tries again later, and so does the campaign, as long as
+        // something is left to finish (an unanswered start may have run to its end after all).
+        this.counters.bump(`operations.${kind}.rerunRefused.${code}`);
+        if (!(await stillNeeded())) return "refused";
       } else {
         this.counters.bump(`operations.${kind}.startError.${answer.status || "noAnswer"}`);
         onStarted?.();
@@ -194,7 +202,8 @@ export class Operations {
   }
 
   private async rekey(kind: OperationKind, env: Environment, start: () => Promise<Answer>): Promise<void> {
-    const end = await this.untilSucceeded(kind, env.tenant, start, (b) => b.operations[0].operationId);
+    const unfinished = async () => ["Failed", "Warning"].includes((await this.view(env))?.encryption.status ?? "Failed");
+    const end = await this.untilSucceeded(kind, env.tenant, start, (b) => b.operations[0].operationId, unfinished);
     if (end === "gaveUp") this.abandoned.push(`${kind} of ${env.name}`);
   }
 
@@ -206,7 +215,7 @@ export class Operations {
       this.counters.bump("operations.rotate.keyVersionRefusedByVault");
     }
     const end = await this.untilSucceeded("rotate", policy.tenant,
-      () => this.api.call(policy.tenant, "Keys.Admin", "POST", `enterprisePolicies/${policy.name}/rotate`), (b) => b.operationId);
+      () => this.api.call(policy.tenant, "Keys.Admin", "POST", `enterprisePolicies/${policy.name}/rotate`), (b) => b.operationId, async () => false);
     if (end === "gaveUp") this.abandoned.push(`rotate of ${policy.name}`);
   }
 
@@ -240,7 +249,7 @@ export class Operations {
     const targetWorker = workers[0];
     try {
       const next = after();
-      const end = await this.untilSucceeded(kind, target.tenant, start, (b) => b.operationId, () => { targetWorker.dirty = true; });
+      const end = await this.untilSucceeded(kind, target.tenant, start, (b) => b.operationId, async () => targetWorker.dirty, () => { targetWorker.dirty = true; });
       if (end === "Succeeded") {
         targetWorker.model = next;
         targetWorker.dirty = false;

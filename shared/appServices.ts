@@ -5,6 +5,7 @@
 import type { Settings } from "./settings";
 import type { TokenVerifier } from "./auth/tokenVerifier";
 import type { StateStore } from "./state/stateStore";
+import type { DataAccessView } from "./state/dataAccessView";
 import type { AuditLog } from "./state/auditLog";
 import type { AlertStore } from "./state/alertStore";
 import type { KeySources } from "./keys/keySources";
@@ -14,12 +15,15 @@ import type { EnvironmentData } from "./data/environmentData";
 import type { Reencryption } from "./data/reencrypt";
 import type { KeyTransitions } from "./data/keyTransitions";
 import type { Backups } from "./dataOperations/backups";
+import type { ReconcileGate } from "./locking/reconcileGate";
 
 export interface AppServices {
   settings: Settings;
   verifyToken: TokenVerifier;
   /** Policies, environments, history, licences. */
   state: StateStore;
+  /** Environment state and memberships as the data path reads them: cached within the lock and membership bounds. */
+  dataAccess: DataAccessView;
   audit: AuditLog;
   alerts: AlertStore;
   /** Which key, vault and identity stand behind each key source. */
@@ -36,4 +40,6 @@ export interface AppServices {
   transitions: KeyTransitions;
   /** Backups, restore, copy, reset, and the key version ledger. */
   backups: Backups;
+  /** Single flight and a rate limit for reconciling a policy (process-wide). */
+  reconcileGate: ReconcileGate;
 }

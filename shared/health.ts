@@ -30,12 +30,28 @@ export async function checkComponents(s: Settings): Promise<Record<string, Compo
     if (!res.ok) throw new Error(`openid-configuration answered ${res.status}`);
   });
   // The platform key wraps every new environment's DEKs: without it nothing can be created.
-  const platformKey = timed(async () => {
-    if (!s.platformKeyId) throw new Error("KEYWARD_PLATFORM_KEY_ID is not set");
-    const key = parseKeyId(s.platformKeyId, s);
-    const latest = await latestKeyVersion({ principalId: s.platformPrincipalId, clientId: s.platformClientId || undefined }, key.vaultUrl, key.name, { retry: { maxAttempts: 1 } });
-    if (!latest.enabled) throw new Error("the platform key's current version is disabled");
-  });
+  const platformKey = platformKeyCheck(s);
   const [storageHealth, issuerHealth, platformKeyHealth] = await Promise.all([storage, issuer, platformKey]);
   return { storage: storageHealth, tokenIssuer: issuerHealth, platformKeyVault: platformKeyHealth };
+}
+
+/**
+ * The platform vault check, reused for KEYWARD_HEALTH_VAULT_CACHE_SECONDS: the route is
+ * anonymous, and a caller polling it must not spend the platform vault's quota. One check in
+ * flight at a time; the answer says how old it is through its latencyMs only (it is the check's).
+ */
+let lastVaultCheck: { key: string; at: number; result: Promise<ComponentHealth> } | undefined;
+
+function platformKeyCheck(s: Settings, now = Date.now()): Promise<ComponentHealth> {
+  const key = `${s.platformKeyId}|${s.platformPrincipalId}`;
+  const ttlMs = s.healthVaultCacheSeconds * 1000;
+  if (lastVaultCheck && lastVaultCheck.key === key && now - lastVaultCheck.at < ttlMs) return lastVaultCheck.result;
+  const result = timed(async () => {
+    if (!s.platformKeyId) throw new Error("KEYWARD_PLATFORM_KEY_ID is not set");
+    const parsed = parseKeyId(s.platformKeyId, s);
+    const latest = await latestKeyVersion({ principalId: s.platformPrincipalId, clientId: s.platformClientId || undefined }, parsed.vaultUrl, parsed.name, { retry: { maxAttempts: 1 } });
+    if (!latest.enabled) throw new Error("the platform key's current version is disabled");
+  });
+  lastVaultCheck = { key, at: now, result };
+  return result;
 }

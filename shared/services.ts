@@ -6,6 +6,7 @@
 import { settings, type Settings } from "./settings";
 import { createTokenVerifier } from "./auth/tokenVerifier";
 import { StateStore } from "./state/stateStore";
+import { DataAccessView } from "./state/dataAccessView";
 import { createKeySources } from "./keys/keySources";
 import { dekCache } from "./keyvault/dekCache";
 import { createDataContext } from "./data/context";
@@ -14,6 +15,7 @@ import { createReencryption } from "./data/reencrypt";
 import { createKeyTransitions } from "./data/keyTransitions";
 import { createBackups } from "./dataOperations/backups";
 import type { AppServices } from "./appServices";
+import { ReconcileGate } from "./locking/reconcileGate";
 import { storageRefFor } from "./storage/account";
 
 export type { AppServices } from "./appServices";
@@ -29,13 +31,16 @@ function build(s: Settings): AppServices {
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({
     connectionString: storage, wrapperFor: keys.wrapperFor, cache,
-    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix,
+    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, buckets: s.partitionsPerEnvironment, ringMaxAgeMs: s.dataStateCacheMs,
     encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
+  const dataAccess = new DataAccessView({ environmentMaxAgeMs: s.dataStateCacheMs, memberMaxAgeMs: s.dataMemberCacheMs });
+  state.onChange((change) => dataAccess.forget(change));
   return {
     settings: s,
     verifyToken: createTokenVerifier({ issuer: s.authIssuer, audience: s.authAudience, jwksUri: s.authJwksUri || undefined, clockSkewSeconds: s.authClockSkewSeconds }),
     state,
+    dataAccess,
     audit: state.audit,
     alerts: state.alerts,
     keys,
@@ -44,6 +49,7 @@ function build(s: Settings): AppServices {
     data: createEnvironmentData(dataContext),
     reencryption: createReencryption(dataContext),
     transitions: createKeyTransitions(dataContext),
+    reconcileGate: new ReconcileGate({ minIntervalMs: () => settings().reconcileMinIntervalMs }),
     backups: createBackups({ data: dataContext, connectionString: storage, storagePrefix, statePrefix: s.statePrefix, wrapperFor: keys.wrapperFor }),
   };
 }

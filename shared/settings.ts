@@ -53,10 +53,27 @@ export interface Settings {
   byokKeyId: string;
   /** Seconds an unwrapped DEK may stay in memory: the bound on how late a revocation bites. */
   dekCacheTtlSeconds: number;
+  /**
+   * Milliseconds the data path may serve an environment's state (lock, status) and key ring from
+   * memory: at most 1,500, so a lock is seen by every instance within 2 s. 0: read every call.
+   */
+  dataStateCacheMs: number;
+  /** Milliseconds the data path may serve a membership from memory: at most 800, so a removed member is refused within 1 s. */
+  dataMemberCacheMs: number;
+  /** Up to this percentage of the TTL is taken off each cached DEK at random, so expiries spread. */
+  dekCacheTtlJitterPercent: number;
+  /** Seconds GET /api/health reuses its platform vault check. 0: every request asks the vault. */
+  healthVaultCacheSeconds: number;
+  /** Least milliseconds between two reconciles (probe and lock decision) of one policy. */
+  reconcileMinIntervalMs: number;
   /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
   dekMaxEncryptions: number;
   /** Encryptions a process reserves in the key ring at once: the most a crash over-counts. */
   dekEncryptionBlock: number;
+  /** Partitions (storage buckets) a new environment gets; fixed for its life (its key ring records it). */
+  partitionsPerEnvironment: number;
+  /** Environments a key-version rotation re-wraps at once (each a few vault operations). */
+  rotationParallelism: number;
   /** Partitions re-encrypted at once per operation. */
   reencryptParallelism: number;
   /** Items one re-encryption activity processes before it returns a checkpoint. */
@@ -147,8 +164,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     crossTenantClientId: str(env, "KEYWARD_CROSS_TENANT_CLIENT_ID"),
     authorityHost: str(env, "KEYWARD_AUTHORITY_HOST", "https://login.microsoftonline.com").replace(/\/+$/, ""),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
+    dataStateCacheMs: int(env, "KEYWARD_DATA_STATE_CACHE_MS", 1000, 0, 1500),
+    dataMemberCacheMs: int(env, "KEYWARD_DATA_MEMBER_CACHE_MS", 500, 0, 800),
     dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
     dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
+    partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),
+    dekCacheTtlJitterPercent: int(env, "KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT", 20, 0, 50),
+    healthVaultCacheSeconds: int(env, "KEYWARD_HEALTH_VAULT_CACHE_SECONDS", 10, 0, 300),
+    reconcileMinIntervalMs: int(env, "KEYWARD_RECONCILE_MIN_INTERVAL_MS", 1000, 0, 60_000),
+    rotationParallelism: int(env, "KEYWARD_ROTATION_PARALLELISM", 16, 1, 256),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
     activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),

@@ -59,7 +59,7 @@ registerRoute(
     },
     responses: { 200: { description: "A page of records.", schema: recordPageSchema } } },
   async ({ request, params, query: { top, continuationToken }, caller, tenant, services: svc }) => {
-    const page = await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: params.id, needs: "Read" }, (env) => svc.data.listRecords(env.dataId, params.table, { pageSize: top, continuation: continuationToken }));
+    const page = await withEnvironmentData(svc, { tenant, callerOid: caller.oid, environmentId: params.id, needs: "Read" }, (env) => svc.data.listRecords(env.dataId, params.table, { pageSize: top, continuation: continuationToken, scope: `${tenant.tenantId}/${params.id}` }));
     const next = page.continuation
       ? `${request.url.split("?")[0]}?top=${top}&continuationToken=${encodeURIComponent(page.continuation)}` : undefined;
     return json(200, { value: page.records.map((r) => ({ id: r.recordId, value: r.value })), ...(next ? { nextLink: next, continuationToken: page.continuation } : {}) });

@@ -65,6 +65,10 @@ export { InstanceExistsError };
 export class OrchestratorNotFoundError extends Error {}
 
 const EPISODE_RETRY_LIMIT = 5;
+/** After EPISODE_RETRY_LIMIT quick retries, an episode is retried this often. */
+const EPISODE_SLOW_RETRY_MS = 10_000;
+/** The longest wait between two attempts to store a completion. */
+const COMPLETION_RETRY_MAX_MS = 5_000;
 
 export class DurableHost {
   readonly taskHub: string;
@@ -319,6 +323,24 @@ export class DurableHost {
     }
   }
 
+  /**
+   * complete(), retried until the completion is stored (or the host stops): storage that is down
+   * for a while must not lose an activity's result or a timer's firing, or the instance waits for
+   * it forever. Azure's queues give the same guarantee (the work item reappears and runs again).
+   */
+  private async completeDurably(instanceId: string, executionId: string, event: HistoryEvent): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.complete(instanceId, executionId, event);
+        return;
+      } catch (err) {
+        if (this.stopped) throw err;
+        if (attempt % 10 === 0) this.log(`[durable] could not store a completion of ${instanceId} (attempt ${attempt + 1}), retrying: ${err instanceof Error ? err.message : String(err)}`);
+        await new Promise((r) => setTimeout(r, Math.min(COMPLETION_RETRY_MAX_MS, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
   private scheduleDrain(instanceId: string): void {
     if (this.stopped || this.drainsQueued.has(instanceId)) return;
     this.drainsQueued.add(instanceId);
@@ -337,11 +359,14 @@ export class DurableHost {
     const failures = (this.episodeFailures.get(instanceId) ?? 0) + 1;
     this.episodeFailures.set(instanceId, failures);
     this.log(`[durable] episode of instance ${instanceId} failed (attempt ${failures}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    if (this.stopped || failures >= EPISODE_RETRY_LIMIT) return; // recover() picks it up again
+    if (this.stopped) return; // recover() picks it up again at the next start
+    // Past the limit it keeps trying, slowly, as a control-queue message reappears after its
+    // visibility timeout: an instance whose episodes failed while storage was down resumes once
+    // storage is back, without waiting for a restart.
     const handle = setTimeout(() => {
       this.retryHandles.delete(handle);
       this.scheduleDrain(instanceId);
-    }, 200 * 2 ** failures);
+    }, failures >= EPISODE_RETRY_LIMIT ? EPISODE_SLOW_RETRY_MS : 200 * 2 ** failures);
     this.retryHandles.add(handle);
   }
 
@@ -446,7 +471,7 @@ export class DurableHost {
           this.activities
             .run(work.name, work.input, instanceId, taskId)
             // Persisted even while stopping: a result already paid for need not run again after a restart.
-            .then((event) => this.complete(instanceId, executionId, event))
+            .then((event) => this.completeDurably(instanceId, executionId, event))
             .finally(() => this.launched.delete(key)),
         );
         return;
@@ -454,7 +479,7 @@ export class DurableHost {
         this.timers.arm(key, work.fireAt, () => {
           this.launched.delete(key);
           const event: HistoryEvent = { EventType: EventType.TimerFired, EventId: -1, Timestamp: new Date().toISOString(), TimerId: taskId, FireAt: work.fireAt };
-          this.track(this.complete(instanceId, executionId, event));
+          this.track(this.completeDurably(instanceId, executionId, event));
         });
         return;
       case "subOrchestration":

@@ -21,6 +21,8 @@ export interface EnvironmentDataDeps {
   keyRingTable?: string;
   /** Prefix of the per-environment table and container names; default "kwd". */
   storagePrefix?: string;
+  /** How old a key ring the data path may use to read and locate (DekResolver.keysForRead); default 0, always read. */
+  ringMaxAgeMs?: number;
   /** Partitions of a newly initialized environment; default 16. Fixed for the environment's life. */
   buckets?: number;
   /** Each DEK's encryption limit and reservation block (settings); absent, encryptions are not counted. */
@@ -44,7 +46,7 @@ export function createDataContext(deps: EnvironmentDataDeps): DataContext {
   return {
     rings,
     keys: createDekResolver({
-      rings, wrapperFor: deps.wrapperFor, cache: deps.cache,
+      rings, wrapperFor: deps.wrapperFor, cache: deps.cache, ringMaxAgeMs: deps.ringMaxAgeMs,
       budget: deps.encryptionBudget && createEncryptionBudget({ rings, wrapperFor: deps.wrapperFor, options: deps.encryptionBudget }),
     }),
     records: new RecordStore({ connectionString: deps.connectionString, naming }),

@@ -8,6 +8,7 @@ import { IntegrityError } from "../crypto/integrityError";
 import { findDek, toWrappedDek, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { needs, notFound } from "../errors";
 import type { KeyRingRepository } from "./keyRingRepository";
+import { FreshCache } from "../state/freshCache";
 import type { EncryptionBudget } from "./encryptionBudget";
 
 /**
@@ -43,6 +44,12 @@ export interface RingKeys {
 export interface DekResolver {
   /** Reads the ring once; use it for every key one operation needs. 404 KeyRingNotFound. */
   keysFor(environmentId: string): Promise<RingKeys>;
+  /**
+   * For reading data and locating items: a ring read at most `ringMaxAgeMs` ago (usually no
+   * storage call). A ciphertext naming a DEK that ring does not hold re-reads the ring once, so a
+   * DEK added since is found. Never for choosing the DEK of a write: use keysFor for that.
+   */
+  keysForRead(environmentId: string): Promise<RingKeys>;
   dekFor(environmentId: string, dekId: string): Promise<Dek>;
   activeDek(environmentId: string): Promise<Dek>;
   indexKey(environmentId: string): Promise<Uint8Array>;
@@ -79,9 +86,12 @@ export function createDekResolver(deps: {
   rings: Pick<KeyRingRepository, "read">;
   wrapperFor: WrapperFor;
   cache: DekLoaderCache;
+  /** How old a ring keysForRead may use; 0 (default) reads it every time. */
+  ringMaxAgeMs?: number;
   /** Counts encryptions and rolls DEKs over at their limit; absent, nothing is counted. */
   budget?: EncryptionBudget;
 }): DekResolver {
+  const rings = new FreshCache<KeyRing>({ maxAgeMs: deps.ringMaxAgeMs ?? 0 });
   const load = (cacheKey: { scope: string; dekId: string }, copies: WrappedCopy[]) =>
     // The cache is told the copy tried first, so purging that key (on lost access) drops the entry.
     deps.cache.getOrLoad(cacheKey, { vaultUrl: vaultUrlOf(copies[0].keyId), keyId: copies[0].keyId }, () =>
@@ -124,14 +134,35 @@ export function createDekResolver(deps: {
     };
   };
 
+  const ringNotFound = (environmentId: string) =>
+    notFound("KeyRingNotFound", `Environment ${environmentId} has no encrypted data store; it was never initialized.`, environmentId);
+
   const keysFor = async (environmentId: string): Promise<RingKeys> => {
+    const startedAt = Date.now();
     const ring = await deps.rings.read(environmentId);
-    if (!ring) throw notFound("KeyRingNotFound", `Environment ${environmentId} has no encrypted data store; it was never initialized.`, environmentId);
+    if (!ring) throw ringNotFound(environmentId);
+    rings.set(environmentId, ring, startedAt);
     return bind(ring);
+  };
+
+  const keysForRead = async (environmentId: string): Promise<RingKeys> => {
+    const ring = await rings.get(environmentId, () => deps.rings.read(environmentId));
+    if (!ring) throw ringNotFound(environmentId);
+    const keys = bind(ring);
+    let fresh: Promise<RingKeys> | undefined;
+    return {
+      ...keys,
+      dekFor: (dekId) => {
+        if (findDek(ring, dekId)?.wrapped.length) return keys.dekFor(dekId);
+        fresh ??= keysFor(environmentId);
+        return fresh.then((k) => k.dekFor(dekId));
+      },
+    };
   };
 
   return {
     keysFor,
+    keysForRead,
     dekFor: async (environmentId, dekId) => (await keysFor(environmentId)).dekFor(dekId),
     activeDek: async (environmentId) => (await keysFor(environmentId)).activeDek(),
     indexKey: async (environmentId) => (await keysFor(environmentId)).indexKey(),

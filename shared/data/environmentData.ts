@@ -1,6 +1,6 @@
 // The facade the HTTP data API and the activities use for an environment's records and files.
-// It validates input (400s with specific codes), reads the key ring once per call, and writes
-// everything new under the ring's active DEK. Whether the environment may be accessed at all
+// It validates input (400s with specific codes), and writes everything new under the active DEK
+// of a ring read for the call. Whether the environment may be accessed at all
 // (locked, in downtime) is decided by the caller before it calls in.
 import type { KeyWrapper } from "../crypto/keyWrapper";
 import { generateIndexKey } from "../crypto/blindIndex";
@@ -37,7 +37,8 @@ export interface EnvironmentData {
   getRecord(environmentId: string, table: string, recordId: string): Promise<unknown>;
   /** 404 RecordNotFound. */
   deleteRecord(environmentId: string, table: string, recordId: string): Promise<void>;
-  listRecords(environmentId: string, table: string, options?: { pageSize?: number; continuation?: string }): Promise<RecordPage>;
+  /** `scope`: what else the continuation is bound to beyond this environment and table (the route binds tenant and environment name). */
+  listRecords(environmentId: string, table: string, options?: { pageSize?: number; continuation?: string; scope?: string }): Promise<RecordPage>;
   putFile(environmentId: string, path: string, body: Uint8Array): Promise<void>;
   /** 404 FileNotFound. */
   getFile(environmentId: string, path: string): Promise<Uint8Array>;
@@ -67,9 +68,21 @@ async function initialize(ctx: DataContext, environmentId: string, platformWrapp
 }
 
 export function createEnvironmentData(ctx: DataContext): EnvironmentData {
+  // Reads and locating use a recently read ring (keysForRead); the DEK of new data always comes
+  // from a ring read for this call, so a write never goes under a DEK a key change has replaced.
   const keysFor = (environmentId: string) => {
     assertEnvironmentId(environmentId);
     return ctx.keys.keysFor(environmentId);
+  };
+  const readKeys = (environmentId: string) => {
+    assertEnvironmentId(environmentId);
+    return ctx.keys.keysForRead(environmentId);
+  };
+  /** The active DEK of a fresh ring read, started now so it overlaps the caller's other reads. */
+  const freshActiveDek = (environmentId: string) => {
+    const dek = keysFor(environmentId).then((k) => k.activeDek());
+    dek.catch(() => undefined); // awaited by the caller; this keeps an early failure elsewhere from leaving it unhandled
+    return dek;
   };
   return {
     initialize: (environmentId, wrapper, source) => initialize(ctx, environmentId, wrapper, source),
@@ -78,25 +91,26 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
       assertTableName(table);
       assertRecordId(recordId);
       const json = serializeRecordValue(value);
-      return ctx.records.put(await keysFor(environmentId), table, recordId, json);
+      const dek = freshActiveDek(environmentId);
+      return ctx.records.put(await readKeys(environmentId), table, recordId, json, dek);
     },
 
     async getRecord(environmentId, table, recordId) {
       assertTableName(table);
       assertRecordId(recordId);
-      return parseValue(await ctx.records.get(await keysFor(environmentId), table, recordId));
+      return parseValue(await ctx.records.get(await readKeys(environmentId), table, recordId));
     },
 
     async deleteRecord(environmentId, table, recordId) {
       assertTableName(table);
       assertRecordId(recordId);
-      await ctx.records.delete(await keysFor(environmentId), table, recordId);
+      await ctx.records.delete(await readKeys(environmentId), table, recordId);
     },
 
     async listRecords(environmentId, table, options = {}) {
       assertTableName(table);
       const pageSize = pageSizeOrDefault(options.pageSize);
-      const page = await ctx.records.list(await keysFor(environmentId), table, pageSize, options.continuation);
+      const page = await ctx.records.list(await readKeys(environmentId), table, pageSize, options.continuation, options.scope);
       return {
         records: page.records.map((r) => ({ recordId: r.recordId, value: parseValue(r.valueJson) })),
         ...(page.continuation ? { continuation: page.continuation } : {}),
@@ -111,12 +125,12 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
 
     async getFile(environmentId, path) {
       assertFilePath(path);
-      return ctx.files.get(await keysFor(environmentId), path);
+      return ctx.files.get(await readKeys(environmentId), path);
     },
 
     async deleteFile(environmentId, path) {
       assertFilePath(path);
-      await ctx.files.delete(await keysFor(environmentId), path);
+      await ctx.files.delete(await readKeys(environmentId), path);
     },
   };
 }

@@ -18,8 +18,9 @@ import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
 import { IntegrityError } from "../crypto/integrityError";
 import type { BindingContext } from "../crypto/aad";
 import type { Dek } from "../crypto/dek";
-import { invalid, notFound, contention } from "../errors";
+import { notFound, contention } from "../errors";
 import { mapLimit } from "./concurrency";
+import { badContinuation, openContinuation, sealContinuation } from "./continuation";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
@@ -76,37 +77,58 @@ const contextOf = (environmentId: string, row: { tx: string; rowKey: string }): 
   itemId: row.rowKey,
 });
 
-interface ContinuationToken {
-  v: 1;
-  /** Binds the token to the table it lists, so it cannot be replayed against another. */
-  t: string;
-  c: string;
+/** The storage SDK's token inside a sealed cursor. */
+function sdkTokenOf(cursor: unknown): string {
+  const c = (cursor as { c?: unknown } | null)?.c;
+  if (typeof c !== "string" || c.length === 0) throw badContinuation();
+  return c;
 }
 
-function encodeContinuation(tx: string, sdkToken: string | undefined): string | undefined {
-  if (!sdkToken) return undefined;
-  const token: ContinuationToken = { v: 1, t: tx.slice(0, 16), c: sdkToken };
-  return Buffer.from(JSON.stringify(token)).toString("base64url");
-}
+/** Table clients kept: building one (its HTTP pipeline) costs about as much CPU as a point read. */
+const MAX_CLIENTS = 1000;
 
-function decodeContinuation(tx: string, token: string | undefined): string | undefined {
-  if (token === undefined) return undefined;
-  const badToken = () => invalid("InvalidContinuationToken", "The continuation token is not one this listing of this table returned.", "continuation");
-  let parsed: ContinuationToken;
-  try {
-    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as ContinuationToken;
-  } catch {
-    throw badToken();
+/** A Table transaction: at most 100 entities, of one partition, under 4 MiB of payload. */
+export const MAX_TRANSACTION_ENTITIES = 100;
+const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+
+/** Rows in transaction-sized batches: by count, and by the bytes of their (inline) envelopes. */
+function transactionBatches(rows: readonly RecordRow[]): RecordRow[][] {
+  const batches: RecordRow[][] = [];
+  let current: RecordRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = (row.e?.length ?? 0) + 1024;
+    if (current.length > 0 && (current.length >= MAX_TRANSACTION_ENTITIES || bytes + size > MAX_TRANSACTION_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
   }
-  if (parsed?.v !== 1 || parsed.t !== tx.slice(0, 16) || typeof parsed.c !== "string" || !/^[A-Za-z0-9+/=]{1,2048}$/.test(parsed.c)) throw badToken();
-  return parsed.c;
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** A transaction refused because one of its entities changed or went away (412, 404, 409). */
+function isBatchConflict(err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  return status === 412 || status === 404 || status === 409;
 }
 
 export class RecordStore {
+  private readonly tables = new Map<string, TableClient>();
+
   constructor(private readonly deps: { connectionString: StorageRef; naming: StorageNaming }) {}
 
   private table(environmentId: string): TableClient {
-    return tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));
+    let client = this.tables.get(environmentId);
+    if (!client) {
+      client = tableClient(this.deps.connectionString, this.deps.naming.recordTable(environmentId));
+      if (this.tables.size >= MAX_CLIENTS) this.tables.delete(this.tables.keys().next().value!);
+      this.tables.set(environmentId, client);
+    }
+    return client;
   }
 
   private container(environmentId: string): ContainerClient {
@@ -154,20 +176,29 @@ export class RecordStore {
     return envelope;
   }
 
-  /** Decrypts a row and checks that the names inside are the ones its storage keys stand for. */
-  async openRow(keys: RingKeys, row: RecordRow): Promise<OpenedRecord> {
+  /**
+   * Decrypts a row and checks that the names inside are the ones its storage keys stand for.
+   * `expected`: the names the row was located by (a point read), which then only need comparing.
+   */
+  async openRow(keys: RingKeys, row: RecordRow, expected?: { table: string; recordId: string }): Promise<OpenedRecord> {
     const { environmentId } = keys.ring;
     const envelope = await this.loadEnvelope(environmentId, row);
     const dek = await keys.dekFor(row.dek);
     const plaintext = openEnvelope({ envelope, dek, context: contextOf(environmentId, row) });
     const payload = decodeRecordPayload(plaintext);
-    const indexKey = await keys.indexKey();
     // Postcondition: the record is the one stored here. The AAD already binds the storage keys;
-    // this binds the names to them.
-    if (recordIndex(indexKey, environmentId, payload.table, payload.recordId) !== row.rowKey || recordTableIndex(indexKey, environmentId, payload.table) !== row.tx) {
-      throw new IntegrityError("LocationMismatch", `Record row ${row.partitionKey}/${row.rowKey} holds a record that belongs elsewhere`);
-    }
+    // this binds the names to them (for a point read, the keys were computed from these names).
+    const here = expected
+      ? payload.table === expected.table && payload.recordId === expected.recordId
+      : await this.indexesMatch(keys, row, payload);
+    if (!here) throw new IntegrityError("LocationMismatch", `Record row ${row.partitionKey}/${row.rowKey} holds a record that belongs elsewhere`);
     return { ...payload, plaintext };
+  }
+
+  private async indexesMatch(keys: RingKeys, row: RecordRow, payload: { table: string; recordId: string }): Promise<boolean> {
+    const indexKey = await keys.indexKey();
+    const { environmentId } = keys.ring;
+    return recordIndex(indexKey, environmentId, payload.table, payload.recordId) === row.rowKey && recordTableIndex(indexKey, environmentId, payload.table) === row.tx;
   }
 
   /** Uploads a spilled envelope under a fresh name, or keeps it inline. */
@@ -200,16 +231,21 @@ export class RecordStore {
     return true;
   }
 
-  /** Writes a record under the ring's active DEK. Returns whether it was created. */
-  async put(keys: RingKeys, table: string, recordId: string, valueJson: string): Promise<{ created: boolean }> {
+  /**
+   * Writes a record under `activeDek` (default: the ring's active DEK). Returns whether it was
+   * created. The caller may pass the DEK as a promise of a fresh ring read, which then runs at the
+   * same time as this read of the current row.
+   */
+  async put(keys: RingKeys, table: string, recordId: string, valueJson: string, activeDek: Promise<Dek> = keys.activeDek()): Promise<{ created: boolean }> {
     const { environmentId } = keys.ring;
     const location = await this.locate(keys, table, recordId);
-    const dek = await keys.activeDek();
+    const [current, dek] = await Promise.all([this.readRow(environmentId, location.partitionKey, location.rowKey), activeDek]);
+    let existing = current;
     const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext: encodeRecordPayload(table, recordId, valueJson) });
     const staged = await this.stage(environmentId, location, envelope);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const existing = await this.readRow(environmentId, location.partitionKey, location.rowKey);
+        if (attempt > 0) existing = await this.readRow(environmentId, location.partitionKey, location.rowKey);
         if (await this.commit(environmentId, location, dek.id, staged, existing)) return { created: !existing };
       }
     } catch (err) {
@@ -223,7 +259,7 @@ export class RecordStore {
   async get(keys: RingKeys, table: string, recordId: string): Promise<Uint8Array> {
     const location = await this.locate(keys, table, recordId);
     const row = await this.readRow(keys.ring.environmentId, location.partitionKey, location.rowKey);
-    const opened = row && (await this.openRowFresh(keys, row));
+    const opened = row && (await this.openRowFresh(keys, row, { table, recordId }));
     if (!opened) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
     return opened.valueJson;
   }
@@ -246,9 +282,15 @@ export class RecordStore {
     throw contention("RecordWriteConflict", "The record kept changing while it was deleted; retry.", "recordId", 1);
   }
 
-  async list(keys: RingKeys, table: string, pageSize: number, continuation?: string): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
-    const tx = recordTableIndex(await keys.indexKey(), keys.ring.environmentId, table);
-    let token = decodeContinuation(tx, continuation);
+  /**
+   * One page of a table's records. The continuation is sealed (continuation.ts) to this table,
+   * this environment and `scope`, so no storage key reaches the caller.
+   */
+  async list(keys: RingKeys, table: string, pageSize: number, continuation?: string, scope = ""): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
+    const indexKey = await keys.indexKey();
+    const binding = { environmentId: keys.ring.environmentId, table, scope };
+    const tx = recordTableIndex(indexKey, keys.ring.environmentId, table);
+    let token = continuation === undefined ? undefined : sdkTokenOf(openContinuation(indexKey, binding, continuation));
     const pages = this.table(keys.ring.environmentId).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`tx eq ${tx}` } });
     // A filtered query may return empty pages that still continue; skip a few of those so a
     // caller usually gets records or the end, and always a token to go on with.
@@ -261,17 +303,17 @@ export class RecordStore {
           const opened = await this.openRowFresh(keys, row);
           return opened && { recordId: opened.recordId, valueJson: opened.valueJson };
         });
-        return { records: records.filter((r) => r !== undefined), continuation: encodeContinuation(tx, token) };
+        return { records: records.filter((r) => r !== undefined), ...(token ? { continuation: sealContinuation(indexKey, binding, { c: token }) } : {}) };
       }
     }
   }
 
   /** openRow, re-reading the row while a concurrent writer swaps its blob; undefined if deleted. */
-  async openRowFresh(keys: RingKeys, row: RecordRow): Promise<OpenedRecord | undefined> {
+  async openRowFresh(keys: RingKeys, row: RecordRow, expected?: { table: string; recordId: string }): Promise<OpenedRecord | undefined> {
     let current: RecordRow | undefined = row;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && current; attempt++) {
       try {
-        return await this.openRow(keys, current);
+        return await this.openRow(keys, current, expected);
       } catch (err) {
         if (!(err instanceof StaleRow)) throw err;
         current = await this.readRow(keys.ring.environmentId, row.partitionKey, row.rowKey);
@@ -311,6 +353,59 @@ export class RecordStore {
       current = await this.readRow(environmentId, row.partitionKey, row.rowKey);
     }
     throw contention("RecordWriteConflict", `Record row ${row.partitionKey}/${row.rowKey} kept changing during re-encryption; rerun the partition.`);
+  }
+
+  /**
+   * Re-seals a page of one bucket's rows under `target` with Table transactions: up to 100 rows
+   * (and under 4 MiB of envelopes) per transaction, every update conditioned on the row's ETag.
+   * A transaction is all or nothing, so when one row changed under us (a user write won) the
+   * whole batch is refused and that batch falls back to `rewrite`, row by row, which re-reads
+   * each changed row; nothing is written twice or lost.
+   */
+  async rewriteBatch(keys: RingKeys, rows: readonly RecordRow[], target: Dek, parallelism: number): Promise<("rewritten" | "skipped")[]> {
+    const { environmentId } = keys.ring;
+    const outcomes = new Map<RecordRow, "rewritten" | "skipped">();
+    const todo = rows.filter((row) => {
+      if (row.dek !== target.id) return true;
+      outcomes.set(row, "skipped");
+      return false;
+    });
+    for (const batch of transactionBatches(todo)) {
+      const sealed = await mapLimit(batch, parallelism, async (row) => {
+        const opened = await this.openRowFresh(keys, row);
+        if (!opened) return undefined;
+        const envelope = sealEnvelope({ dek: target, context: contextOf(environmentId, row), plaintext: opened.plaintext });
+        return { row, staged: await this.stage(environmentId, row, envelope) };
+      });
+      const writes = sealed.filter((w) => w !== undefined);
+      for (const row of batch) if (!writes.some((w) => w.row === row)) outcomes.set(row, "skipped");
+      if (writes.length === 0) continue;
+      let committed = true;
+      try {
+        await this.table(environmentId).submitTransaction(writes.map(({ row, staged }) => [
+          "update", { partitionKey: row.partitionKey, rowKey: row.rowKey, tx: row.tx, dek: target.id, ...staged }, "Replace", { etag: row.etag },
+        ]));
+      } catch (err) {
+        if (!isBatchConflict(err)) {
+          await Promise.all(writes.map((w) => this.deleteBlob(environmentId, w.staged.b).catch(() => undefined)));
+          throw err;
+        }
+        committed = false;
+      }
+      if (committed) {
+        for (const w of writes) outcomes.set(w.row, "rewritten");
+        // The replaced envelopes' blobs are unreachable now; a crash here leaves orphans, never holes.
+        await mapLimit(writes.filter((w) => w.row.b && w.row.b !== w.staged.b), parallelism, (w) => this.deleteBlob(environmentId, w.row.b));
+        continue;
+      }
+      await Promise.all(writes.map((w) => this.deleteBlob(environmentId, w.staged.b)));
+      const single = await mapLimit(writes, parallelism, async (w) => {
+        const fresh = await this.readRow(environmentId, w.row.partitionKey, w.row.rowKey);
+        return fresh ? this.rewrite(keys, fresh, target) : "skipped" as const;
+      });
+      writes.forEach((w, i) => outcomes.set(w.row, single[i]));
+    }
+    return rows.map((row) => outcomes.get(row)!);
   }
 
   /** How many rows are under each DEK (from the `dek` index, which reads check against the header). */

@@ -88,7 +88,8 @@ export function createReencryption(ctx: DataContext): Reencryption {
     async reencryptRecordPartition(run) {
       const { keys, target } = await prepare(ctx, run);
       const page = await ctx.records.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation);
-      const outcomes = await mapLimit(page.rows, PARALLEL_ITEMS, (row) => ctx.records.rewrite(keys, row, target));
+      // One bucket per page: its rows are written in Table transactions (ETag-conditioned).
+      const outcomes = await ctx.records.rewriteBatch(keys, page.rows, target, PARALLEL_ITEMS);
       return tally(outcomes, page.continuation);
     },
 

@@ -5,6 +5,8 @@
 // these refusals touches a key. A key lost under a running call locks the environment (the probe
 // decides) and answers 423; a vault that is only slow answers 503; a ciphertext that fails its
 // integrity check answers 500 with a code that says so, and returns nothing of it.
+// The environment and the membership come from deps.dataAccess, read at once and cached within
+// the bounds the product promises (a lock seen within 2 s, a removed member within 1 s).
 import { integrity, notFound, refused, unavailable } from "../errors";
 import type { TenantState } from "../state/stateStore";
 import { accessCovers, type MemberAccess } from "../domain/member";
@@ -14,6 +16,7 @@ import { isKeyAccessError } from "../keyvault";
 import { IntegrityError } from "../crypto/integrityError";
 import { reconcilePolicy, type KeyHealthDeps } from "../locking/keyHealth";
 import { environmentLocked, keyErrorFor } from "../keys/keyErrors";
+import type { AppServices } from "../appServices";
 
 const DOWNTIME_RETRY_AFTER_SECONDS = 30;
 
@@ -28,9 +31,14 @@ export interface DataCall {
   needs: MemberAccess;
 }
 
-export async function withEnvironmentData<T>(deps: KeyHealthDeps, call: DataCall, work: (env: Environment) => Promise<T>): Promise<T> {
+export type DataGateDeps = KeyHealthDeps & Pick<AppServices, "dataAccess">;
+
+export async function withEnvironmentData<T>(deps: DataGateDeps, call: DataCall, work: (env: Environment) => Promise<T>): Promise<T> {
   const id = call.environmentId;
-  const [env, member] = await Promise.all([call.tenant.getEnvironment(id), call.tenant.getMember(id, call.callerOid.toLowerCase())]);
+  const [env, member] = await Promise.all([
+    deps.dataAccess.environment(call.tenant, id),
+    deps.dataAccess.member(call.tenant, id, call.callerOid.toLowerCase()),
+  ]);
   if (!env) throw notFound("EnvironmentNotFound", `There is no environment '${id}'.`, "id");
   if (!member || !accessCovers(member.access, call.needs)) {
     throw refused("EnvironmentAccessDenied", member
@@ -55,7 +63,7 @@ export async function withEnvironmentData<T>(deps: KeyHealthDeps, call: DataCall
     if (isKeyAccessError(err)) {
       if (err.kind === "Transient") throw keyErrorFor(err, { use: "environmentData", environmentId: id });
       if (env.encryption.policy) await reconcilePolicy(deps, env.tenantId, env.encryption.policy, "DataPathUnwrapFailed").catch(() => undefined);
-      const now = await call.tenant.getEnvironment(id);
+      const now = await deps.dataAccess.environmentNow(call.tenant, id);
       if (now?.state === "Locked") throw locked(now);
       throw keyErrorFor(err, { use: "environmentData", environmentId: id });
     }

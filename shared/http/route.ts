@@ -9,6 +9,7 @@ import type { DurableClient } from "durable-functions";
 import { isKeywardError } from "../errors";
 import { authenticate, authorize } from "./auth";
 import { errorResponse, internalError } from "./responses";
+import { isStorageUnavailable, storageUnavailable } from "../storage/unavailable";
 import { readBytes, readJsonObject, MAX_JSON_BYTES } from "./body";
 import type { Field, JsonSchema } from "./fields";
 import type { Role } from "../domain/roles";
@@ -165,6 +166,11 @@ export function registerRoute<P extends Fields = Record<never, never>, Q extends
         if (isKeywardError(err)) {
           errorCode = err.code;
           response = errorResponse(err, requestId);
+        } else if (isStorageUnavailable(err)) {
+          const refusal = storageUnavailable();
+          errorCode = refusal.code;
+          invocation.warn(`${spec.name}: storage unavailable: ${err instanceof Error ? err.message : String(err)}`);
+          response = errorResponse(refusal, requestId);
         } else {
           errorCode = "InternalError";
           invocation.error(`${spec.name} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

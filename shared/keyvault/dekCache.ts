@@ -2,6 +2,9 @@
 //
 // - TTL from settings.dekCacheTtlSeconds, counted from the unwrap (not from the last read): it is
 //   the bound on how long a running instance keeps using a key after the customer revokes it.
+//   Each entry's TTL is shortened by a random part of up to settings.dekCacheTtlJitterPercent, so
+//   DEKs unwrapped together (a burst after a restart, a page of re-encryption) do not all expire,
+//   and hit the vault, in the same second; jitter only ever shortens, so the bound holds.
 // - Single flight: one unwrap per DEK in flight at a time; concurrent readers await the same
 //   promise. A failed unwrap is not cached (the next reader tries again).
 // - Purges by key, by vault, by scope, or all, when access is lost or an environment locks.
@@ -40,7 +43,11 @@ interface Entry {
 
 export interface DekCacheOptions {
   ttlMs?: number;
+  /** Fraction (0 to 0.5) of the TTL an entry may lose at random; default from the settings, or 0 with a fixed ttlMs. */
+  jitter?: number;
   now?: () => number;
+  /** 0 <= x < 1; Math.random by default. */
+  random?: () => number;
 }
 
 function mapKey(key: DekCacheKey | string): string {
@@ -51,16 +58,28 @@ export class DekCache {
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
   private readonly fixedTtlMs?: number;
+  private readonly fixedJitter?: number;
+  private readonly random: () => number;
   private lastSweep = 0;
+  private lastTtlCheck = 0;
 
   constructor(options: DekCacheOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
     this.fixedTtlMs = options.ttlMs;
+    this.fixedJitter = options.jitter;
     if (this.fixedTtlMs !== undefined && !(this.fixedTtlMs > 0)) throw new Error("DekCache: ttlMs must be positive");
+    if (this.fixedJitter !== undefined && !(this.fixedJitter >= 0 && this.fixedJitter <= 0.5)) throw new Error("DekCache: jitter must be from 0 to 0.5");
   }
 
   private get ttlMs(): number {
     return this.fixedTtlMs ?? settings().dekCacheTtlSeconds * 1000;
+  }
+
+  /** One entry's TTL: the TTL less a random part of up to `jitter` of it (never longer). */
+  private entryTtlMs(): number {
+    const jitter = this.fixedJitter ?? (this.fixedTtlMs !== undefined ? 0 : settings().dekCacheTtlJitterPercent / 100);
+    return this.ttlMs * (1 - jitter * this.random());
   }
 
   /** Number of entries (loaded or loading). */
@@ -103,7 +122,7 @@ export class DekCache {
         // are all done with it.
         if (this.entries.get(id) === fresh) {
           fresh.dek = new Uint8Array(dek);
-          fresh.expiresAt = this.now() + this.ttlMs;
+          fresh.expiresAt = this.now() + this.entryTtlMs();
           fresh.pending = undefined;
         }
         setImmediate(() => dek.fill(0));
@@ -152,6 +171,12 @@ export class DekCache {
   }
 
   private maybeSweep(now: number): void {
+    if (this.fixedTtlMs === undefined) {
+      // settings() reads the process environment (~0.1 ms), too slow for every hit of the data
+      // path: look at the TTL setting once a second at most (the setting is 1 s or more).
+      if (now - this.lastTtlCheck < 1000) return;
+      this.lastTtlCheck = now;
+    }
     if (now - this.lastSweep >= this.ttlMs) this.sweep();
   }
 

@@ -10,7 +10,7 @@ import { dependsOnPolicy } from "../domain/encryptionStatus";
 import type { EnterprisePolicy } from "../domain/policy";
 import { policyKeySource } from "../keys/keySources";
 
-export type KeyHealthDeps = Pick<AppServices, "state" | "alerts" | "dekCache" | "keys" | "dataContext">;
+export type KeyHealthDeps = Pick<AppServices, "state" | "alerts" | "dekCache" | "keys" | "dataContext" | "reconcileGate">;
 
 export interface Reconciliation {
   policy: string;
@@ -38,9 +38,15 @@ export async function probePolicyKey(deps: Pick<AppServices, "keys">, policy: En
 
 /**
  * Probes the key of one tenant's policy and locks or unlocks the environments that depend on it.
- * Undefined when the policy is gone.
+ * Undefined when the policy is gone. Through the reconcile gate: single flight per policy and at
+ * most one start per KEYWARD_RECONCILE_MIN_INTERVAL_MS, always a run that started after the call
+ * (callers in a burst share it, and its trigger is the first one's).
  */
-export async function reconcilePolicy(deps: KeyHealthDeps, tenantId: string, policyName: string, trigger: string): Promise<Reconciliation | undefined> {
+export function reconcilePolicy(deps: KeyHealthDeps, tenantId: string, policyName: string, trigger: string): Promise<Reconciliation | undefined> {
+  return deps.reconcileGate.run(`${tenantId}|${policyName}`, () => reconcileNow(deps, tenantId, policyName, trigger));
+}
+
+async function reconcileNow(deps: KeyHealthDeps, tenantId: string, policyName: string, trigger: string): Promise<Reconciliation | undefined> {
   const tenant = deps.state.forTenant(tenantId);
   const policy = await tenant.getPolicy(policyName);
   if (!policy) return undefined;

@@ -6,7 +6,7 @@
 // or a refusal (Refused: a backup gone, a rule broken; the flow fails with its code).
 import { isKeywardError } from "../errors";
 import { isKeyAccessError } from "../keyvault/classify";
-import type { KeyFailure, Refusal } from "./contracts";
+import type { KeyFailure, Refusal, Throttled } from "./contracts";
 
 const firstLine = (message: string) => message.split(/\r?\n/)[0].slice(0, 500);
 
@@ -21,4 +21,14 @@ export function terminalOutcomeOf(err: unknown): KeyFailure | Refusal {
     return { outcome: "Refused", code: err.code, message: firstLine(err.message) };
   }
   throw err;
+}
+
+/**
+ * A vault that answered 429 once the call's own short retries ran out, as a value: a flow that
+ * fans out over many environments waits on a durable timer (Retry-After when the vault gave one)
+ * and tries again, instead of spending the activity's retries and failing. Undefined otherwise.
+ */
+export function throttledOutcomeOf(err: unknown): Throttled | undefined {
+  if (!isKeyAccessError(err) || err.kind !== "Transient" || err.statusCode !== 429) return undefined;
+  return { outcome: "Throttled", code: err.vaultCode, message: firstLine(err.message), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
 }

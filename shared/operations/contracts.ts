@@ -78,6 +78,8 @@ export interface RotateInput {
   /** The new key version; the latest when omitted. */
   keyId?: string;
   retry: ActivityRetryPolicy;
+  /** Environments re-wrapped at once (KEYWARD_ROTATION_PARALLELISM); the flow's default when absent. */
+  parallelism?: number;
 }
 
 export interface RekeyResult {
@@ -172,7 +174,9 @@ export type FinishRekeyOutput =
   | KeyFailure | Refusal;
 
 export interface RewrapEnvironmentInput extends EnvironmentScope { operationId: string; policy: string; keyId: string }
-export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | ((KeyFailure | Refusal) & { environmentId: string });
+/** The vault answered 429 (after the activity's own short retries): wait, on a durable timer, and try again. */
+export interface Throttled { outcome: "Throttled"; code: string; message: string; retryAfterMs?: number }
+export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; environmentId: string } | ((KeyFailure | Refusal | Throttled) & { environmentId: string });
 
 export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyId?: string }
 export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;

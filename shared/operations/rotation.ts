@@ -8,6 +8,7 @@ import type { NamedOrchestration } from "./startOperation";
 import { parseKeyId } from "../keyvault";
 import { rotationStarted } from "./operationTelemetry";
 import { stampCodeVersion } from "./codeVersion";
+import { settings } from "../settings";
 
 /** One instance per tenant's policy and key version; the tenant and policy as a hash keeps the id short and names nothing. */
 export function rotationInstanceId(policy: { tenantId: string; name: string }, keyId?: string): string {
@@ -21,7 +22,7 @@ export async function startRotation(client: DurableClient, orchestration: NamedO
   const instanceId = rotationInstanceId(policy, keyId);
   const existing = await client.getStatus(instanceId).catch(() => undefined);
   if (existing && existing.runtimeStatus !== undefined && existing.name) return { instanceId, started: false };
-  const input: RotateInput = { operationId: instanceId, tenantId: policy.tenantId, policy: policy.name, keyId, retry: DEFAULT_ACTIVITY_RETRY };
+  const input: RotateInput = { operationId: instanceId, tenantId: policy.tenantId, policy: policy.name, keyId, retry: DEFAULT_ACTIVITY_RETRY, parallelism: settings().rotationParallelism };
   await client.startNew(orchestration.name, { instanceId, input: stampCodeVersion(input) });
   rotationStarted(policy.name, instanceId);
   return { instanceId, started: true };

@@ -19,6 +19,18 @@ export interface TenantLicenses {
   updatedBy: string;
 }
 
+export type StateChange = { kind: "environment"; tenantId: string; environmentId: string } | { kind: "member"; tenantId: string; environmentId: string; objectId: string };
+export type StateChangeListener = (change: StateChange) => void;
+
+/** Runs a write, then tells the store's listeners (also when it failed: it may have landed). */
+async function announcing<T>(write: () => Promise<T>, announce: () => void): Promise<T> {
+  try {
+    return await write();
+  } finally {
+    announce();
+  }
+}
+
 /** History and members are per environment: keyed by tenant and environment. */
 const environmentPartition = (tenantId: string, environmentId: string) => `${tenantId}|${environmentId}`;
 
@@ -42,6 +54,22 @@ export class StateStore {
     this.members = new DocumentTable(table("Members"));
     this.audit = new AuditLog(table("Audit"));
     this.alerts = new AlertStore(table("Alerts"));
+  }
+
+  private readonly changeListeners: StateChangeListener[] = [];
+
+  /**
+   * Called after this process writes an environment or a membership (whatever the outcome), so
+   * caches of this process (the data path's) drop their copy at once; other processes rely on
+   * their caches' age bound.
+   */
+  onChange(listener: StateChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** @internal TenantState's hook. */
+  changed(change: StateChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 
   /** The state one tenant may reach: every name resolves inside it. */
@@ -71,15 +99,25 @@ export class TenantState {
   // ---- environments ----
   getEnvironment(id: string) { return this.store.environments.get(this.tenantId, id); }
   listEnvironments() { return this.store.environments.list(this.tenantId); }
-  createEnvironment(e: Environment) { return this.store.environments.create(this.tenantId, e.id, { ...e, tenantId: this.tenantId }); }
-  updateEnvironment(id: string, mutate: (e: Environment) => Environment | undefined) { return this.store.environments.update(this.tenantId, id, mutate); }
-  deleteEnvironment(id: string) { return this.store.environments.delete(this.tenantId, id); }
+  createEnvironment(e: Environment) { return this.announcingEnvironment(e.id, () => this.store.environments.create(this.tenantId, e.id, { ...e, tenantId: this.tenantId })); }
+  updateEnvironment(id: string, mutate: (e: Environment) => Environment | undefined) { return this.announcingEnvironment(id, () => this.store.environments.update(this.tenantId, id, mutate)); }
+  deleteEnvironment(id: string) { return this.announcingEnvironment(id, () => this.store.environments.delete(this.tenantId, id)); }
+  private announcingEnvironment<T>(environmentId: string, write: () => Promise<T>) {
+    return announcing(write, () => this.store.changed({ kind: "environment", tenantId: this.tenantId, environmentId }));
+  }
 
   // ---- members (who may use an environment's data) ----
   getMember(environmentId: string, objectId: string) { return this.store.members.get(environmentPartition(this.tenantId, environmentId), objectId); }
   listMembers(environmentId: string) { return this.store.members.list(environmentPartition(this.tenantId, environmentId)); }
-  putMember(environmentId: string, member: EnvironmentMember) { return this.store.members.put(environmentPartition(this.tenantId, environmentId), member.objectId, member); }
-  deleteMember(environmentId: string, objectId: string) { return this.store.members.delete(environmentPartition(this.tenantId, environmentId), objectId); }
+  putMember(environmentId: string, member: EnvironmentMember) {
+    return this.announcingMember(environmentId, member.objectId, () => this.store.members.put(environmentPartition(this.tenantId, environmentId), member.objectId, member));
+  }
+  deleteMember(environmentId: string, objectId: string) {
+    return this.announcingMember(environmentId, objectId, () => this.store.members.delete(environmentPartition(this.tenantId, environmentId), objectId));
+  }
+  private announcingMember<T>(environmentId: string, objectId: string, write: () => Promise<T>) {
+    return announcing(write, () => this.store.changed({ kind: "member", tenantId: this.tenantId, environmentId, objectId }));
+  }
   async deleteAllMembers(environmentId: string): Promise<void> {
     for (const m of await this.listMembers(environmentId)) await this.deleteMember(environmentId, m.objectId);
   }

@@ -35,6 +35,7 @@ describe("DekCache", () => {
   it("reads its TTL from the settings by default", async () => {
     const c = clock();
     process.env.KEYWARD_DEK_CACHE_TTL_SECONDS = "5";
+    process.env.KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT = "0";
     try {
       const cache = new DekCache({ now: c.now });
       const l = counting();
@@ -46,6 +47,38 @@ describe("DekCache", () => {
       expect(l.calls()).toBe(2);
     } finally {
       delete process.env.KEYWARD_DEK_CACHE_TTL_SECONDS;
+      delete process.env.KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT;
+    }
+  });
+
+  it("spreads expiries with jitter that only shortens the TTL (jitter from the settings by default)", async () => {
+    const c = clock();
+    process.env.KEYWARD_DEK_CACHE_TTL_SECONDS = "10";
+    process.env.KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT = "20";
+    try {
+      // random() walks 0, 0.1, ..., 0.9: the 10 entries live 10 s, 9.8 s, ..., 8.2 s.
+      let r = 0;
+      const cache = new DekCache({ now: c.now, random: () => ((r++ % 10) / 10) });
+      const loaders = Array.from({ length: 10 }, () => counting());
+      const readAll = () => Promise.all(loaders.map((l, i) => cache.getOrLoad({ scope: "env", dekId: `d${i}` }, src(V1, "cmk"), l.loader)));
+      const vaultCalls = () => loaders.reduce((n, l) => n + l.calls(), 0);
+      await readAll();
+      expect(vaultCalls()).toBe(10);
+      c.advance(8_199);
+      await readAll();
+      expect(vaultCalls()).toBe(10); // nothing expires before 80% of the TTL
+      c.advance(1); // 8.2 s: only the shortest-lived entry expired
+      await readAll();
+      expect(vaultCalls()).toBe(11);
+      c.advance(900); // 9.1 s: those under 9.1 s (8.2 ... 9.0) expired, the rest not yet
+      await readAll();
+      expect(vaultCalls()).toBe(10 + 1 + 4);
+      c.advance(900); // 10 s: every first-round entry has expired (none lived past the TTL), the reloads not
+      await readAll();
+      expect(vaultCalls()).toBe(20);
+    } finally {
+      delete process.env.KEYWARD_DEK_CACHE_TTL_SECONDS;
+      delete process.env.KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT;
     }
   });
 

@@ -132,9 +132,10 @@ describe("the partition pump under a re-key", () => {
     ]));
   });
 
-  it("with parallelism 1 works one partition through before the next", async () => {
+  it("with parallelism 1: two groups (partitions dealt round robin), each worked through partition by partition", async () => {
     const run = await rekey(addEnvironmentToPolicy, addInput({ parallelism: 1 }));
-    expect(pages(run, "records")).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "1", null], ["records", "2", null]]);
+    expect(pages(run, "records")).toEqual([["records", "0", null], ["records", "0", "0@1"], ["records", "2", null], ["records", "1", null]]);
+    expect(run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => (s.input as { partitions: number[] }).partitions)).toEqual([[0, 2], [1], [0], [1]]);
   });
 
   it("shows progress as each partition finishes, without a status activity per wave: the total is every item, done grows to it", async () => {

@@ -1,7 +1,7 @@
 // Rotation to a new key version: resolve the version and the environments on the policy, re-wrap
 // each environment's DEKs in one fan-out, and say which failed.
 import { describe, expect, it } from "vitest";
-import { rotateKeyVersion, type RotationResult } from "../../orchestrations/rotateKeyVersion";
+import { MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
 import type { RotateInput } from "../../shared/operations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
@@ -76,4 +76,68 @@ describe("key version rotation", () => {
     expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 0, rewrapped: 0, failed: [] });
   });
 
+
+  describe("within the vault's quota", () => {
+    const throttled = (environmentId: string, retryAfterMs?: number) =>
+      ({ outcome: "Throttled", code: "Throttled", message: "Too many requests.", environmentId, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }) as const;
+    const ok = (environmentId: string) => ({ outcome: "ok", rewrapped: 1, environmentId }) as const;
+    const order = (run: OrchestrationRun<RotationResult>) => run.callsTo("rewrapEnvironment").map((c) => c.input.environmentId);
+
+    it("re-wraps at most `parallelism` environments at once: a throttle pauses only those not yet started", async () => {
+      const calls = new Map<string, number>();
+      const s = stubs(["env-a", "env-b", "env-c", "env-d", "env-e"], {
+        rewrapEnvironment: (i) => {
+          const n = (calls.get(i.environmentId) ?? 0) + 1;
+          calls.set(i.environmentId, n);
+          return i.environmentId === "env-a" && n === 1 ? throttled(i.environmentId, 3000) : ok(i.environmentId);
+        },
+      });
+      // Two at a time: env-b was running when env-a was throttled; env-c waits for the timer.
+      const two = await rotate(s, { ...input, parallelism: 2 });
+      expect(order(two)).toEqual(["env-a", "env-b", "env-a", "env-c", "env-d", "env-e"]);
+      calls.clear();
+      const three = await rotate(s, { ...input, parallelism: 3 });
+      expect(order(three)).toEqual(["env-a", "env-b", "env-c", "env-a", "env-d", "env-e"]);
+      for (const run of [two, three]) {
+        expect(run.output).toMatchObject({ status: "Succeeded", environments: 5, rewrapped: 5, failed: [] });
+        // One durable timer, for exactly the vault's Retry-After.
+        expect(run.timers).toHaveLength(1);
+        expect(Date.parse(run.timers[0].fireAt) - Date.parse(run.calls.find((c) => c.name === "rewrapEnvironment")!.at)).toBe(3000);
+        expect(run.lastCustomStatus()).toMatchObject({ progress: { done: 5, total: 5 }, throttled: 1 });
+      }
+    });
+
+    it("without a Retry-After, waits 1 s, 2 s, 4 s ... while the vault keeps refusing, then goes on: zero errors", async () => {
+      let refusals = 4;
+      const run = await rotate(stubs(["env-a", "env-b"], {
+        rewrapEnvironment: (i) => (refusals-- > 0 ? throttled(i.environmentId) : ok(i.environmentId)),
+      }), { ...input, parallelism: 1 });
+      expect(run.output).toMatchObject({ status: "Succeeded", environments: 2, rewrapped: 2, failed: [] });
+      const waits = run.timers.map((t) => Date.parse(t.fireAt) - Date.parse(t.createdAt));
+      expect(waits).toEqual([1000, 2000, 4000, 8000]);
+      expect(throttleWaitMs(10)).toBe(30_000);
+      expect(throttleWaitMs(3, 1500)).toBe(1500);
+    });
+
+    it("an environment the vault throttles every time is reported (not locked, not thrown) and the rest finish", async () => {
+      const run = await rotate(stubs(["env-a", "env-b"], {
+        rewrapEnvironment: (i) => (i.environmentId === "env-a" ? throttled(i.environmentId, 100) : ok(i.environmentId)),
+      }));
+      expect(run.callsTo("rewrapEnvironment").filter((c) => c.input.environmentId === "env-a")).toHaveLength(MAX_THROTTLED_ATTEMPTS);
+      expect(run.output).toMatchObject({ status: "Failed", environments: 2, rewrapped: 1 });
+      expect(run.output.failed).toEqual([expect.objectContaining({ outcome: "Throttled", environmentId: "env-a", message: expect.stringContaining("rotate again") })]);
+    });
+
+    it("a thousand environments under a throttling vault: every one re-wrapped, none failed", async () => {
+      const ids = Array.from({ length: 1000 }, (_, i) => `env-${i}`);
+      let call = 0;
+      // Every seventh call is throttled (a vault at its quota), with and without Retry-After.
+      const run = await rotate(stubs(ids, {
+        rewrapEnvironment: (i) => (++call % 7 === 0 ? throttled(i.environmentId, call % 2 ? 500 : undefined) : ok(i.environmentId)),
+      }), { ...input, parallelism: 16 });
+      expect(run.output).toMatchObject({ status: "Succeeded", environments: 1000, rewrapped: 1000, failed: [] });
+      expect(new Set(run.callsTo("rewrapEnvironment").map((c) => c.input.environmentId)).size).toBe(1000);
+      expect(run.timers.length).toBeGreaterThan(0);
+    });
+  });
 });

@@ -25,15 +25,19 @@ export class ChildKeyward {
   private local!: LocalFile;
   readonly output: string[] = [];
   readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-child-"));
-  readonly namespace = uniquePrefix("kwc");
-  readonly storage: StorageLocation = { connectionString: testStorage(), statePrefix: this.namespace };
+  readonly storage: StorageLocation;
 
-  private constructor(private readonly port: number, private readonly settings: Record<string, string>) {}
+  private constructor(private readonly port: number, private readonly settings: Record<string, string>, readonly namespace: string) {
+    this.storage = { connectionString: testStorage(), statePrefix: namespace };
+  }
 
-  /** Starts the child; resolves once it answers GET /api/health. */
-  static async start(settings: Record<string, string> = {}): Promise<ChildKeyward> {
+  /**
+   * Starts the child; resolves once it answers GET /api/health. `options.namespace`: share the
+   * state of another keyward on the same storage (another instance of the same app).
+   */
+  static async start(settings: Record<string, string> = {}, options: { namespace?: string } = {}): Promise<ChildKeyward> {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run the build first (npm test does)`);
-    const kw = new ChildKeyward(await freePort(), settings);
+    const kw = new ChildKeyward(await freePort(), settings, options.namespace ?? uniquePrefix("kwc"));
     await kw.restart();
     return kw;
   }

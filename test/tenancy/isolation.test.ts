@@ -34,6 +34,12 @@ beforeAll(async () => {
   kw = await Keyward.start({ KEYWARD_ACTIVITY_FIRST_RETRY_MS: "50", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "2" });
   A = await buildWorld(kw, newTenant("alpha"));
   B = await buildWorld(kw, newTenant("bravo"));
+  // A has alerts too: its key expires in 5 days (the daily expiry check warns, and so does the
+  // vault's KeyNearExpiry event, which arrives on its own time: both are awaited).
+  await kw.keyClient(A.policy.vaultName).updateKeyProperties(A.policy.keyName, { expiresOn: new Date(Date.now() + 5 * 86_400_000) });
+  await kw.stack.runtime.triggerTimer("keyExpiryCheck");
+  await kw.until("A's two expiry alerts", async () => (await callAs(kw, A.who.keysAdmin, "GET", "alerts")).body.value as { kind: string }[],
+    (alerts) => alerts.filter((x) => x.kind === "KeyNearExpiry").length >= 2, 30_000);
   const ns = kw.stack.appSettings.KEYWARD_STATE_PREFIX;
   // B's own audit rows may grow (its refusals are audited in its tenant); nothing else may change.
   const bAudit = `table|${ns}Audit|tenant|${B.who.tenantId}|`;

@@ -83,7 +83,10 @@ export function routeProbes(victim: TenantWorld, attacker: TenantWorld): Record<
     enableManagedEnvironment: [{ expect: "refused", params: { id: v.environmentAlone } }],
     unlockEnvironment: [{ expect: "refused" }],
     getEnvironmentHistory: [{ expect: "refused" }],
-    getOperation: [{ expect: "refused" }, { expect: "refused", params: { operationId: v.backupOperationId } }],
+    getOperation: [
+      { expect: "refused" }, { expect: "refused", params: { operationId: v.backupOperationId } },
+      { expect: "refused", params: { operationId: v.rotationOperationId }, note: "the victim's key rotation (an orchestration only)" },
+    ],
     changeEnvironmentPolicy: [
       { expect: "refused", body: { policy: a.sparePolicy.policy }, note: "move the victim's environment onto the attacker's key" },
       { expect: "refused", params: { id: a.environment }, body: { policy: v.sparePolicy.policy }, note: "move the attacker's environment onto the victim's policy" },

@@ -23,6 +23,8 @@ export interface TenantWorld {
   /** The backup operation and the backup it made, of `environment`. */
   backupOperationId: string;
   backupId: string;
+  /** A finished key-version rotation of `policy` (it lives only as an orchestration). */
+  rotationOperationId: string;
   record: { table: string; id: string };
   file: string;
 }
@@ -59,6 +61,11 @@ export async function buildWorld(kw: Keyward, who: TenantPrincipals, names: Worl
     keysAdmin: who.keysAdmin, platformAdmin: who.platformAdmin, keyOfficer: CUSTOMER_KEY_OFFICER,
     policy: names.sparePolicy ?? uniqueName(`${who.label}-spare`), vaultName: vaultName(),
   });
+  // customerPolicy names its role assignment after the policy; two tenants may share a policy
+  // name, so each policy's identity also gets an assignment of its own (as Azure's are GUIDs).
+  for (const p of [policy, sparePolicy]) {
+    await kw.management.putRoleAssignment(`${who.tenantId}-${p.policy}`, { principalId: p.principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: p.vaultId });
+  }
   const member = [{ objectId: who.member.oid, access: "ReadWrite" as const }];
   const environment = await kw.api.environment(who.platformAdmin, names.environment ?? uniqueName(`${who.label}-env`), { members: member });
   const environmentAlone = await kw.api.environment(who.platformAdmin, names.environmentAlone ?? uniqueName(`${who.label}-alone`), { members: member });
@@ -75,7 +82,13 @@ export async function buildWorld(kw: Keyward, who: TenantPrincipals, names: Worl
   const backup = await expectStatus(callAs(kw, who.platformAdmin, "POST", `environments/${environment}/backups`), [202], "backup");
   const backedUp = await waitForOperation(kw, who, backup.operationId);
   if (backedUp.status !== "Succeeded") throw new Error(`backup failed: ${JSON.stringify(backedUp)}`);
-  return { who, policy, sparePolicy, environment, environmentAlone, operationId, backupOperationId: backup.operationId, backupId: backup.backupId, record, file };
+  const rotation = await expectStatus(callAs(kw, who.keysAdmin, "POST", `enterprisePolicies/${policy.policy}/rotate`), [202], "rotate");
+  const rotated = await waitForOperation(kw, who, rotation.operationId);
+  if (rotated.status !== "Succeeded") throw new Error(`rotation failed: ${JSON.stringify(rotated)}`);
+  return {
+    who, policy, sparePolicy, environment, environmentAlone, operationId, backupOperationId: backup.operationId, backupId: backup.backupId,
+    rotationOperationId: rotation.operationId, record, file,
+  };
 }
 
 /** Strings that name something of the world: none may appear in what another tenant is shown. */
@@ -84,6 +97,6 @@ export function markersOf(w: TenantWorld): string[] {
   return [
     who.tenantId, who.keysAdmin.oid, who.platformAdmin.oid, who.user.oid, who.member.oid,
     w.policy.policy, w.policy.vaultName, w.policy.principalId, w.sparePolicy.policy, w.sparePolicy.vaultName, w.sparePolicy.principalId,
-    w.environment, w.environmentAlone, w.operationId, w.backupOperationId, w.backupId, w.record.table, w.record.id, w.file,
+    w.environment, w.environmentAlone, w.operationId, w.backupOperationId, w.rotationOperationId, w.backupId, w.record.table, w.record.id, w.file,
   ];
 }
