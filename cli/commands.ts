@@ -52,13 +52,13 @@ export const ADMIN_COMMANDS: Command[] = [
   // ---- enterprise policies (the key vault administrator) ----
   {
     words: ["policies", "create"], api: "putEnterprisePolicy", params: ["<name>"], role: "Keys.Admin",
-    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)" },
+    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)", "vault-tenant": "the vault's Entra tenant id, when it is not keyward's (after the tenant's consent to keyward's multi-tenant app)" },
     summary: "Create an enterprise policy for a Key Vault key; prints the principal to grant on the key.",
     async run(ctx, [name]) {
       await requireAbsent(ctx, "Keys.Admin", `enterprisePolicies/${e(name)}`, `Enterprise policy '${name}'`);
       const body = (await ctx.client.request("Keys.Admin", "PUT", `enterprisePolicies/${e(name)}`, {
         location: value(ctx.args, "location") ?? "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
-        properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), key: { name: required(ctx, "key") } } } },
+        properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), ...(value(ctx.args, "vault-tenant") ? { tenantId: value(ctx.args, "vault-tenant") } : {}), key: { name: required(ctx, "key") } } } },
       })).body;
       return show(ctx, body, () => `Policy ${body.name} (${body.location}) on key ${body.properties.encryption.keyVault.key.name} in ${vaultName(body.properties.encryption.keyVault.id)}.\n` +
         `Grant its identity ${body.identity.principalId} the role "Key Vault Crypto Service Encryption User" on the key:\n` +

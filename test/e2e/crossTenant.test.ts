@@ -6,7 +6,7 @@
 // and locks on revocation like any other.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyClient } from "@azure/keyvault-keys";
-import { Keyward, PLATFORM_ADMIN, CUSTOMER_KEY_OFFICER } from "../support/keyward";
+import { Keyward, KEYS_ADMIN, PLATFORM_ADMIN, CUSTOMER_KEY_OFFICER } from "../support/keyward";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
 import { LOCAL_CROSS_TENANT_CLIENT_ID, VAULT_AUDIENCE } from "../../local/stack";
 import { SECOND_LOCAL_TENANT_ID } from "../../local/localPrincipals";
@@ -14,6 +14,7 @@ import { localVaultAgent } from "../../local/keyvault";
 import { enterprisePolicyBody } from "../../local/embeddedApi";
 import { uniquePrefix } from "../support/storage";
 import { getEnvironment, dataStatus } from "../support/environments";
+import { main, type CliIo } from "../../cli/main";
 
 const T2 = SECOND_LOCAL_TENANT_ID;
 let kw: Keyward;
@@ -100,5 +101,24 @@ describe("a policy whose vault is in another tenant", () => {
     } finally {
       process.env.KEYWARD_CROSS_TENANT_CLIENT_ID = clientId;
     }
+  });
+
+  it("is created by the CLI with --vault-tenant, which prints the service principal to grant", async () => {
+    const token = await kw.token(KEYS_ADMIN, ["Keys.Admin"]);
+    const run = async (argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = { stdout: (t) => out.push(`${t}\n`), stderr: { write: (t) => err.push(t), isTTY: false, columns: 160 }, env: { KEYWARD_API: kw.stack.apiBaseUrl, KEYWARD_TOKEN: token }, pollMs: 50 };
+      return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
+    };
+    const vaultId = "/subscriptions/00000000-0000-4000-8000-00000000c0de/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/cliothertenant";
+    const unconsented = "7e7e7e7e-0000-4000-8000-000000000003";
+    const refused = await run(["policies", "create", uniquePrefix("xtcli"), "--vault-id", vaultId, "--key", "cmk", "--vault-tenant", unconsented]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("CrossTenantConsentRequired");
+    const servicePrincipal = kw.stack.issuer.directory.consent(unconsented, LOCAL_CROSS_TENANT_CLIENT_ID);
+    const created = await run(["policies", "create", uniquePrefix("xtcli"), "--vault-id", vaultId, "--key", "cmk", "--vault-tenant", unconsented]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(servicePrincipal);
   });
 });
