@@ -3,24 +3,12 @@ import { keyIdsInUse } from "../../shared/crypto/keyRing";
 import { createDataContext } from "../../shared/data/context";
 import { createKeyTransitions } from "../../shared/data/keyTransitions";
 import { mapLimit } from "../../shared/data/concurrency";
-import type { Reencryption } from "../../shared/data/reencrypt";
 import { testEnvironment } from "./support/environment";
+import { reencryptEverything } from "./support/reencryptEverything";
 import { RsaTestKey } from "./support/rsaKeyWrapper";
 
 const platform = { kind: "PlatformManaged" as const };
 const customer = { kind: "CustomerManaged" as const, policy: "contoso" };
-
-async function reencryptEverything(r: Reencryption, environmentId: string, targetDekId: string) {
-  for (const bucket of await r.partitions(environmentId)) {
-    for (const store of ["records", "files"] as const) {
-      let continuation: string | undefined;
-      do {
-        const run = { environmentId, bucket, targetDekId, continuation, maxItems: 5 };
-        continuation = (store === "records" ? await r.reencryptRecordPartition(run) : await r.reencryptFilePartition(run)).continuation;
-      } while (continuation);
-    }
-  }
-}
 
 describe("key transitions over data", () => {
   it("add to policy, remove from policy, and rotate: each key needed only while data needs it", async () => {
