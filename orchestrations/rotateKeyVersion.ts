@@ -7,7 +7,10 @@
 // a few hundred RSA operations a second. So at most `parallelism` environments are re-wrapped at
 // once (as one ends the next starts), and an environment whose re-wrap the vault throttled (429)
 // is neither an error nor a lock: the flow stops starting new ones, waits on a durable timer (the
-// vault's Retry-After, else a doubling back-off), and tries that environment again.
+// vault's Retry-After, else a doubling back-off), and tries that environment again. It also halves
+// how many it runs at once (and widens again by one per round of successes, up to `parallelism`): at the
+// quota, environments started together each get part-way and are throttled, and their retries
+// would keep the vault's window full without any of them finishing.
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { EnvironmentScope, RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
@@ -54,6 +57,8 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
   const results = new Map<string, Rewrapped>();
   const throttles = new Map<string, number>();
   let consecutive = 0;
+  let width = parallelism;
+  let widthCredit = 0;
   let pausedUntil = 0;
   let crashed: string | undefined;
   let throttledTotal = 0;
@@ -67,7 +72,7 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
       yield context.df.createTimer(new Date(pausedUntil));
       continue;
     }
-    while (pausedUntil <= now && running.length < parallelism && queue.length > 0) start(queue.shift()!);
+    while (pausedUntil <= now && running.length < width && queue.length > 0) start(queue.shift()!);
     const winner = (yield context.df.Task.any(running.map((r) => r.task))) as Task;
     const [{ scope }] = running.splice(running.findIndex((r) => r.task === winner), 1);
     if (winner.isFaulted) {
@@ -82,6 +87,8 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
       throttles.set(scope.environmentId, n);
       if (n < MAX_THROTTLED_ATTEMPTS) {
         consecutive++;
+        width = Math.max(1, Math.floor(width / 2));
+        widthCredit = 0;
         queue.unshift(scope);
         const until = context.df.currentUtcDateTime.getTime() + throttleWaitMs(consecutive, result.retryAfterMs);
         if (until > pausedUntil) {
@@ -94,6 +101,11 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
       continue;
     }
     consecutive = 0;
+    // One wider per `width` successes in a row (a round at this width went through).
+    if (++widthCredit >= width) {
+      width = Math.min(parallelism, width + 1);
+      widthCredit = 0;
+    }
     results.set(scope.environmentId, result);
   }
   if (crashed !== undefined) throw new Error(crashed);

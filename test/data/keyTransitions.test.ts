@@ -61,4 +61,32 @@ describe("key transitions over data", () => {
     cmk.revoked = true;
     await readsBack();
   });
+
+  it("a re-wrap the vault stops half-way keeps the copy it paid for; the rerun wraps only the rest", async () => {
+    const t = testEnvironment({ buckets: 4 });
+    const transitions = createKeyTransitions(createDataContext(t.deps));
+    const rings = createDataContext(t.deps).rings;
+    const cmk = t.keys.add(new RsaTestKey("contoso", "cmk"));
+    const env = t.newEnvironmentId();
+    await t.data.initialize(env, cmk, customer);
+    await t.data.putRecord(env, "t", "r1", { n: 1 });
+    const v1 = cmk.currentKeyId;
+    const v2 = cmk.rotate();
+    // The vault answers the first wrap and throttles the second (the DEK's and the index key's).
+    let calls = 0;
+    const throttled = Object.assign(new Error("429 Throttled"), { code: "Throttled" });
+    const stopsHalfWay = { keyName: cmk.keyName, unwrap: cmk.unwrap.bind(cmk), wrap: (dek: Uint8Array) => (++calls === 2 ? Promise.reject(throttled) : cmk.wrap(dek)) };
+    await expect(transitions.rewrap(env, stopsHalfWay, customer, v2)).rejects.toBe(throttled);
+    const half = (await rings.read(env))!;
+    expect([...keyIdsInUse(half).keys()].sort()).toEqual([v1, v2].sort()); // one owner under both, one under v1 only
+    expect([half.deks[0].wrapped, half.indexKey.wrapped].map((c) => c.length).sort()).toEqual([1, 2]);
+
+    const wrapsBefore = cmk.wraps;
+    expect(await transitions.rewrap(env, cmk, customer, v2)).toEqual({ rewrapped: 1, keyId: v2 });
+    expect(cmk.wraps - wrapsBefore).toBe(1);
+    expect([...keyIdsInUse((await rings.read(env))!).keys()]).toEqual([v2]);
+    expect(await transitions.rewrap(env, cmk, customer, v2)).toEqual({ rewrapped: 0, keyId: v2 });
+    expect(cmk.wraps - wrapsBefore).toBe(1);
+    expect(await t.data.getRecord(env, "t", "r1")).toEqual({ n: 1 });
+  });
 });

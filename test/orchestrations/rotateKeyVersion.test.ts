@@ -128,6 +128,27 @@ describe("key version rotation", () => {
       expect(run.output.failed).toEqual([expect.objectContaining({ outcome: "Throttled", environmentId: "env-a", message: expect.stringContaining("rotate again") })]);
     });
 
+    it("at the vault's quota, runs fewer at once instead of throttling the same environments over and over", async () => {
+      // A vault that admits 4 re-wraps per 10 s of the orchestration's clock, 40 environments.
+      const admitted: number[] = [];
+      const vault = (environmentId: string, at: string) => {
+        const now = Date.parse(at);
+        const inWindow = admitted.filter((t) => t > now - 10_000).length;
+        if (inWindow >= 4) return throttled(environmentId);
+        admitted.push(now);
+        return ok(environmentId);
+      };
+      const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
+      const run = await rotate(stubs(ids, { rewrapEnvironment: (i, call) => vault(i.environmentId, call.at) }), { ...input, parallelism: 16 });
+      expect(run.output).toMatchObject({ status: "Succeeded", environments: 40, rewrapped: 40, failed: [] });
+      const refused = run.callsTo("rewrapEnvironment").filter((c) => c.result.ok && c.result.output.outcome === "Throttled").length;
+      // The rotation needs 10 windows of 4. At full width each window refused 12 of 16 (124 in
+      // all, measured before the width adapted); narrowed, what is refused is mostly the
+      // back-off's probes of a full window (1 s, 2 s, 4 s...): at most 6 a window.
+      const windows = ids.length / 4;
+      expect(refused).toBeLessThanOrEqual(6 * windows);
+    });
+
     it("a thousand environments under a throttling vault: every one re-wrapped, none failed", async () => {
       const ids = Array.from({ length: 1000 }, (_, i) => `env-${i}`);
       let call = 0;
