@@ -11,8 +11,12 @@
 // how many it runs at once (and widens again by one per round of successes, up to `parallelism`): at the
 // quota, environments started together each get part-way and are throttled, and their retries
 // would keep the vault's window full without any of them finishing.
+//
+// History: an execution handles COMPLETIONS_PER_EXECUTION re-wraps, lets the running ones end,
+// and continues as new with what is left (RotationCarry: the queue, the counters, the failures),
+// so a 10,000-environment policy replays about a thousand events per episode, not 30,000.
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { EnvironmentScope, RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
+import type { RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, type TypedTask } from "./activityProxy";
 import { orchestrator, type Sent } from "./orchestrator";
@@ -42,39 +46,62 @@ export function throttleWaitMs(consecutive: number, retryAfterMs?: number): numb
 }
 
 type Rewrapped = RewrapEnvironmentOutput;
+type Failed = Exclude<Rewrapped, { outcome: "ok" }>;
+
+/**
+ * Completions one execution handles before it continues as new with what is left. Each is about
+ * three history events (scheduled, completed, and now and then a timer), so no execution replays
+ * more than about a thousand events, whatever the policy's size (10,000 environments in one
+ * execution would be some 30,000, replayed on every episode by the real engine).
+ */
+export const COMPLETIONS_PER_EXECUTION = 256;
 
 function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generator<Task, RotationResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
-  const version = yield* act.resolveKeyVersion({ tenantId: input.tenantId, policy: input.policy, keyId: input.keyId });
-  if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
-  const total = version.environments.length;
+  let carry = input.carry;
+  if (!carry) {
+    const version = yield* act.resolveKeyVersion({ tenantId: input.tenantId, policy: input.policy, keyId: input.keyId });
+    if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
+    const parallelism = Math.max(1, input.parallelism ?? DEFAULT_ROTATION_PARALLELISM);
+    carry = {
+      keyId: version.keyId, total: version.environments.length, queue: version.environments.map((e, index) => ({ ...e, index })),
+      throttles: {}, completed: 0, rewrapped: 0, throttledTotal: 0, failed: [], width: parallelism, widthCredit: 0, consecutive: 0, pausedUntil: 0,
+    };
+  }
+  const keyId = carry.keyId;
+  const total = carry.total;
   const parallelism = Math.max(1, input.parallelism ?? DEFAULT_ROTATION_PARALLELISM);
-  context.df.setCustomStatus({ keyId: version.keyId, progress: { done: 0, total, unit: "environments" } });
+  const progress = () => ({ done: carry!.completed, total, unit: "environments" });
+  context.df.setCustomStatus({ keyId, progress: progress() });
 
   // In order of the policy's list; a throttled environment goes back to the front of the queue.
-  const queue: EnvironmentScope[] = [...version.environments];
-  const running: { scope: EnvironmentScope; task: TypedTask<Rewrapped> }[] = [];
-  const results = new Map<string, Rewrapped>();
-  const throttles = new Map<string, number>();
-  let consecutive = 0;
-  let width = parallelism;
-  let widthCredit = 0;
-  let pausedUntil = 0;
-  let crashed: string | undefined;
-  let throttledTotal = 0;
+  const { queue, throttles, failed } = carry;
+  let { completed, rewrapped, throttledTotal, width, widthCredit, consecutive, pausedUntil, crashed } = carry;
+  const running: { scope: (typeof queue)[number]; task: TypedTask<Rewrapped> }[] = [];
+  let handled = 0;
 
-  const start = (scope: EnvironmentScope) =>
-    running.push({ scope, task: act.rewrapEnvironment.start({ operationId: input.operationId, ...scope, policy: input.policy, keyId: version.keyId }) });
+  const start = (scope: (typeof queue)[number]) => {
+    const { index: _index, ...environment } = scope;
+    running.push({ scope, task: act.rewrapEnvironment.start({ operationId: input.operationId, ...environment, policy: input.policy, keyId }) });
+  };
 
   while (running.length > 0 || queue.length > 0) {
+    // Past this execution's share, start nothing new; once the running ones end, continue as new.
+    const draining = handled >= COMPLETIONS_PER_EXECUTION;
+    if (draining && running.length === 0) {
+      context.df.continueAsNew({ ...input, carry: { keyId, total, queue, throttles, completed, rewrapped, throttledTotal, failed, width, widthCredit, consecutive, pausedUntil, ...(crashed !== undefined ? { crashed } : {}) } });
+      // The engine discards the output of an execution that continued as new: the last one's counts.
+      return undefined as never;
+    }
     const now = context.df.currentUtcDateTime.getTime();
     if (pausedUntil > now && running.length === 0) {
       yield context.df.createTimer(new Date(pausedUntil));
       continue;
     }
-    while (pausedUntil <= now && running.length < width && queue.length > 0) start(queue.shift()!);
+    while (!draining && pausedUntil <= now && running.length < width && queue.length > 0) start(queue.shift()!);
     const winner = (yield context.df.Task.any(running.map((r) => r.task))) as Task;
     const [{ scope }] = running.splice(running.findIndex((r) => r.task === winner), 1);
+    handled++;
     if (winner.isFaulted) {
       // An activity that spent its retries (storage down, say): reported once every environment was tried.
       crashed ??= errorMessage(winner.result);
@@ -83,8 +110,8 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
     const result = winner.result as Rewrapped;
     if (result.outcome === "Throttled") {
       throttledTotal++;
-      const n = (throttles.get(scope.environmentId) ?? 0) + 1;
-      throttles.set(scope.environmentId, n);
+      const n = (throttles[scope.environmentId] ?? 0) + 1;
+      throttles[scope.environmentId] = n;
       if (n < MAX_THROTTLED_ATTEMPTS) {
         consecutive++;
         width = Math.max(1, Math.floor(width / 2));
@@ -93,11 +120,13 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
         const until = context.df.currentUtcDateTime.getTime() + throttleWaitMs(consecutive, result.retryAfterMs);
         if (until > pausedUntil) {
           pausedUntil = until;
-          context.df.setCustomStatus({ keyId: version.keyId, progress: { done: results.size, total, unit: "environments" }, throttledUntil: new Date(until).toISOString() });
+          context.df.setCustomStatus({ keyId, progress: { done: completed, total, unit: "environments" }, throttledUntil: new Date(until).toISOString() });
         }
         continue;
       }
-      results.set(scope.environmentId, { ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)` });
+      delete throttles[scope.environmentId];
+      completed++;
+      failed.push({ ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)`, index: scope.index });
       continue;
     }
     consecutive = 0;
@@ -106,15 +135,16 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
       width = Math.min(parallelism, width + 1);
       widthCredit = 0;
     }
-    results.set(scope.environmentId, result);
+    delete throttles[scope.environmentId];
+    completed++;
+    if (result.outcome === "ok") rewrapped += result.rewrapped;
+    else failed.push({ ...result, index: scope.index });
   }
   if (crashed !== undefined) throw new Error(crashed);
 
-  const ordered = version.environments.map((e) => results.get(e.environmentId)!);
-  const failed = ordered.filter((r): r is Exclude<Rewrapped, { outcome: "ok" }> => r.outcome !== "ok");
-  const rewrapped = ordered.reduce((n, r) => n + (r.outcome === "ok" ? r.rewrapped : 0), 0);
-  context.df.setCustomStatus({ keyId: version.keyId, progress: { done: ordered.length - failed.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
-  return { status: failed.length ? "Failed" : "Succeeded", keyId: version.keyId, environments: total, rewrapped, failed };
+  const reported: Failed[] = [...failed].sort((a, b) => a.index - b.index).map(({ index: _index, ...f }) => f as Failed);
+  context.df.setCustomStatus({ keyId, progress: { done: completed - reported.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
+  return { status: reported.length ? "Failed" : "Succeeded", keyId, environments: total, rewrapped, failed: reported };
 }
 
 export const rotateKeyVersion = orchestrator<RotateInput, RotationResult>("rotateKeyVersion", rotateFlow);

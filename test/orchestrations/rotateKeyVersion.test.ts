@@ -1,7 +1,7 @@
 // Rotation to a new key version: resolve the version and the environments on the policy, re-wrap
 // each environment's DEKs in one fan-out, and say which failed.
 import { describe, expect, it } from "vitest";
-import { MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
+import { COMPLETIONS_PER_EXECUTION, MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
 import type { RotateInput } from "../../shared/operations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
@@ -76,6 +76,33 @@ describe("key version rotation", () => {
     expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 0, rewrapped: 0, failed: [] });
   });
 
+
+  it("continues as new every few hundred completions: no execution's history grows with the policy's size", async () => {
+    const largest = async (count: number) => {
+      const ids = Array.from({ length: count }, (_, i) => `env-${i}`);
+      let call = 0;
+      // Every ninth call throttled, every hundredth environment refused: state that must cross executions.
+      const run = await rotate(stubs(ids, {
+        rewrapEnvironment: (i) => (++call % 9 === 0 ? { outcome: "Throttled", code: "Throttled", message: "Too many requests.", environmentId: i.environmentId }
+          : i.environmentId.endsWith("00") ? { outcome: "Refused", code: "NoKeyRing", message: "No key ring.", environmentId: i.environmentId }
+            : { outcome: "ok", rewrapped: 2, environmentId: i.environmentId }),
+      }), { ...input, parallelism: 16 });
+      const refused = ids.filter((id) => id.endsWith("00"));
+      expect(run.output).toMatchObject({ status: "Failed", environments: count, rewrapped: 2 * (count - refused.length) });
+      expect(run.output.failed!.map((f) => f.environmentId)).toEqual(refused); // in the policy's order
+      expect(run.lastCustomStatus()).toMatchObject({ progress: { done: count - refused.length, total: count } });
+      expect(new Set(run.callsTo("rewrapEnvironment").map((c) => c.input.environmentId)).size).toBe(count);
+      const executions = run.record.executions.filter((e) => e.instanceId === "rot-1");
+      return { executions: executions.length, yields: Math.max(...executions.map((e) => e.yields)) };
+    };
+    const small = await largest(300);
+    const large = await largest(3000);
+    expect(small.executions).toBeGreaterThan(1);
+    expect(large.executions).toBeGreaterThan(3000 / COMPLETIONS_PER_EXECUTION);
+    // Each execution handles at most COMPLETIONS_PER_EXECUTION completions (plus a few timers).
+    expect(large.yields).toBeLessThanOrEqual(small.yields + 20);
+    expect(large.yields).toBeLessThan(2 * COMPLETIONS_PER_EXECUTION);
+  });
 
   describe("within the vault's quota", () => {
     const throttled = (environmentId: string, retryAfterMs?: number) =>
