@@ -10,6 +10,7 @@ import { services } from "../shared/services";
 import { mapLimit } from "../shared/data/concurrency";
 import { LOCAL_TENANT_ID } from "../local/issuer";
 import { policyKeySource } from "../shared/keys/keySources";
+import { applyEncryption } from "../shared/operations/encryptionState";
 
 export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-0000000000b1";
 export const PLATFORM_ADMIN = "bbbbbbbb-0000-4000-8000-0000000000b2";
@@ -106,7 +107,8 @@ export class BenchContext {
     const target = await svc.transitions.prepareTargetDek(dataId, wrapper, source);
     const finished = await svc.transitions.finishRekey(dataId, target.dekId);
     if (finished.outcome !== "ok") throw new Error(`environment ${environment} has data under another key: ${JSON.stringify(finished.remaining)}`);
-    await this.tenant.updateEnvironment(environment, (e) => ({ ...e, encryption: { keyType: "CustomerManaged", policy, keyId: finished.keyId, status: "Encrypted" } }));
+    const final = { keyType: "CustomerManaged" as const, policy, keyId: finished.keyId };
+    await this.tenant.updateEnvironment(environment, (e) => applyEncryption(e, { operationId: "bench-setup", tenantId: LOCAL_TENANT_ID, environmentId: environment, status: "Encrypted", final }));
   }
 
   /** POSTs the add and returns the operation ids, in the order of `environmentIds`. */

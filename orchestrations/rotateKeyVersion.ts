@@ -16,7 +16,7 @@
 // and continues as new with what is left (RotationCarry: the queue, the counters, the failures),
 // so a 10,000-environment policy replays about a thousand events per episode, not 30,000.
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
+import type { RewrapEnvironmentOutput, RotateInput, RotationCarry } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, type TypedTask } from "./activityProxy";
 import { orchestrator, type Sent } from "./orchestrator";
@@ -58,25 +58,22 @@ export const COMPLETIONS_PER_EXECUTION = 256;
 
 function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generator<Task, RotationResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
-  let carry = input.carry;
-  if (!carry) {
+  const parallelism = Math.max(1, input.parallelism ?? DEFAULT_ROTATION_PARALLELISM);
+  let carried = input.carry;
+  if (!carried) {
     const version = yield* act.resolveKeyVersion({ tenantId: input.tenantId, policy: input.policy, keyId: input.keyId });
     if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
-    const parallelism = Math.max(1, input.parallelism ?? DEFAULT_ROTATION_PARALLELISM);
-    carry = {
+    carried = {
       keyId: version.keyId, total: version.environments.length, queue: version.environments.map((e, index) => ({ ...e, index })),
       throttles: {}, completed: 0, rewrapped: 0, throttledTotal: 0, failed: [], width: parallelism, widthCredit: 0, consecutive: 0, pausedUntil: 0,
     };
   }
-  const keyId = carry.keyId;
-  const total = carry.total;
-  const parallelism = Math.max(1, input.parallelism ?? DEFAULT_ROTATION_PARALLELISM);
-  const progress = () => ({ done: carry!.completed, total, unit: "environments" });
-  context.df.setCustomStatus({ keyId, progress: progress() });
+  // The rotation's whole state, changed in place; continuing as new carries it as it is.
+  const r: RotationCarry = carried;
+  const { keyId, total, queue, throttles, failed } = r;
+  context.df.setCustomStatus({ keyId, progress: { done: r.completed, total, unit: "environments" } });
 
   // In order of the policy's list; a throttled environment goes back to the front of the queue.
-  const { queue, throttles, failed } = carry;
-  let { completed, rewrapped, throttledTotal, width, widthCredit, consecutive, pausedUntil, crashed } = carry;
   const running: { scope: (typeof queue)[number]; task: TypedTask<Rewrapped> }[] = [];
   let handled = 0;
 
@@ -89,61 +86,62 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
     // Past this execution's share, start nothing new; once the running ones end, continue as new.
     const draining = handled >= COMPLETIONS_PER_EXECUTION;
     if (draining && running.length === 0) {
-      context.df.continueAsNew({ ...input, carry: { keyId, total, queue, throttles, completed, rewrapped, throttledTotal, failed, width, widthCredit, consecutive, pausedUntil, ...(crashed !== undefined ? { crashed } : {}) } });
+      context.df.continueAsNew({ ...input, carry: r });
       // The engine discards the output of an execution that continued as new: the last one's counts.
       return undefined as never;
     }
     const now = context.df.currentUtcDateTime.getTime();
-    if (pausedUntil > now && running.length === 0) {
-      yield context.df.createTimer(new Date(pausedUntil));
+    if (r.pausedUntil > now && running.length === 0) {
+      yield context.df.createTimer(new Date(r.pausedUntil));
       continue;
     }
-    while (!draining && pausedUntil <= now && running.length < width && queue.length > 0) start(queue.shift()!);
-    const winner = (yield context.df.Task.any(running.map((r) => r.task))) as Task;
-    const [{ scope }] = running.splice(running.findIndex((r) => r.task === winner), 1);
+    while (!draining && r.pausedUntil <= now && running.length < r.width && queue.length > 0) start(queue.shift()!);
+    const winner = (yield context.df.Task.any(running.map((x) => x.task))) as Task;
+    const [{ scope }] = running.splice(running.findIndex((x) => x.task === winner), 1);
     handled++;
     if (winner.isFaulted) {
       // An activity that spent its retries (storage down, say): reported once every environment was tried.
-      crashed ??= errorMessage(winner.result);
+      r.crashed ??= errorMessage(winner.result);
       continue;
     }
     const result = winner.result as Rewrapped;
     if (result.outcome === "Throttled") {
-      throttledTotal++;
+      r.throttledTotal++;
       const n = (throttles[scope.environmentId] ?? 0) + 1;
       throttles[scope.environmentId] = n;
       if (n < MAX_THROTTLED_ATTEMPTS) {
-        consecutive++;
-        width = Math.max(1, Math.floor(width / 2));
-        widthCredit = 0;
+        r.consecutive++;
+        r.width = Math.max(1, Math.floor(r.width / 2));
+        r.widthCredit = 0;
         queue.unshift(scope);
-        const until = context.df.currentUtcDateTime.getTime() + throttleWaitMs(consecutive, result.retryAfterMs);
-        if (until > pausedUntil) {
-          pausedUntil = until;
-          context.df.setCustomStatus({ keyId, progress: { done: completed, total, unit: "environments" }, throttledUntil: new Date(until).toISOString() });
+        const until = context.df.currentUtcDateTime.getTime() + throttleWaitMs(r.consecutive, result.retryAfterMs);
+        if (until > r.pausedUntil) {
+          r.pausedUntil = until;
+          context.df.setCustomStatus({ keyId, progress: { done: r.completed, total, unit: "environments" }, throttledUntil: new Date(until).toISOString() });
         }
         continue;
       }
       delete throttles[scope.environmentId];
-      completed++;
+      r.completed++;
       failed.push({ ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)`, index: scope.index });
       continue;
     }
-    consecutive = 0;
+    r.consecutive = 0;
     // One wider per `width` successes in a row (a round at this width went through).
-    if (++widthCredit >= width) {
-      width = Math.min(parallelism, width + 1);
-      widthCredit = 0;
+    if (++r.widthCredit >= r.width) {
+      r.width = Math.min(parallelism, r.width + 1);
+      r.widthCredit = 0;
     }
     delete throttles[scope.environmentId];
-    completed++;
-    if (result.outcome === "ok") rewrapped += result.rewrapped;
+    r.completed++;
+    if (result.outcome === "ok") r.rewrapped += result.rewrapped;
     else failed.push({ ...result, index: scope.index });
   }
-  if (crashed !== undefined) throw new Error(crashed);
+  if (r.crashed !== undefined) throw new Error(r.crashed);
 
   const reported: Failed[] = [...failed].sort((a, b) => a.index - b.index).map(({ index: _index, ...f }) => f as Failed);
-  context.df.setCustomStatus({ keyId, progress: { done: completed - reported.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
+  const { rewrapped, throttledTotal } = r;
+  context.df.setCustomStatus({ keyId, progress: { done: r.completed - reported.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
   return { status: reported.length ? "Failed" : "Succeeded", keyId, environments: total, rewrapped, failed: reported };
 }
 

@@ -6,7 +6,7 @@
 // work (wrapping) happens outside the ring update, whose mutator only decides from the ring it is
 // given, so a retried update never repeats a vault call.
 import type { KeyWrapper } from "../crypto/keyWrapper";
-import { activeLineage, addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
+import { activeLineage, addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, isVersionedKeyId, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict, needs } from "../errors";
 import type { DataContext } from "./context";
@@ -114,7 +114,7 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
 
   async function rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource, keyId?: string) {
     assertEnvironmentId(environmentId);
-    needs(keyId === undefined || /\/keys\/[^/]+\/[^/]+$/.test(keyId), `a re-wrap names a versioned key id (${keyId} has no version)`);
+    needs(keyId === undefined || isVersionedKeyId(keyId), `a re-wrap names a versioned key id (${keyId} has no version)`);
     const keys = await ctx.keys.keysFor(environmentId);
     const underIt = [
       ...keys.ring.deks.filter((d) => d.state !== "retired" && underSource(d.wrapped, source)).map((d): CopyOwner => ({ dekId: d.dekId })),

@@ -10,13 +10,16 @@ import { RsaTestKey } from "./support/rsaKeyWrapper";
 const platform = { kind: "PlatformManaged" as const };
 const customer = { kind: "CustomerManaged" as const, policy: "contoso" };
 
+/** Data over 4 buckets, its key transitions and key rings, a customer key, and a fresh environment id. */
+function world() {
+  const t = testEnvironment({ buckets: 4 });
+  const ctx = createDataContext(t.deps);
+  return { t, transitions: createKeyTransitions(ctx), rings: ctx.rings, cmk: t.keys.add(new RsaTestKey("contoso", "cmk")), env: t.newEnvironmentId() };
+}
+
 describe("key transitions over data", () => {
   it("add to policy, remove from policy, and rotate: each key needed only while data needs it", async () => {
-    const t = testEnvironment({ buckets: 4 });
-    const transitions = createKeyTransitions(createDataContext(t.deps));
-    const rings = createDataContext(t.deps).rings;
-    const cmk = t.keys.add(new RsaTestKey("contoso", "cmk"));
-    const env = t.newEnvironmentId();
+    const { t, transitions, rings, cmk, env } = world();
     const dekA = (await t.data.initialize(env, t.platformKey)).activeDekId;
     const items = Array.from({ length: 40 }, (_, i) => i);
     await mapLimit(items, 8, (i) => t.data.putRecord(env, "t", `r${i}`, { i }));
@@ -63,11 +66,7 @@ describe("key transitions over data", () => {
   });
 
   it("a re-wrap the vault stops half-way keeps the copy it paid for; the rerun wraps only the rest", async () => {
-    const t = testEnvironment({ buckets: 4 });
-    const transitions = createKeyTransitions(createDataContext(t.deps));
-    const rings = createDataContext(t.deps).rings;
-    const cmk = t.keys.add(new RsaTestKey("contoso", "cmk"));
-    const env = t.newEnvironmentId();
+    const { t, transitions, rings, cmk, env } = world();
     await t.data.initialize(env, cmk, customer);
     await t.data.putRecord(env, "t", "r1", { n: 1 });
     const v1 = cmk.currentKeyId;
