@@ -11,12 +11,23 @@ const NETWORK_CODES = new Set([
 
 const RETRY_AFTER_SECONDS = 5;
 
-/** Whether the error is a storage SDK call that storage did not answer, or answered with a server-side failure. */
+/**
+ * The durable client's error when the Durable Functions extension answered a 5xx, as it does when
+ * the task hub's storage is down. The library throws a plain Error naming the status
+ * (DurableClient.createGenericError), so its message is all there is to go by.
+ */
+const TASK_HUB_5XX = /^The operation failed with an unexpected status code: 5\d\d\b/;
+
+/**
+ * Whether the error is a storage SDK call that storage did not answer, or answered with a
+ * server-side failure, or the task hub (storage too) failing a durable client call.
+ */
 export function isStorageUnavailable(error: unknown): boolean {
   const e = error as { name?: unknown; code?: unknown; statusCode?: unknown; cause?: { code?: unknown } } | null;
   if (!e || typeof e !== "object") return false;
   const code = typeof e.code === "string" ? e.code : typeof e.cause?.code === "string" ? e.cause.code : undefined;
   if (code && NETWORK_CODES.has(code)) return true;
+  if (error instanceof Error && TASK_HUB_5XX.test(error.message)) return true;
   return e.name === "RestError" && typeof e.statusCode === "number" && [500, 502, 503, 504].includes(e.statusCode);
 }
 

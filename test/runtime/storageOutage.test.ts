@@ -12,6 +12,7 @@ import { startRuntime, type RunningRuntime } from "../../local/runtime";
 import { uniquePrefix } from "../support/storage";
 import { activityStarted, openGate } from "./fixtures/gatedSamples";
 import { durableClientFor, logCollector, waitFor } from "./support";
+import { isStorageUnavailable } from "../../shared/storage/unavailable";
 
 const logs = logCollector();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-outage-"));
@@ -41,5 +42,19 @@ describe("a storage outage under a running durable host", () => {
     const done = await runtime.host.waitForCompletion(id, 60_000);
     expect(done.runtimeStatus, logs.lines.join("\n")).toBe("Completed");
     expect(done.output).toEqual({ passed: "one" });
+  }, 240_000);
+
+  it("a start the task hub cannot store fails as storage unavailable (a 503 at the edge), not as an unknown error", async () => {
+    azurite ??= await startAzurite({ location: dir });
+    runtime ??= await startRuntime({ storageConnectionString: azurite.connectionString, taskHub: uniquePrefix("outage"), port: 0, timers: false, log: logs.log });
+    const { blobPort, tablePort } = azurite;
+    await azurite.stop();
+    // The durable client's own error for the host's 500: a plain Error naming the status.
+    const err = await durableClientFor(runtime.host.clientData()).startNew("gatedThenTimer").then(() => undefined, (e: unknown) => e);
+    azurite = await startAzurite({ location: dir, blobPort, tablePort });
+    expect(err, "startNew succeeded with storage down").toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/unexpected status code: 5\d\d/);
+    expect(isStorageUnavailable(err)).toBe(true);
+    expect(isStorageUnavailable(new Error("The operation failed with an unexpected status code: 409. Details: {}"))).toBe(false);
   }, 240_000);
 });
