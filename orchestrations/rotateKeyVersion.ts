@@ -27,7 +27,10 @@ export interface RotationResult {
   keyId?: string;
   environments?: number;
   rewrapped?: number;
+  /** The first MAX_REPORTED_FAILURES failures, in the policy's order. */
   failed?: Exclude<RewrapEnvironmentOutput, { outcome: "ok" }>[];
+  /** How many environments failed in all. */
+  failedCount?: number;
   error?: { code: string; message: string };
 }
 
@@ -49,6 +52,21 @@ type Rewrapped = RewrapEnvironmentOutput;
 type Failed = Exclude<Rewrapped, { outcome: "ok" }>;
 
 /**
+ * Failures the rotation keeps in full: the first ones in the policy's order. The rest are only
+ * counted, so a policy where most of 10,000 environments fail (the key's access taken away
+ * part-way) does not carry every failure from one execution to the next.
+ */
+export const MAX_REPORTED_FAILURES = 100;
+
+/** Counts the failure and keeps it if it is among the first MAX_REPORTED_FAILURES of the policy's order. */
+function recordFailure(r: RotationCarry, failure: RotationCarry["failed"][number]): void {
+  r.failedCount = (r.failedCount ?? r.failed.length) + 1;
+  const at = r.failed.findIndex((f) => f.index > failure.index);
+  r.failed.splice(at < 0 ? r.failed.length : at, 0, failure);
+  if (r.failed.length > MAX_REPORTED_FAILURES) r.failed.pop();
+}
+
+/**
  * Completions one execution handles before it continues as new with what is left. Each is about
  * three history events (scheduled, completed, and now and then a timer), so no execution replays
  * more than about a thousand events, whatever the policy's size (10,000 environments in one
@@ -65,12 +83,12 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
     if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
     carried = {
       keyId: version.keyId, total: version.environments.length, queue: version.environments.map((e, index) => ({ ...e, index })),
-      throttles: {}, completed: 0, rewrapped: 0, throttledTotal: 0, failed: [], width: parallelism, widthCredit: 0, consecutive: 0, pausedUntil: 0,
+      throttles: {}, completed: 0, rewrapped: 0, throttledTotal: 0, failed: [], failedCount: 0, width: parallelism, widthCredit: 0, consecutive: 0, pausedUntil: 0,
     };
   }
   // The rotation's whole state, changed in place; continuing as new carries it as it is.
   const r: RotationCarry = carried;
-  const { keyId, total, queue, throttles, failed } = r;
+  const { keyId, total, queue, throttles } = r;
   context.df.setCustomStatus({ keyId, progress: { done: r.completed, total, unit: "environments" } });
 
   // In order of the policy's list; a throttled environment goes back to the front of the queue.
@@ -123,7 +141,7 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
       }
       delete throttles[scope.environmentId];
       r.completed++;
-      failed.push({ ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)`, index: scope.index });
+      recordFailure(r, { ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)`, index: scope.index });
       continue;
     }
     r.consecutive = 0;
@@ -135,14 +153,16 @@ function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generat
     delete throttles[scope.environmentId];
     r.completed++;
     if (result.outcome === "ok") r.rewrapped += result.rewrapped;
-    else failed.push({ ...result, index: scope.index });
+    else recordFailure(r, { ...result, index: scope.index });
   }
   if (r.crashed !== undefined) throw new Error(r.crashed);
 
-  const reported: Failed[] = [...failed].sort((a, b) => a.index - b.index).map(({ index: _index, ...f }) => f as Failed);
+  // Kept in the policy's order as they came; sorted again for carries from before the bound.
+  const reported: Failed[] = [...r.failed].sort((a, b) => a.index - b.index).map(({ index: _index, ...f }) => f as Failed);
+  const failedCount = r.failedCount ?? reported.length;
   const { rewrapped, throttledTotal } = r;
-  context.df.setCustomStatus({ keyId, progress: { done: r.completed - reported.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
-  return { status: reported.length ? "Failed" : "Succeeded", keyId, environments: total, rewrapped, failed: reported };
+  context.df.setCustomStatus({ keyId, progress: { done: r.completed - failedCount, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
+  return { status: failedCount ? "Failed" : "Succeeded", keyId, environments: total, rewrapped, failed: reported, failedCount };
 }
 
 export const rotateKeyVersion = orchestrator<RotateInput, RotationResult>("rotateKeyVersion", rotateFlow);

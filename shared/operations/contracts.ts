@@ -106,8 +106,10 @@ export interface RotationCarry {
   completed: number;
   rewrapped: number;
   throttledTotal: number;
-  /** Failed environments, with their place in the policy's list. */
+  /** The first failed environments in the policy's order (at most MAX_REPORTED_FAILURES), with their place in its list. */
   failed: (Exclude<RewrapEnvironmentOutput, { outcome: "ok" }> & { index: number })[];
+  /** Every failure, reported or not (absent in carries from before the bound: failed.length). */
+  failedCount?: number;
   width: number;
   widthCredit: number;
   consecutive: number;

@@ -1,7 +1,7 @@
 // Rotation to a new key version: resolve the version and the environments on the policy, re-wrap
 // each environment's DEKs in one fan-out, and say which failed.
 import { describe, expect, it } from "vitest";
-import { COMPLETIONS_PER_EXECUTION, MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
+import { COMPLETIONS_PER_EXECUTION, MAX_REPORTED_FAILURES, MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
 import type { RotateInput } from "../../shared/operations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
@@ -27,7 +27,7 @@ describe("key version rotation", () => {
     expect(run.inputsTo("resolveKeyVersion")).toEqual([{ tenantId: "tenant-1", policy: "contoso", keyId: input.keyId }]);
     // The version resolveKeyVersion chose (the newest), not the one the event named.
     expect(run.inputsTo("rewrapEnvironment")).toEqual(["env-a", "env-bb", "env-ccc"].map((environmentId) => ({ operationId: "rot-1", tenantId: "tenant-1", environmentId, dataId: `data-${environmentId}`, policy: "contoso", keyId: NEW_VERSION })));
-    expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 3, rewrapped: 5 + 6 + 7, failed: [] });
+    expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 3, rewrapped: 5 + 6 + 7, failed: [], failedCount: 0 });
     expect(run.customStatuses()).toEqual([
       { keyId: NEW_VERSION, progress: { done: 0, total: 3, unit: "environments" } },
       { keyId: NEW_VERSION, progress: { done: 3, total: 3, unit: "environments" }, rewrapped: 18 },
@@ -48,7 +48,7 @@ describe("key version rotation", () => {
     const run = await rotate(stubs(["env-a", "env-b", "env-c", "env-d"], {
       rewrapEnvironment: (i) => failures[i.environmentId as keyof typeof failures] ?? { outcome: "ok", rewrapped: 2, environmentId: i.environmentId },
     }));
-    expect(run.output).toEqual({ status: "Failed", keyId: NEW_VERSION, environments: 4, rewrapped: 4, failed: [failures["env-b"], failures["env-d"]] });
+    expect(run.output).toEqual({ status: "Failed", keyId: NEW_VERSION, environments: 4, rewrapped: 4, failed: [failures["env-b"], failures["env-d"]], failedCount: 2 });
     expect(run.lastCustomStatus()).toEqual({ keyId: NEW_VERSION, progress: { done: 2, total: 4, unit: "environments" }, rewrapped: 4 });
   });
 
@@ -73,7 +73,23 @@ describe("key version rotation", () => {
 
   it("no environments on the policy: Succeeded with nothing to do", async () => {
     const run = await rotate(stubs([]));
-    expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 0, rewrapped: 0, failed: [] });
+    expect(run.output).toEqual({ status: "Succeeded", keyId: NEW_VERSION, environments: 0, rewrapped: 0, failed: [], failedCount: 0 });
+  });
+
+  it("keeps the first failures in the policy's order and counts the rest: what it carries stays bounded", async () => {
+    // 700 environments, all but every seventh refused (the key's access taken away part-way).
+    const ids = Array.from({ length: 700 }, (_, i) => `env-${String(i).padStart(3, "0")}`);
+    const works = (id: string) => Number(id.slice(4)) % 7 === 0;
+    const run = await rotate(stubs(ids, {
+      rewrapEnvironment: (i) => (works(i.environmentId) ? { outcome: "ok", rewrapped: 1, environmentId: i.environmentId } : { outcome: "Refused", code: "NoKeyRing", message: "No key ring.", environmentId: i.environmentId }),
+    }), { ...input, parallelism: 16 });
+    const refused = ids.filter((id) => !works(id));
+    expect(run.output).toMatchObject({ status: "Failed", environments: 700, rewrapped: 100, failedCount: refused.length });
+    expect(run.output.failed!.map((f) => f.environmentId)).toEqual(refused.slice(0, MAX_REPORTED_FAILURES));
+    expect(run.lastCustomStatus()).toMatchObject({ progress: { done: 100, total: 700 } });
+    const carried = run.executions().slice(1).map((e) => (e.input as RotateInput).carry!);
+    expect(carried.length).toBeGreaterThan(1); // the bound is crossed by what executions carry
+    for (const carry of carried) expect(carry.failed.length).toBeLessThanOrEqual(MAX_REPORTED_FAILURES);
   });
 
 
