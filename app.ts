@@ -6,8 +6,9 @@ import { app } from "@azure/functions";
 import { services } from "./shared/services";
 import { activities, registerActivities } from "./activities";
 import { registerOrchestrations } from "./orchestrations";
+import { HTTP_STREAMING } from "./shared/http/streaming";
 
-app.setup({ enableHttpStream: false });
+app.setup({ enableHttpStream: HTTP_STREAMING });
 
 import "./functions/index";
 registerOrchestrations();

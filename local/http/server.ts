@@ -23,6 +23,7 @@ import { registry } from "../functionsCore";
 import type { LogSink } from "../invocation";
 import { EVENT_GRID_PATH, handleEventGrid } from "./eventGrid";
 import { findRoute, httpRoutes, invokeHttpFunction, type HttpRoute } from "./httpFunctions";
+import { HTTP_STREAMING } from "../../shared/http/streaming";
 
 /** The Functions host's default routePrefix, used when host.json sets none. */
 export const DEFAULT_ROUTE_PREFIX = "api";
@@ -109,10 +110,14 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
-    const body = await readBody(req);
     const headers = flattenHeaders(req.headers);
-
     const apiPath = url.pathname.startsWith(DURABLE_WEBHOOK_PREFIX.slice(0, -1)) ? durableApiPath(url.pathname) : undefined;
+    const isEventGrid = url.pathname === EVENT_GRID_PATH || url.pathname === `${EVENT_GRID_PATH}/`;
+    if (apiPath !== undefined || isEventGrid || !HTTP_STREAMING) return handleBuffered(req, res, method, url, headers, apiPath, await readBody(req));
+    return handleFunction(req, res, method, url, headers, req);
+  }
+
+  async function handleBuffered(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL, headers: Record<string, string>, apiPath: string | undefined, body: Buffer): Promise<void> {
     if (apiPath !== undefined) {
       if (!keyMatches(presentedKey(url, headers), options.systemKeys.durabletask)) return sendJson(res, 401, unauthorized("durabletask_extension"));
       const reply = await handleDurableApi(host, { method, url, body }, apiPath);
@@ -123,6 +128,11 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       const reply = await handleEventGrid({ method, url, headers, body }, env);
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
+    return handleFunction(req, res, method, url, headers, body);
+  }
+
+  /** An HTTP function's route; `body` is the whole body, or the request itself when HTTP streaming is on. */
+  async function handleFunction(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL, headers: Record<string, string>, body: Buffer | http.IncomingMessage): Promise<void> {
     if (prefix === "" || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
       const match = findRoute(currentRoutes(), method, url.pathname.slice(prefix.length));
       if (match === "notFound" || match === "methodNotAllowed") {
@@ -131,6 +141,18 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       const out = await invokeHttpFunction(match, { method, url, headers, body }, env);
       res.statusCode = out.status;
       for (const [name, value] of out.headers) res.appendHeader(name, value);
+      if (!Buffer.isBuffer(body)) {
+        // What the function left unread (a 413 mid-stream, a refusal that never looked at the
+        // body) is discarded once the answer is sent, as it arrives: left paused, it would hold the
+        // keep-alive connection's next request; closing at once would reset the socket under a
+        // client still sending, which could lose the answer. A body that never ends is cut by the
+        // server's requestTimeout.
+        res.once("finish", () => {
+          if (req.readableEnded) return;
+          req.removeAllListeners("readable");
+          req.resume();
+        });
+      }
       res.end(method === "HEAD" ? undefined : out.body);
       return;
     }
