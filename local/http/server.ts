@@ -25,6 +25,9 @@ import { EVENT_GRID_PATH, handleEventGrid } from "./eventGrid";
 import { findRoute, httpRoutes, invokeHttpFunction, type HttpRoute } from "./httpFunctions";
 import { HTTP_STREAMING } from "../../shared/http/streaming";
 
+/** How long a connection closed with an unread body keeps discarding what the client still sends. */
+const LINGER_MS = 5000;
+
 /** The Functions host's default routePrefix, used when host.json sets none. */
 export const DEFAULT_ROUTE_PREFIX = "api";
 
@@ -141,17 +144,19 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       const out = await invokeHttpFunction(match, { method, url, headers, body }, env);
       res.statusCode = out.status;
       for (const [name, value] of out.headers) res.appendHeader(name, value);
-      if (!Buffer.isBuffer(body)) {
-        // What the function left unread (a 413 mid-stream, a refusal that never looked at the
-        // body) is discarded once the answer is sent, as it arrives: left paused, it would hold the
-        // keep-alive connection's next request; closing at once would reset the socket under a
-        // client still sending, which could lose the answer. A body that never ends is cut by the
-        // server's requestTimeout.
-        res.once("finish", () => {
-          if (req.readableEnded) return;
+      if (!Buffer.isBuffer(body) && !req.readableEnded) {
+        // Answered before the body ended (a 413 mid-stream, a refusal that never read it): the
+        // connection closes after the answer, lingering (as web servers do) so what the client
+        // still sends is read and discarded rather than reset under it, which could lose the answer.
+        res.setHeader("Connection", "close");
+        const socket = req.socket;
+        socket.destroySoon = () => {
+          socket.end();
           req.removeAllListeners("readable");
           req.resume();
-        });
+          socket.on("data", () => undefined);
+          setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        };
       }
       res.end(method === "HEAD" ? undefined : out.body);
       return;
