@@ -7,9 +7,15 @@ import { services } from "./shared/services";
 import { activities, registerActivities } from "./activities";
 import { registerOrchestrations } from "./orchestrations";
 import { HTTP_STREAMING } from "./shared/http/streaming";
+import path from "node:path";
+import { setCodeVersion } from "./shared/operations/codeVersion";
+import { codeVersionOfFolder } from "./shared/operations/codeVersionOfFolder";
 
 app.setup({ enableHttpStream: HTTP_STREAMING });
 
 import "./functions/index";
+// Every orchestration starts stamped with this deployment's orchestration code version, and one
+// stamped with another fails at its next replay instead of diverging (shared/operations/codeVersion.ts).
+setCodeVersion(codeVersionOfFolder(path.join(__dirname, "orchestrations")));
 registerOrchestrations();
 registerActivities(activities, services);

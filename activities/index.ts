@@ -17,6 +17,7 @@ import { completeBackup } from "./completeBackup";
 import { prepareTransfer } from "./prepareTransfer";
 import { transferPartition } from "./transferPartition";
 import { eraseEnvironmentData } from "./eraseEnvironmentData";
+import { reprobePolicy } from "./reprobePolicy";
 import { lockAfterKeyFailure, recordOperation, releaseEnvironment, setEncryption } from "./operationState";
 
 export const activities = {
@@ -26,6 +27,8 @@ export const activities = {
   prepareTargetDek, listPartitions, reencryptPartition, rewrapBackups, finishRekey,
   // key version rotation
   resolveKeyVersion, rewrapEnvironment,
+  // watching a policy's key after an event
+  reprobePolicy,
   // backup, restore, copy, reset
   beginBackup, backupPartition, completeBackup, prepareTransfer, transferPartition, eraseEnvironmentData,
 };

@@ -27,12 +27,16 @@ export interface BenchOptions {
   only?: string[];
   verbose: boolean;
   tiny: boolean;
+  /** --scale: the scale section alone (adds at 10^4 and 10^5 records); not part of the default run. */
+  scale: boolean;
+  /** --large: the scale section adds at 10^6 records too. */
+  large: boolean;
 }
 
-export const SECTIONS = ["reencrypt", "downtime", "rotation", "lock", "dataplane", "peer"] as const;
+export const SECTIONS = ["reencrypt", "downtime", "rotation", "lock", "dataplane", "peer", "scale"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
-type Sizes = Omit<BenchOptions, "out" | "verbose" | "tiny" | "only">;
+type Sizes = Omit<BenchOptions, "out" | "verbose" | "tiny" | "only" | "scale" | "large">;
 type NumericKey = keyof Sizes;
 
 const DEFAULTS: Sizes = {
@@ -53,6 +57,8 @@ const NUMERIC: Record<string, NumericKey> = {
 
 export const USAGE = `usage: npm run bench -- [options]
   --tiny                       smoke-test sizes (seconds, not minutes)
+  --scale                      the scale section only: adds at 10^4 and 10^5 records (with --tiny: 200 and 2,000)
+  --large                      with --scale: an add at 10^6 records too
   --out FILE                   results file (default bench/results.json)
   --only a,b                   sections to run: ${SECTIONS.join(", ")}
   --records N                  records re-encrypted (default ${DEFAULTS.records}); also each downtime environment's
@@ -68,11 +74,13 @@ export const USAGE = `usage: npm run bench -- [options]
 
 export function parseOptions(argv: string[]): BenchOptions {
   const tiny = argv.includes("--tiny");
-  const options: BenchOptions = { ...(tiny ? TINY : DEFAULTS), out: "bench/results.json", verbose: false, tiny };
+  const options: BenchOptions = { ...(tiny ? TINY : DEFAULTS), out: "bench/results.json", verbose: false, tiny, scale: false, large: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--tiny") continue;
     if (flag === "--verbose") { options.verbose = true; continue; }
+    if (flag === "--scale") { options.scale = true; continue; }
+    if (flag === "--large") { options.large = true; continue; }
     if (flag === "--help" || flag === "-h") throw new UsageError(USAGE);
     const value = argv[++i];
     if (value === undefined) throw new UsageError(`${flag} needs a value\n${USAGE}`);
@@ -96,5 +104,8 @@ export function parseOptions(argv: string[]): BenchOptions {
 export class UsageError extends Error {}
 
 export function selected(options: BenchOptions, section: SectionName): boolean {
+  // The scale section runs for --scale (or --only scale), and --scale runs nothing else.
+  if (options.scale) return section === "scale";
+  if (section === "scale") return !!options.only?.includes("scale");
   return !options.only || options.only.includes(section);
 }

@@ -6,9 +6,16 @@
 // keyward, as in Azure) to the last environment's rotation entry in its history. Bytes rewritten
 // are counted from storage itself: every record row and blob of the N environments is listed
 // with its ETag before and after, and the sizes of those whose ETag changed are summed.
+//
+// The rotation runs with the local vault's quotas on, at Azure's limits (per vault, per 10 s,
+// 429 with no Retry-After): the figures say how many requests the vault throttled, and that no
+// environment locked and none failed (the rotation re-wraps a bounded number at once and waits
+// on durable timers when throttled). The setup (creating and adding the environments) runs
+// without quotas, a few at a time.
 import { services } from "../shared/services";
 import { storageNaming } from "../shared/data/naming";
 import { containerClient, ignoreNotFound, tableClient } from "../shared/storage/clients";
+import { mapLimit } from "../shared/data/concurrency";
 import { round, until } from "./support";
 import type { Section } from "./section";
 
@@ -41,40 +48,66 @@ function bytesChanged(before: Snapshot, after: Snapshot): number {
   return bytes;
 }
 
+/** Environments added to the policy per add request during the setup. */
+const ADD_BATCH = 25;
+
 export const rotation: Section = async (ctx, options) => {
   const customer = await ctx.customerPolicy("rot");
-  const envs: string[] = [];
-  for (let i = 0; i < options.environments; i++) {
-    const env = await ctx.environment(`rot${i}`);
+  const labels = Array.from({ length: options.environments }, (_, i) => `rot${i}`);
+  const envs = await mapLimit(labels, 8, async (label) => {
+    const env = await ctx.environment(label);
     await ctx.seedRecords(env, options.recordsPerEnvironment, options.recordBytes);
-    await ctx.seedFiles(env, 1, options.fileBytes);
-    envs.push(env);
-  }
+    if (options.fileBytes > 0 && options.environments <= 100) await ctx.seedFiles(env, 1, options.fileBytes);
+    return env;
+  });
   ctx.log(`rotation: adding ${envs.length} environments to ${customer.policy}`);
-  for (const op of await ctx.addToPolicy(customer.policy, envs)) await ctx.waitForOperation(op);
+  for (let i = 0; i < envs.length; i += ADD_BATCH) {
+    const ops = await ctx.addToPolicy(customer.policy, envs.slice(i, i + ADD_BATCH));
+    await mapLimit(ops, ADD_BATCH, (op) => ctx.waitForOperation(op));
+    ctx.log(`rotation: ${Math.min(i + ADD_BATCH, envs.length)} of ${envs.length} added`);
+  }
 
   const dataIds = await Promise.all(envs.map((e) => ctx.dataIdOf(e)));
   const before = await snapshot(dataIds);
-  const key = await ctx.keyClient(customer.vaultName).createRsaKey(customer.keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
-  const created = Date.now();
-  const newKeyId = key.id!;
-  await until(`every environment on ${newKeyId}`, async () => (await ctx.call("Platform.Admin", "GET", `environments?policy=${customer.policy}`)).body,
-    (list) => Array.isArray(list?.value) && list.value.length === envs.length && list.value.every((e: any) => e.encryption.keyId === newKeyId), 300_000);
-  // The last re-wrap's own end time, from each environment's history.
+  const { lastSeq } = await ctx.management.requests();
+  await ctx.management.setBehaviour({ throttling: { enabled: true, retryAfter: "none" } });
+  let newKeyId: string;
+  let created: number;
+  try {
+    const key = await ctx.keyClient(customer.vaultName).createRsaKey(customer.keyName, { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
+    created = Date.now();
+    newKeyId = key.id!;
+    await until(`every environment on ${newKeyId}`, async () => (await ctx.call("Platform.Admin", "GET", `environments?policy=${customer.policy}`)).body,
+      (list) => Array.isArray(list?.value) && list.value.length === envs.length && list.value.every((e: any) => e.encryption.keyId === newKeyId), 1_800_000);
+  } finally {
+    await ctx.management.setBehaviour({ throttling: { enabled: false } });
+  }
+  const requests = (await ctx.management.requests(lastSeq)).value.filter((r) => r.vault === customer.vaultName);
+  // The last re-wrap's own end time, from each environment's history; and what each looks like now.
   let last = 0;
-  for (const env of envs) {
-    const history = (await ctx.expect(200, "Platform.Admin", "GET", `environments/${env}/history`)).value as { kind: string; endedAt?: string }[];
+  let locked = 0;
+  let failedEntries = 0;
+  await mapLimit(envs, 8, async (env) => {
+    const history = (await ctx.expect(200, "Platform.Admin", "GET", `environments/${env}/history`)).value as { kind: string; status: string; endedAt?: string }[];
     const entry = history.find((h) => h.kind === "RotateKeyVersion" && h.endedAt);
     if (!entry) throw new Error(`environment ${env} has no rotation entry in its history`);
+    if (entry.status !== "Succeeded") failedEntries++;
     last = Math.max(last, Date.parse(entry.endedAt!));
-  }
+    const now = await ctx.expect(200, "Platform.Admin", "GET", `environments/${env}`);
+    if (now.state === "Locked" || history.some((h) => h.kind === "Lock")) locked++;
+  });
   const after = await snapshot(dataIds);
   const rewrittenBytes = bytesChanged(before, after);
+  const throttled = requests.filter((r) => r.status === 429).length;
   return {
     figures: {
-      seconds: { value: round((last - created) / 1000), unit: `s from the new key version to every DEK of ${envs.length} environments re-wrapped` },
+      seconds: { value: round((last - created) / 1000), unit: `s from the new key version to every DEK of ${envs.length} environments re-wrapped, vault quotas on` },
+      environmentsLocked: { value: locked, unit: "environments locked during or after the rotation (must be 0)" },
+      environmentsFailed: { value: failedEntries, unit: "environments whose rotation entry did not succeed (must be 0)" },
+      vaultRequests: { value: requests.length, unit: "requests to the customer vault from the new version on" },
+      vaultThrottled: { value: throttled, unit: "of them answered 429 (quota), each waited out, none an error" },
       bytesRewritten: { value: rewrittenBytes, unit: "bytes of records and files rewritten (must be 0)" },
     },
-    notes: [`${before.size} stored items checked by ETag before and after`],
+    notes: [`${before.size} stored items checked by ETag before and after; rotation parallelism ${services().settings.rotationParallelism}`],
   };
 };

@@ -16,12 +16,13 @@ import { rotation } from "./rotation";
 import { lock } from "./lock";
 import { dataplane } from "./dataplane";
 import { peer } from "./peer";
+import { scale } from "./scale";
 
 /** Run order: the data plane before lock (which revokes keys), peer last (CPU only). Output order follows SECTIONS. */
 const RUN_ORDER: [SectionName, Section][] = [
-  ["reencrypt", reencrypt], ["downtime", downtime], ["rotation", rotation], ["dataplane", dataplane], ["lock", lock], ["peer", peer],
+  ["reencrypt", reencrypt], ["downtime", downtime], ["rotation", rotation], ["dataplane", dataplane], ["lock", lock], ["peer", peer], ["scale", scale],
 ];
-const OUTPUT_ORDER: SectionName[] = ["reencrypt", "downtime", "rotation", "lock", "dataplane", "peer"];
+const OUTPUT_ORDER: SectionName[] = ["reencrypt", "downtime", "rotation", "lock", "dataplane", "peer", "scale"];
 
 export interface BenchResults {
   [section: string]: Record<string, number | string | string[]> | undefined;
@@ -36,6 +37,21 @@ function print(results: Map<SectionName, SectionResult>, failures: Map<SectionNa
   }
   out(`\n${renderTable(["figure", "value", "unit / meaning"], rows)}\n`);
   for (const section of OUTPUT_ORDER) for (const note of results.get(section)?.notes ?? []) out(`  ${section}: ${note}`);
+}
+
+/** A --scale run adds its section to the results file the default run wrote, keeping the rest. */
+function mergedScale(file: string, summary: BenchResults): BenchResults {
+  let existing: BenchResults = {};
+  try {
+    existing = JSON.parse(fs.readFileSync(file, "utf8")) as BenchResults;
+  } catch {
+    return summary;
+  }
+  const meta = summary.meta!;
+  return {
+    ...existing, scale: summary.scale,
+    meta: { ...(existing.meta ?? {}), scaleGeneratedAt: meta.generatedAt, scaleSeconds: meta.seconds, scaleNotes: meta.notes, ...(meta.failed ? { scaleFailed: meta.failed } : {}) },
+  };
 }
 
 export interface BenchEnvironment {
@@ -91,7 +107,7 @@ export async function runBench(options: BenchOptions, environment: BenchEnvironm
     ...(failures.size ? { failed: [...failures.keys()] } : {}),
   };
   fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
-  fs.writeFileSync(options.out, `${JSON.stringify(summary, null, 2)}\n`);
+  fs.writeFileSync(options.out, `${JSON.stringify(options.scale ? mergedScale(options.out, summary) : summary, null, 2)}\n`);
   print(results, failures, out);
   out(`\nresults: ${path.resolve(options.out)} (${summary.meta!.seconds} s)`);
   return { results: summary, failed: failures.size > 0 };

@@ -10,6 +10,10 @@ import { waitForOperation } from "./wait";
 
 const vaultName = (armId: string | undefined) => armId?.split("/").pop() ?? "-";
 
+const NO_DOWNTIME = "keep the environment online throughout (\"downtime\": \"none\"; the default is the reference's downtime)";
+/** The downtime option of a key operation, from --no-downtime. */
+const downtimeOf = (ctx: CommandContext): { downtime?: "none" } => (ctx.args.flags.has("no-downtime") ? { downtime: "none" } : {});
+
 /**
  * The API's PUT creates or updates; `create` must only create (an update would, say, clear the
  * Managed flag or re-point a policy), so it refuses a name that exists.
@@ -48,13 +52,13 @@ export const ADMIN_COMMANDS: Command[] = [
   // ---- enterprise policies (the key vault administrator) ----
   {
     words: ["policies", "create"], api: "putEnterprisePolicy", params: ["<name>"], role: "Keys.Admin",
-    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)" },
+    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)", "vault-tenant": "the vault's Entra tenant id, when it is not keyward's (after the tenant's consent to keyward's multi-tenant app)" },
     summary: "Create an enterprise policy for a Key Vault key; prints the principal to grant on the key.",
     async run(ctx, [name]) {
       await requireAbsent(ctx, "Keys.Admin", `enterprisePolicies/${e(name)}`, `Enterprise policy '${name}'`);
       const body = (await ctx.client.request("Keys.Admin", "PUT", `enterprisePolicies/${e(name)}`, {
         location: value(ctx.args, "location") ?? "europe", kind: "Encryption", identity: { type: "SystemAssigned" },
-        properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), key: { name: required(ctx, "key") } } } },
+        properties: { encryption: { state: "Enabled", keyVault: { id: required(ctx, "vault-id"), ...(value(ctx.args, "vault-tenant") ? { tenantId: value(ctx.args, "vault-tenant") } : {}), key: { name: required(ctx, "key") } } } },
       })).body;
       return show(ctx, body, () => `Policy ${body.name} (${body.location}) on key ${body.properties.encryption.keyVault.key.name} in ${vaultName(body.properties.encryption.keyVault.id)}.\n` +
         `Grant its identity ${body.identity.principalId} the role "Key Vault Crypto Service Encryption User" on the key:\n` +
@@ -168,24 +172,28 @@ export const ADMIN_COMMANDS: Command[] = [
   {
     words: ["add"], api: "addEnvironmentsToPolicy", params: ["<policy>", "<environmentId...>"], role: "Platform.Admin", long: true,
     summary: "Add environments to a policy: their data is re-encrypted under the customer's key.",
+    flags: { "no-downtime": NO_DOWNTIME },
     async run(ctx, [policy, ...ids]) {
-      const body = (await ctx.client.request("Platform.Admin", "POST", `enterprisePolicies/${e(policy)}/environments`, { environmentIds: ids })).body;
+      const body = (await ctx.client.request("Platform.Admin", "POST", `enterprisePolicies/${e(policy)}/environments`, { environmentIds: ids, ...downtimeOf(ctx) })).body;
       return operations(ctx, body, startedIn(body));
     },
   },
   {
     words: ["remove"], api: "removePolicyEnvironment", params: ["<policy>", "<environmentId>"], role: "Platform.Admin", long: true,
     summary: "Remove an environment from its policy: its data returns to the platform-managed key.",
+    flags: { "no-downtime": NO_DOWNTIME },
     async run(ctx, [policy, id]) {
-      const body = (await ctx.client.request("Platform.Admin", "DELETE", `enterprisePolicies/${e(policy)}/environments/${e(id)}`)).body;
+      const query = downtimeOf(ctx).downtime ? "?downtime=none" : "";
+      const body = (await ctx.client.request("Platform.Admin", "DELETE", `enterprisePolicies/${e(policy)}/environments/${e(id)}${query}`)).body;
       return operations(ctx, body, startedIn(body, id));
     },
   },
   {
     words: ["change-policy"], api: "changeEnvironmentPolicy", params: ["<environmentId>", "<newPolicy>"], role: "Platform.Admin", long: true,
-    summary: "Move an environment to another policy (remove, then add: two downtimes).",
+    summary: "Move an environment to another policy (remove, then add: two downtimes, none with --no-downtime).",
+    flags: { "no-downtime": NO_DOWNTIME },
     async run(ctx, [id, policy]) {
-      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/changePolicy`, { policy })).body;
+      const body = (await ctx.client.request("Platform.Admin", "POST", `environments/${e(id)}/changePolicy`, { policy, ...downtimeOf(ctx) })).body;
       return operations(ctx, body, startedIn(body, id));
     },
   },

@@ -3,7 +3,7 @@
 import type { Settings } from "../shared/settings";
 import type { Environment } from "../shared/domain/environment";
 import { retryFromSettings } from "../shared/operations/startOperation";
-import type { ChangePolicyInput, EnvironmentScope, KeyTarget, RekeyInput } from "../shared/operations/contracts";
+import type { ChangePolicyInput, Downtime, EnvironmentScope, KeyTarget, RekeyInput } from "../shared/operations/contracts";
 import type { DataOperationInput } from "../shared/dataOperations/contracts";
 
 const common = (s: Settings) => ({ parallelism: s.reencryptParallelism, retry: retryFromSettings(s), pageSize: s.reencryptPageSize });
@@ -11,12 +11,13 @@ const common = (s: Settings) => ({ parallelism: s.reencryptParallelism, retry: r
 /** Where an operation finds the environment's state (tenant, id) and its data (data id). */
 export const scopeOf = (env: Environment): EnvironmentScope => ({ tenantId: env.tenantId, environmentId: env.id, dataId: env.dataId });
 
-export function rekeyInput(s: Settings, operationId: string, env: Environment, target: KeyTarget, extra: Pick<RekeyInput, "fromPolicy" | "resumeOnline"> = {}): RekeyInput {
-  return { operationId, ...scopeOf(env), target, ...common(s), ...extra };
+export function rekeyInput(s: Settings, operationId: string, env: Environment, target: KeyTarget, extra: Pick<RekeyInput, "fromPolicy" | "resumeOnline" | "downtime"> = {}): RekeyInput {
+  const { downtime, ...rest } = extra;
+  return { operationId, ...scopeOf(env), target, ...common(s), ...rest, ...(downtime === "none" ? { downtime } : {}) };
 }
 
-export function changePolicyInput(s: Settings, operationId: string, env: Environment, fromPolicy: string, toPolicy: string): ChangePolicyInput {
-  return { operationId, ...scopeOf(env), fromPolicy, toPolicy, ...common(s) };
+export function changePolicyInput(s: Settings, operationId: string, env: Environment, fromPolicy: string, toPolicy: string, downtime: Downtime = "reference"): ChangePolicyInput {
+  return { operationId, ...scopeOf(env), fromPolicy, toPolicy, ...common(s), ...(downtime === "none" ? { downtime } : {}) };
 }
 
 export function dataOperationInput(s: Settings, operationId: string, env: Environment,

@@ -116,7 +116,8 @@ export class EmbeddedApi {
     });
     const created = await this.expect(201, "PUT", `enterprisePolicies/${o.policy}`, o.keysAdmin, enterprisePolicyBody(vault.id, keyName, o.location));
     const principalId = created.identity.principalId as string;
-    const assignmentId = `policy-${o.policy}`;
+    // Named by the policy's identity, not its name: two tenants may each have a policy of the same name.
+    const assignmentId = `policy-${principalId}`;
     await this.management.putRoleAssignment(assignmentId, { principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: vault.id });
     await this.expect(200, "PUT", `enterprisePolicies/${o.policy}/readers/${o.platformAdmin.oid}`, o.keysAdmin);
     await this.expect(200, "PUT", "tenant/licenses", o.platformAdmin, { subscriptions: ["Microsoft 365 E5"] });

@@ -20,6 +20,7 @@ function* changePolicyFlow(context: OrchestrationContext, input: ChangePolicyInp
   const half = (suffix: string, target: RekeyInput["target"]): RekeyInput => ({
     operationId: `${input.operationId}-${suffix}`, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId, target, fromPolicy: input.fromPolicy,
     parallelism: input.parallelism, retry: input.retry, pageSize: input.pageSize, partOfChange: true,
+    ...(input.downtime === "none" ? { downtime: "none" as const } : {}),
   });
   const finish = function* (status: "Encrypted" | "Failed" | "Warning", error?: { code: string; message: string }): Generator<Task, void, Sent> {
     yield* all(context, [

@@ -8,10 +8,13 @@ import { backupEnvironment } from "./backupEnvironment";
 import { transferEnvironmentData } from "./transferEnvironmentData";
 import { resetEnvironment } from "./resetEnvironment";
 import { partitionWorker } from "./partitionWorker";
+import { watchPolicyAccess } from "./watchPolicyAccess";
 
 export const orchestrations = {
   addEnvironmentToPolicy, removeEnvironmentFromPolicy, changePolicy, rotateKeyVersion,
   backupEnvironment, transferEnvironmentData, resetEnvironment,
+  // re-probing a policy's key after an event, until the change lands
+  watchPolicyAccess,
   // one partition of any of the above, paged (the partition pump's sub-orchestration)
   partitionWorker,
 };

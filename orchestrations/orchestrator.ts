@@ -4,6 +4,7 @@
 // (callOrchestrator) through this value, so the name and the input type cannot drift apart.
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
+import { CODE_VERSION_PROPERTY, refuseOtherCodeVersion, stampedCodeVersion } from "../shared/operations/codeVersion";
 
 // The value sent back into a generator is whatever the yielded task produced.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,11 +28,17 @@ export function orchestrator<I, O>(name: string, body: OrchestrationBody<I, O>):
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function registerOrchestrator(o: Orchestrator<any, unknown>): void {
   df.app.orchestration(o.name, function* (context: OrchestrationContext) {
-    return yield* o.body(context, context.df.getInput());
+    const input = context.df.getInput();
+    // Replaying a history recorded by other orchestration code could diverge: fail clearly instead.
+    refuseOtherCodeVersion(o.name, input);
+    return yield* o.body(context, input);
   });
 }
 
 /** Runs `o` as a sub-orchestration and returns its output. */
 export function* callOrchestrator<I, O>(context: OrchestrationContext, o: Orchestrator<I, O>, input: I, instanceId?: string): Generator<Task, O, Sent> {
-  return yield context.df.callSubOrchestrator(o.name, input, instanceId);
+  // A sub-orchestration carries its parent's stamp (from the parent's input: deterministic).
+  const stamp = stampedCodeVersion(context.df.getInput());
+  const stamped = stamp && typeof input === "object" && input !== null ? { ...input, [CODE_VERSION_PROPERTY]: stamp } : input;
+  return yield context.df.callSubOrchestrator(o.name, stamped, instanceId);
 }

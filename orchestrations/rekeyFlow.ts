@@ -16,6 +16,9 @@ import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
 import type { Sent } from "./orchestrator";
 
+/** Sweeps for stragglers an operation with no downtime makes before it reports DataRemaining. */
+const MAX_SWEEPS = 2;
+
 interface StatusUpdate extends Omit<SetEncryptionInput, "operationId" | "tenantId" | "environmentId"> {
   step?: StepUpdate;
   /** Ends the operation's history entry (and frees the environment unless this is half of a change). */
@@ -32,10 +35,10 @@ interface StatusUpdate extends Omit<SetEncryptionInput, "operationId" | "tenantI
  */
 function* reencryptStore(
   context: OrchestrationContext, input: RekeyInput, store: Store, partitions: string[],
-  targetDekId: string, progress: Progress, status: EncryptionStatus,
+  targetDekId: string, progress: Progress, status: EncryptionStatus, label: string = store,
 ): Generator<Task, KeyFailure | Refusal | undefined, Sent> {
   const outcome = yield* pumpPartitions(context, {
-    label: store, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
+    label, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
     job: {
       kind: "reencrypt",
       page: {
@@ -89,8 +92,10 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
   };
 
   let stage = "Prepare key";
-  // The status of the core part: the downtime, except for the rerun of a Warning (resumeOnline).
-  let downtime: EncryptionStatus = input.resumeOnline ? s.online : s.downtime;
+  // The status of the core part: the downtime, except for the rerun of a Warning (resumeOnline)
+  // and an operation asked for with no downtime, which are online throughout.
+  const online = input.downtime === "none";
+  let downtime: EncryptionStatus = input.resumeOnline || online ? s.online : s.downtime;
   try {
     // 1. Downtime begins. A new DEK under the target key becomes the active one for writes.
     yield* report({ status: downtime, step: { name: stage, status: "Running" }, policy: input.target.kind === "CustomerManaged" ? input.target.policy : undefined });
@@ -109,7 +114,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
     const nothingLeft = (store: Store) => sizeOf.get(store)!.remaining === 0;
     const progress: Progress = { done: 0, total: sizes.reduce((n, x) => n + x.items, 0), unit: "items" };
-    if (CORE_STORES.some((store) => !nothingLeft(store))) downtime = s.downtime;
+    if (!online && CORE_STORES.some((store) => !nothingLeft(store))) downtime = s.downtime;
     const skip = (store: Store, status: EncryptionStatus) => {
       progress.done += sizeOf.get(store)!.items;
       return report({ status, progress, step: { name: stage, status: "Skipped", detail: "Every item is already under the new key." } });
@@ -160,7 +165,17 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     // 5. Retire what the old key protected. The activity proves nothing still uses it first.
     stage = "Retire previous key";
     yield* report({ status: s.online, progress, step: { name: stage, status: "Running" } });
-    const finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
+    let finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
+    // Online throughout, an instance that had not yet seen the new active DEK may have written
+    // under the previous one after its partition was passed: sweep the stores again (each item
+    // already under the target is skipped) and prove again, a bounded number of times.
+    for (let sweep = 1; online && finish.outcome === "DataRemaining" && sweep <= MAX_SWEEPS; sweep++) {
+      for (const store of stores) {
+        const why = yield* reencryptStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, s.online, `${store}-sweep${sweep}`);
+        if (why) return yield* stopped(why, stage);
+      }
+      finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
+    }
     if (finish.outcome === "AccessLost" || finish.outcome === "Refused") return yield* stopped(finish, stage);
     if (finish.outcome === "DataRemaining") {
       const message = `Items are still under the previous key (${Object.entries(finish.remaining).map(([k, v]) => `${k}: ${v}`).join(", ")}). Rerun the operation to finish it.`;

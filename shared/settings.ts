@@ -64,6 +64,10 @@ export interface Settings {
   dekCacheTtlJitterPercent: number;
   /** Seconds GET /api/health reuses its platform vault check. 0: every request asks the vault. */
   healthVaultCacheSeconds: number;
+  /** Minutes keyward re-probes a policy after an ARM role event or a vault event. 0: not at all. */
+  eventReprobeMinutes: number;
+  /** The longest wait between two of those re-probes: the bound on lock latency once the vault refuses. */
+  eventReprobeMaxIntervalMs: number;
   /** Least milliseconds between two reconciles (probe and lock decision) of one policy. */
   reconcileMinIntervalMs: number;
   /** Encryptions one DEK may make before new writes roll over to a fresh DEK (nonce limit 2^32). */
@@ -171,7 +175,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),
     dekCacheTtlJitterPercent: int(env, "KEYWARD_DEK_CACHE_TTL_JITTER_PERCENT", 20, 0, 50),
     healthVaultCacheSeconds: int(env, "KEYWARD_HEALTH_VAULT_CACHE_SECONDS", 10, 0, 300),
-    reconcileMinIntervalMs: int(env, "KEYWARD_RECONCILE_MIN_INTERVAL_MS", 1000, 0, 60_000),
+    eventReprobeMinutes: int(env, "KEYWARD_EVENT_REPROBE_MINUTES", 15, 0, 120),
+    eventReprobeMaxIntervalMs: int(env, "KEYWARD_EVENT_REPROBE_MAX_INTERVAL_MS", 500, 100, 60_000),
+    reconcileMinIntervalMs: int(env, "KEYWARD_RECONCILE_MIN_INTERVAL_MS", 500, 0, 60_000),
     rotationParallelism: int(env, "KEYWARD_ROTATION_PARALLELISM", 16, 1, 256),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),

@@ -1,6 +1,6 @@
 // POST /api/environments/{id}/changePolicy {"policy": "new"}: move an environment to another
 // enterprise policy (another key): revert to the platform key, then add to the new policy. Two
-// downtimes, as the reference says. Every rule of both halves is checked before anything starts.
+// downtimes, as the reference says (none with "downtime": "none"). Every rule of both halves is checked before anything starts.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
 import { changePolicyBody, environmentIdField } from "../../shared/http/inputs";
@@ -41,10 +41,10 @@ registerRoute(
     const started = await startOperation(tenant, durable(), {
       environmentId: env.id, kind: "ChangePolicy", operationName: "Change enterprise policy", orchestration: changePolicy,
       policy: fromPolicy.name, targetPolicy: toPolicy.name, requestedBy: caller.oid,
-      claim: (e) => ({ ...e, encryption: { ...e.encryption, status: REKEY_STATUSES.PlatformManaged.downtime, progress: undefined, warning: undefined } }),
+      claim: (e) => ({ ...e, encryption: { ...e.encryption, status: REKEY_STATUSES.PlatformManaged[body.downtime === "none" ? "online" : "downtime"], progress: undefined, warning: undefined } }),
       // The environment joins the new policy at the end: it must still be the one checked.
       confirm: () => confirmPolicyUnchanged(tenant, toPolicy, checked!.etag),
-      input: (operationId) => changePolicyInput(svc.settings, operationId, env, fromPolicy.name, toPolicy.name),
+      input: (operationId) => changePolicyInput(svc.settings, operationId, env, fromPolicy.name, toPolicy.name, body.downtime),
     });
     return json(202, { operations: [started] });
   },

@@ -3,6 +3,7 @@
 //   KeyNearExpiry        -> alert
 //   KeyExpired           -> re-probe those policies (an expired key locks, as the reference says)
 //   VaultAccessPolicyChanged -> re-probe the policies on that vault
+// (re-probes: at once, then watched for KEYWARD_EVENT_REPROBE_MINUTES, see watchAfterEvent.ts)
 // An event is a hint; the probe decides whether anything locks or unlocks.
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
@@ -13,6 +14,7 @@ import { services } from "../../shared/services";
 import type { AppServices } from "../../shared/appServices";
 import { rotateKeyVersion } from "../../orchestrations/rotateKeyVersion";
 import { EVENT_FUNCTION_NAMES } from "../../shared/events/names";
+import { watchPolicyAfterEvent } from "./watchAfterEvent";
 
 async function handle(svc: AppServices, raw: unknown, context: InvocationContext): Promise<void> {
   const event = normalizeEvent(raw);
@@ -41,7 +43,10 @@ async function handle(svc: AppServices, raw: unknown, context: InvocationContext
     case "Microsoft.KeyVault.KeyExpired":
     case "Microsoft.KeyVault.VaultAccessPolicyChanged": {
       const policies = await policiesOnVault(svc, vault, event.type === "Microsoft.KeyVault.KeyExpired" ? keyName : undefined);
-      for (const policy of policies) await reconcilePolicy(svc, policy.tenantId, policy.name, event.type);
+      for (const policy of policies) {
+        await reconcilePolicy(svc, policy.tenantId, policy.name, event.type);
+        await watchPolicyAfterEvent(svc, df.getClient(context), policy, event.type, context);
+      }
       return;
     }
     default:

@@ -1,7 +1,10 @@
 // Event Grid: a role assignment was deleted (or written) at or above a vault. Re-probe every
 // policy whose vault lies under the assignment's scope: a revoked grant locks, a restored one
-// unlocks. The probe decides, not the event.
+// unlocks. The probe decides, not the event. Azure applies the change up to 10 minutes after the
+// event, so each policy is watched (re-probed about every second) for KEYWARD_EVENT_REPROBE_MINUTES.
 import { app, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { watchPolicyAfterEvent } from "./watchAfterEvent";
 import { normalizeEvent, dataString } from "../../shared/events/eventShape";
 import { reconcilePolicy } from "../../shared/locking/keyHealth";
 import { services } from "../../shared/services";
@@ -29,7 +32,8 @@ async function handle(svc: AppServices, raw: unknown, context: InvocationContext
   for (const policy of policies) {
     const r = await reconcilePolicy(svc, policy.tenantId, policy.name, operation);
     if (r) context.log(`policy ${policy.name}: probe ${r.probe.status}, locked ${r.locked.length}, unlocked ${r.unlocked.length}`);
+    await watchPolicyAfterEvent(svc, df.getClient(context), policy, operation, context);
   }
 }
 
-app.eventGrid(EVENT_FUNCTION_NAMES.resources, { handler: (event, context) => handle(services(), event, context) });
+app.eventGrid(EVENT_FUNCTION_NAMES.resources, { extraInputs: [df.input.durableClient()], handler: (event, context) => handle(services(), event, context) });

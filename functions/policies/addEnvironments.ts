@@ -1,6 +1,6 @@
 // POST /api/enterprisePolicies/{name}/environments {"environmentIds": [...]}: the platform admin
 // adds environments to the policy; each starts its own operation (Encrypting -> EncryptingOnline
-// -> Encrypted). Every rule is checked for every environment before anything starts, so a
+// -> Encrypted; with "downtime": "none", EncryptingOnline from the start). Every rule is checked for every environment before anything starts, so a
 // refused request changes nothing. Rerunning on a Failed or Warning environment resumes it.
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
@@ -34,14 +34,14 @@ registerRoute(
 
     const operations = [];
     for (const env of envs) {
-      const status = rekeyStartStatus("CustomerManaged", env.encryption.status);
+      const status = rekeyStartStatus("CustomerManaged", env.encryption.status, body.downtime);
       operations.push(await startOperation(tenant, durable(), {
         environmentId: env.id, kind: "AddToPolicy", operationName: UPDATE_CMK, orchestration: addEnvironmentToPolicy, policy: policy.name, requestedBy: caller.oid,
         claim: (e) => ({ ...e, encryption: { ...e.encryption, status, policy: policy.name, progress: undefined, warning: undefined } }),
         // The policy must still be the one the rules were checked against (no delete or re-point slipped in).
         confirm: () => confirmPolicyUnchanged(tenant, policy, checked!.etag),
         // A Warning's core store is done: the rerun needs no downtime (rekeyFlow checks).
-        input: (operationId) => rekeyInput(svc.settings, operationId, env, policyKeySource(policy), { resumeOnline: resumesOnline(env.encryption.status) }),
+        input: (operationId) => rekeyInput(svc.settings, operationId, env, policyKeySource(policy), { resumeOnline: resumesOnline(env.encryption.status), downtime: body.downtime }),
       }));
     }
     return json(202, { operations });

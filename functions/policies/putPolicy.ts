@@ -11,7 +11,7 @@ import { policyBody, policyNameField } from "../../shared/http/inputs";
 import { policySchema } from "../../shared/http/schemas";
 import { Roles } from "../../shared/domain/roles";
 import { policyResource, type EnterprisePolicy } from "../../shared/domain/policy";
-import { conflict } from "../../shared/errors";
+import { conflict, refused } from "../../shared/errors";
 import { environmentsOnPolicy } from "../../shared/state/lookups";
 import { changeUnusedPolicy } from "../../shared/operations/policyJoin";
 import { crossTenantPrincipal } from "../../shared/keys/crossTenantPrincipal";
@@ -25,6 +25,13 @@ registerRoute(
   async ({ params, body, caller, tenant: state, services }) => {
     const { name } = params;
     const vaultTenant = body.properties.encryption.keyVault.tenantId;
+    // keyward reaches a vault in another Entra tenant as its app's service principal there, which
+    // that tenant's consent created and that tenant grants on its keys. Only that tenant's own
+    // callers may name it: otherwise any customer could have keyward use another's keys for it.
+    if (vaultTenant && vaultTenant.toLowerCase() !== caller.tenantId.toLowerCase()) {
+      throw refused("VaultTenantNotCallers", `The vault's tenant (${vaultTenant}) is not yours (${caller.tenantId}). A policy may name only your own tenant's vaults; ` +
+        "sign in to the tenant that holds the vault and create the policy there.", "properties.encryption.keyVault.tenantId");
+    }
     const input = {
       location: body.location, keyVaultId: body.properties.encryption.keyVault.id, keyName: body.properties.encryption.keyVault.key.name,
       ...(vaultTenant ? { keyVaultTenantId: vaultTenant } : {}),

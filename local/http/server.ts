@@ -25,8 +25,22 @@ import { EVENT_GRID_PATH, handleEventGrid } from "./eventGrid";
 import { findRoute, httpRoutes, invokeHttpFunction, type HttpRoute } from "./httpFunctions";
 import { HTTP_STREAMING } from "../../shared/http/streaming";
 
-/** How long a connection closed with an unread body keeps discarding what the client still sends. */
-const LINGER_MS = 5000;
+/** What is still read and discarded of a body its function left unread: beyond either, the connection is cut. */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+const DISCARD_MS = 10_000;
+
+function discardRest(req: http.IncomingMessage): void {
+  let discarded = 0;
+  const cut = setTimeout(() => req.socket.destroy(), DISCARD_MS).unref();
+  req.removeAllListeners("readable");
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_BYTES) req.socket.destroy();
+  });
+  req.once("end", () => clearTimeout(cut));
+  req.once("error", () => clearTimeout(cut));
+  req.resume();
+}
 
 /** The Functions host's default routePrefix, used when host.json sets none. */
 export const DEFAULT_ROUTE_PREFIX = "api";
@@ -144,21 +158,12 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       const out = await invokeHttpFunction(match, { method, url, headers, body }, env);
       res.statusCode = out.status;
       for (const [name, value] of out.headers) res.appendHeader(name, value);
-      if (!Buffer.isBuffer(body) && !req.readableEnded) {
-        // Answered before the body ended (a 413 mid-stream, a refusal that never read it): the
-        // connection closes after the answer, lingering (as web servers do) so what the client
-        // still sends is read and discarded rather than reset under it, which could lose the answer.
-        res.setHeader("Connection", "close");
-        const socket = req.socket;
-        socket.destroySoon = () => {
-          socket.end();
-          req.removeAllListeners("readable");
-          req.resume();
-          socket.on("data", () => undefined);
-          setTimeout(() => socket.destroy(), LINGER_MS).unref();
-        };
-      }
       res.end(method === "HEAD" ? undefined : out.body);
+      // Answered before the body ended (a 413 mid-stream, a GET whose body nobody reads): what the
+      // client still sends is read and discarded, never buffered, so the keep-alive connection's
+      // next request parses from its start. A sender that keeps going past the bound loses the
+      // connection, as a web server would cut it.
+      if (!Buffer.isBuffer(body) && !req.readableEnded) discardRest(req);
       return;
     }
     sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` });

@@ -15,8 +15,9 @@
 // table, store or environment fails too.
 //
 // Nonces are random: with 96-bit random nonces one key must stay below ~2^32 encryptions for the
-// collision risk to stay negligible; a DEK encrypts one environment's writes between two key
-// operations, orders of magnitude less.
+// collision risk to stay negligible. Each DEK's encryptions are counted in the key ring and the
+// DEK is rolled over before KEYWARD_DEK_MAX_ENCRYPTIONS (2^30 by default; see
+// shared/data/encryptionBudget.ts), so no DEK gets near that bound.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { assertDek, isDekId, type Dek } from "./dek";
 import { encodeBindingContext, type BindingContext } from "./aad";

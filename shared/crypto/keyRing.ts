@@ -61,6 +61,11 @@ export interface KeyRing {
   activeDekId: string;
   /** Storage partitions of the environment's records and files; fixed when the ring is created. */
   buckets: number;
+  /**
+   * 2: every record row is in layout 2 (shared/data/recordStore.ts), as for every environment
+   * created since it exists. Absent: rows of layout 1 may remain, and are still read.
+   */
+  recordLayout?: 2;
   deks: DekEntry[];
   indexKey: { wrapped: WrappedCopy[] };
 }

@@ -56,7 +56,8 @@ async function initialize(ctx: DataContext, environmentId: string, platformWrapp
   const indexKey = generateIndexKey();
   try {
     const [dek, indexKeyCopy] = await Promise.all([generateWrappedDek(platformWrapper, source), wrapVerified(platformWrapper, indexKey, source)]);
-    const ring = createKeyRing({ environmentId, dekId: dek.dekId, dekCopy: dek.copy, indexKeyCopy, buckets: ctx.buckets, now: new Date() });
+    // A new environment's records are all in layout 2, so its reads never look for layout 1.
+    const ring: KeyRing = { ...createKeyRing({ environmentId, dekId: dek.dekId, dekCopy: dek.copy, indexKeyCopy, buckets: ctx.buckets, now: new Date() }), recordLayout: 2 };
     return await ctx.rings.create(ring);
   } catch (err) {
     // A concurrent initialize won the race; its ring is the environment's ring.
@@ -78,11 +79,11 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
     assertEnvironmentId(environmentId);
     return ctx.keys.keysForRead(environmentId);
   };
-  /** The active DEK of a fresh ring read, started now so it overlaps the caller's other reads. */
-  const freshActiveDek = (environmentId: string) => {
-    const dek = keysFor(environmentId).then((k) => k.activeDek());
-    dek.catch(() => undefined); // awaited by the caller; this keeps an early failure elsewhere from leaving it unhandled
-    return dek;
+  /** A ring read for this call, started now so it overlaps the caller's other storage calls. */
+  const freshKeys = (environmentId: string) => {
+    const keys = keysFor(environmentId);
+    keys.catch(() => undefined); // awaited by the caller; this keeps an early failure elsewhere from leaving it unhandled
+    return keys;
   };
   return {
     initialize: (environmentId, wrapper, source) => initialize(ctx, environmentId, wrapper, source),
@@ -91,8 +92,8 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
       assertTableName(table);
       assertRecordId(recordId);
       const json = serializeRecordValue(value);
-      const dek = freshActiveDek(environmentId);
-      return ctx.records.put(await readKeys(environmentId), table, recordId, json, dek);
+      const current = freshKeys(environmentId);
+      return ctx.records.put(await readKeys(environmentId), table, recordId, json, current);
     },
 
     async getRecord(environmentId, table, recordId) {

@@ -1,10 +1,17 @@
-// Records of an environment, in one table per environment:
-//   PartitionKey  bucket of the row key (4 digits, N buckets fixed in the key ring)
-//   RowKey        blind index of (table name, record id)
-//   tx            blind index of the table name (listing a table filters on it)
+// Records of an environment, in one table per environment. Layout 2 (every environment created
+// since; the key ring says recordLayout 2):
+//   PartitionKey  bucket of the record index (4 digits, N buckets fixed in the key ring)
+//   RowKey        {table index}-{record index}: the blind index of the table name, then that of
+//                 (table name, record id), so a table's rows are one RowKey range in each bucket
+//                 and listing a table is range lookups on the keys, not a filter
+//   v             2
 //   dek           id of the DEK the envelope is under (the header says the same; checked on read)
 //   e             the envelope, when it fits in one binary property (64 KiB); else
 //   b             the name of the blob in the environment's container that holds the envelope
+// Layout 1 (older environments, still read): RowKey is the record index alone, `tx` holds the
+// table index, and listing filtered on it. The bucket is the same in both, and the envelope's AAD
+// names the table index and the record index in both, so a row moves to layout 2 when it is next
+// written (one transaction in its partition) without being re-encrypted.
 // Inside the envelope: the table name, the record id and the value (see payloads.ts).
 //
 // A spilled envelope gets a fresh blob name on every write and the entity is switched to it with
@@ -18,13 +25,14 @@ import { openEnvelope, peekDekId, sealEnvelope } from "../crypto/envelope";
 import { IntegrityError } from "../crypto/integrityError";
 import type { BindingContext } from "../crypto/aad";
 import type { Dek } from "../crypto/dek";
+import { findDek } from "../crypto/keyRing";
 import { notFound, contention } from "../errors";
 import { mapLimit } from "./concurrency";
 import { badContinuation, openContinuation, sealContinuation } from "./continuation";
 import type { RingKeys } from "./dekResolver";
 import { bucketKey, type StorageNaming } from "./naming";
 import { decodeRecordPayload, encodeRecordPayload } from "./payloads";
-import { containerClient, ignoreNotFound, isConflict, isNotFound, tableClient, type StorageRef } from "../storage/clients";
+import { containerClient, ignoreNotFound, isConflict, isNotFound, statusOf, tableClient, type StorageRef } from "../storage/clients";
 
 /** An Edm.Binary property holds at most 64 KiB. */
 export const MAX_INLINE_ENVELOPE_BYTES = 64 * 1024;
@@ -62,27 +70,57 @@ export interface OpenedRecord {
 /** The blob of a spilled envelope disappeared under us: another writer replaced it; re-read. */
 class StaleRow extends Error {}
 
+/** Layout 2's RowKey: table index, "-", record index ("-" sorts below every hex digit). */
+const LAYOUT2_ROW_KEY = /^([0-9a-f]{64})-([0-9a-f]{64})$/;
+export const layout2RowKey = (tableIndex: string, itemIndex: string) => `${tableIndex}-${itemIndex}`;
+/** The RowKey range of one table in layout 2: greater than `${tx}-`... and below `${tx}.`. */
+const tableRange = (tableIndex: string) => ({ from: `${tableIndex}-`, to: `${tableIndex}.` });
+
 function toRow(entity: TableEntityResult<Record<string, unknown>>): RecordRow {
-  const { partitionKey, rowKey, etag, tx, dek, e, b } = entity;
-  if (typeof tx !== "string" || typeof dek !== "string" || (e !== undefined && !(e instanceof Uint8Array)) || (b !== undefined && typeof b !== "string") || (e === undefined) === (b === undefined)) {
-    throw new IntegrityError("Malformed", `Record row ${partitionKey}/${rowKey} is not in the record layout`);
+  const { partitionKey, rowKey, etag, v, dek, e, b } = entity;
+  const layout2 = v === 2 ? LAYOUT2_ROW_KEY.exec(rowKey ?? "") : undefined;
+  const tx = layout2 ? layout2[1] : entity.tx;
+  if ((v !== undefined && !layout2) || (layout2 && entity.tx !== undefined) || typeof tx !== "string" || typeof dek !== "string" ||
+    (e !== undefined && !(e instanceof Uint8Array)) || (b !== undefined && typeof b !== "string") || (e === undefined) === (b === undefined)) {
+    throw new IntegrityError("Malformed", `Record row ${partitionKey}/${rowKey} is not in a record layout`);
   }
   return { partitionKey: partitionKey!, rowKey: rowKey!, etag, tx, dek, ...(e ? { e } : {}), ...(b ? { b } : {}) };
 }
 
+/** The record index of a row in either layout (layout 1's RowKey is the record index). */
+const itemIndexOf = (row: { rowKey: string }) => LAYOUT2_ROW_KEY.exec(row.rowKey)?.[2] ?? row.rowKey;
+
+// The same in both layouts: a row changes layout without being re-encrypted.
 const contextOf = (environmentId: string, row: { tx: string; rowKey: string }): BindingContext => ({
   environmentId,
   store: "records",
   container: row.tx,
-  itemId: row.rowKey,
+  itemId: itemIndexOf(row),
 });
 
-/** The storage SDK's token inside a sealed cursor. */
-function sdkTokenOf(cursor: unknown): string {
-  const c = (cursor as { c?: unknown } | null)?.c;
-  if (typeof c !== "string" || c.length === 0) throw badContinuation();
-  return c;
+/** The entity of a row at `location`: it keeps its layout when rewritten in place (re-encryption); every new row is layout 2. */
+function rowEntity(location: Location, dekId: string, staged: Pick<RecordProps, "e" | "b">) {
+  const layout = LAYOUT2_ROW_KEY.test(location.rowKey) ? { v: 2 } : { tx: location.tx };
+  return { partitionKey: location.partitionKey, rowKey: location.rowKey, ...layout, dek: dekId, ...staged };
 }
+
+/** Whether an environment's ring allows rows of layout 1 (environments created before layout 2). */
+const mayHoldLayout1 = (keys: RingKeys) => keys.ring.recordLayout !== 2;
+
+/** Where a listing stopped: a bucket and the last RowKey returned in it (layout 2), then layout 1's SDK token. */
+type Cursor = { p: 2; b: number; a?: string } | { p: 1; c?: string };
+
+function cursorOf(value: unknown, buckets: number): Cursor {
+  const c = value as Partial<{ p: number; b: number; a: string; c: string }> | null;
+  if (c?.p === 2 && Number.isInteger(c.b) && c.b! >= 0 && c.b! < buckets && (c.a === undefined || LAYOUT2_ROW_KEY.test(c.a))) return { p: 2, b: c.b!, ...(c.a ? { a: c.a } : {}) };
+  if (c?.p === 1 && (c.c === undefined || (typeof c.c === "string" && c.c.length > 0))) return { p: 1, ...(c.c ? { c: c.c } : {}) };
+  throw badContinuation();
+}
+
+/** Bucket queries one page may make: a page of a small table in many buckets ends early, with a token. */
+const MAX_BUCKET_QUERIES_PER_PAGE = 64;
+/** Buckets queried at once, growing from 1 while they come back short of the page. */
+const MAX_BUCKET_WAVE = 16;
 
 /** Table clients kept: building one (its HTTP pipeline) costs about as much CPU as a point read. */
 const MAX_CLIENTS = 1000;
@@ -140,11 +178,22 @@ export class RecordStore {
     await this.table(environmentId).createTable();
   }
 
-  private async locate(keys: RingKeys, table: string, recordId: string): Promise<Location> {
+  /** Where a record is written (layout 2), and where layout 1 had it (same partition). */
+  private async locate(keys: RingKeys, table: string, recordId: string): Promise<Location & { layout1RowKey: string }> {
     const indexKey = await keys.indexKey();
     const { environmentId, buckets } = keys.ring;
-    const rowKey = recordIndex(indexKey, environmentId, table, recordId);
-    return { partitionKey: bucketKey(bucketOf(rowKey, buckets)), rowKey, tx: recordTableIndex(indexKey, environmentId, table) };
+    const item = recordIndex(indexKey, environmentId, table, recordId);
+    const tx = recordTableIndex(indexKey, environmentId, table);
+    return { partitionKey: bucketKey(bucketOf(item, buckets)), rowKey: layout2RowKey(tx, item), tx, layout1RowKey: item };
+  }
+
+  /** The record's row in layout 2 and, where the ring allows it, in layout 1; read at once. */
+  private async readBoth(keys: RingKeys, location: Location & { layout1RowKey: string }): Promise<[RecordRow | undefined, RecordRow | undefined]> {
+    const { environmentId } = keys.ring;
+    return Promise.all([
+      this.readRow(environmentId, location.partitionKey, location.rowKey),
+      mayHoldLayout1(keys) ? this.readRow(environmentId, location.partitionKey, location.layout1RowKey) : undefined,
+    ]);
   }
 
   async readRow(environmentId: string, partitionKey: string, rowKey: string): Promise<RecordRow | undefined> {
@@ -198,7 +247,9 @@ export class RecordStore {
   private async indexesMatch(keys: RingKeys, row: RecordRow, payload: { table: string; recordId: string }): Promise<boolean> {
     const indexKey = await keys.indexKey();
     const { environmentId } = keys.ring;
-    return recordIndex(indexKey, environmentId, payload.table, payload.recordId) === row.rowKey && recordTableIndex(indexKey, environmentId, payload.table) === row.tx;
+    const item = recordIndex(indexKey, environmentId, payload.table, payload.recordId);
+    const tx = recordTableIndex(indexKey, environmentId, payload.table);
+    return row.tx === tx && (row.rowKey === layout2RowKey(tx, item) || row.rowKey === item);
   }
 
   /** Uploads a spilled envelope under a fresh name, or keeps it inline. */
@@ -217,36 +268,70 @@ export class RecordStore {
    * Writes the envelope at `location` if the row is still as `expected` (its ETag, or absent).
    * Returns false when someone wrote in between (nothing changed then).
    */
-  private async commit(environmentId: string, location: Location, dekId: string, staged: Pick<RecordProps, "e" | "b">, expected: RecordRow | undefined): Promise<boolean> {
-    const entity = { partitionKey: location.partitionKey, rowKey: location.rowKey, tx: location.tx, dek: dekId, ...staged };
+  private async commit(environmentId: string, location: Location, dekId: string, staged: Pick<RecordProps, "e" | "b">, expected: RecordRow | undefined, replacing?: RecordRow): Promise<boolean> {
+    const entity = rowEntity(location, dekId, staged);
     try {
       if (expected) await this.table(environmentId).updateEntity(entity, "Replace", { etag: expected.etag });
-      else await this.table(environmentId).createEntity(entity);
+      else if (replacing) {
+        // Moving a layout 1 row to layout 2: both in one partition, so one transaction. (A delete
+        // in a transaction takes no ETag; a concurrent writer of this code creates the same
+        // layout 2 row, and one of the two transactions fails on it.)
+        await this.table(environmentId).submitTransaction([["create", entity], ["delete", { partitionKey: replacing.partitionKey, rowKey: replacing.rowKey }]]);
+      } else await this.table(environmentId).createEntity(entity);
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isConflict(err) || statusOf(err) === 404) return false;
       throw err;
     }
     // The replaced envelope's blob is now unreachable; a crash here leaves an orphan, never a hole.
-    if (expected?.b && expected.b !== staged.b) await this.deleteBlob(environmentId, expected.b);
+    const obsolete = (expected ?? replacing)?.b;
+    if (obsolete && obsolete !== staged.b) await this.deleteBlob(environmentId, obsolete);
     return true;
   }
 
   /**
-   * Writes a record under `activeDek` (default: the ring's active DEK). Returns whether it was
-   * created. The caller may pass the DEK as a promise of a fresh ring read, which then runs at the
-   * same time as this read of the current row.
+   * Writes a record; returns whether it was created. `keys` (a recent ring) locates it; the DEK
+   * it ends under is the active DEK of `current` (default: `keys`), a ring read for this call.
+   * In a layout 2 environment the first attempt creates the row under the recent ring's DEK
+   * while `current` is read: a new record then costs one round trip. If the row exists, or
+   * `current` names another active DEK, the write goes on as a conditional replace under it.
    */
-  async put(keys: RingKeys, table: string, recordId: string, valueJson: string, activeDek: Promise<Dek> = keys.activeDek()): Promise<{ created: boolean }> {
+  async put(keys: RingKeys, table: string, recordId: string, valueJson: string, current: Promise<RingKeys> = Promise.resolve(keys)): Promise<{ created: boolean }> {
     const { environmentId } = keys.ring;
     const location = await this.locate(keys, table, recordId);
-    const [current, dek] = await Promise.all([this.readRow(environmentId, location.partitionKey, location.rowKey), activeDek]);
-    let existing = current;
-    const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext: encodeRecordPayload(table, recordId, valueJson) });
+    const plaintext = encodeRecordPayload(table, recordId, valueJson);
+    if (mayHoldLayout1(keys)) return this.writeOver(keys, location, plaintext, await current);
+    const recent = await keys.activeDek();
+    const staged = await this.stage(environmentId, location, sealEnvelope({ dek: recent, context: contextOf(environmentId, location), plaintext }));
+    let created: boolean;
+    let ring: RingKeys;
+    try {
+      [created, ring] = await Promise.all([this.commit(environmentId, location, recent.id, staged, undefined), current]);
+    } catch (err) {
+      // Nothing refers to the staged blob unless the create committed; a committed row keeps it.
+      if (!(await this.readRow(environmentId, location.partitionKey, location.rowKey).catch(() => undefined))?.b) await this.deleteBlob(environmentId, staged.b).catch(() => undefined);
+      throw err;
+    }
+    // `recent` stands unless the ring read for this call knows a newer DEK took over from it (a
+    // DEK it does not know at all was made since, by a rollover of this very write's reservation).
+    const superseded = findDek(ring.ring, recent.id) !== undefined && ring.ring.activeDekId !== recent.id;
+    if (created && !superseded) return { created: true };
+    if (!created) await this.deleteBlob(environmentId, staged.b);
+    // Postcondition either way: the record is under the current active DEK.
+    const over = await this.writeOver(keys, location, plaintext, ring);
+    return { created: created || over.created };
+  }
+
+  /** Read, then create or replace conditionally (moving a layout 1 row), under `current`'s active DEK. */
+  private async writeOver(keys: RingKeys, location: Location & { layout1RowKey: string }, plaintext: Uint8Array, current: RingKeys): Promise<{ created: boolean }> {
+    const { environmentId } = keys.ring;
+    let [[existing, layout1], dek] = await Promise.all([this.readBoth(keys, location), current.activeDek()]);
+    const envelope = sealEnvelope({ dek, context: contextOf(environmentId, location), plaintext });
     const staged = await this.stage(environmentId, location, envelope);
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if (attempt > 0) existing = await this.readRow(environmentId, location.partitionKey, location.rowKey);
-        if (await this.commit(environmentId, location, dek.id, staged, existing)) return { created: !existing };
+        if (attempt > 0) [existing, layout1] = await this.readBoth(keys, location);
+        const replacing = existing ? undefined : layout1;
+        if (await this.commit(environmentId, location, dek.id, staged, existing, replacing)) return { created: !existing && !replacing };
       }
     } catch (err) {
       await this.deleteBlob(environmentId, staged.b).catch(() => undefined);
@@ -258,7 +343,8 @@ export class RecordStore {
 
   async get(keys: RingKeys, table: string, recordId: string): Promise<Uint8Array> {
     const location = await this.locate(keys, table, recordId);
-    const row = await this.readRow(keys.ring.environmentId, location.partitionKey, location.rowKey);
+    const [layout2, layout1] = await this.readBoth(keys, location);
+    const row = layout2 ?? layout1;
     const opened = row && (await this.openRowFresh(keys, row, { table, recordId }));
     if (!opened) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
     return opened.valueJson;
@@ -268,7 +354,8 @@ export class RecordStore {
     const { environmentId } = keys.ring;
     const location = await this.locate(keys, table, recordId);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const row = await this.readRow(environmentId, location.partitionKey, location.rowKey);
+      const [layout2, layout1] = await this.readBoth(keys, location);
+      const row = layout2 ?? layout1;
       if (!row) throw notFound("RecordNotFound", `Table ${JSON.stringify(table)} has no record ${JSON.stringify(recordId)}.`, "recordId");
       try {
         await this.table(environmentId).deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
@@ -283,28 +370,71 @@ export class RecordStore {
   }
 
   /**
-   * One page of a table's records. The continuation is sealed (continuation.ts) to this table,
-   * this environment and `scope`, so no storage key reaches the caller.
+   * One page of a table's records: range lookups on the storage keys, bucket by bucket in key
+   * order (then, where the ring allows layout 1 rows, the old filtered query). The continuation
+   * is sealed (continuation.ts) to this table, this environment and `scope`, so no storage key
+   * reaches the caller. A page may hold fewer than `pageSize` records and still continue.
    */
   async list(keys: RingKeys, table: string, pageSize: number, continuation?: string, scope = ""): Promise<{ records: { recordId: string; valueJson: Uint8Array }[]; continuation?: string }> {
     const indexKey = await keys.indexKey();
-    const binding = { environmentId: keys.ring.environmentId, table, scope };
-    const tx = recordTableIndex(indexKey, keys.ring.environmentId, table);
-    let token = continuation === undefined ? undefined : sdkTokenOf(openContinuation(indexKey, binding, continuation));
-    const pages = this.table(keys.ring.environmentId).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`tx eq ${tx}` } });
+    const { environmentId, buckets } = keys.ring;
+    const binding = { environmentId, table, scope };
+    const tx = recordTableIndex(indexKey, environmentId, table);
+    let cursor: Cursor | undefined = continuation === undefined ? { p: 2, b: 0 } : cursorOf(openContinuation(indexKey, binding, continuation), buckets);
+    const rows: RecordRow[] = [];
+    if (cursor.p === 2) {
+      cursor = await this.listLayout2(environmentId, tx, buckets, pageSize, cursor, rows);
+      if (cursor.p === 1 && !mayHoldLayout1(keys)) cursor = undefined;
+    }
+    if (cursor?.p === 1 && rows.length === 0) cursor = await this.listLayout1(environmentId, tx, pageSize, cursor, rows);
+    const records = await mapLimit(rows, PARALLEL_READS, async (row) => {
+      const opened = await this.openRowFresh(keys, row);
+      return opened && { recordId: opened.recordId, valueJson: opened.valueJson };
+    });
+    return { records: records.filter((r) => r !== undefined), ...(cursor ? { continuation: sealContinuation(indexKey, binding, cursor) } : {}) };
+  }
+
+  /** Fills `rows` from layout 2's ranges from `cursor` on; where to go on, or { p: 1 } past the last bucket. */
+  private async listLayout2(environmentId: string, tx: string, buckets: number, pageSize: number, cursor: { p: 2; b: number; a?: string }, rows: RecordRow[]): Promise<Cursor> {
+    const range = tableRange(tx);
+    let { b: bucket, a: after } = cursor;
+    let wave = 1;
+    for (let queries = 0; bucket < buckets && queries < MAX_BUCKET_QUERIES_PER_PAGE; wave = Math.min(wave * 2, MAX_BUCKET_WAVE)) {
+      const need = pageSize - rows.length;
+      const width = Math.min(wave, buckets - bucket, MAX_BUCKET_QUERIES_PER_PAGE - queries);
+      queries += width;
+      // Buckets [bucket, bucket + width) at once; their rows are taken in bucket order.
+      const pages = await Promise.all(Array.from({ length: width }, (_, i) => {
+        const pk = bucketKey(bucket + i);
+        const lower = i === 0 && after ? after : range.from;
+        const filter = odata`PartitionKey eq ${pk} and RowKey gt ${lower} and RowKey lt ${range.to}`;
+        return this.table(environmentId).listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: need }).next()
+          .then((r) => ({ rows: (r.value ?? []).map(toRow), more: !!r.value?.continuationToken }));
+      }));
+      for (const page of pages) {
+        const taken = page.rows.slice(0, pageSize - rows.length);
+        rows.push(...taken);
+        if (taken.length < page.rows.length || (page.more && taken.length > 0)) return { p: 2, b: bucket, a: taken[taken.length - 1].rowKey };
+        if (page.more) return { p: 2, b: bucket, ...(after ? { a: after } : {}) }; // a page full of nothing: go on from here
+        bucket++;
+        after = undefined;
+        if (rows.length >= pageSize) return bucket < buckets ? { p: 2, b: bucket } : { p: 1 };
+      }
+    }
+    return bucket < buckets ? { p: 2, b: bucket, ...(after ? { a: after } : {}) } : { p: 1 };
+  }
+
+  /** Layout 1: the filter on `tx` (a scan), for environments whose rows may predate layout 2. */
+  private async listLayout1(environmentId: string, tx: string, pageSize: number, cursor: { p: 1; c?: string }, rows: RecordRow[]): Promise<Cursor | undefined> {
+    const pages = this.table(environmentId).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`tx eq ${tx}` } });
+    let token = cursor.c;
     // A filtered query may return empty pages that still continue; skip a few of those so a
     // caller usually gets records or the end, and always a token to go on with.
     for (let empty = 0; ; empty++) {
       const page = (await pages.byPage({ maxPageSize: pageSize, continuationToken: token }).next()).value;
       token = page?.continuationToken;
-      const rows: RecordRow[] = (page ?? []).map(toRow);
-      if (rows.length > 0 || !token || empty >= 4) {
-        const records = await mapLimit(rows, PARALLEL_READS, async (row) => {
-          const opened = await this.openRowFresh(keys, row);
-          return opened && { recordId: opened.recordId, valueJson: opened.valueJson };
-        });
-        return { records: records.filter((r) => r !== undefined), ...(token ? { continuation: sealContinuation(indexKey, binding, { c: token }) } : {}) };
-      }
+      rows.push(...(page ?? []).map(toRow));
+      if (rows.length > 0 || !token || empty >= 4) return token ? { p: 1, c: token } : undefined;
     }
   }
 
@@ -383,7 +513,7 @@ export class RecordStore {
       let committed = true;
       try {
         await this.table(environmentId).submitTransaction(writes.map(({ row, staged }) => [
-          "update", { partitionKey: row.partitionKey, rowKey: row.rowKey, tx: row.tx, dek: target.id, ...staged }, "Replace", { etag: row.etag },
+          "update", rowEntity(row, target.id, staged), "Replace", { etag: row.etag },
         ]));
       } catch (err) {
         if (!isBatchConflict(err)) {

@@ -41,8 +41,8 @@ export const REKEY_STATUSES = {
  * is done (and written since under the same active DEK), so it needs no downtime unless sizing
  * finds core items off the target key after all.
  */
-export function rekeyStartStatus(target: RekeyTargetKind, current: EncryptionStatus): EncryptionStatus {
-  return current === "Warning" ? REKEY_STATUSES[target].online : REKEY_STATUSES[target].downtime;
+export function rekeyStartStatus(target: RekeyTargetKind, current: EncryptionStatus, downtime: "reference" | "none" = "reference"): EncryptionStatus {
+  return current === "Warning" || downtime === "none" ? REKEY_STATUSES[target].online : REKEY_STATUSES[target].downtime;
 }
 
 /** Whether a re-key from this status may skip its downtime (see rekeyStartStatus). */

@@ -97,15 +97,27 @@ export const environmentBody = object({
 
 export type EnvironmentBody = Parsed<typeof environmentBody>;
 
+/**
+ * "none": the environment serves reads and writes throughout the re-key (its status is
+ * EncryptingOnline / RevertingOnline from the start); "reference" (the default): the core store
+ * is re-encrypted in a downtime, as the reference product does.
+ */
+export const downtimeField = optional(text({
+  description: "\"none\": no downtime, the environment stays online throughout (status EncryptingOnline / RevertingOnline from the start); \"reference\" (the default): the core data is re-encrypted offline, as the reference product does.",
+  enum: ["none", "reference"] as const, code: "InvalidDowntime", message: "'downtime' must be \"none\" or \"reference\".",
+}), "reference");
+
 export const addEnvironmentsBody = object({
   environmentIds: list(environmentIdField("An environment to add."), {
     description: "The environments to add, one operation each.", max: 100,
     unique: { code: "DuplicateEnvironment", message: "'environmentIds' lists an environment twice." },
   }),
+  downtime: downtimeField,
 }, { description: "The environments to add to the policy." });
 
 export const changePolicyBody = object({
   policy: policyNameField("The enterprise policy to move the environment to."),
+  downtime: downtimeField,
 }, { description: "The new policy." });
 
 export const restoreBody = object({

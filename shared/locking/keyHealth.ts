@@ -9,6 +9,7 @@ import { environmentsMissingVersions } from "./versionHealth";
 import { dependsOnPolicy } from "../domain/encryptionStatus";
 import type { EnterprisePolicy } from "../domain/policy";
 import { policyKeySource } from "../keys/keySources";
+import { needsKeySource } from "../crypto/keyRing";
 
 export type KeyHealthDeps = Pick<AppServices, "state" | "alerts" | "dekCache" | "keys" | "dataContext" | "reconcileGate">;
 
@@ -75,8 +76,13 @@ async function reconcileNow(deps: KeyHealthDeps, tenantId: string, policyName: s
     const key = await deps.keys.resolveKey(policyKeySource(policy));
     deps.dekCache.purgeByKey(`${key.vaultUrl}/keys/${key.keyName}`);
     const reason = lockReasonFor(probe);
+    const source = policyKeySource(policy);
     for (const env of dependents) {
-      if ((await lockEnvironment(deps, tenantId, env.id, reason, trigger)).changed) result.locked.push(env.id);
+      // An environment whose data needs none of this key yet (an add that has not wrapped under
+      // it) has nothing to lock: its add fails on its own. Re-checked where the lock is written.
+      const ring = await deps.dataContext.rings.read(env.dataId);
+      if (ring && !needsKeySource(ring, source)) continue;
+      if ((await lockEnvironment(deps, tenantId, env.id, reason, trigger, (e) => dependsOnPolicy(e, policyName))).changed) result.locked.push(env.id);
     }
     if (dependents.length > 0) {
       await tenant.raiseAlert(`access-lost|${policyName}|${probe.status}|${probe.checkedAt.toISOString().slice(0, 13)}`, {

@@ -22,11 +22,17 @@ async function recordHistory(deps: LockDeps, env: Environment, kind: "Lock" | "U
   });
 }
 
-export async function lockEnvironment(deps: LockDeps, tenantId: string, environmentId: string, reason: string, trigger: string): Promise<LockChange> {
+/**
+ * `stillApplies`: checked on the environment as it is when the lock is written (a decision made
+ * from an older read, e.g. a probe that took a while, must not lock an environment that has
+ * since left the policy).
+ */
+export async function lockEnvironment(deps: LockDeps, tenantId: string, environmentId: string, reason: string, trigger: string, stillApplies?: (e: Environment) => boolean): Promise<LockChange> {
   let changed = false;
   const now = new Date().toISOString();
   const tenant = deps.state.forTenant(tenantId);
   const env = await tenant.updateEnvironment(environmentId, (e) => {
+    if (stillApplies && !stillApplies(e)) return undefined;
     if (e.state === "Locked" && e.encryption.lockedReason === reason) return undefined;
     changed = e.state !== "Locked";
     return { ...e, state: "Locked", lockedSince: e.lockedSince ?? now, encryption: { ...e.encryption, lockedReason: reason } };

@@ -60,12 +60,23 @@ export interface RekeyInput extends EnvironmentScope {
    * online and goes down only if a core store is found with items off the target DEK.
    */
   resumeOnline?: boolean;
+  /**
+   * "none": online throughout (the online status from the start); concurrent writes go under the
+   * target DEK and win over the re-encryption's conditional writes, and stragglers written under
+   * the previous DEK by an instance that had not yet seen the switch are swept before it retires.
+   */
+  downtime?: Downtime;
 }
+
+/** An operation's downtime: as the reference product (the core store offline), or none. */
+export type Downtime = "reference" | "none";
 
 export interface ChangePolicyInput extends EnvironmentScope {
   operationId: string;
   fromPolicy: string;
   toPolicy: string;
+  /** Both halves (see RekeyInput.downtime). */
+  downtime?: Downtime;
   parallelism: number;
   retry: ActivityRetryPolicy;
   pageSize: number;
@@ -180,3 +191,29 @@ export type RewrapEnvironmentOutput = { outcome: "ok"; rewrapped: number; enviro
 
 export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyId?: string }
 export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;
+
+/**
+ * Watching a policy's key after an event (issue 15): Azure applies a role change up to 10 minutes
+ * late and raises no event when it does, so after an ARM role event or a vault event keyward
+ * re-probes the policy, every `maxIntervalMs` at most, until `until`.
+ */
+export interface WatchPolicyAccessInput {
+  tenantId: string;
+  policy: string;
+  /** The event that started the watch (history and lock reasons name it). */
+  trigger: string;
+  /** ISO time the watch ends. */
+  until: string;
+  firstIntervalMs: number;
+  maxIntervalMs: number;
+  /** The interval reached, when continued as new. */
+  intervalMs?: number;
+  /** Probes made in earlier executions. */
+  probes?: number;
+  retry: ActivityRetryPolicy;
+}
+export interface ReprobePolicyInput { tenantId: string; policy: string; trigger: string }
+export type ReprobePolicyOutput =
+  | { outcome: "probed"; status: string; locked: number; unlocked: number }
+  /** The policy was deleted: nothing left to watch. */
+  | { outcome: "gone" };

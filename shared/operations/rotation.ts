@@ -7,6 +7,7 @@ import { DEFAULT_ACTIVITY_RETRY, type RotateInput } from "./contracts";
 import type { NamedOrchestration } from "./startOperation";
 import { parseKeyId } from "../keyvault";
 import { rotationStarted } from "./operationTelemetry";
+import { stampCodeVersion } from "./codeVersion";
 import { settings } from "../settings";
 
 /** One instance per tenant's policy and key version; the tenant and policy as a hash keeps the id short and names nothing. */
@@ -22,7 +23,7 @@ export async function startRotation(client: DurableClient, orchestration: NamedO
   const existing = await client.getStatus(instanceId).catch(() => undefined);
   if (existing && existing.runtimeStatus !== undefined && existing.name) return { instanceId, started: false };
   const input: RotateInput = { operationId: instanceId, tenantId: policy.tenantId, policy: policy.name, keyId, retry: DEFAULT_ACTIVITY_RETRY, parallelism: settings().rotationParallelism };
-  await client.startNew(orchestration.name, { instanceId, input });
+  await client.startNew(orchestration.name, { instanceId, input: stampCodeVersion(input) });
   rotationStarted(policy.name, instanceId);
   return { instanceId, started: true };
 }

@@ -15,6 +15,8 @@ import type { OperationKind } from "../state/history";
 import type { Environment } from "../domain/environment";
 import { DEFAULT_ACTIVITY_RETRY, type ActivityRetryPolicy, type ReleaseEnvironmentInput } from "./contracts";
 import { operationStarted } from "./operationTelemetry";
+import { stampCodeVersion } from "./codeVersion";
+import { settleEndedOperation } from "./settleEndedOperation";
 
 export function retryFromSettings(s: Settings): ActivityRetryPolicy {
   return { ...DEFAULT_ACTIVITY_RETRY, firstRetryIntervalMs: s.activityFirstRetryMs, maxAttempts: s.activityMaxAttempts };
@@ -51,6 +53,9 @@ export interface OperationStart<I> {
 export async function startOperation<I>(state: TenantState, client: DurableClient, start: OperationStart<I>): Promise<{ environmentId: string; operationId: string }> {
   const operationId = randomUUID();
   const now = new Date().toISOString();
+  // A slot held by an orchestration that ended without freeing it is given back first.
+  const holder = (await state.getEnvironment(start.environmentId))?.encryption.activeOperationId;
+  if (holder) await settleEndedOperation(state, client, holder);
   let before: Environment | undefined;
   const claimed = await state.updateEnvironment(start.environmentId, (e) => {
     requireNoOperation(e);
@@ -78,7 +83,7 @@ export async function startOperation<I>(state: TenantState, client: DurableClien
       requestedBy: start.requestedBy,
     });
     recorded = true;
-    await client.startNew(start.orchestration.name, { instanceId: operationId, input: start.input(operationId) });
+    await client.startNew(start.orchestration.name, { instanceId: operationId, input: stampCodeVersion(start.input(operationId)) });
   } catch (err) {
     const message = `The operation could not be started: ${err instanceof Error ? err.message : String(err)}`;
     if (recorded) await state.updateOperation(operationId, (op) => ({ ...op, status: "Failed", endedAt: new Date().toISOString(), error: { code: "StartFailed", message } }));

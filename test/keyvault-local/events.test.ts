@@ -102,9 +102,10 @@ describe("key events", () => {
     try {
       const client = h.keyClient("evvault", ADMIN);
       const key = await client.createRsaKey("background");
-      // Set exp with a (fast) update so the scanner sees the version before and after it passes.
-      await client.updateKeyProperties("background", key.properties.version!, { expiresOn: new Date(Date.now() + 2500) });
-      const deadline = Date.now() + 15_000;
+      // Set exp with an update so the scanner sees the version before and after it passes: 8 s
+      // leaves room for a slow update on a loaded machine (the scanner looks every 100 ms).
+      await client.updateKeyProperties("background", key.properties.version!, { expiresOn: new Date(Date.now() + 8000) });
+      const deadline = Date.now() + 40_000;
       while (!sink.ofType(EVENT_TYPES.keyExpired).some((e) => e.data.Version === key.properties.version) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -391,3 +391,37 @@ describe("an operation whose own failure path throws", () => {
     expect(run.inputsTo("releaseEnvironment")).toEqual([{ operationId: "op-add", tenantId: "tenant-1", environmentId: "env-1" }]);
   });
 });
+
+describe.each(kinds)("$kind with \"downtime\": \"none\"", ({ flow, input, down, online, done }) => {
+  it(`goes ${online} -> ${done}: never ${down}, the core store re-encrypted online`, async () => {
+    const run = await rekey(flow, input({ downtime: "none" }));
+    expect(run.output).toEqual({ status: done });
+    expect(path(run)).toEqual([online, done]);
+    expect(statuses(run)).not.toContain(down);
+    expect(steps(run).slice(0, 4)).toEqual([["Prepare key", "Running"], ["Prepare key", "Succeeded"], ["Re-encrypt records", "Running"], ["Re-encrypt records", "Succeeded"]]);
+  });
+
+  it("a straggler under the previous DEK: every store swept again, then proved and retired", async () => {
+    let proofs = 0;
+    const run = await rekey(flow, input({ downtime: "none" }), {
+      finishRekey: (i) => (++proofs === 1 ? { outcome: "DataRemaining", remaining: { "dek-previous": 1 } } : { outcome: "ok", retiredDekIds: ["dek-previous"], keyId: i.target.kind === "CustomerManaged" ? CUSTOMER_KEY : PLATFORM_KEY }),
+    });
+    expect(run.output).toEqual({ status: done });
+    expect(run.callsTo("finishRekey")).toHaveLength(2);
+    const labels = run.subOrchestrations.filter((s) => s.name === "partitionWorker").map((s) => s.instanceId.split(":")[1]);
+    expect([...new Set(labels)]).toEqual(["records", "files", "records-sweep1", "files-sweep1"]);
+  });
+
+  it("stragglers after every sweep: Warning DataRemaining (a rerun finishes), never a retired DEK in use", async () => {
+    const run = await rekey(flow, input({ downtime: "none" }), { finishRekey: () => ({ outcome: "DataRemaining", remaining: { "dek-previous": 1 } }) });
+    expect(run.output.status).toBe("Warning");
+    expect(run.output.error?.code).toBe("DataRemaining");
+    expect(run.callsTo("finishRekey")).toHaveLength(3);
+  });
+
+  it("the reference's downtime stays the default: no sweep after DataRemaining", async () => {
+    const run = await rekey(flow, input(), { finishRekey: () => ({ outcome: "DataRemaining", remaining: { "dek-previous": 1 } }) });
+    expect(run.callsTo("finishRekey")).toHaveLength(1);
+    expect(path(run)[0]).toBe(down);
+  });
+});

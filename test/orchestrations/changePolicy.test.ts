@@ -129,4 +129,13 @@ describe("change of policy", () => {
     // The parent frees its claim once (the half's own guard asks for its own id, which holds nothing).
     expect(freed(run).filter((i) => i.operationId === PARENT)).toHaveLength(1);
   });
+
+  it("\"downtime\": \"none\" is passed to both halves: online throughout, never a downtime status", async () => {
+    const run = await runOrchestration(changePolicy, { ...input, downtime: "none" }, { instanceId: PARENT, stubs: rekeyStubs() });
+    expect(run.output).toEqual({ removed: { status: "PlatformManaged" }, added: { status: "Encrypted" } });
+    const halves = run.subOrchestrations.filter((s) => s.name !== "partitionWorker").map((s) => (s.input as RekeyInput).downtime);
+    expect(halves).toEqual(["none", "none"]);
+    const path = run.inputsTo("setEncryption").map((i) => i.status).filter((s, i, all) => i === 0 || all[i - 1] !== s);
+    expect(path).toEqual(["RevertingOnline", "PlatformManaged", "EncryptingOnline", "Encrypted"]);
+  });
 });

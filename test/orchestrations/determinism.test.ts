@@ -10,6 +10,7 @@ import { rotateKeyVersion } from "../../orchestrations/rotateKeyVersion";
 import { backupEnvironment } from "../../orchestrations/backupEnvironment";
 import { transferEnvironmentData } from "../../orchestrations/transferEnvironmentData";
 import { resetEnvironment } from "../../orchestrations/resetEnvironment";
+import { watchPolicyAccess } from "../../orchestrations/watchPolicyAccess";
 import type { Orchestrator } from "../../orchestrations/orchestrator";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
@@ -44,6 +45,12 @@ const cases: Case[] = [
   flowCase("restore", transferEnvironmentData, dataInput("Restore"), () => dataStubs()),
   flowCase("copy", transferEnvironmentData, dataInput("Copy"), () => dataStubs()),
   flowCase("reset", resetEnvironment, dataInput("Reset"), () => dataStubs()),
+  flowCase("watch after an event", watchPolicyAccess,
+    { tenantId: "tenant-1", policy: "contoso", trigger: "event", until: "2025-01-01T00:01:00.000Z", firstIntervalMs: 250, maxIntervalMs: 1000, retry: TEST_RETRY },
+    () => {
+      let n = 0;
+      return { reprobePolicy: () => (++n === 20 ? { outcome: "probed", status: "Forbidden", locked: 1, unlocked: 0 } : { outcome: "probed", status: "Healthy", locked: 0, unlocked: 0 }) };
+    }),
 ];
 
 afterEach(() => {

@@ -43,10 +43,10 @@ export class Keyward {
    * `options.namespace`: share the state tables of another keyward on the same storage.
    * `options.storageConnectionString`: another storage than the run's Azurite (one a test stops).
    */
-  static async start(settings: Record<string, string> = {}, options: { timers?: boolean; storageByIdentity?: boolean; namespace?: string; storageConnectionString?: string } = {}): Promise<Keyward> {
+  static async start(settings: Record<string, string> = {}, options: { timers?: boolean; storageByIdentity?: boolean; namespace?: string; storageConnectionString?: string; log?: (line: string) => void } = {}): Promise<Keyward> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-test-"));
     const stack = await startStack({
-      dataDir, namespace: options.namespace ?? uniquePrefix("kw"), timers: options.timers ?? false,
+      dataDir, namespace: options.namespace ?? uniquePrefix("kw"), timers: options.timers ?? false, log: options.log,
       // storageByIdentity: an Azurite of its own in OAuth mode, reached by identity only (local/stack.ts).
       ...(options.storageByIdentity ? { storageByIdentity: true } : { storageConnectionString: options.storageConnectionString ?? testStorage() }),
       settings: { KEYWARD_DEK_CACHE_TTL_SECONDS: "2", ...settings },

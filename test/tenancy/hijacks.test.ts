@@ -16,7 +16,7 @@ import { conflict } from "../../shared/errors";
 import { enterprisePolicyBody } from "../../local/embeddedApi";
 import { callAs, newTenant } from "./support/tenants";
 import { buildWorld, uniqueName, waitForOperation, type TenantWorld } from "./support/world";
-import { refusedUnchanged, snapshotOf } from "./support/stateGuard";
+import { ownedBy, refusedUnchanged, snapshotOf } from "./support/stateGuard";
 import { changes } from "./support/storageSnapshot";
 
 let kw: Keyward;
@@ -87,6 +87,41 @@ describe("B's hijacks of A, each refused with nothing changed", () => {
     // A's data is all there, as A's member reads it.
     const record = await callAs(kw, A.who.member, "GET", `environments/${A.environment}/records/${A.record.table}/${A.record.id}`);
     expect(record.body.value).toEqual({ owner: "alpha", env: A.environment });
+  });
+});
+
+describe("one tenant's key is its own", () => {
+  it("B's policy on A's vault and key gets nothing from it: the probe is Forbidden, an add is refused, A unchanged", async () => {
+    const isA = await ownedBy(kw, A.who.tenantId);
+    const snap = snapshotOf(kw);
+    const before = [...(await snap())].filter(([k]) => isA(k));
+    const name = uniqueName("bravo-on-alpha-key");
+    const put = await callAs(kw, B.who.keysAdmin, "PUT", `enterprisePolicies/${name}`, enterprisePolicyBody(A.policy.vaultId, A.policy.keyName));
+    expect(put.status).toBe(201); // keyward can't know whose vault it is; the vault decides who uses the key
+    expect((await callAs(kw, B.who.keysAdmin, "PUT", `enterprisePolicies/${name}/readers/${B.who.platformAdmin.oid}`)).status).toBe(200);
+    expect((await callAs(kw, B.who.keysAdmin, "GET", `enterprisePolicies/${name}/health`)).body.status).toBe("Forbidden");
+    const add = await callAs(kw, B.who.platformAdmin, "POST", `enterprisePolicies/${name}/environments`, { environmentIds: [B.environmentAlone] });
+    expect({ status: add.status, code: add.body.error?.code }).toEqual({ status: 409, code: "KeyNotAccessible" });
+    expect((await callAs(kw, B.who.platformAdmin, "GET", `environments/${B.environmentAlone}`)).body.encryption.keyType).toBe("PlatformManaged");
+    expect((await callAs(kw, B.who.keysAdmin, "DELETE", `enterprisePolicies/${name}`)).status).toBe(204);
+    expect([...(await snap())].filter(([k]) => isA(k))).toEqual(before);
+  });
+
+  it("B revoking its own key locks B's environment only; A's stays Enabled and served", async () => {
+    const isA = await ownedBy(kw, A.who.tenantId);
+    const snap = snapshotOf(kw);
+    const before = [...(await snap())].filter(([k]) => isA(k) && k.includes("Environments|"));
+    // B's vault administrator takes the policy identity's access away (both its assignments).
+    for (const id of [B.policy.assignmentId, `${B.who.tenantId}-${B.policy.policy}`]) await kw.management.deleteRoleAssignment(id);
+    await kw.management.flushEvents();
+    await kw.stack.runtime.triggerTimer("keyHealthProbe");
+    await kw.until("B's environment locked", async () => (await callAs(kw, B.who.platformAdmin, "GET", `environments/${B.environment}`)).body, (e) => e.state === "Locked", 30_000);
+    expect((await callAs(kw, B.who.member, "GET", `environments/${B.environment}/records/${B.record.table}/${B.record.id}`)).status).toBe(423);
+    const a = (await callAs(kw, A.who.platformAdmin, "GET", `environments/${A.environment}`)).body;
+    expect(a).toMatchObject({ state: "Enabled", encryption: { status: "Encrypted", policy: A.policy.policy } });
+    expect((await callAs(kw, A.who.member, "GET", `environments/${A.environment}/records/${A.record.table}/${A.record.id}`)).status).toBe(200);
+    expect([...(await snap())].filter(([k]) => isA(k) && k.includes("Environments|"))).toEqual(before);
+    expect((await callAs(kw, A.who.keysAdmin, "GET", "alerts")).body.value.filter((x: { kind: string }) => x.kind !== "KeyNearExpiry")).toEqual([]);
   });
 });
 

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { registerRoute, routeCatalog, type RouteSpec } from "../../shared/http/route";
-import { registry } from "../../local/functionsCore";
+import { functionsByTrigger, registry } from "../../local/functionsCore";
 import { services } from "../../shared/services";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
 import { environmentIdField } from "../../shared/http/inputs";
@@ -35,8 +35,10 @@ beforeAll(async () => {
   A = await buildWorld(kw, newTenant("alpha"));
   B = await buildWorld(kw, newTenant("bravo"));
   // A has alerts too: its key expires in 5 days (the daily expiry check warns, and so does the
-  // vault's KeyNearExpiry event, which arrives on its own time: both are awaited).
+  // vault's KeyNearExpiry event: its scan is run now rather than waited for, and both alerts awaited).
   await kw.keyClient(A.policy.vaultName).updateKeyProperties(A.policy.keyName, { expiresOn: new Date(Date.now() + 5 * 86_400_000) });
+  await kw.management.scanExpiry();
+  await kw.management.flushEvents();
   await kw.stack.runtime.triggerTimer("keyExpiryCheck");
   await kw.until("A's two expiry alerts", async () => (await callAs(kw, A.who.keysAdmin, "GET", "alerts")).body.value as { kind: string }[],
     (alerts) => alerts.filter((x) => x.kind === "KeyNearExpiry").length >= 2, 30_000);
@@ -57,6 +59,10 @@ describe("two-tenant isolation, driven by the route catalog", () => {
   it("has a cross-tenant probe for every route of the catalog", () => {
     expect(routeCatalog.length).toBeGreaterThanOrEqual(40);
     expect(uncoveredRoutes(routeCatalog, routeProbes(A, B)), "routes with no probe in test/tenancy/support/routeProbes.ts").toEqual([]);
+    // And the catalog is every HTTP function the runtime serves (a function registered around it would escape the probes),
+    // but the console's anonymous static files.
+    const served = functionsByTrigger("httpTrigger").map((f) => f.name).filter((n) => n !== "consoleStatic").sort();
+    expect(served).toEqual(routeCatalog.map((s) => s.name).sort());
   });
 
   it("answers every route of B's at A's names with 404 as if missing (or 403), shows B nothing of A, changes nothing, audits each refusal in B's tenant", async () => {

@@ -2,7 +2,10 @@
 // In one tenant: a non-member gets 403 EnvironmentAccessDenied and nothing of the data on every
 // data route of the catalog; a Read member reads but cannot write; the members of E1 cannot reach
 // E2; the environment's creator is not a member. And a removal (or a downgrade to Read) made on
-// one instance is honoured within 1 s by a second instance in its own process on the same storage.
+// one instance is honoured within 1 s by a second instance in its own process on the same storage
+// (whose data gate serves memberships from a cache: KEYWARD_DATA_MEMBER_CACHE_MS, 500 ms by
+// default and capped at 800, shared/state/dataAccessView.ts; the first read just after the
+// removal may still be served, which the test logs).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { Keyward } from "../support/keyward";

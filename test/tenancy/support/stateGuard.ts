@@ -4,6 +4,8 @@
 import { expect } from "vitest";
 import type { Keyward, ApiResult } from "../../support/keyward";
 import { changes, storageSnapshot } from "./storageSnapshot";
+import { services } from "../../../shared/services";
+import { storageNaming } from "../../../shared/data/naming";
 
 export function snapshotOf(kw: Keyward, callerTenantId?: string) {
   const ns = kw.stack.appSettings.KEYWARD_STATE_PREFIX;
@@ -19,4 +21,16 @@ export async function refusedUnchanged(kw: Keyward, callerTenantId: string, call
   expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status, code });
   expect(changes(before, await snap()), "stored state changed").toEqual([]);
   return res;
+}
+
+/**
+ * Whether a snapshot key is one tenant's: a row under its tenant id (state, audit, alerts,
+ * members, history), or its environments' data (key rings by data id, their record tables and
+ * containers, named from the data id).
+ */
+export async function ownedBy(kw: Keyward, tenantId: string): Promise<(key: string) => boolean> {
+  const naming = storageNaming(kw.stack.appSettings.KEYWARD_STATE_PREFIX.toLowerCase());
+  const dataIds = (await services().state.forTenant(tenantId).listEnvironments()).map((e) => e.dataId);
+  const places = dataIds.flatMap((d) => [`table|${naming.recordTable(d)}`, `blob|${naming.container(d)}`]);
+  return (key) => key.includes(tenantId) || dataIds.some((d) => key.includes(d)) || places.some((p) => key === p || key.startsWith(`${p}|`));
 }

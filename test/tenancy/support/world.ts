@@ -66,7 +66,7 @@ export async function buildWorld(kw: Keyward, who: TenantPrincipals, names: Worl
   for (const p of [policy, sparePolicy]) {
     await kw.management.putRoleAssignment(`${who.tenantId}-${p.policy}`, { principalId: p.principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: p.vaultId });
   }
-  const member = [{ objectId: who.member.oid, access: "ReadWrite" as const }];
+  const member = [{ objectId: who.member.oid, access: "ReadWrite" as const }, { objectId: who.adminMember.oid, access: "ReadWrite" as const }];
   const environment = await kw.api.environment(who.platformAdmin, names.environment ?? uniqueName(`${who.label}-env`), { members: member });
   const environmentAlone = await kw.api.environment(who.platformAdmin, names.environmentAlone ?? uniqueName(`${who.label}-alone`), { members: member });
   const record = { table: `${who.label}table`, id: `${who.label}-record` };
@@ -95,7 +95,7 @@ export async function buildWorld(kw: Keyward, who: TenantPrincipals, names: Worl
 export function markersOf(w: TenantWorld): string[] {
   const { who } = w;
   return [
-    who.tenantId, who.keysAdmin.oid, who.platformAdmin.oid, who.user.oid, who.member.oid,
+    who.tenantId, who.keysAdmin.oid, who.platformAdmin.oid, who.user.oid, who.member.oid, who.adminMember.oid,
     w.policy.policy, w.policy.vaultName, w.policy.principalId, w.sparePolicy.policy, w.sparePolicy.vaultName, w.sparePolicy.principalId,
     w.environment, w.environmentAlone, w.operationId, w.backupOperationId, w.rotationOperationId, w.backupId, w.record.table, w.record.id, w.file,
   ];
