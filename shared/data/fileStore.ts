@@ -22,6 +22,8 @@ const MAX_ATTEMPTS = 8;
 export interface FileBlob {
   name: string;
   dekId: string | undefined;
+  /** Bytes stored (the envelope), as listed. */
+  size: number;
 }
 
 const fileIndexOfName = (name: string) => name.slice(name.lastIndexOf("/") + 1);
@@ -113,7 +115,7 @@ export class FileStore {
       .listBlobsFlat({ prefix: `${PREFIX}${bucketKey(bucket)}/`, includeMetadata: true })
       .byPage({ maxPageSize: maxItems, continuationToken: continuation });
     const page = (await pages.next()).value as ContainerListBlobFlatSegmentResponse | undefined;
-    const blobs = (page?.segment.blobItems ?? []).map((b) => ({ name: b.name, dekId: b.metadata?.dek }));
+    const blobs = (page?.segment.blobItems ?? []).map((b) => ({ name: b.name, dekId: b.metadata?.dek, size: b.properties.contentLength ?? 0 }));
     return { blobs, continuation: page?.continuationToken || undefined };
   }
 

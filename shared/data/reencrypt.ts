@@ -9,6 +9,7 @@ import { invalid, conflict } from "../errors";
 import { mapLimit } from "./concurrency";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
+import type { FileBlob } from "./fileStore";
 import { assertEnvironmentId, MAX_PAGE_SIZE } from "./validation";
 
 export interface PartitionRun {
@@ -21,6 +22,32 @@ export interface PartitionRun {
   continuation?: string;
   /** Items looked at in this call, 1..1000. */
   maxItems: number;
+  /** Files: bytes moved in this call before it stops (at least one file). Default FILE_PAGE_MAX_BYTES. */
+  maxBytes?: number;
+  /** Files: milliseconds after which this call starts no more files. Default FILE_PAGE_MAX_MS. */
+  maxMs?: number;
+}
+
+/**
+ * A file page is bounded by bytes and time as well as by items: 1,000 files of 64 MiB in one call
+ * would outlive the host's functionTimeout. A file larger than the bound is a call of its own.
+ */
+export const FILE_PAGE_MAX_BYTES = 64 * 1024 * 1024;
+export const FILE_PAGE_MAX_MS = 60_000;
+
+/**
+ * The continuation of a file page cut short: the listing page's own token and the last file done
+ * in it. Named by the file, not counted, so a file deleted or added meanwhile shifts nothing
+ * (the listing is in name order; files added meanwhile are under the active DEK already).
+ */
+const CUT = "cut1:";
+function cutContinuation(listing: string | undefined, lastDone: string): string {
+  return `${CUT}${Buffer.from(JSON.stringify({ listing: listing ?? null, after: lastDone })).toString("base64url")}`;
+}
+function parseFileContinuation(continuation: string | undefined): { listing?: string; after?: string } {
+  if (!continuation?.startsWith(CUT)) return { listing: continuation };
+  const { listing, after } = JSON.parse(Buffer.from(continuation.slice(CUT.length), "base64url").toString("utf8")) as { listing: string | null; after: string };
+  return { ...(listing ? { listing } : {}), after };
 }
 
 export interface PartitionResult {
@@ -95,9 +122,26 @@ export function createReencryption(ctx: DataContext): Reencryption {
 
     async reencryptFilePartition(run) {
       const { keys, target } = await prepare(ctx, run);
-      const page = await ctx.files.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation);
-      const outcomes = await mapLimit(page.blobs, PARALLEL_ITEMS, (blob) => ctx.files.rewrite(keys, blob, target));
-      return tally(outcomes, page.continuation);
+      const { listing, after } = parseFileContinuation(run.continuation);
+      const page = await ctx.files.scanPartition(run.environmentId, run.bucket, run.maxItems, listing);
+      const todo = after === undefined ? page.blobs : page.blobs.filter((b) => b.name > after);
+      const maxBytes = run.maxBytes ?? FILE_PAGE_MAX_BYTES;
+      const deadline = Date.now() + (run.maxMs ?? FILE_PAGE_MAX_MS);
+      const outcomes: ("rewritten" | "skipped")[] = [];
+      let bytes = 0;
+      let next = 0;
+      while (next < todo.length && (next === 0 || Date.now() < deadline)) {
+        // The next group: up to PARALLEL_ITEMS files that fit the byte bound (the call's first file always does).
+        const group: FileBlob[] = [];
+        while (next < todo.length && group.length < PARALLEL_ITEMS && (next === 0 || bytes + todo[next].size <= maxBytes)) {
+          bytes += todo[next].size;
+          group.push(todo[next++]);
+        }
+        if (group.length === 0) break;
+        outcomes.push(...await mapLimit(group, PARALLEL_ITEMS, (blob) => ctx.files.rewrite(keys, blob, target)));
+      }
+      const continuation = next < todo.length ? cutContinuation(listing, todo[next - 1].name) : page.continuation;
+      return tally(outcomes, continuation);
     },
 
     async partitions(environmentId) {

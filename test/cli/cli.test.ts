@@ -139,7 +139,7 @@ describe("keyward CLI", () => {
     expect((await cli(["reset", "env-x"])).stderr).toContain("pass --yes to confirm");
     const help = await cli(["remove", "--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: keyward remove <policy> <environmentId> [--wait]");
+    expect(help.stdout).toContain("usage: keyward remove <policy> <environmentId> [--no-downtime] [--wait]");
     expect(help.stdout).toContain("Uses a Platform.Admin token.");
     const all = await cli(["--help"]);
     for (const words of ["policies create", "policies key-usage", "environments enable-managed", "change-policy", "rotate", "unlock", "backups create", "backups list", "restore", "copy", "reset"]) {

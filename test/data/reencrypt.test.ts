@@ -152,6 +152,45 @@ describe("re-encryption", () => {
     expect(await t.reencryption.dekUsage(env)).toEqual({ records: { [targetDekId]: 1 }, files: {} });
   });
 
+  it("bounds a file page by bytes: a file larger than the bound is a call of its own, and a cut page resumes after its last file", async () => {
+    const t = testEnvironment({ buckets: 1 });
+    const env = t.newEnvironmentId();
+    const dekA = (await t.data.initialize(env, t.platformKey)).activeDekId;
+    const sizes = [60, 60, 300, 60, 60]; // KiB, against a 100 KiB bound: no two fit one call, the 300 KiB one passes it alone
+    for (const [i, kib] of sizes.entries()) await t.data.putFile(env, `f${i}`, new Uint8Array(kib * 1024).fill(i));
+    const { targetDekId } = await activateCustomerDek(t, env);
+    const run = (continuation?: string) => t.reencryption.reencryptFilePartition({ environmentId: env, bucket: 0, targetDekId, maxItems: 100, maxBytes: 100 * 1024, continuation });
+    const container = rawContainer(t.naming.container(env));
+    const underTarget = async () => (await collect(container.listBlobsFlat({ includeMetadata: true }))).filter((b) => b.metadata?.dek === targetDekId);
+
+    const first = await run();
+    expect(first).toMatchObject({ scanned: 1, rewritten: 1 });
+    // The file done is deleted meanwhile (a user's delete): the page resumes after it by name, skipping nothing.
+    const [done] = await underTarget();
+    await container.deleteBlob(done.name);
+    const results = [first];
+    for (let c = first.continuation; c; ) {
+      const r = await run(c);
+      results.push(r);
+      c = r.continuation;
+    }
+    expect(results.map((r) => r.scanned)).toEqual([1, 1, 1, 1, 1]);
+    expect(await t.reencryption.countUnderDek(env, dekA)).toBe(0);
+    expect(await underTarget()).toHaveLength(4);
+    // Without a byte bound the same files are one call; with a time bound of 0 a call still moves
+    // one group of files, so every call makes progress.
+    for (const bound of [{}, { maxMs: 0 }]) {
+      const t2 = testEnvironment({ buckets: 1 });
+      const env2 = t2.newEnvironmentId();
+      await t2.data.initialize(env2, t2.platformKey);
+      for (const [i, kib] of sizes.entries()) await t2.data.putFile(env2, `f${i}`, new Uint8Array(kib * 1024));
+      const { targetDekId: target2 } = await activateCustomerDek(t2, env2);
+      const once = await t2.reencryption.reencryptFilePartition({ environmentId: env2, bucket: 0, targetDekId: target2, maxItems: 100, ...bound });
+      expect(once.scanned).toBeGreaterThan(0);
+      if (!("maxMs" in bound)) expect(once).toEqual({ scanned: 5, rewritten: 5, skipped: 0 });
+    }
+  });
+
   it("deletes all data of an environment, and reruns", async () => {
     const t = testEnvironment({ buckets: 2 });
     const env = t.newEnvironmentId();

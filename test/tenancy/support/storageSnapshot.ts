@@ -42,8 +42,24 @@ export async function storageSnapshot(scope: SnapshotScope): Promise<StorageSnap
   return out;
 }
 
-/** What differs between two snapshots: "+ key" added, "- key" removed, "~ key" changed. */
+/**
+ * The instance a task hub row belongs to, when it is one of keyward's policy access watches
+ * (watchPolicyAccess: started by a vault or role event, re-probing on its own timer for minutes).
+ */
+const watchInstanceOf = (key: string) => /^table\|[^|]*Hub[^|]*\|(watch-[^|]+)\|/.exec(key)?.[1];
+
+/**
+ * What differs between two snapshots: "+ key" added, "- key" removed, "~ key" changed. A watch
+ * that was already running before is background work on its own clock, so its task hub rows are
+ * left out; a watch that a call started shows.
+ */
 export function changes(before: StorageSnapshot, after: StorageSnapshot): string[] {
+  const running = new Set([...before.keys()].map(watchInstanceOf).filter((id): id is string => id !== undefined));
+  const background = (key: string) => { const id = watchInstanceOf(key); return id !== undefined && running.has(id); };
+  return rawChanges(before, after).filter((c) => !background(c.slice(2)));
+}
+
+function rawChanges(before: StorageSnapshot, after: StorageSnapshot): string[] {
   const out: string[] = [];
   for (const [k, v] of after) {
     if (!before.has(k)) out.push(`+ ${k}`);
