@@ -20,7 +20,7 @@ export async function rewrapEnvironment(input: RewrapEnvironmentInput, svc: AppS
   try {
     const wrapper = svc.keys.wrapperFor(source, input.keyId);
     const before = await backups.ringKeyIds(input.dataId);
-    const result = await transitions.rewrap(input.dataId, wrapper, source);
+    const result = await transitions.rewrap(input.dataId, wrapper, source, input.keyId);
     await backups.recordRetiredVersions(input.dataId, before, "Rotation");
     // Backups follow only an environment on this policy's key, not one being added or removed:
     // that operation's own backups step moves them, and following the rotation here could undo

@@ -9,6 +9,8 @@ import { EmbeddedApi, type ApiResult, type CustomerPolicy } from "../local/embed
 import { services } from "../shared/services";
 import { mapLimit } from "../shared/data/concurrency";
 import { LOCAL_TENANT_ID } from "../local/issuer";
+import { policyKeySource } from "../shared/keys/keySources";
+import { applyEncryption } from "../shared/operations/encryptionState";
 
 export const KEYS_ADMIN = "aaaaaaaa-0000-4000-8000-0000000000b1";
 export const PLATFORM_ADMIN = "bbbbbbbb-0000-4000-8000-0000000000b2";
@@ -89,6 +91,24 @@ export class BenchContext {
     const { data } = services();
     const environmentId = await this.dataIdOf(environment);
     await mapLimit(Array.from({ length: count }, (_, i) => i), 8, (i) => data.putFile(environmentId, `docs/f${i}.bin`, randomBytes(bytes)));
+  }
+
+  /**
+   * Puts an environment with no data yet on the policy's key without an add operation, for
+   * setups of thousands (an add runs about 20 a minute here): the key transitions an add's first
+   * and last steps run (a DEK under the customer key, the platform copies dropped), then the
+   * environment's state as a finished add leaves it. Seed its data afterwards.
+   */
+  async onPolicyWithoutAdd(environment: string, policy: string): Promise<void> {
+    const svc = services();
+    const dataId = await this.dataIdOf(environment);
+    const source = policyKeySource({ tenantId: LOCAL_TENANT_ID, name: policy });
+    const { wrapper } = await svc.keys.latestWrapper(source);
+    const target = await svc.transitions.prepareTargetDek(dataId, wrapper, source);
+    const finished = await svc.transitions.finishRekey(dataId, target.dekId);
+    if (finished.outcome !== "ok") throw new Error(`environment ${environment} has data under another key: ${JSON.stringify(finished.remaining)}`);
+    const final = { keyType: "CustomerManaged" as const, policy, keyId: finished.keyId };
+    await this.tenant.updateEnvironment(environment, (e) => applyEncryption(e, { operationId: "bench-setup", tenantId: LOCAL_TENANT_ID, environmentId: environment, status: "Encrypted", final }));
   }
 
   /** POSTs the add and returns the operation ids, in the order of `environmentIds`. */

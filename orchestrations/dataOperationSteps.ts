@@ -30,12 +30,14 @@ export function dataOperationSteps(context: OrchestrationContext, input: DataOpe
   const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
   const progress: Progress = { done: 0, total: 0, unit: "items" };
   let stage = "Start";
+  // The environment is freed before the operation's end is recorded: a client that sees the
+  // operation Succeeded (or Failed) finds the environment free, never still held for a moment.
   const end = function* (status: "Succeeded" | "Failed", error?: { code: string; message: string }): Generator<Task, void, Sent> {
+    yield* act.releaseEnvironment(base);
     yield* act.recordOperation({
       ...base, ...(status === "Failed" ? { step: { name: stage, status: "Failed", detail: error?.message } } : { progress: { ...progress, done: progress.total } }),
       end: { status, error },
     });
-    yield* act.releaseEnvironment(base);
   };
   return {
     act, progress, progressTarget: base,

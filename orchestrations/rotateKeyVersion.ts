@@ -7,9 +7,16 @@
 // a few hundred RSA operations a second. So at most `parallelism` environments are re-wrapped at
 // once (as one ends the next starts), and an environment whose re-wrap the vault throttled (429)
 // is neither an error nor a lock: the flow stops starting new ones, waits on a durable timer (the
-// vault's Retry-After, else a doubling back-off), and tries that environment again.
+// vault's Retry-After, else a doubling back-off), and tries that environment again. It also halves
+// how many it runs at once (and widens again by one per round of successes, up to `parallelism`): at the
+// quota, environments started together each get part-way and are throttled, and their retries
+// would keep the vault's window full without any of them finishing.
+//
+// History: an execution handles COMPLETIONS_PER_EXECUTION re-wraps, lets the running ones end,
+// and continues as new with what is left (RotationCarry: the queue, the counters, the failures),
+// so a 10,000-environment policy replays about a thousand events per episode, not 30,000.
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { EnvironmentScope, RewrapEnvironmentOutput, RotateInput } from "../shared/operations/contracts";
+import type { RewrapEnvironmentOutput, RotateInput, RotationCarry } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, type TypedTask } from "./activityProxy";
 import { orchestrator, type Sent } from "./orchestrator";
@@ -39,70 +46,103 @@ export function throttleWaitMs(consecutive: number, retryAfterMs?: number): numb
 }
 
 type Rewrapped = RewrapEnvironmentOutput;
+type Failed = Exclude<Rewrapped, { outcome: "ok" }>;
+
+/**
+ * Completions one execution handles before it continues as new with what is left. Each is about
+ * three history events (scheduled, completed, and now and then a timer), so no execution replays
+ * more than about a thousand events, whatever the policy's size (10,000 environments in one
+ * execution would be some 30,000, replayed on every episode by the real engine).
+ */
+export const COMPLETIONS_PER_EXECUTION = 256;
 
 function* rotateFlow(context: OrchestrationContext, input: RotateInput): Generator<Task, RotationResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
-  const version = yield* act.resolveKeyVersion({ tenantId: input.tenantId, policy: input.policy, keyId: input.keyId });
-  if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
-  const total = version.environments.length;
   const parallelism = Math.max(1, input.parallelism ?? DEFAULT_ROTATION_PARALLELISM);
-  context.df.setCustomStatus({ keyId: version.keyId, progress: { done: 0, total, unit: "environments" } });
+  let carried = input.carry;
+  if (!carried) {
+    const version = yield* act.resolveKeyVersion({ tenantId: input.tenantId, policy: input.policy, keyId: input.keyId });
+    if (version.outcome !== "ok") return { status: "Failed", error: { code: version.code, message: version.message } };
+    carried = {
+      keyId: version.keyId, total: version.environments.length, queue: version.environments.map((e, index) => ({ ...e, index })),
+      throttles: {}, completed: 0, rewrapped: 0, throttledTotal: 0, failed: [], width: parallelism, widthCredit: 0, consecutive: 0, pausedUntil: 0,
+    };
+  }
+  // The rotation's whole state, changed in place; continuing as new carries it as it is.
+  const r: RotationCarry = carried;
+  const { keyId, total, queue, throttles, failed } = r;
+  context.df.setCustomStatus({ keyId, progress: { done: r.completed, total, unit: "environments" } });
 
   // In order of the policy's list; a throttled environment goes back to the front of the queue.
-  const queue: EnvironmentScope[] = [...version.environments];
-  const running: { scope: EnvironmentScope; task: TypedTask<Rewrapped> }[] = [];
-  const results = new Map<string, Rewrapped>();
-  const throttles = new Map<string, number>();
-  let consecutive = 0;
-  let pausedUntil = 0;
-  let crashed: string | undefined;
-  let throttledTotal = 0;
+  const running: { scope: (typeof queue)[number]; task: TypedTask<Rewrapped> }[] = [];
+  let handled = 0;
 
-  const start = (scope: EnvironmentScope) =>
-    running.push({ scope, task: act.rewrapEnvironment.start({ operationId: input.operationId, ...scope, policy: input.policy, keyId: version.keyId }) });
+  const start = (scope: (typeof queue)[number]) => {
+    const { index: _index, ...environment } = scope;
+    running.push({ scope, task: act.rewrapEnvironment.start({ operationId: input.operationId, ...environment, policy: input.policy, keyId }) });
+  };
 
   while (running.length > 0 || queue.length > 0) {
+    // Past this execution's share, start nothing new; once the running ones end, continue as new.
+    const draining = handled >= COMPLETIONS_PER_EXECUTION;
+    if (draining && running.length === 0) {
+      context.df.continueAsNew({ ...input, carry: r });
+      // The engine discards the output of an execution that continued as new: the last one's counts.
+      return undefined as never;
+    }
     const now = context.df.currentUtcDateTime.getTime();
-    if (pausedUntil > now && running.length === 0) {
-      yield context.df.createTimer(new Date(pausedUntil));
+    if (r.pausedUntil > now && running.length === 0) {
+      yield context.df.createTimer(new Date(r.pausedUntil));
       continue;
     }
-    while (pausedUntil <= now && running.length < parallelism && queue.length > 0) start(queue.shift()!);
-    const winner = (yield context.df.Task.any(running.map((r) => r.task))) as Task;
-    const [{ scope }] = running.splice(running.findIndex((r) => r.task === winner), 1);
+    while (!draining && r.pausedUntil <= now && running.length < r.width && queue.length > 0) start(queue.shift()!);
+    const winner = (yield context.df.Task.any(running.map((x) => x.task))) as Task;
+    const [{ scope }] = running.splice(running.findIndex((x) => x.task === winner), 1);
+    handled++;
     if (winner.isFaulted) {
       // An activity that spent its retries (storage down, say): reported once every environment was tried.
-      crashed ??= errorMessage(winner.result);
+      r.crashed ??= errorMessage(winner.result);
       continue;
     }
     const result = winner.result as Rewrapped;
     if (result.outcome === "Throttled") {
-      throttledTotal++;
-      const n = (throttles.get(scope.environmentId) ?? 0) + 1;
-      throttles.set(scope.environmentId, n);
+      r.throttledTotal++;
+      const n = (throttles[scope.environmentId] ?? 0) + 1;
+      throttles[scope.environmentId] = n;
       if (n < MAX_THROTTLED_ATTEMPTS) {
-        consecutive++;
+        r.consecutive++;
+        r.width = Math.max(1, Math.floor(r.width / 2));
+        r.widthCredit = 0;
         queue.unshift(scope);
-        const until = context.df.currentUtcDateTime.getTime() + throttleWaitMs(consecutive, result.retryAfterMs);
-        if (until > pausedUntil) {
-          pausedUntil = until;
-          context.df.setCustomStatus({ keyId: version.keyId, progress: { done: results.size, total, unit: "environments" }, throttledUntil: new Date(until).toISOString() });
+        const until = context.df.currentUtcDateTime.getTime() + throttleWaitMs(r.consecutive, result.retryAfterMs);
+        if (until > r.pausedUntil) {
+          r.pausedUntil = until;
+          context.df.setCustomStatus({ keyId, progress: { done: r.completed, total, unit: "environments" }, throttledUntil: new Date(until).toISOString() });
         }
         continue;
       }
-      results.set(scope.environmentId, { ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)` });
+      delete throttles[scope.environmentId];
+      r.completed++;
+      failed.push({ ...result, message: `${result.message} (throttled ${n} times; rotate again to finish)`, index: scope.index });
       continue;
     }
-    consecutive = 0;
-    results.set(scope.environmentId, result);
+    r.consecutive = 0;
+    // One wider per `width` successes in a row (a round at this width went through).
+    if (++r.widthCredit >= r.width) {
+      r.width = Math.min(parallelism, r.width + 1);
+      r.widthCredit = 0;
+    }
+    delete throttles[scope.environmentId];
+    r.completed++;
+    if (result.outcome === "ok") r.rewrapped += result.rewrapped;
+    else failed.push({ ...result, index: scope.index });
   }
-  if (crashed !== undefined) throw new Error(crashed);
+  if (r.crashed !== undefined) throw new Error(r.crashed);
 
-  const ordered = version.environments.map((e) => results.get(e.environmentId)!);
-  const failed = ordered.filter((r): r is Exclude<Rewrapped, { outcome: "ok" }> => r.outcome !== "ok");
-  const rewrapped = ordered.reduce((n, r) => n + (r.outcome === "ok" ? r.rewrapped : 0), 0);
-  context.df.setCustomStatus({ keyId: version.keyId, progress: { done: ordered.length - failed.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
-  return { status: failed.length ? "Failed" : "Succeeded", keyId: version.keyId, environments: total, rewrapped, failed };
+  const reported: Failed[] = [...failed].sort((a, b) => a.index - b.index).map(({ index: _index, ...f }) => f as Failed);
+  const { rewrapped, throttledTotal } = r;
+  context.df.setCustomStatus({ keyId, progress: { done: r.completed - reported.length, total, unit: "environments" }, rewrapped, ...(throttledTotal > 0 ? { throttled: throttledTotal } : {}) });
+  return { status: reported.length ? "Failed" : "Succeeded", keyId, environments: total, rewrapped, failed: reported };
 }
 
 export const rotateKeyVersion = orchestrator<RotateInput, RotationResult>("rotateKeyVersion", rotateFlow);

@@ -6,7 +6,7 @@
 // work (wrapping) happens outside the ring update, whose mutator only decides from the ring it is
 // given, so a retried update never repeats a vault call.
 import type { KeyWrapper } from "../crypto/keyWrapper";
-import { activeLineage, addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
+import { activeLineage, addActiveDek, addWrappedCopy, copiesOf, dropWrappedCopies, findDek, hasCopies, isVersionedKeyId, needsKeySource, retireDek, sameKeySource, type CopyOwner, type KeyRing, type KeySource, type WrappedCopy } from "../crypto/keyRing";
 import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict, needs } from "../errors";
 import type { DataContext } from "./context";
@@ -33,8 +33,10 @@ export interface KeyTransitions {
   /**
    * Re-wraps every live DEK and the index key that are under `source` with the version `wrapper`
    * wraps with, then drops their copies under other versions of that source. Data is untouched.
+   * `keyId` (the versioned id `wrapper` wraps with) makes it resumable: owners that already have a
+   * copy under it are skipped, and a failed call keeps the copies it made before failing.
    */
-  rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource): Promise<{ rewrapped: number; keyId?: string }>;
+  rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource, keyId?: string): Promise<{ rewrapped: number; keyId?: string }>;
   /** Whether the environment's data can only be read through `source` (see needsKeySource). */
   needsSource(environmentId: string, source: KeySource): Promise<boolean>;
 }
@@ -110,18 +112,29 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     return { outcome: "ok", retiredDekIds, keyId: findDek(ring, ring.activeDekId)!.wrapped[0].keyId };
   }
 
-  async function rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource) {
+  async function rewrap(environmentId: string, wrapper: KeyWrapper, source: KeySource, keyId?: string) {
     assertEnvironmentId(environmentId);
+    needs(keyId === undefined || isVersionedKeyId(keyId), `a re-wrap names a versioned key id (${keyId} has no version)`);
     const keys = await ctx.keys.keysFor(environmentId);
-    const owners: CopyOwner[] = [
-      ...keys.ring.deks.filter((d) => d.state !== "retired" && underSource(d.wrapped, source)).map((d) => ({ dekId: d.dekId })),
+    const underIt = [
+      ...keys.ring.deks.filter((d) => d.state !== "retired" && underSource(d.wrapped, source)).map((d): CopyOwner => ({ dekId: d.dekId })),
       ...(underSource(keys.ring.indexKey.wrapped, source) ? ["indexKey" as const] : []),
     ];
+    if (underIt.length === 0) return { rewrapped: 0 };
+    // A rerun (after the vault throttled the last attempt, say) skips what that attempt kept.
+    const owners = keyId === undefined ? underIt : underIt.filter((o) => !copiesOf(keys.ring, o).some((c) => c.keyId === keyId));
     const copies: [CopyOwner, WrappedCopy][] = [];
-    for (const owner of owners) copies.push([owner, await wrapVerified(wrapper, await secretOf(keys, owner), source)]);
-    if (copies.length === 0) return { rewrapped: 0 };
-    const keyId = copies[0][1].keyId;
-    needs(copies.every(([, c]) => c.keyId === keyId), `one re-wrap uses one key version: key ${wrapper.keyName} wrapped with several`);
+    try {
+      for (const owner of owners) copies.push([owner, await wrapVerified(wrapper, await secretOf(keys, owner), source)]);
+    } catch (err) {
+      // Keep the copies this attempt paid vault calls for: adding a copy is always safe (the old
+      // ones stay until every owner has a new one), and a throttled vault must not be asked twice.
+      if (copies.length > 0) await ctx.rings.update(environmentId, (r) => copies.reduce((next, [owner, copy]) => withCopy(next, owner, copy), r));
+      throw err;
+    }
+    const target = keyId ?? copies[0]?.[1].keyId;
+    if (target === undefined) return { rewrapped: 0 };
+    needs(copies.every(([, c]) => c.keyId === target), `one re-wrap uses one key version: key ${wrapper.keyName} wrapped with ${copies.map(([, c]) => c.keyId).join(", ")}, not ${target} alone`);
 
     let rewrapped = 0;
     await ctx.rings.update(environmentId, (r) => {
@@ -132,11 +145,12 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
         if (added !== next) rewrapped++;
         next = added;
       }
-      const old = new Set([...next.deks.flatMap((d) => d.wrapped), ...next.indexKey.wrapped].filter((c) => sameKeySource(c.source, source) && c.keyId !== keyId).map((c) => c.keyId));
+      const old = new Set([...next.deks.flatMap((d) => d.wrapped), ...next.indexKey.wrapped].filter((c) => sameKeySource(c.source, source) && c.keyId !== target).map((c) => c.keyId));
       for (const oldKeyId of old) next = dropWrappedCopies(next, { keyId: oldKeyId });
       return next;
     });
-    return { rewrapped, keyId };
+    // The copies this call added: a resumed call does not count those an earlier attempt kept.
+    return { rewrapped, keyId: target };
   }
 
   async function needsSource(environmentId: string, source: KeySource) {

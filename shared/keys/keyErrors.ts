@@ -36,6 +36,8 @@ export function keyErrorFor(err: KeyAccessError, use: KeyUse): KeywardError {
     case "backupKeys":
       return keyVaultUnavailable(err.vaultCode, "backupId");
     case "rotation":
+      // A vault that did not answer (or throttled) says nothing about the key: try again, not "cannot be read".
+      if (err.kind === "Transient") return keyVaultUnavailable(err.vaultCode, "name", 10);
       return conflict("KeyNotAccessible", `The policy's key cannot be read (${err.vaultCode}).`, "name");
     case "policyKey":
       if (err.kind === "Transient") return keyVaultUnavailable(err.vaultCode, "keyVault");

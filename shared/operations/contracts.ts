@@ -91,6 +91,28 @@ export interface RotateInput {
   retry: ActivityRetryPolicy;
   /** Environments re-wrapped at once (KEYWARD_ROTATION_PARALLELISM); the flow's default when absent. */
   parallelism?: number;
+  /** Set by the flow itself when it continues as new: where the previous execution left off. */
+  carry?: RotationCarry;
+}
+
+/** A rotation's state between executions (continueAsNew), so no execution's history grows with the policy's size. */
+export interface RotationCarry {
+  keyId: string;
+  total: number;
+  /** Environments not re-wrapped yet, in order (a throttled one first), each with its place in the policy's list. */
+  queue: (EnvironmentScope & { index: number })[];
+  /** Throttled answers so far, of the environments still queued. */
+  throttles: Record<string, number>;
+  completed: number;
+  rewrapped: number;
+  throttledTotal: number;
+  /** Failed environments, with their place in the policy's list. */
+  failed: (Exclude<RewrapEnvironmentOutput, { outcome: "ok" }> & { index: number })[];
+  width: number;
+  widthCredit: number;
+  consecutive: number;
+  pausedUntil: number;
+  crashed?: string;
 }
 
 export interface RekeyResult {

@@ -8,8 +8,8 @@ import { createDataContext } from "../../shared/data/context";
 import { createEnvironmentData } from "../../shared/data/environmentData";
 import { createKeyTransitions } from "../../shared/data/keyTransitions";
 import { mapLimit } from "../../shared/data/concurrency";
-import type { Reencryption } from "../../shared/data/reencrypt";
 import { testEnvironment } from "./support/environment";
+import { reencryptEverything } from "./support/reencryptEverything";
 import { RsaTestKey } from "./support/rsaKeyWrapper";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -17,18 +17,6 @@ const customer = { kind: "CustomerManaged" as const, policy: "contoso" };
 
 function liveCounts(ring: KeyRing): number[] {
   return ring.deks.filter((d) => d.state !== "retired").map(encryptionsOf);
-}
-
-async function reencryptEverything(r: Reencryption, environmentId: string, targetDekId: string) {
-  for (const bucket of await r.partitions(environmentId)) {
-    for (const store of ["records", "files"] as const) {
-      let continuation: string | undefined;
-      do {
-        const run = { environmentId, bucket, targetDekId, continuation, maxItems: 5 };
-        continuation = (store === "records" ? await r.reencryptRecordPartition(run) : await r.reencryptFilePartition(run)).continuation;
-      } while (continuation);
-    }
-  }
 }
 
 describe("DEK encryption limits", () => {

@@ -3,32 +3,23 @@ import { keyIdsInUse } from "../../shared/crypto/keyRing";
 import { createDataContext } from "../../shared/data/context";
 import { createKeyTransitions } from "../../shared/data/keyTransitions";
 import { mapLimit } from "../../shared/data/concurrency";
-import type { Reencryption } from "../../shared/data/reencrypt";
 import { testEnvironment } from "./support/environment";
+import { reencryptEverything } from "./support/reencryptEverything";
 import { RsaTestKey } from "./support/rsaKeyWrapper";
 
 const platform = { kind: "PlatformManaged" as const };
 const customer = { kind: "CustomerManaged" as const, policy: "contoso" };
 
-async function reencryptEverything(r: Reencryption, environmentId: string, targetDekId: string) {
-  for (const bucket of await r.partitions(environmentId)) {
-    for (const store of ["records", "files"] as const) {
-      let continuation: string | undefined;
-      do {
-        const run = { environmentId, bucket, targetDekId, continuation, maxItems: 5 };
-        continuation = (store === "records" ? await r.reencryptRecordPartition(run) : await r.reencryptFilePartition(run)).continuation;
-      } while (continuation);
-    }
-  }
+/** Data over 4 buckets, its key transitions and key rings, a customer key, and a fresh environment id. */
+function world() {
+  const t = testEnvironment({ buckets: 4 });
+  const ctx = createDataContext(t.deps);
+  return { t, transitions: createKeyTransitions(ctx), rings: ctx.rings, cmk: t.keys.add(new RsaTestKey("contoso", "cmk")), env: t.newEnvironmentId() };
 }
 
 describe("key transitions over data", () => {
   it("add to policy, remove from policy, and rotate: each key needed only while data needs it", async () => {
-    const t = testEnvironment({ buckets: 4 });
-    const transitions = createKeyTransitions(createDataContext(t.deps));
-    const rings = createDataContext(t.deps).rings;
-    const cmk = t.keys.add(new RsaTestKey("contoso", "cmk"));
-    const env = t.newEnvironmentId();
+    const { t, transitions, rings, cmk, env } = world();
     const dekA = (await t.data.initialize(env, t.platformKey)).activeDekId;
     const items = Array.from({ length: 40 }, (_, i) => i);
     await mapLimit(items, 8, (i) => t.data.putRecord(env, "t", `r${i}`, { i }));
@@ -72,5 +63,29 @@ describe("key transitions over data", () => {
     expect(ring.deks.map((d) => d.state)).toEqual(["retired", "retired", "active"]);
     cmk.revoked = true;
     await readsBack();
+  });
+
+  it("a re-wrap the vault stops half-way keeps the copy it paid for; the rerun wraps only the rest", async () => {
+    const { t, transitions, rings, cmk, env } = world();
+    await t.data.initialize(env, cmk, customer);
+    await t.data.putRecord(env, "t", "r1", { n: 1 });
+    const v1 = cmk.currentKeyId;
+    const v2 = cmk.rotate();
+    // The vault answers the first wrap and throttles the second (the DEK's and the index key's).
+    let calls = 0;
+    const throttled = Object.assign(new Error("429 Throttled"), { code: "Throttled" });
+    const stopsHalfWay = { keyName: cmk.keyName, unwrap: cmk.unwrap.bind(cmk), wrap: (dek: Uint8Array) => (++calls === 2 ? Promise.reject(throttled) : cmk.wrap(dek)) };
+    await expect(transitions.rewrap(env, stopsHalfWay, customer, v2)).rejects.toBe(throttled);
+    const half = (await rings.read(env))!;
+    expect([...keyIdsInUse(half).keys()].sort()).toEqual([v1, v2].sort()); // one owner under both, one under v1 only
+    expect([half.deks[0].wrapped, half.indexKey.wrapped].map((c) => c.length).sort()).toEqual([1, 2]);
+
+    const wrapsBefore = cmk.wraps;
+    expect(await transitions.rewrap(env, cmk, customer, v2)).toEqual({ rewrapped: 1, keyId: v2 });
+    expect(cmk.wraps - wrapsBefore).toBe(1);
+    expect([...keyIdsInUse((await rings.read(env))!).keys()]).toEqual([v2]);
+    expect(await transitions.rewrap(env, cmk, customer, v2)).toEqual({ rewrapped: 0, keyId: v2 });
+    expect(cmk.wraps - wrapsBefore).toBe(1);
+    expect(await t.data.getRecord(env, "t", "r1")).toEqual({ n: 1 });
   });
 });

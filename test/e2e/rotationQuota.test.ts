@@ -1,7 +1,8 @@
 // Rotation within the vault's quota, end to end: the local vault throttles as Azure does (a
 // sliding 10 s window per vault, 429 with no Retry-After), here at a quota low enough that a
 // policy's rotation must run into it. The rotation re-wraps a few environments at a time, waits
-// on durable timers when throttled, and ends Succeeded: no environment locked, none failed.
+// on durable timers when throttled (running fewer at once), keeps what a throttled attempt
+// wrapped, and ends Succeeded: no environment locked, none failed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { addToPolicyAndWait, getEnvironment, keyRing, seedDataset, expectData, type Dataset } from "../support/environments";
@@ -40,10 +41,19 @@ describe("rotation within the vault's quota", () => {
     const seconds = (Date.now() - started) / 1000;
     const log = (await kw.management.requests(since)).value.filter((r) => r.vault === p.vaultName);
     const throttled = log.filter((r) => r.status === 429).length;
-    console.info(`[measure] rotation of ${ENVIRONMENTS} environments at 30 ops/10 s: ${op.body.status} in ${seconds.toFixed(1)} s; ${log.length} vault requests, ${throttled} answered 429`);
+    const byOperation: Record<string, number> = {};
+    for (const r of log) byOperation[`${r.operation}:${r.status}`] = (byOperation[`${r.operation}:${r.status}`] ?? 0) + 1;
+    console.info(`[measure] rotation of ${ENVIRONMENTS} environments at 30 ops/10 s: ${op.body.status} in ${seconds.toFixed(1)} s; ${log.length} vault requests, ${throttled} answered 429; ${JSON.stringify(byOperation)}`);
     await kw.management.setBehaviour({ throttling: { enabled: false } });
 
     expect(throttled).toBeGreaterThan(0); // the quota was really in the way
+    // Unthrottled, a re-wrap here costs about 5 vault calls (measured: 51 for these 10). A
+    // throttled attempt keeps the copies it made and the flow narrows, so the answered calls stay
+    // within a few times that: 62 to 76 measured on an idle machine, 200 in CI's full suite (162
+    // refused, 63.6 s). Before both, every rerun redid every copy: 626 answered, 208 s. The bound
+    // catches that retry storm; the flow's own pacing is proven exactly in
+    // test/orchestrations/rotateKeyVersion.test.ts against a modelled quota.
+    expect(log.length - throttled).toBeLessThanOrEqual(30 * ENVIRONMENTS);
     expect(op.body, JSON.stringify(op.body)).toMatchObject({ status: "Succeeded", keyId: rotated.id, progress: { done: ENVIRONMENTS, total: ENVIRONMENTS } });
     for (const { id, data } of envs) {
       const env = await getEnvironment(kw, id);

@@ -54,7 +54,7 @@ describe("change of policy", () => {
   });
 
   it("remove fails: Failed with the remove's error, no add, freed once; the half decided the lock", async () => {
-    const run = await change({ prepareTargetDek: (i) => (isRemove(i.target) ? lost : rekeyStubs().prepareTargetDek!(i, { attempt: 1, instanceId: "" })) });
+    const run = await change({ prepareTargetDek: (i, call) => (isRemove(i.target) ? lost : rekeyStubs().prepareTargetDek!(i, call)) });
     const error = { code: lost.code, message: lost.message };
     expect(run.output).toEqual({ removed: { status: "Failed", error } });
     expect(run.subOrchestrations.filter((s) => s.name !== "partitionWorker").map((s) => s.name)).toEqual(["removeEnvironmentFromPolicy"]);
@@ -78,7 +78,7 @@ describe("change of policy", () => {
   });
 
   it("add fails: Failed with the add's error after a complete remove, freed once", async () => {
-    const run = await change({ finishRekey: (i) => (isRemove(i.target) ? rekeyStubs().finishRekey!(i, { attempt: 1, instanceId: "" }) : refused) });
+    const run = await change({ finishRekey: (i, call) => (isRemove(i.target) ? rekeyStubs().finishRekey!(i, call) : refused) });
     const error = { code: refused.code, message: refused.message };
     expect(run.output).toEqual({ removed: { status: "PlatformManaged" }, added: { status: "Failed", error } });
     expect(parentCalls(run).map((c) => c.input)).toEqual([

@@ -31,7 +31,7 @@ describe("reset", () => {
     // Nothing after the wait began ran before the timer fired: the environment stayed offline.
     const waitRunning = run.calls.findIndex((c) => c.name === "recordOperation" && c.input.step?.name === "Wait for caches to expire" && c.input.step.status === "Running");
     expect(run.calls.slice(0, waitRunning + 1).every((c) => c.at === after(0))).toBe(true);
-    expect(run.calls.slice(waitRunning + 1).map((c) => [c.name, c.at])).toEqual([["recordOperation", after(45)], ["recordOperation", after(45)], ["releaseEnvironment", after(45)]]);
+    expect(run.calls.slice(waitRunning + 1).map((c) => [c.name, c.at])).toEqual([["recordOperation", after(45)], ["releaseEnvironment", after(45)], ["recordOperation", after(45)]]);
     expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, progress: { done: 0, total: 0, unit: "items" }, end: { status: "Succeeded" } });
     expect(run.lastCustomStatus()).toEqual({ kind: "Reset", progress: { done: 0, total: 0, unit: "items" } });
   });

@@ -33,7 +33,7 @@ describe.each(["Restore", "Copy"] as const)("%s that meets a write conflict", (k
           conflicts++;
           throw writeConflict();
         }
-        const { outcome: _ok, ...page } = (await world.transferPartition!(i, { attempt: 1, instanceId: input.operationId })) as { outcome: "ok" };
+        const { outcome: _ok, ...page } = (await world.transferPartition!(i, { attempt: 1, instanceId: input.operationId, at: new Date(0).toISOString() })) as { outcome: "ok" };
         return page;
       },
     };

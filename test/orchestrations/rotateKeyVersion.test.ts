@@ -1,7 +1,7 @@
 // Rotation to a new key version: resolve the version and the environments on the policy, re-wrap
 // each environment's DEKs in one fan-out, and say which failed.
 import { describe, expect, it } from "vitest";
-import { MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
+import { COMPLETIONS_PER_EXECUTION, MAX_THROTTLED_ATTEMPTS, rotateKeyVersion, throttleWaitMs, type RotationResult } from "../../orchestrations/rotateKeyVersion";
 import type { RotateInput } from "../../shared/operations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
@@ -77,6 +77,33 @@ describe("key version rotation", () => {
   });
 
 
+  it("continues as new every few hundred completions: no execution's history grows with the policy's size", async () => {
+    const largest = async (count: number) => {
+      const ids = Array.from({ length: count }, (_, i) => `env-${i}`);
+      let call = 0;
+      // Every ninth call throttled, every hundredth environment refused: state that must cross executions.
+      const run = await rotate(stubs(ids, {
+        rewrapEnvironment: (i) => (++call % 9 === 0 ? { outcome: "Throttled", code: "Throttled", message: "Too many requests.", environmentId: i.environmentId }
+          : i.environmentId.endsWith("00") ? { outcome: "Refused", code: "NoKeyRing", message: "No key ring.", environmentId: i.environmentId }
+            : { outcome: "ok", rewrapped: 2, environmentId: i.environmentId }),
+      }), { ...input, parallelism: 16 });
+      const refused = ids.filter((id) => id.endsWith("00"));
+      expect(run.output).toMatchObject({ status: "Failed", environments: count, rewrapped: 2 * (count - refused.length) });
+      expect(run.output.failed!.map((f) => f.environmentId)).toEqual(refused); // in the policy's order
+      expect(run.lastCustomStatus()).toMatchObject({ progress: { done: count - refused.length, total: count } });
+      expect(new Set(run.callsTo("rewrapEnvironment").map((c) => c.input.environmentId)).size).toBe(count);
+      const executions = run.record.executions.filter((e) => e.instanceId === "rot-1");
+      return { executions: executions.length, yields: Math.max(...executions.map((e) => e.yields)) };
+    };
+    const small = await largest(300);
+    const large = await largest(3000);
+    expect(small.executions).toBeGreaterThan(1);
+    expect(large.executions).toBeGreaterThan(3000 / COMPLETIONS_PER_EXECUTION);
+    // Each execution handles at most COMPLETIONS_PER_EXECUTION completions (plus a few timers).
+    expect(large.yields).toBeLessThanOrEqual(small.yields + 20);
+    expect(large.yields).toBeLessThan(2 * COMPLETIONS_PER_EXECUTION);
+  });
+
   describe("within the vault's quota", () => {
     const throttled = (environmentId: string, retryAfterMs?: number) =>
       ({ outcome: "Throttled", code: "Throttled", message: "Too many requests.", environmentId, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }) as const;
@@ -126,6 +153,27 @@ describe("key version rotation", () => {
       expect(run.callsTo("rewrapEnvironment").filter((c) => c.input.environmentId === "env-a")).toHaveLength(MAX_THROTTLED_ATTEMPTS);
       expect(run.output).toMatchObject({ status: "Failed", environments: 2, rewrapped: 1 });
       expect(run.output.failed).toEqual([expect.objectContaining({ outcome: "Throttled", environmentId: "env-a", message: expect.stringContaining("rotate again") })]);
+    });
+
+    it("at the vault's quota, runs fewer at once instead of throttling the same environments over and over", async () => {
+      // A vault that admits 4 re-wraps per 10 s of the orchestration's clock, 40 environments.
+      const admitted: number[] = [];
+      const vault = (environmentId: string, at: string) => {
+        const now = Date.parse(at);
+        const inWindow = admitted.filter((t) => t > now - 10_000).length;
+        if (inWindow >= 4) return throttled(environmentId);
+        admitted.push(now);
+        return ok(environmentId);
+      };
+      const ids = Array.from({ length: 40 }, (_, i) => `env-${i}`);
+      const run = await rotate(stubs(ids, { rewrapEnvironment: (i, call) => vault(i.environmentId, call.at) }), { ...input, parallelism: 16 });
+      expect(run.output).toMatchObject({ status: "Succeeded", environments: 40, rewrapped: 40, failed: [] });
+      const refused = run.callsTo("rewrapEnvironment").filter((c) => c.result.ok && c.result.output.outcome === "Throttled").length;
+      // The rotation needs 10 windows of 4. At full width each window refused 12 of 16 (124 in
+      // all, measured before the width adapted); narrowed, what is refused is mostly the
+      // back-off's probes of a full window (1 s, 2 s, 4 s...): at most 6 a window.
+      const windows = ids.length / 4;
+      expect(refused).toBeLessThanOrEqual(6 * windows);
     });
 
     it("a thousand environments under a throttling vault: every one re-wrapped, none failed", async () => {

@@ -14,6 +14,8 @@ export interface ActivityAttempt {
   attempt: number;
   /** The orchestration instance that called it (a sub-orchestration has its own). */
   instanceId: string;
+  /** The orchestration's clock when the attempt started (ISO). */
+  at: string;
 }
 
 export type ActivityStub<K extends ActivityName> = (input: ActivityInput<K>, call: ActivityAttempt) => ActivityOutput<K> | Promise<ActivityOutput<K>>;

@@ -83,7 +83,7 @@ async function runActivity(task: ActivityTask, instanceId: string, d: Driving): 
     const input = JSON.parse(serializedInput);
     const call = { name: task.name, input, attempt, instanceId, at: new Date(d.clock).toISOString() };
     try {
-      const output = throughJson(await stub(JSON.parse(serializedInput), { attempt, instanceId }), null);
+      const output = throughJson(await stub(JSON.parse(serializedInput), { attempt, instanceId, at: call.at }), null);
       d.record.calls.push({ ...call, result: { ok: true, output } } as ActivityCall);
       return { ok: true, value: output };
     } catch (err) {
