@@ -150,23 +150,29 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
 
   /** An HTTP function's route; `body` is the whole body, or the request itself when HTTP streaming is on. */
   async function handleFunction(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL, headers: Record<string, string>, body: Buffer | http.IncomingMessage): Promise<void> {
+    // Answered before the body ended (a 413 mid-stream, a GET or a 404 whose body nobody reads):
+    // the answer says the connection closes, so no next request is parsed out of the body's
+    // remainder, and what the client still sends is read and discarded, never buffered. A sender
+    // that keeps going past the bound loses the connection, as a web server would cut it.
+    const answer = (send: () => void): void => {
+      const unread = !Buffer.isBuffer(body) && !req.readableEnded;
+      if (unread) res.setHeader("connection", "close");
+      send();
+      if (unread) discardRest(req);
+    };
     if (prefix === "" || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
       const match = findRoute(currentRoutes(), method, url.pathname.slice(prefix.length));
       if (match === "notFound" || match === "methodNotAllowed") {
-        return sendJson(res, 404, { error: "Not Found", message: `no function answers ${method} ${url.pathname}` });
+        return answer(() => sendJson(res, 404, { error: "Not Found", message: `no function answers ${method} ${url.pathname}` }));
       }
       const out = await invokeHttpFunction(match, { method, url, headers, body }, env);
-      res.statusCode = out.status;
-      for (const [name, value] of out.headers) res.appendHeader(name, value);
-      res.end(method === "HEAD" ? undefined : out.body);
-      // Answered before the body ended (a 413 mid-stream, a GET whose body nobody reads): what the
-      // client still sends is read and discarded, never buffered, so the keep-alive connection's
-      // next request parses from its start. A sender that keeps going past the bound loses the
-      // connection, as a web server would cut it.
-      if (!Buffer.isBuffer(body) && !req.readableEnded) discardRest(req);
-      return;
+      return answer(() => {
+        res.statusCode = out.status;
+        for (const [name, value] of out.headers) res.appendHeader(name, value);
+        res.end(method === "HEAD" ? undefined : out.body);
+      });
     }
-    sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` });
+    answer(() => sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` }));
   }
 
   // The rpc listener answers the rpc API only: what the in-process DurableClient calls.
@@ -186,7 +192,11 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       res.destroy();
       return;
     }
+    // A function that threw may have left its body unread: this connection is not reused.
+    const unread = !req.readableEnded;
+    if (unread) res.setHeader("connection", "close");
     sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." });
+    if (unread) discardRest(req);
   };
   const server = http.createServer((req, res) => void handle(req, res).catch(failed(req, res)));
   const rpcServer = http.createServer((req, res) => void handleRpc(req, res).catch(failed(req, res)));
