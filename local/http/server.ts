@@ -156,7 +156,9 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
     // that keeps going past the bound loses the connection, as a web server would cut it.
     const answer = (send: () => void): void => {
       const unread = !Buffer.isBuffer(body) && !req.readableEnded;
-      if (unread) res.setHeader("connection", "close");
+      // Still arriving (the parser has not seen its end): close. Arrived but unread (a GET's empty
+      // body, say): the connection stays open once the rest is discarded.
+      if (unread && !req.complete) res.setHeader("connection", "close");
       send();
       if (unread) discardRest(req);
     };
@@ -194,7 +196,7 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
     }
     // A function that threw may have left its body unread: this connection is not reused.
     const unread = !req.readableEnded;
-    if (unread) res.setHeader("connection", "close");
+    if (unread && !req.complete) res.setHeader("connection", "close");
     sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." });
     if (unread) discardRest(req);
   };

@@ -4,6 +4,7 @@
 // body within the limit is read whole. Raw HTTP over a socket against the embedded runtime,
 // which streams request bodies to the functions as the Functions host does with
 // enableHttpStream (app.ts).
+import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATA_USER, Keyward } from "../support/keyward";
@@ -68,6 +69,29 @@ describe("request body limits while streaming", () => {
     expect(sentWhenAnswered).toBeLessThan(total);
     const got = await kw.call("GET", `environments/${env}/records/t/too-big`, USER);
     expect(got.status).toBe(404);
+  });
+
+  it("closes a keep-alive connection answered before its body ended, so the body's rest is never parsed as a request", async () => {
+    // A GET whose chunked body no route reads: answered at once, the rest of the body unread.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (body?: Buffer) => new Promise<{ status: number; connection?: string }>((resolve, reject) => {
+      const req = http.request(`${kw.stack.apiBaseUrl}/environments/${env}/records/t`, {
+        method: "GET", agent, headers: { authorization: `Bearer ${token}`, ...(body ? { "transfer-encoding": "chunked" } : {}) },
+      }, (res) => { res.resume(); res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection })); });
+      req.on("error", reject);
+      if (body) req.write(body);
+      // The body's end comes only after the answer: the route has answered without it.
+      setTimeout(() => req.end(), 200);
+    });
+    try {
+      const first = await get(Buffer.alloc(256 * 1024, "x"));
+      expect(first).toEqual({ status: 200, connection: "close" });
+      const second = await get();
+      expect(second.status).toBe(200);
+      expect(second.connection).toBe("keep-alive");
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("reads a chunked body within the limit whole", async () => {
