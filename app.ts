@@ -6,11 +6,12 @@ import { app } from "@azure/functions";
 import { services } from "./shared/services";
 import { activities, registerActivities } from "./activities";
 import { registerOrchestrations } from "./orchestrations";
+import { HTTP_STREAMING } from "./shared/http/streaming";
 import path from "node:path";
 import { setCodeVersion } from "./shared/operations/codeVersion";
 import { codeVersionOfFolder } from "./shared/operations/codeVersionOfFolder";
 
-app.setup({ enableHttpStream: false });
+app.setup({ enableHttpStream: HTTP_STREAMING });
 
 import "./functions/index";
 // Every orchestration starts stamped with this deployment's orchestration code version, and one

@@ -23,6 +23,24 @@ import { registry } from "../functionsCore";
 import type { LogSink } from "../invocation";
 import { EVENT_GRID_PATH, handleEventGrid } from "./eventGrid";
 import { findRoute, httpRoutes, invokeHttpFunction, type HttpRoute } from "./httpFunctions";
+import { HTTP_STREAMING } from "../../shared/http/streaming";
+
+/** What is still read and discarded of a body its function left unread: beyond either, the connection is cut. */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+const DISCARD_MS = 10_000;
+
+function discardRest(req: http.IncomingMessage): void {
+  let discarded = 0;
+  const cut = setTimeout(() => req.socket.destroy(), DISCARD_MS).unref();
+  req.removeAllListeners("readable");
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_BYTES) req.socket.destroy();
+  });
+  req.once("end", () => clearTimeout(cut));
+  req.once("error", () => clearTimeout(cut));
+  req.resume();
+}
 
 /** The Functions host's default routePrefix, used when host.json sets none. */
 export const DEFAULT_ROUTE_PREFIX = "api";
@@ -109,10 +127,14 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
-    const body = await readBody(req);
     const headers = flattenHeaders(req.headers);
-
     const apiPath = url.pathname.startsWith(DURABLE_WEBHOOK_PREFIX.slice(0, -1)) ? durableApiPath(url.pathname) : undefined;
+    const isEventGrid = url.pathname === EVENT_GRID_PATH || url.pathname === `${EVENT_GRID_PATH}/`;
+    if (apiPath !== undefined || isEventGrid || !HTTP_STREAMING) return handleBuffered(req, res, method, url, headers, apiPath, await readBody(req));
+    return handleFunction(req, res, method, url, headers, req);
+  }
+
+  async function handleBuffered(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL, headers: Record<string, string>, apiPath: string | undefined, body: Buffer): Promise<void> {
     if (apiPath !== undefined) {
       if (!keyMatches(presentedKey(url, headers), options.systemKeys.durabletask)) return sendJson(res, 401, unauthorized("durabletask_extension"));
       const reply = await handleDurableApi(host, { method, url, body }, apiPath);
@@ -123,18 +145,36 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       const reply = await handleEventGrid({ method, url, headers, body }, env);
       return sendJson(res, reply.status, reply.body, reply.headers);
     }
+    return handleFunction(req, res, method, url, headers, body);
+  }
+
+  /** An HTTP function's route; `body` is the whole body, or the request itself when HTTP streaming is on. */
+  async function handleFunction(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL, headers: Record<string, string>, body: Buffer | http.IncomingMessage): Promise<void> {
+    // Answered before the body ended (a 413 mid-stream, a GET or a 404 whose body nobody reads):
+    // the answer says the connection closes, so no next request is parsed out of the body's
+    // remainder, and what the client still sends is read and discarded, never buffered. A sender
+    // that keeps going past the bound loses the connection, as a web server would cut it.
+    const answer = (send: () => void): void => {
+      const unread = !Buffer.isBuffer(body) && !req.readableEnded;
+      // Still arriving (the parser has not seen its end): close. Arrived but unread (a GET's empty
+      // body, say): the connection stays open once the rest is discarded.
+      if (unread && !req.complete) res.setHeader("connection", "close");
+      send();
+      if (unread) discardRest(req);
+    };
     if (prefix === "" || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
       const match = findRoute(currentRoutes(), method, url.pathname.slice(prefix.length));
       if (match === "notFound" || match === "methodNotAllowed") {
-        return sendJson(res, 404, { error: "Not Found", message: `no function answers ${method} ${url.pathname}` });
+        return answer(() => sendJson(res, 404, { error: "Not Found", message: `no function answers ${method} ${url.pathname}` }));
       }
       const out = await invokeHttpFunction(match, { method, url, headers, body }, env);
-      res.statusCode = out.status;
-      for (const [name, value] of out.headers) res.appendHeader(name, value);
-      res.end(method === "HEAD" ? undefined : out.body);
-      return;
+      return answer(() => {
+        res.statusCode = out.status;
+        for (const [name, value] of out.headers) res.appendHeader(name, value);
+        res.end(method === "HEAD" ? undefined : out.body);
+      });
     }
-    sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` });
+    answer(() => sendJson(res, 404, { error: "Not Found", message: `nothing is served at ${url.pathname}` }));
   }
 
   // The rpc listener answers the rpc API only: what the in-process DurableClient calls.
@@ -154,7 +194,11 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       res.destroy();
       return;
     }
+    // A function that threw may have left its body unread: this connection is not reused.
+    const unread = !req.readableEnded;
+    if (unread && !req.complete) res.setHeader("connection", "close");
     sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." });
+    if (unread) discardRest(req);
   };
   const server = http.createServer((req, res) => void handle(req, res).catch(failed(req, res)));
   const rpcServer = http.createServer((req, res) => void handleRpc(req, res).catch(failed(req, res)));

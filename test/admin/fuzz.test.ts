@@ -73,6 +73,9 @@ function send(r: FuzzRequest, caller: CallerTenant, agent: http.Agent): Promise<
   return new Promise((resolve) => {
     const headers: Record<string, string | string[]> = { ...r.headers, authorization: `Bearer ${token}` };
     if (r.body && !r.chunked) headers["content-length"] = String(r.body.length);
+    // Said outright: Node's client frames a GET's or DELETE's body only when told (else it sends
+    // the bytes after the headers unframed, which the server must parse as the next request).
+    if (r.body && r.chunked) headers["transfer-encoding"] = "chunked";
     let req: http.ClientRequest;
     try {
       req = http.request({ host: "127.0.0.1", port: kw.stack.port, method: r.method, path: r.path, headers, agent });
