@@ -10,7 +10,8 @@ import { mapLimit } from "./concurrency";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
 import type { FileBlob } from "./fileStore";
-import { assertEnvironmentId, MAX_PAGE_SIZE } from "./validation";
+import type { RecordRow } from "./recordStore";
+import { assertEnvironmentId, MAX_PAGE_SIZE, MAX_RECORD_VALUE_BYTES } from "./validation";
 
 export interface PartitionRun {
   environmentId: string;
@@ -22,9 +23,9 @@ export interface PartitionRun {
   continuation?: string;
   /** Items looked at in this call, 1..1000. */
   maxItems: number;
-  /** Files: bytes moved in this call before it stops (at least one file). Default FILE_PAGE_MAX_BYTES. */
+  /** Bytes moved in this call before it stops (at least one item). Default FILE_PAGE_MAX_BYTES, RECORD_PAGE_MAX_BYTES. */
   maxBytes?: number;
-  /** Files: milliseconds after which this call starts no more files. Default FILE_PAGE_MAX_MS. */
+  /** Milliseconds after which this call starts no more items (it always does some). Default FILE_PAGE_MAX_MS, RECORD_PAGE_MAX_MS. */
   maxMs?: number;
 }
 
@@ -36,15 +37,28 @@ export const FILE_PAGE_MAX_BYTES = 64 * 1024 * 1024;
 export const FILE_PAGE_MAX_MS = 60_000;
 
 /**
- * The continuation of a file page cut short: the listing page's own token and the last file done
- * in it. Named by the file, not counted, so a file deleted or added meanwhile shifts nothing
- * (the listing is in name order; files added meanwhile are under the active DEK already).
+ * A record page too: a record's envelope is inline (up to 64 KiB) or spilled to a blob of up to
+ * 4 MiB, so 1,000 rows could be 4 GiB to download and re-seal in one call. Spilled rows count at
+ * their largest (the row does not say the blob's size), and rows go in chunks of one Table
+ * transaction with the time bound checked between them.
+ */
+export const RECORD_PAGE_MAX_BYTES = 64 * 1024 * 1024;
+export const RECORD_PAGE_MAX_MS = 60_000;
+const RECORD_CHUNK = 100;
+/** What re-sealing a row may cost in bytes: its inline envelope, or a spilled one at the largest a record allows. */
+const rowBytes = (row: RecordRow): number => (row.e?.length ?? (row.b ? MAX_RECORD_VALUE_BYTES + 1024 : 0)) + 1024;
+
+/**
+ * The continuation of a page cut short: the listing page's own token and the last item done in
+ * it. Named by the item (a file's name, a row's key), not counted, so an item deleted or added
+ * meanwhile shifts nothing (listings are in that order; items added meanwhile are under the
+ * active DEK already).
  */
 const CUT = "cut1:";
 function cutContinuation(listing: string | undefined, lastDone: string): string {
   return `${CUT}${Buffer.from(JSON.stringify({ listing: listing ?? null, after: lastDone })).toString("base64url")}`;
 }
-function parseFileContinuation(continuation: string | undefined): { listing?: string; after?: string } {
+function parseCutContinuation(continuation: string | undefined): { listing?: string; after?: string } {
   if (!continuation?.startsWith(CUT)) return { listing: continuation };
   const { listing, after } = JSON.parse(Buffer.from(continuation.slice(CUT.length), "base64url").toString("utf8")) as { listing: string | null; after: string };
   return { ...(listing ? { listing } : {}), after };
@@ -114,15 +128,32 @@ export function createReencryption(ctx: DataContext): Reencryption {
   return {
     async reencryptRecordPartition(run) {
       const { keys, target } = await prepare(ctx, run);
-      const page = await ctx.records.scanPartition(run.environmentId, run.bucket, run.maxItems, run.continuation);
-      // One bucket per page: its rows are written in Table transactions (ETag-conditioned).
-      const outcomes = await ctx.records.rewriteBatch(keys, page.rows, target, PARALLEL_ITEMS);
-      return tally(outcomes, page.continuation);
+      const { listing, after } = parseCutContinuation(run.continuation);
+      const page = await ctx.records.scanPartition(run.environmentId, run.bucket, run.maxItems, listing);
+      const todo = after === undefined ? page.rows : page.rows.filter((r) => r.rowKey > after);
+      const maxBytes = run.maxBytes ?? RECORD_PAGE_MAX_BYTES;
+      const deadline = Date.now() + (run.maxMs ?? RECORD_PAGE_MAX_MS);
+      const outcomes: ("rewritten" | "skipped")[] = [];
+      let bytes = 0;
+      let next = 0;
+      while (next < todo.length && (next === 0 || Date.now() < deadline)) {
+        // The next chunk: rows that fit the byte bound (the call's first row always does).
+        const chunk: RecordRow[] = [];
+        while (next < todo.length && chunk.length < RECORD_CHUNK && (next === 0 || bytes + rowBytes(todo[next]) <= maxBytes)) {
+          bytes += rowBytes(todo[next]);
+          chunk.push(todo[next++]);
+        }
+        if (chunk.length === 0) break;
+        // One bucket per page: its rows are written in Table transactions (ETag-conditioned).
+        outcomes.push(...await ctx.records.rewriteBatch(keys, chunk, target, PARALLEL_ITEMS));
+      }
+      const continuation = next < todo.length ? cutContinuation(listing, todo[next - 1].rowKey) : page.continuation;
+      return tally(outcomes, continuation);
     },
 
     async reencryptFilePartition(run) {
       const { keys, target } = await prepare(ctx, run);
-      const { listing, after } = parseFileContinuation(run.continuation);
+      const { listing, after } = parseCutContinuation(run.continuation);
       const page = await ctx.files.scanPartition(run.environmentId, run.bucket, run.maxItems, listing);
       const todo = after === undefined ? page.blobs : page.blobs.filter((b) => b.name > after);
       const maxBytes = run.maxBytes ?? FILE_PAGE_MAX_BYTES;
