@@ -8,7 +8,9 @@ import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
 export async function finishRekey(input: FinishRekeyInput, svc: AppServices): Promise<FinishRekeyOutput> {
   try {
-    return await svc.transitions.finishRekey(input.dataId, input.targetDekId);
+    // Counts at most KEYWARD_COUNT_ITEMS_PER_CALL items per store itself (ProofPaged past that),
+    // or none when the orchestration proved it partition by partition (`proven`).
+    return await svc.transitions.finishRekey(input.dataId, input.targetDekId, { maxItems: svc.settings.countItemsPerCall, ...(input.proven ? { proven: input.proven } : {}) });
   } catch (err) {
     return terminalOutcomeOf(err);
   }

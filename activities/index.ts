@@ -6,6 +6,7 @@ import * as df from "durable-functions";
 import type { AppServices } from "../shared/appServices";
 import { prepareTargetDek } from "./prepareTargetDek";
 import { listPartitions } from "./listPartitions";
+import { countPartition } from "./countPartition";
 import { reencryptPartition } from "./reencryptPartition";
 import { finishRekey } from "./finishRekey";
 import { resolveKeyVersion } from "./resolveKeyVersion";
@@ -24,7 +25,7 @@ export const activities = {
   // the environment's state and the operation's history
   setEncryption, recordOperation, releaseEnvironment, lockAfterKeyFailure,
   // add, remove, change of policy
-  prepareTargetDek, listPartitions, reencryptPartition, rewrapBackups, finishRekey,
+  prepareTargetDek, listPartitions, countPartition, reencryptPartition, rewrapBackups, finishRekey,
   // key version rotation
   resolveKeyVersion, rewrapEnvironment,
   // watching a policy's key after an event

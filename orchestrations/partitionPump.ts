@@ -39,6 +39,10 @@ export interface PumpOutcome {
   items: number;
   /** Per finished partition: its worker's last cursor segment. */
   segments: Map<number, number>;
+  /** Counting: items of the finished partitions under a DEK outside the target's lineage. */
+  offTarget: number;
+  /** Partitions finished (a proof must have counted every one). */
+  partitionsDone: number;
   /** The first stop reason a page gave (no new partition was started after it). */
   stop?: StopReason;
 }
@@ -62,7 +66,7 @@ export function* pumpPartitions(context: OrchestrationContext, options: PumpOpti
   const slots = Math.max(1, options.parallelism);
   const queue = groupPartitions(options.partitions, slots * GROUPS_PER_SLOT);
   const running: { partitions: number[]; task: Task }[] = [];
-  const outcome: PumpOutcome = { items: 0, segments: new Map() };
+  const outcome: PumpOutcome = { items: 0, offTarget: 0, partitionsDone: 0, segments: new Map() };
   let failure: string | undefined;
   const start = (partitions: number[]) => {
     const input = firstWork(options.job, partitions, options.retry, CALLS_PER_EXECUTION);
@@ -83,6 +87,8 @@ export function* pumpPartitions(context: OrchestrationContext, options: PumpOpti
     else if (result.outcome === "failed") failure ??= result.message;
     else {
       for (const [partition, segment] of Object.entries(result.segments)) outcome.segments.set(Number(partition), segment);
+      outcome.offTarget += result.offTarget ?? 0;
+      outcome.partitionsDone += partitions.length;
       options.onDone?.(partitions, result);
     }
   }

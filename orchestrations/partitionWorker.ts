@@ -31,7 +31,7 @@ export interface PartitionWorkInput {
 }
 
 export type PartitionWorkResult =
-  | { outcome: "done"; items: number; segments: Record<string, number> }
+  | { outcome: "done"; items: number; segments: Record<string, number>; offTarget?: number }
   | { outcome: "stopped"; items: number; stop: StopReason }
   | { outcome: "failed"; items: number; message: string };
 
@@ -39,12 +39,15 @@ export function firstWork(job: PartitionJob, partitions: number[], retry: Activi
   return { job, partitions, retry, callsPerExecution, at: 0, cursor: { segment: 0, items: 0 }, segments: {} };
 }
 
+/** A count's running total of items off target, carried from partition to partition (absent for other jobs). */
+const counted = (cursor: PartitionCursor) => (cursor.offTarget !== undefined ? { offTarget: cursor.offTarget } : {});
+
 function* partitionWorkFlow(context: OrchestrationContext, input: PartitionWorkInput): Generator<Task, PartitionWorkResult, Sent> {
   const act = proxyActivities<ActivityTable>(context, input.retry);
   let { at, cursor } = input;
   const segments = { ...input.segments };
   for (let call = 0; call < Math.max(1, input.callsPerExecution); call++) {
-    if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments };
+    if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments, ...counted(cursor) };
     const partition = input.partitions[at];
     let output: PageOutput;
     try {
@@ -58,10 +61,10 @@ function* partitionWorkFlow(context: OrchestrationContext, input: PartitionWorkI
     if (verdict.done) {
       segments[String(partition)] = cursor.segment;
       at++;
-      cursor = { segment: 0, items: cursor.items };
+      cursor = { segment: 0, items: cursor.items, ...counted(cursor) };
     }
   }
-  if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments };
+  if (at >= input.partitions.length) return { outcome: "done", items: cursor.items, segments, ...counted(cursor) };
   context.df.setCustomStatus({ partition: input.partitions[at], items: cursor.items });
   context.df.continueAsNew({ ...input, at, cursor, segments } satisfies PartitionWorkInput);
   // The engine discards the output of an execution that continued as new: the parent hears from the last one.

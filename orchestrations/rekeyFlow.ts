@@ -8,11 +8,12 @@ import { REKEY_STATUSES, type EncryptionStatus } from "../shared/domain/encrypti
 import type { Progress } from "../shared/domain/environment";
 import {
   CORE_STORES, SECONDARY_STORES,
-  type KeyFailure, type Refusal, type RekeyInput, type RekeyResult, type SetEncryptionInput, type StepUpdate, type Store,
+  type FinishRekeyOutput, type KeyFailure, type Refusal, type RekeyInput, type RekeyResult, type SetEncryptionInput, type StepUpdate, type Store,
 } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities, all } from "./activityProxy";
 import { pumpPartitions } from "./partitionPump";
+import { needs } from "../shared/errors";
 import { errorMessage } from "./retry";
 import type { Sent } from "./orchestrator";
 
@@ -53,6 +54,23 @@ function* reencryptStore(
     },
   });
   return outcome.stop;
+}
+
+/**
+ * Counts one store partition by partition through the pump (each worker a few countPartition
+ * calls per execution): its items, those under a DEK outside the target's lineage, and how many
+ * partitions were counted. For a store too large for one call to size or to prove (sizing:
+ * listPartitions `paged`; the proof: finishRekey `ProofPaged`). `proof`: each count waits until
+ * the switch to the target has settled (dekCounts PROOF_SETTLE_MS), so a zero stays zero.
+ */
+function* countStore(
+  context: OrchestrationContext, input: RekeyInput, store: Store, partitions: string[], targetDekId: string, label: string, proof: boolean,
+): Generator<Task, { items: number; offTarget: number; partitions: number }, Sent> {
+  const outcome = yield* pumpPartitions(context, {
+    label, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
+    job: { kind: "count", page: { dataId: input.dataId, store, targetDekId, ...(proof ? { proof: true } : {}) } },
+  });
+  return { items: outcome.items, offTarget: outcome.offTarget, partitions: outcome.partitionsDone };
 }
 
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
@@ -110,7 +128,15 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     // 2. Size the work, for progress; a store with nothing off the target DEK is skipped (new
     // writes go under the target DEK, so none can appear; finishRekey checks again anyway).
     const stores = [...CORE_STORES, ...SECONDARY_STORES];
-    const sizes = yield* all(context, stores.map((store) => act.listPartitions.start({ dataId: input.dataId, store, targetDekId: dek.dekId })));
+    // A store too large for one call to count comes back `paged`: counted partition by partition.
+    const listed = yield* all(context, stores.map((store) => act.listPartitions.start({ dataId: input.dataId, store, targetDekId: dek.dekId })));
+    const sizes: { partitions: string[]; items: number; remaining?: number }[] = [];
+    for (const [i, store] of stores.entries()) {
+      const size = listed[i];
+      if (!size.paged) { sizes.push(size); continue; }
+      const counted = yield* countStore(context, input, store, size.partitions, dek.dekId, `${store}-size`, false);
+      sizes.push({ partitions: size.partitions, items: counted.items, remaining: counted.offTarget });
+    }
     const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
     const nothingLeft = (store: Store) => sizeOf.get(store)!.remaining === 0;
     const progress: Progress = { done: 0, total: sizes.reduce((n, x) => n + x.items, 0), unit: "items" };
@@ -165,7 +191,23 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     // 5. Retire what the old key protected. The activity proves nothing still uses it first.
     stage = "Retire previous key";
     yield* report({ status: s.online, progress, step: { name: stage, status: "Running" } });
-    let finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
+    // finishRekey proves it itself when the environment is small enough for one call; else it
+    // says ProofPaged, every partition of every store is counted (after the switch settled), and
+    // only a proof that covered every partition with nothing off target lets it retire.
+    const finishRekey = function* (round: number): Generator<Task, FinishRekeyOutput, Sent> {
+      const finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
+      if (finish.outcome !== "ProofPaged") return finish;
+      const remaining: Record<string, number> = {};
+      const proven: Record<string, number> = {};
+      for (const store of stores) {
+        const counted = yield* countStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, `${store}-proof${round}`, true);
+        if (counted.offTarget > 0) remaining[store] = counted.offTarget;
+        proven[store] = counted.partitions;
+      }
+      if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
+      return yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target, proven: proven as Record<Store, number> });
+    };
+    let finish = yield* finishRekey(0);
     // Online throughout, an instance that had not yet seen the new active DEK may have written
     // under the previous one after its partition was passed: sweep the stores again (each item
     // already under the target is skipped) and prove again, a bounded number of times.
@@ -174,9 +216,10 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
         const why = yield* reencryptStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, progress, s.online, `${store}-sweep${sweep}`);
         if (why) return yield* stopped(why, stage);
       }
-      finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
+      finish = yield* finishRekey(sweep);
     }
     if (finish.outcome === "AccessLost" || finish.outcome === "Refused") return yield* stopped(finish, stage);
+    needs(finish.outcome !== "ProofPaged", "a finish given a paged proof counts nothing itself, so it never asks for one");
     if (finish.outcome === "DataRemaining") {
       const message = `Items are still under the previous key (${Object.entries(finish.remaining).map(([k, v]) => `${k}: ${v}`).join(", ")}). Rerun the operation to finish it.`;
       return yield* fail("Warning", { code: "DataRemaining", message }, { step: { name: stage, status: "Failed", detail: message } });

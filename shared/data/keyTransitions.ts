@@ -11,13 +11,34 @@ import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict, needs } from "../errors";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
-import { createReencryption } from "./reencrypt";
+import { createDekCounts, settleBeforeProof, type CountedStore } from "./dekCounts";
 import { assertEnvironmentId } from "./validation";
 
 export type FinishRekeyResult =
   | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
   /** Items are still under DEKs other than the target: re-encrypt them, then finish again. */
-  | { outcome: "DataRemaining"; remaining: Record<string, number> };
+  | { outcome: "DataRemaining"; remaining: Record<string, number> }
+  /** More items than one call counts: prove it partition by partition (dekCounts), then finish with `proven`. */
+  | { outcome: "ProofPaged" };
+
+export interface FinishRekeyOptions {
+  /**
+   * Items this call counts at most, per store, to prove nothing is under another DEK (default: no
+   * bound, for tests and tools on small environments). Past it: ProofPaged, nothing retired.
+   */
+  maxItems?: number;
+  /**
+   * The proof was made partition by partition (every partition of each store counted, after
+   * PROOF_SETTLE_MS, none off the target's lineage): the partitions counted per store. This call
+   * then counts nothing itself.
+   */
+  proven?: Record<CountedStore, number>;
+  /**
+   * The caller guarantees no write can be in flight (a tool's setup on an environment nobody
+   * uses): the count does not wait for the switch to settle (PROOF_SETTLE_MS).
+   */
+  noWriters?: boolean;
+}
 
 export interface KeyTransitions {
   /**
@@ -29,7 +50,7 @@ export interface KeyTransitions {
    * Retires every other DEK once no item uses it, and drops the wrapped copies under keys the
    * active DEK is not under, so the old key is no longer needed.
    */
-  finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult>;
+  finishRekey(environmentId: string, targetDekId: string, options?: FinishRekeyOptions): Promise<FinishRekeyResult>;
   /**
    * Re-wraps every live DEK and the index key that are under `source` with the version `wrapper`
    * wraps with, then drops their copies under other versions of that source. Data is untouched.
@@ -54,7 +75,7 @@ async function secretOf(keys: RingKeys, owner: CopyOwner): Promise<Uint8Array> {
 }
 
 export function createKeyTransitions(ctx: DataContext): KeyTransitions {
-  const reencryption = createReencryption(ctx);
+  const counts = createDekCounts(ctx);
 
   async function prepareTargetDek(environmentId: string, wrapper: KeyWrapper, source: KeySource) {
     assertEnvironmentId(environmentId);
@@ -78,7 +99,7 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     return { dekId: now.dekId, keyId: copy.keyId, created: now.dekId === dek.dekId };
   }
 
-  async function finishRekey(environmentId: string, targetDekId: string): Promise<FinishRekeyResult> {
+  async function finishRekey(environmentId: string, targetDekId: string, options: FinishRekeyOptions = {}): Promise<FinishRekeyResult> {
     assertEnvironmentId(environmentId);
     const before = await ctx.rings.read(environmentId);
     // The target, or a DEK it was rolled over to at its encryption limit (activeLineage): data
@@ -88,13 +109,22 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     }
     const lineage = new Set(activeLineage(before));
     // Precondition of retiring: nothing is under any other DEK. New writes only use the active
-    // DEK, so a zero count stays zero.
-    const usage = await reencryption.dekUsage(environmentId);
-    const remaining: Record<string, number> = {};
-    for (const counts of [usage.records, usage.files]) {
-      for (const [dekId, n] of Object.entries(counts)) if (!lineage.has(dekId) && n > 0) remaining[dekId] = (remaining[dekId] ?? 0) + n;
+    // DEK, so a zero count made once the switch has settled (PROOF_SETTLE_MS) stays zero.
+    if (options.proven) {
+      // Counted partition by partition by the caller: it must have covered every partition.
+      for (const store of ["records", "files"] as const) {
+        needs(options.proven[store] === before.buckets, `the proof counted every partition of ${store} of ${environmentId} (${options.proven[store]} of ${before.buckets})`);
+      }
+    } else {
+      if (!options.noWriters) await settleBeforeProof(before, targetDekId);
+      const remaining: Record<string, number> = {};
+      for (const store of ["records", "files"] as const) {
+        const counted = await counts.count({ environmentId, store, targetDekId, maxItems: options.maxItems ?? Number.MAX_SAFE_INTEGER });
+        if (counted.next) return { outcome: "ProofPaged" };
+        for (const [dekId, n] of Object.entries(counted.offTarget)) if (!lineage.has(dekId)) remaining[dekId] = (remaining[dekId] ?? 0) + n;
+      }
+      if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
     }
-    if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
 
     let retiredDekIds: string[] = [];
     const ring = await ctx.rings.update(environmentId, (r) => {

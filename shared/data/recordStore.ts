@@ -538,6 +538,22 @@ export class RecordStore {
     return rows.map((row) => outcomes.get(row)!);
   }
 
+  /**
+   * One page of a bucket's rows, only their DEK ids (the `dek` index): what counting by DEK needs,
+   * without the envelopes. An environment with no table yet has none.
+   */
+  async dekIdsPage(environmentId: string, bucket: number, maxItems: number, continuation?: string): Promise<{ dekIds: string[]; continuation?: string }> {
+    let out: { dekIds: string[]; continuation?: string } = { dekIds: [] };
+    await ignoreNotFound(async () => {
+      const pages = this.table(environmentId)
+        .listEntities<{ dek?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${bucketKey(bucket)}`, select: ["dek"] } })
+        .byPage({ maxPageSize: maxItems, continuationToken: continuation });
+      const page = (await pages.next()).value;
+      out = { dekIds: (page ?? []).map((e: { dek?: string }) => String(e.dek)), ...(page?.continuationToken ? { continuation: page.continuationToken } : {}) };
+    });
+    return out;
+  }
+
   /** How many rows are under each DEK (from the `dek` index, which reads check against the header). */
   async countByDek(environmentId: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();

@@ -9,6 +9,7 @@ import { invalid, conflict } from "../errors";
 import { mapLimit } from "./concurrency";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
+import { createDekCounts, type CountResult, type CountRun } from "./dekCounts";
 import type { FileBlob } from "./fileStore";
 import type { RecordRow } from "./recordStore";
 import { assertEnvironmentId, MAX_PAGE_SIZE, MAX_RECORD_VALUE_BYTES } from "./validation";
@@ -83,7 +84,10 @@ export interface Reencryption {
   reencryptFilePartition(run: PartitionRun): Promise<PartitionResult>;
   /** The partitions of an environment: 0 .. buckets - 1. */
   partitions(environmentId: string): Promise<number[]>;
+  /** A whole-environment scan, for tests and tools: an operation counts with countDeks. */
   dekUsage(environmentId: string): Promise<DekUsage>;
+  /** A bounded run of a store counted by DEK, resumable from its cursor (dekCounts). */
+  countDeks(run: CountRun): Promise<CountResult>;
   /** Records and files still under `dekId`; 0 is the proof that the DEK may be retired. */
   countUnderDek(environmentId: string, dekId: string): Promise<number>;
   /** Deletes every record and file of the environment (not its key ring); rerunnable. */
@@ -118,6 +122,7 @@ function tally(outcomes: ("rewritten" | "skipped")[], continuation: string | und
 }
 
 export function createReencryption(ctx: DataContext): Reencryption {
+  const counts = createDekCounts(ctx);
 
   const dekUsage = async (environmentId: string): Promise<DekUsage> => {
     assertEnvironmentId(environmentId);
@@ -182,6 +187,8 @@ export function createReencryption(ctx: DataContext): Reencryption {
     },
 
     dekUsage,
+
+    countDeks: (run) => counts.count(run),
 
     async countUnderDek(environmentId, dekId) {
       const usage = await dekUsage(environmentId);

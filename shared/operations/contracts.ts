@@ -175,7 +175,20 @@ export interface LockAfterKeyFailureInput { tenantId: string; environmentId: str
 
 /** With targetDekId, `remaining` counts the store's items under any other DEK. */
 export interface ListPartitionsInput { dataId: string; store: Store; targetDekId?: string }
-export interface ListPartitionsOutput { partitions: string[]; items: number; remaining?: number }
+/**
+ * `paged`: the store holds more items than one call counts (KEYWARD_COUNT_ITEMS_PER_CALL), so
+ * `items` and `remaining` are unknown: size it partition by partition (countPartition).
+ */
+export type ListPartitionsOutput = { partitions: string[]; items: number; remaining?: number; paged?: undefined } | { partitions: string[]; paged: true };
+
+/**
+ * Counts a bounded run of one partition of a store: its items, and those under a DEK outside the
+ * target's lineage. Sizing (of a store too large for listPartitions) and the finish proof (of an
+ * environment too large for finishRekey) add these up partition by partition. `proof`: counted
+ * only once the switch to the target has settled (dekCounts PROOF_SETTLE_MS).
+ */
+export interface CountPartitionInput { dataId: string; store: Store; partition: string; targetDekId: string; continuation?: string; proof?: boolean }
+export interface CountPartitionOutput { outcome: "ok"; done: boolean; continuation?: string; scanned: number; offTarget: number }
 
 /**
  * Where a page activity records its own progress (the items it looked at), so the orchestration
@@ -202,10 +215,13 @@ export type ReencryptPartitionOutput =
   | { outcome: "ok"; done: boolean; continuation?: string; scanned: number; rewritten: number }
   | KeyFailure | Refusal;
 
-export interface FinishRekeyInput extends EnvironmentScope { operationId: string; targetDekId: string; target: KeyTarget }
+/** `proven`: the partitions a paged proof counted per store (none off target); the activity then counts nothing itself. */
+export interface FinishRekeyInput extends EnvironmentScope { operationId: string; targetDekId: string; target: KeyTarget; proven?: Record<Store, number> }
 export type FinishRekeyOutput =
   | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
   | { outcome: "DataRemaining"; remaining: Record<string, number> }
+  /** Too many items to prove in one call: prove partition by partition, then finish with `proven`. */
+  | { outcome: "ProofPaged" }
   | KeyFailure | Refusal;
 
 export interface RewrapEnvironmentInput extends EnvironmentScope { operationId: string; policy: string; keyId: string }

@@ -1,0 +1,18 @@
+// Activity: count a bounded run of one partition of a store (its items, and those under a DEK
+// outside the target's lineage) and return where the next call resumes. Sizing a store and the
+// finish proof of a re-key add these up partition by partition through the partition pump when
+// the environment is too large for one call (listPartitions `paged`, finishRekey `ProofPaged`).
+import type { AppServices } from "../shared/appServices";
+import type { CountPartitionInput, CountPartitionOutput } from "../shared/operations/contracts";
+import { sumOf } from "../shared/data/dekCounts";
+
+export async function countPartition(input: CountPartitionInput, svc: AppServices): Promise<CountPartitionOutput> {
+  const counted = await svc.reencryption.countDeks({
+    environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId, onePartition: true, proof: input.proof,
+    from: { partition: Number(input.partition), ...(input.continuation ? { continuation: input.continuation } : {}) },
+    maxItems: svc.settings.countItemsPerCall,
+  });
+  const scanned = counted.items;
+  const offTarget = sumOf(counted.offTarget);
+  return counted.next ? { outcome: "ok", done: false, continuation: counted.next.continuation, scanned, offTarget } : { outcome: "ok", done: true, scanned, offTarget };
+}
