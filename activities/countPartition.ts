@@ -8,11 +8,10 @@ import { sumOf } from "../shared/data/dekCounts";
 
 export async function countPartition(input: CountPartitionInput, svc: AppServices): Promise<CountPartitionOutput> {
   const counted = await svc.reencryption.countDeks({
-    environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId, onePartition: true, proof: input.proof,
-    from: { partition: Number(input.partition), ...(input.continuation ? { continuation: input.continuation } : {}) },
-    maxItems: svc.settings.countItemsPerCall,
+    environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId, partition: Number(input.partition), proof: input.proof,
+    ...(input.continuation ? { continuation: input.continuation } : {}), maxItems: svc.settings.countItemsPerCall,
   });
   const scanned = counted.items;
   const offTarget = sumOf(counted.offTarget);
-  return counted.next ? { outcome: "ok", done: false, continuation: counted.next.continuation, scanned, offTarget } : { outcome: "ok", done: true, scanned, offTarget };
+  return counted.continuation ? { outcome: "ok", done: false, continuation: counted.continuation, scanned, offTarget } : { outcome: "ok", done: true, scanned, offTarget };
 }

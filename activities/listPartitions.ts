@@ -10,6 +10,6 @@ export async function listPartitions(input: ListPartitionsInput, svc: AppService
   const partitions = (await svc.reencryption.partitions(input.dataId)).map(String);
   // Without a target every item is "off target": the count is then the store's size.
   const counted = await svc.reencryption.countDeks({ environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId ?? "", maxItems: svc.settings.countItemsPerCall });
-  if (counted.next) return { partitions, paged: true };
+  if (counted.continuation) return { partitions, paged: true };
   return { partitions, items: counted.items, remaining: input.targetDekId ? sumOf(counted.offTarget) : counted.items };
 }

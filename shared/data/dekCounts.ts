@@ -1,8 +1,9 @@
 // Counting a store's items by DEK a bounded number at a time, partition by partition: sizing a
 // re-key (for its progress) and proving that nothing is left under a DEK about to be retired.
 // No call reads more than `maxItems` items (and starts no page after COUNT_MAX_MS), so an
-// environment of any size is counted in calls of a bounded cost, each ending with a cursor
-// (partition, listing continuation) where the next one resumes. Reads only DEK ids: the `dek`
+// environment of any size is counted in calls of a bounded cost, each ending with the listing's
+// continuation where the next one resumes. A partition or the whole store (one listing, fewer
+// calls than partitions when it is small). Reads only DEK ids: the `dek`
 // column of record rows, the metadata of file blobs. Reads the ring once per call, never a key.
 import { activeLineage, findDek, type KeyRing } from "../crypto/keyRing";
 import { invalid, needs, notFound } from "../errors";
@@ -11,21 +12,15 @@ import { assertEnvironmentId, MAX_PAGE_SIZE } from "./validation";
 
 export type CountedStore = "records" | "files";
 
-/** Where a count resumes: a partition, and the listing's continuation inside it. */
-export interface CountCursor {
-  partition: number;
-  continuation?: string;
-}
-
 export interface CountRun {
   environmentId: string;
   store: CountedStore;
   /** Items under this DEK, or one it was rolled over to (its lineage), are on target. */
   targetDekId: string;
-  /** Where to start; absent, at partition 0. */
-  from?: CountCursor;
-  /** Stop at the end of `from.partition` (one partition's count, for a partition worker). */
-  onePartition?: boolean;
+  /** One partition (a partition worker's count); absent, the whole store in its listing order. */
+  partition?: number;
+  /** Where the previous call on the same partition (or store) stopped. */
+  continuation?: string;
   /** Items read in this call at most (a page is never larger than MAX_PAGE_SIZE). */
   maxItems: number;
   /** A proof: wait until writes that chose the previous DEK have landed (see PROOF_SETTLE_MS). */
@@ -37,8 +32,8 @@ export interface CountResult {
   items: number;
   /** Of them, under a DEK outside the target's lineage, per DEK id. */
   offTarget: Record<string, number>;
-  /** Where the next call resumes; absent when the store (or the one partition) is counted. */
-  next?: CountCursor;
+  /** Where the next call resumes; absent when the partition (or the store) is counted. */
+  continuation?: string;
 }
 
 /** A call starts no page after this long (a slow listing must not outlive functionTimeout). */
@@ -71,7 +66,7 @@ export interface DekCounts {
 }
 
 export function createDekCounts(ctx: DataContext): DekCounts {
-  const pageOf = (store: CountedStore, environmentId: string, bucket: number, maxItems: number, continuation?: string) =>
+  const pageOf = (store: CountedStore, environmentId: string, bucket: number | undefined, maxItems: number, continuation?: string) =>
     store === "records" ? ctx.records.dekIdsPage(environmentId, bucket, maxItems, continuation) : ctx.files.dekIdsPage(environmentId, bucket, maxItems, continuation);
 
   return {
@@ -80,25 +75,22 @@ export function createDekCounts(ctx: DataContext): DekCounts {
       if (!Number.isInteger(run.maxItems) || run.maxItems < 1) throw invalid("InvalidPageSize", "maxItems must be a whole number, 1 or more.", "maxItems");
       const ring = await ctx.rings.read(run.environmentId);
       if (!ring) throw notFound("KeyRingNotFound", `Environment ${run.environmentId} has no key ring.`);
-      const from = run.from ?? { partition: 0 };
-      if (!Number.isInteger(from.partition) || from.partition < 0 || from.partition >= ring.buckets) {
+      if (run.partition !== undefined && (!Number.isInteger(run.partition) || run.partition < 0 || run.partition >= ring.buckets)) {
         throw invalid("InvalidPartition", `Environment ${run.environmentId} has partitions 0 to ${ring.buckets - 1}.`, "partition");
       }
       if (run.proof) await settleBeforeProof(ring, run.targetDekId);
       const lineage = new Set(activeLineage(ring).includes(run.targetDekId) ? activeLineage(ring) : [run.targetDekId]);
-      const last = run.onePartition ? from.partition : ring.buckets - 1;
       const deadline = Date.now() + COUNT_MAX_MS;
       const offTarget: Record<string, number> = {};
       let items = 0;
-      let cursor: CountCursor | undefined = from;
-      while (cursor && items < run.maxItems && (items === 0 || Date.now() < deadline)) {
-        const page = await pageOf(run.store, run.environmentId, cursor.partition, Math.min(MAX_PAGE_SIZE, run.maxItems - items), cursor.continuation);
+      let continuation = run.continuation;
+      do {
+        const page = await pageOf(run.store, run.environmentId, run.partition, Math.min(MAX_PAGE_SIZE, run.maxItems - items), continuation);
         items += page.dekIds.length;
         for (const dekId of page.dekIds) if (!lineage.has(dekId)) offTarget[dekId] = (offTarget[dekId] ?? 0) + 1;
-        cursor = page.continuation ? { partition: cursor.partition, continuation: page.continuation }
-          : cursor.partition < last ? { partition: cursor.partition + 1 } : undefined;
-      }
-      return { items, offTarget, ...(cursor ? { next: cursor } : {}) };
+        continuation = page.continuation;
+      } while (continuation && items < run.maxItems && Date.now() < deadline);
+      return { items, offTarget, ...(continuation ? { continuation } : {}) };
     },
   };
 }

@@ -140,12 +140,12 @@ export class FileStore {
     throw contention("FileWriteConflict", `File blob ${blob.name} kept changing during re-encryption; rerun the partition.`);
   }
 
-  /** One page of a bucket's files, only their DEK ids (blob metadata): what counting by DEK needs. */
-  async dekIdsPage(environmentId: string, bucket: number, maxItems: number, continuation?: string): Promise<{ dekIds: string[]; continuation?: string }> {
+  /** One page of a bucket's files (or, bucket undefined, all), only their DEK ids (blob metadata): what counting by DEK needs. */
+  async dekIdsPage(environmentId: string, bucket: number | undefined, maxItems: number, continuation?: string): Promise<{ dekIds: string[]; continuation?: string }> {
     let out: { dekIds: string[]; continuation?: string } = { dekIds: [] };
     await ignoreNotFound(async () => {
       const pages = this.container(environmentId)
-        .listBlobsFlat({ prefix: `${PREFIX}${bucketKey(bucket)}/`, includeMetadata: true })
+        .listBlobsFlat({ prefix: bucket === undefined ? PREFIX : `${PREFIX}${bucketKey(bucket)}/`, includeMetadata: true })
         .byPage({ maxPageSize: maxItems, continuationToken: continuation });
       const page = (await pages.next()).value as ContainerListBlobFlatSegmentResponse | undefined;
       const dekIds = (page?.segment.blobItems ?? []).map((b) => String(b.metadata?.dek));

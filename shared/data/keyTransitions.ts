@@ -120,7 +120,7 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
       const remaining: Record<string, number> = {};
       for (const store of ["records", "files"] as const) {
         const counted = await counts.count({ environmentId, store, targetDekId, maxItems: options.maxItems ?? Number.MAX_SAFE_INTEGER });
-        if (counted.next) return { outcome: "ProofPaged" };
+        if (counted.continuation) return { outcome: "ProofPaged" };
         for (const [dekId, n] of Object.entries(counted.offTarget)) if (!lineage.has(dekId)) remaining[dekId] = (remaining[dekId] ?? 0) + n;
       }
       if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };

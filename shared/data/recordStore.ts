@@ -539,14 +539,15 @@ export class RecordStore {
   }
 
   /**
-   * One page of a bucket's rows, only their DEK ids (the `dek` index): what counting by DEK needs,
+   * One page of a bucket's rows (or, bucket undefined, the table's), only their DEK ids (the `dek` index): what counting by DEK needs,
    * without the envelopes. An environment with no table yet has none.
    */
-  async dekIdsPage(environmentId: string, bucket: number, maxItems: number, continuation?: string): Promise<{ dekIds: string[]; continuation?: string }> {
+  async dekIdsPage(environmentId: string, bucket: number | undefined, maxItems: number, continuation?: string): Promise<{ dekIds: string[]; continuation?: string }> {
     let out: { dekIds: string[]; continuation?: string } = { dekIds: [] };
     await ignoreNotFound(async () => {
+      const filter = bucket === undefined ? {} : { filter: odata`PartitionKey eq ${bucketKey(bucket)}` };
       const pages = this.table(environmentId)
-        .listEntities<{ dek?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${bucketKey(bucket)}`, select: ["dek"] } })
+        .listEntities<{ dek?: string }>({ queryOptions: { ...filter, select: ["dek"] } })
         .byPage({ maxPageSize: maxItems, continuationToken: continuation });
       const page = (await pages.next()).value;
       out = { dekIds: (page ?? []).map((e: { dek?: string }) => String(e.dek)), ...(page?.continuationToken ? { continuation: page.continuationToken } : {}) };

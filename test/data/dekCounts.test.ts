@@ -6,7 +6,7 @@ import { TableClient } from "@azure/data-tables";
 import { describe, expect, it, vi } from "vitest";
 import { findDek } from "../../shared/crypto/keyRing";
 import { createDataContext } from "../../shared/data/context";
-import { createDekCounts, PROOF_SETTLE_MS, sumOf, type CountCursor, type CountedStore } from "../../shared/data/dekCounts";
+import { createDekCounts, PROOF_SETTLE_MS, sumOf, type CountedStore } from "../../shared/data/dekCounts";
 import { createKeyTransitions } from "../../shared/data/keyTransitions";
 import { mapLimit } from "../../shared/data/concurrency";
 import { testStorage } from "../support/storage";
@@ -27,17 +27,17 @@ async function world(records: number, files: number) {
   return { t, ctx, env, dekA, cmk: t.keys.add(new RsaTestKey("contoso", "cmk")) };
 }
 
-/** Counts a whole store in calls of at most `maxItems`, as listPartitions' caller would: each call's items, and the totals. */
-async function countAll(counts: ReturnType<typeof createDekCounts>, environmentId: string, store: CountedStore, targetDekId: string, maxItems: number) {
+/** Counts a store (or one partition) in calls of at most `maxItems`, resuming each from the last: each call's items, and the totals. */
+async function countAll(counts: ReturnType<typeof createDekCounts>, environmentId: string, store: CountedStore, targetDekId: string, maxItems: number, more: { partition?: number; proof?: boolean } = {}) {
   const perCall: number[] = [];
   const offTarget: Record<string, number> = {};
-  let from: CountCursor | undefined;
+  let continuation: string | undefined;
   do {
-    const r = await counts.count({ environmentId, store, targetDekId, maxItems, ...(from ? { from } : {}) });
+    const r = await counts.count({ environmentId, store, targetDekId, maxItems, ...more, ...(continuation ? { continuation } : {}) });
     perCall.push(r.items);
     for (const [dek, n] of Object.entries(r.offTarget)) offTarget[dek] = (offTarget[dek] ?? 0) + n;
-    from = r.next;
-  } while (from);
+    continuation = r.continuation;
+  } while (continuation);
   return { perCall, items: perCall.reduce((n, x) => n + x, 0), offTarget };
 }
 
@@ -67,18 +67,13 @@ describe("counting by DEK in bounded calls", () => {
     const counts = createDekCounts(ctx);
     let total = 0;
     for (let partition = 0; partition < BUCKETS; partition++) {
-      let from: CountCursor | undefined = { partition };
-      do {
-        const r = await counts.count({ environmentId: env, store: "records", targetDekId: dekA, onePartition: true, maxItems: 7, from });
-        expect(r.items).toBeLessThanOrEqual(7);
-        expect(r.offTarget).toEqual({});
-        if (r.next) expect(r.next.partition).toBe(partition);
-        total += r.items;
-        from = r.next;
-      } while (from);
+      const counted = await countAll(counts, env, "records", dekA, 7, { partition });
+      expect(Math.max(...counted.perCall)).toBeLessThanOrEqual(7);
+      expect(counted.offTarget).toEqual({});
+      total += counted.items;
     }
     expect(total).toBe(80);
-    await expect(counts.count({ environmentId: env, store: "records", targetDekId: dekA, maxItems: 7, from: { partition: BUCKETS } })).rejects.toMatchObject({ code: "InvalidPartition" });
+    await expect(counts.count({ environmentId: env, store: "records", targetDekId: dekA, maxItems: 7, partition: BUCKETS })).rejects.toMatchObject({ code: "InvalidPartition" });
   }, 60_000);
 
   it("a proof counts only once the target has been active PROOF_SETTLE_MS", async () => {
@@ -119,14 +114,7 @@ describe("the finish proof", () => {
     // The paged proof, partition by partition, as the re-key's workers count it.
     const counts = createDekCounts(ctx);
     let offTarget = 0;
-    for (let partition = 0; partition < BUCKETS; partition++) {
-      let from: CountCursor | undefined = { partition };
-      do {
-        const r = await counts.count({ environmentId: env, store: "records", targetDekId: target.dekId, onePartition: true, proof: true, maxItems: 5, from });
-        offTarget += sumOf(r.offTarget);
-        from = r.next;
-      } while (from);
-    }
+    for (let partition = 0; partition < BUCKETS; partition++) offTarget += sumOf((await countAll(counts, env, "records", target.dekId, 5, { partition, proof: true })).offTarget);
     expect(offTarget).toBe(1);
 
     const before = await ctx.rings.read(env);
