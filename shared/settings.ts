@@ -183,7 +183,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rotationParallelism: int(env, "KEYWARD_ROTATION_PARALLELISM", 16, 1, 256),
     reencryptParallelism: int(env, "KEYWARD_REENCRYPT_PARALLELISM", 4, 1, 64),
     reencryptPageSize: int(env, "KEYWARD_REENCRYPT_PAGE_SIZE", 200, 1, 5000),
-    countItemsPerCall: int(env, "KEYWARD_COUNT_ITEMS_PER_CALL", 20_000, 1, 1_000_000),
+    countItemsPerCall: int(env, "KEYWARD_COUNT_ITEMS_PER_CALL", 50_000, 1, 1_000_000),
     activityFirstRetryMs: int(env, "KEYWARD_ACTIVITY_FIRST_RETRY_MS", 2000, 10, 600_000),
     activityMaxAttempts: int(env, "KEYWARD_ACTIVITY_MAX_ATTEMPTS", 5, 1, 20),
     keyHealthProbeSchedule: str(env, "KEYWARD_KEY_HEALTH_PROBE_SCHEDULE", "0 */1 * * * *"),
