@@ -45,6 +45,11 @@ export interface Environment {
    * containers, key ring and backups and is bound into every ciphertext. Never shown to clients.
    */
   dataId: string;
+  /**
+   * Data ids of generations a reset (or restore, copy) replaced and whose deletion has not
+   * finished yet (shared/dataOperations/generations.ts). Never shown to clients.
+   */
+  retiredDataIds?: string[];
   displayName: string;
   region: string;
   type: EnvironmentType;
