@@ -7,7 +7,8 @@
 //
 // Rerunnable: the fresh data id is derived from the operation and the data id it replaces, so a
 // rerun before the switch finishes the same generation, and one after it finds the switch done.
-// A failure before the switch leaves the environment on its old generation, intact.
+// A failure before the switch leaves the environment on its old generation, intact, with the
+// half-built fresh one listed as retired (deleted by the next operation's cleanup).
 import type { AppServices } from "../shared/appServices";
 import type { ResetEnvironmentInput, ResetEnvironmentOutput } from "../shared/dataOperations/contracts";
 import { freshDataId } from "../shared/dataOperations/generations";
@@ -19,7 +20,7 @@ import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 function switched(e: Environment, fresh: string, keyId: string): Environment {
   const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
   return {
-    ...e, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => id !== e.dataId), e.dataId],
+    ...e, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => id !== e.dataId && id !== fresh), e.dataId],
     state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,
     encryption: { ...encryption, keyType: "PlatformManaged", keyId, status: "PlatformManaged" },
   };
@@ -32,6 +33,9 @@ export async function eraseEnvironmentData(input: ResetEnvironmentInput, svc: Ap
     let env = await state.getEnvironment(input.environmentId);
     if (!env) throw notFound("EnvironmentNotFound", `Environment '${input.environmentId}' no longer exists.`, "environmentId");
     if (env.dataId === input.dataId) {
+      // Listed before it is built: a reset that fails before its switch leaves a half-built
+      // generation that the next operation's cleanup finds and deletes.
+      await state.updateEnvironment(input.environmentId, (e) => (e.dataId === input.dataId && !e.retiredDataIds?.includes(fresh) ? { ...e, retiredDataIds: [...(e.retiredDataIds ?? []), fresh] } : undefined));
       const { wrapper } = await svc.keys.latestWrapper({ kind: "PlatformManaged" });
       await svc.data.initialize(fresh, wrapper, { kind: "PlatformManaged" });
       env = await state.updateEnvironment(input.environmentId, (e) => (e.dataId === input.dataId ? switched(e, fresh, wrapper.keyId) : undefined));

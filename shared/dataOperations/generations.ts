@@ -50,3 +50,13 @@ export async function deleteRetiredPage(bc: BackupContext, dataId: string, maxBl
   const page = await bc.store.deletePageOf(dataId, maxBlobs);
   return { done: page.done, blobsDeleted: page.deleted, backupsDeleted: page.manifests };
 }
+
+/** The whole of a retired generation, page after page: for work outside an orchestration (deleting a locked environment). */
+export async function deleteRetiredWhole(bc: BackupContext, dataId: string): Promise<{ backupsDeleted: number }> {
+  let backupsDeleted = 0;
+  for (;;) {
+    const page = await deleteRetiredPage(bc, dataId);
+    backupsDeleted += page.backupsDeleted;
+    if (page.done) return { backupsDeleted };
+  }
+}
