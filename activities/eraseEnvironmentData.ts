@@ -21,6 +21,7 @@ function switched(e: Environment, fresh: string, keyId: string): Environment {
   const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
   return {
     ...e, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => id !== e.dataId && id !== fresh), e.dataId],
+    formerDataIds: [...(e.formerDataIds ?? []).filter((id) => id !== e.dataId), e.dataId],
     state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,
     encryption: { ...encryption, keyType: "PlatformManaged", keyId, status: "PlatformManaged" },
   };

@@ -50,6 +50,12 @@ export interface Environment {
    * finished yet (shared/dataOperations/generations.ts). Never shown to clients.
    */
   retiredDataIds?: string[];
+  /**
+   * Every data id the environment had before its current one, oldest first: the key version
+   * ledger knows an environment by the data id it had when it left a key version, so key usage
+   * still names the environment after a reset moved it to a fresh generation.
+   */
+  formerDataIds?: string[];
   displayName: string;
   region: string;
   type: EnvironmentType;

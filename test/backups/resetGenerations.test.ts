@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { TableClient } from "@azure/data-tables";
 import { BlobClient, ContainerClient } from "@azure/storage-blob";
 import { Keyward } from "../support/keyward";
-import { expectData, getEnvironment, seedDataset, waitForOperation } from "../support/environments";
+import { addToPolicyAndWait, expectData, getEnvironment, seedDataset, waitForOperation } from "../support/environments";
 import { services } from "../../shared/services";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
 import { tableServiceClient } from "../../shared/storage/clients";
@@ -91,6 +91,25 @@ describe("reset over a fresh generation", () => {
     expect(await leftOf(after.dataId)).toMatchObject({ table: true, container: true, ring: true, backupBlobs: 0 });
     expect((await kw.user("GET", `environments/${env}/records/t0?top=100`)).body.value).toEqual([]);
   }, 180_000);
+
+  it("key usage still names the environment as having left a key version after a reset moved it to a fresh generation", async () => {
+    const p = await kw.customerPolicy();
+    const env = await kw.environment();
+    await addToPolicyAndWait(kw, p.policy, [env]);
+    const removal = await kw.platformAdmin("DELETE", `enterprisePolicies/${p.policy}/environments/${env}`);
+    expect(removal.status).toBe(202);
+    expect((await waitForOperation(kw, removal.body.operations[0].operationId)).status).toBe("Succeeded");
+    const leftBy = async () => ((await kw.keysAdmin("GET", `enterprisePolicies/${p.policy}/keyUsage`)).body.versions as { retirements: { environmentId: string; reason: string }[] }[])
+      .flatMap((v) => v.retirements).filter((r) => r.environmentId === env);
+    expect(await leftBy()).toEqual([expect.objectContaining({ environmentId: env, reason: "Removal" })]);
+    const old = await kw.dataIdOf(env);
+
+    expect((await reset(env)).status).toBe("Succeeded");
+    const after = await stateOf(env);
+    expect(after.dataId).not.toBe(old);
+    expect(after.formerDataIds).toEqual([old]);
+    expect(await leftBy()).toEqual([expect.objectContaining({ environmentId: env, reason: "Removal" })]);
+  }, 120_000);
 
   it("a page deletes at most the number of blobs it is given, and the pages end", async () => {
     const env = await kw.environment();
