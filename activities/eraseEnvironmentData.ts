@@ -1,25 +1,57 @@
-// Activity: erase an environment for a reset. Its records, files, backups and key ring are deleted; it gets a
-// new key ring (new DEK, new index key) under the platform key and leaves its policy; a lock goes
-// with the customer key it was about. Rerunnable: a rerun erases and starts over again.
+// Activity: the switch of a reset. The environment gets a fresh storage generation (a new data id:
+// new table and container, a new key ring with a new DEK and a new index key under the platform
+// key), and its state row moves to it in one conditional write, which also takes it back to the
+// platform key, out of its policy, and out of a lock (the lock went with the customer key it was
+// about). The old generation is not deleted here: the state row lists it as retired and the
+// orchestration deletes it in bounded pages (deleteRetiredData). Nothing is deleted row by row.
+//
+// Rerunnable: the fresh data id is derived from the operation and the data id it replaces, so a
+// rerun before the switch finishes the same generation, and one after it finds the switch done.
+// A failure before the switch leaves the environment on its old generation, intact, with the
+// half-built fresh one listed as retired (deleted by the next operation's cleanup).
 import type { AppServices } from "../shared/appServices";
 import type { ResetEnvironmentInput, ResetEnvironmentOutput } from "../shared/dataOperations/contracts";
+import { freshDataId } from "../shared/dataOperations/generations";
+import type { Environment } from "../shared/domain/environment";
+import { conflict, notFound } from "../shared/errors";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
+
+/** The environment on the fresh generation, under the platform key `keyId`, the old one retired. */
+function switched(e: Environment, fresh: string, keyId: string): Environment {
+  const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
+  return {
+    ...e, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => id !== e.dataId && id !== fresh), e.dataId],
+    formerDataIds: [...(e.formerDataIds ?? []).filter((id) => id !== e.dataId), e.dataId],
+    state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,
+    encryption: { ...encryption, keyType: "PlatformManaged", keyId, status: "PlatformManaged" },
+  };
+}
 
 export async function eraseEnvironmentData(input: ResetEnvironmentInput, svc: AppServices): Promise<ResetEnvironmentOutput> {
   try {
-    const { wrapper } = await svc.keys.latestWrapper({ kind: "PlatformManaged" });
-    const { backupsDeleted } = await svc.backups.reset(input.dataId, wrapper);
+    const state = svc.state.forTenant(input.tenantId);
+    const fresh = freshDataId(input.operationId, input.dataId);
+    let env = await state.getEnvironment(input.environmentId);
+    if (!env) throw notFound("EnvironmentNotFound", `Environment '${input.environmentId}' no longer exists.`, "environmentId");
+    if (env.dataId === input.dataId) {
+      // Listed before it is built: a reset that fails before its switch leaves a half-built
+      // generation that the next operation's cleanup finds and deletes.
+      await state.updateEnvironment(input.environmentId, (e) => (e.dataId === input.dataId && !e.retiredDataIds?.includes(fresh) ? { ...e, retiredDataIds: [...(e.retiredDataIds ?? []), fresh] } : undefined));
+      const { wrapper } = await svc.keys.latestWrapper({ kind: "PlatformManaged" });
+      await svc.data.initialize(fresh, wrapper, { kind: "PlatformManaged" });
+      env = await state.updateEnvironment(input.environmentId, (e) => (e.dataId === input.dataId ? switched(e, fresh, wrapper.keyId) : undefined));
+    }
+    if (env?.dataId !== fresh) {
+      throw conflict("DataGenerationChanged", `Environment '${input.environmentId}' moved to other data while it was being reset; start the reset again.`, "environmentId");
+    }
     // This instance forgets the old keys now; other instances within the cache TTL, which the
     // orchestration waits out before the environment serves again.
     svc.dekCache.purgeByScope(input.dataId);
-    await svc.state.forTenant(input.tenantId).updateEnvironment(input.environmentId, (e) => {
-      const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
-      return {
-        ...e, state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,
-        encryption: { ...encryption, keyType: "PlatformManaged", keyId: wrapper.keyId, status: "PlatformManaged" },
-      };
-    });
-    return { outcome: "ok", keyId: wrapper.keyId, backupsDeleted };
+    // A reader whose cached environment state predates the operation's claim (so without its 503
+    // flag) may still read the old generation for up to the state cache's bound: the old
+    // generation stays whole until that has passed.
+    await new Promise((resolve) => setTimeout(resolve, svc.settings.dataStateCacheMs));
+    return { outcome: "ok", keyId: env.encryption.keyId!, backupsDeleted: 0, retired: env.retiredDataIds ?? [] };
   } catch (err) {
     return terminalOutcomeOf(err);
   }

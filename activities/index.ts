@@ -18,6 +18,7 @@ import { completeBackup } from "./completeBackup";
 import { prepareTransfer } from "./prepareTransfer";
 import { transferPartition } from "./transferPartition";
 import { eraseEnvironmentData } from "./eraseEnvironmentData";
+import { deleteRetiredData } from "./deleteRetiredData";
 import { reprobePolicy } from "./reprobePolicy";
 import { lockAfterKeyFailure, recordOperation, releaseEnvironment, setEncryption } from "./operationState";
 
@@ -31,7 +32,7 @@ export const activities = {
   // watching a policy's key after an event
   reprobePolicy,
   // backup, restore, copy, reset
-  beginBackup, backupPartition, completeBackup, prepareTransfer, transferPartition, eraseEnvironmentData,
+  beginBackup, backupPartition, completeBackup, prepareTransfer, transferPartition, eraseEnvironmentData, deleteRetiredData,
 };
 
 export type ActivityTable = typeof activities;

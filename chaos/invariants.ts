@@ -2,7 +2,7 @@
 // environment stuck (locked, failed, half-way), every remembered record reads back as the model
 // allows (the last acknowledged write, nothing deleted back), no plaintext anywhere in the
 // storage account, and every row and blob under a DEK its environment's key ring still holds
-// wrapped (no DEK needed and missing).
+// wrapped (no DEK needed and missing), and no storage generation that no environment knows of.
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { StateStore } from "../shared/state/stateStore";
@@ -152,6 +152,35 @@ async function checkDeks(c: Checked): Promise<void> {
   }
 }
 
+/**
+ * Every storage generation in the namespace (a records table or a data container named by a data
+ * id) is an environment's current one or one it lists as retired, still to delete: a reset that
+ * switched generations leaves nothing behind that nobody would delete.
+ */
+export async function checkGenerations(c: Pick<Checked, "storage" | "namespace" | "counters"> & { world: Pick<World, "environments"> }): Promise<void> {
+  const state = new StateStore(c.storage, c.namespace);
+  const naming = storageNaming(c.namespace.toLowerCase());
+  const known = new Set<string>();
+  for (const env of c.world.environments) {
+    const found = await state.forTenant(env.tenant.tid).getEnvironment(env.name);
+    if (!found) continue; // checkDeks reports it
+    known.add(naming.recordTable(found.dataId));
+    for (const retired of found.retiredDataIds ?? []) {
+      known.add(naming.recordTable(retired));
+      c.counters.bump("final.generations.retiredLeft");
+    }
+  }
+  const generation = new RegExp(`^${c.namespace.toLowerCase()}[0-9a-f]{32}$`);
+  const tables = TableServiceClient.fromConnectionString(c.storage, { allowInsecureConnection: true });
+  for await (const t of tables.listTables()) {
+    if (generation.test(t.name!) && !known.has(t.name!)) c.counters.violation(`records table ${t.name} belongs to no environment's current or retired generation`);
+  }
+  // Table and container of one generation share a name (naming.ts).
+  for await (const container of BlobServiceClient.fromConnectionString(c.storage).listContainers({ prefix: c.namespace.toLowerCase() })) {
+    if (generation.test(container.name) && !known.has(container.name)) c.counters.violation(`data container ${container.name} belongs to no environment's current or retired generation`);
+  }
+}
+
 export async function checkInvariants(c: Checked): Promise<void> {
   const problems = await settle(c);
   for (const [env, why] of problems) c.counters.violation(`${env}: ${why}`);
@@ -159,4 +188,5 @@ export async function checkInvariants(c: Checked): Promise<void> {
   await checkData(c);
   await checkPlaintext(c);
   await checkDeks(c);
+  await checkGenerations(c);
 }

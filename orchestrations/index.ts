@@ -8,6 +8,7 @@ import { backupEnvironment } from "./backupEnvironment";
 import { transferEnvironmentData } from "./transferEnvironmentData";
 import { resetEnvironment } from "./resetEnvironment";
 import { partitionWorker } from "./partitionWorker";
+import { retiredDataWorker } from "./retiredDataWorker";
 import { watchPolicyAccess } from "./watchPolicyAccess";
 
 export const orchestrations = {
@@ -17,6 +18,8 @@ export const orchestrations = {
   watchPolicyAccess,
   // one partition of any of the above, paged (the partition pump's sub-orchestration)
   partitionWorker,
+  // the storage generations a reset retired, deleted page by page
+  retiredDataWorker,
 };
 
 export function registerOrchestrations(): void {

@@ -1,21 +1,32 @@
-// Reset an environment: its data, backups and key ring are erased and it returns to the platform
-// key; then it stays offline until every instance's DEK cache has forgotten its old keys.
+// Reset an environment: it is switched to a fresh storage generation (new table, container and
+// key ring under the platform key) and its old generation, backups included, is deleted in
+// bounded pages by a sub-orchestration (no activity deletes data row by row); then it stays
+// offline until every instance's DEK cache has forgotten its old keys.
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { DataOperationInput, DataOperationResult } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
-import { orchestrator, type Sent } from "./orchestrator";
+import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
+import { RETIRED_CALLS_PER_EXECUTION, retiredDataWorker } from "./retiredDataWorker";
 
 function* resetFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
   try {
     yield* steps.begin("Delete data and backups");
-    const reset = yield* steps.act.eraseEnvironmentData({ operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId });
+    const reset = yield* steps.act.eraseEnvironmentData({ ...base, dataId: input.dataId });
     if (reset.outcome !== "ok") return yield* steps.fail({ code: reset.code, message: reset.message });
-    yield* steps.done(`${reset.backupsDeleted} backup(s) deleted; new key ring under ${reset.keyId}`);
-    // Other instances may hold the old keys in their DEK cache for up to its TTL (the old index
-    // key under the same cache id): the environment stays offline until that has passed.
+    // From here the environment is on its fresh generation: a failure below leaves old data to
+    // delete, still listed on the environment (retiredDataIds) for the next operation to finish.
+    const deleted = yield* callOrchestrator(context, retiredDataWorker, {
+      ...base, retired: reset.retired, retry: input.retry, callsPerExecution: RETIRED_CALLS_PER_EXECUTION, backupsDeleted: 0,
+    }, `${context.df.instanceId}:retired`);
+    if (deleted.outcome === "stopped") return yield* steps.fail({ code: deleted.code, message: deleted.message });
+    if (deleted.outcome === "failed") return yield* steps.fail({ code: "OperationFailed", message: `${steps.stage} failed: ${deleted.message}` });
+    yield* steps.done(`${reset.backupsDeleted + deleted.backupsDeleted} backup(s) deleted; new key ring under ${reset.keyId}`);
+    // Other instances may hold the old keys in their DEK cache for up to its TTL: the
+    // environment stays offline until that has passed.
     yield* steps.begin("Wait for caches to expire");
     yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + (input.settleSeconds ?? 60) * 1000));
     yield* steps.done();

@@ -198,6 +198,21 @@ export class BackupStore {
     return manifests.length;
   }
 
+  /**
+   * Deletes at most `maxBlobs` of the environment's backup blobs (a bounded page of a retired
+   * generation's cleanup): returns how many blobs and how many manifests went, and whether any
+   * remain. No continuation is needed: what is deleted no longer lists.
+   */
+  async deletePageOf(environmentId: string, maxBlobs: number): Promise<{ deleted: number; manifests: number; done: boolean }> {
+    needs(Number.isInteger(maxBlobs) && maxBlobs > 0, "a page deletes at least one blob");
+    const container = await this.ensure();
+    const pages = container.listBlobsFlat({ prefix: backupPaths(this.deps.naming.container(environmentId), "x").environment }).byPage({ maxPageSize: maxBlobs });
+    const page = (await pages.next()).value as ContainerListBlobFlatSegmentResponse | undefined;
+    const names = (page?.segment.blobItems ?? []).map((b) => b.name).slice(0, maxBlobs);
+    for (const name of names) await container.getBlobClient(name).deleteIfExists();
+    return { deleted: names.length, manifests: names.filter((n) => n.endsWith(`/${MANIFEST}`)).length, done: names.length < maxBlobs && !page?.continuationToken };
+  }
+
   /** Blob names under the environment's prefix (tests prove deletion with it). */
   async blobNamesOf(environmentId: string): Promise<string[]> {
     const container = await this.ensure();

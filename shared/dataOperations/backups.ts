@@ -11,7 +11,7 @@ import type { RetirementReason } from "./retention";
 import { backupPartition, beginBackup, completeBackup } from "./takeBackup";
 import { completedBackup, prepareTransfer, transferPartition } from "./transfer";
 import { followKeyChange, recordLeavingVersions, recordRetiredVersions, ringKeyIds } from "./follow";
-import { eraseEnvironment, resetEnvironment } from "./erase";
+import { eraseEnvironment } from "./erase";
 
 export function createBackups(deps: BackupDeps) {
   const bc: BackupContext = createBackupContext(deps);
@@ -34,7 +34,6 @@ export function createBackups(deps: BackupDeps) {
     recordRetiredVersions: (environmentId: string, before: Map<string, KeySource>, reason: RetirementReason) => recordRetiredVersions(bc, environmentId, before, reason),
     recordLeavingVersions: (environmentId: string, target: KeySource) => recordLeavingVersions(bc, environmentId, target),
     erase: (environmentId: string) => eraseEnvironment(bc, environmentId),
-    reset: (environmentId: string, platformWrapper: KeyWrapper) => resetEnvironment(bc, environmentId, platformWrapper),
   };
 }
 

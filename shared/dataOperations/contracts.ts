@@ -70,7 +70,16 @@ export interface TransferPartitionInput extends EnvironmentScope {
 export type TransferPartitionOutput = { outcome: "ok"; done: boolean; continuation?: string; items: number } | KeyFailure | Refusal;
 
 export interface ResetEnvironmentInput extends EnvironmentScope { operationId: string }
-export type ResetEnvironmentOutput = { outcome: "ok"; keyId: string; backupsDeleted: number } | KeyFailure | Refusal;
+/**
+ * Reset switched the environment to a fresh storage generation. `retired`: the data ids whose
+ * generations are left to delete (deleteRetiredData, page by page): the one just replaced, and
+ * any an earlier operation's cleanup did not finish.
+ */
+export type ResetEnvironmentOutput = { outcome: "ok"; keyId: string; backupsDeleted: number; retired: string[] } | KeyFailure | Refusal;
+
+/** One bounded page of deleting a retired generation (shared/dataOperations/generations.ts). */
+export interface DeleteRetiredDataInput { operationId: string; tenantId: string; environmentId: string; retiredDataId: string }
+export type DeleteRetiredDataOutput = { outcome: "ok"; done: boolean; backupsDeleted: number } | Refusal;
 
 /** The backups step of a re-key (rekeyFlow): re-wrap the environment's backups under the target key. */
 export interface RewrapBackupsInput extends EnvironmentScope { operationId: string; target: KeyTarget }

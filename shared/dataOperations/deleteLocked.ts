@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { AppServices } from "../appServices";
 import { trackEvent } from "../telemetry";
 import type { Environment } from "../domain/environment";
+import { deleteRetiredWhole } from "./generations";
 
 export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | "backups" | "dekCache">, env: Environment, deadline: Date): Promise<boolean> {
   const { backups } = deps;
@@ -20,7 +21,9 @@ export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | 
   });
   if (!claimed) return false;
   const startedAt = new Date().toISOString();
-  const { backupsDeleted } = await backups.erase(env.dataId);
+  let { backupsDeleted } = await backups.erase(env.dataId);
+  // Generations a reset left to delete (its cleanup cut short) go with it.
+  for (const retired of env.retiredDataIds ?? []) backupsDeleted += (await deleteRetiredWhole(backups.context, retired)).backupsDeleted;
   deps.dekCache.purgeByScope(env.dataId);
   await state.deleteAllMembers(env.id);
   await state.deleteEnvironment(env.id);

@@ -1,9 +1,8 @@
 // Erasing an environment's data: every record (and spilled value), every file, every backup, and
-// the key ring itself (so no wrapped DEK of the old data survives either). Reset then gives the
-// environment a new key ring under the platform key; deleting a locked environment (when the
-// setting allows) stops there. Rerunnable: each step finds what is left and deletes that.
-import { createEnvironmentData } from "../data/environmentData";
-import type { KeyWrapper } from "../crypto/keyWrapper";
+// the key ring itself (so no wrapped DEK of the old data survives either): deleting a locked
+// environment (when the setting allows). A reset does not erase: it switches the environment to a
+// fresh storage generation and deletes the old one in pages (generations.ts). Rerunnable: each
+// step finds what is left and deletes that.
 import type { BackupContext } from "./context";
 
 export async function eraseEnvironment(bc: BackupContext, environmentId: string): Promise<{ backupsDeleted: number }> {
@@ -18,11 +17,4 @@ export async function eraseEnvironment(bc: BackupContext, environmentId: string)
   }
   await bc.data.rings.delete(environmentId);
   return { backupsDeleted };
-}
-
-/** Erases, then starts over with a new DEK and a new index key wrapped by `platformWrapper`. */
-export async function resetEnvironment(bc: BackupContext, environmentId: string, platformWrapper: KeyWrapper): Promise<{ backupsDeleted: number }> {
-  const erased = await eraseEnvironment(bc, environmentId);
-  await createEnvironmentData(bc.data).initialize(environmentId, platformWrapper, { kind: "PlatformManaged" });
-  return erased;
 }

@@ -49,7 +49,7 @@ export interface PolicyKeyUsage {
 export interface UsageIndex {
   environments: Map<string, EnvironmentUse[]>;
   backups: Map<string, BackupUse[]>;
-  /** The tenant's environments by data id (the ledger and the stores know them by it): their names. */
+  /** The tenant's environments by data id, current and former (the ledger and the stores know them by it): their names. */
   names: Map<string, string>;
 }
 
@@ -73,7 +73,7 @@ async function listVersions(identity: KeyVaultIdentity, vaultUrl: string, keyNam
 export async function collectUsage(deps: Pick<AppServices, "state" | "backups">, tenantId: string): Promise<UsageIndex> {
   const { backups } = deps;
   const environments = await deps.state.forTenant(tenantId).listEnvironments();
-  const index: UsageIndex = { environments: new Map(), backups: new Map(), names: new Map(environments.map((e) => [e.dataId, e.id])) };
+  const index: UsageIndex = { environments: new Map(), backups: new Map(), names: new Map(environments.flatMap((e) => [...(e.formerDataIds ?? []), e.dataId].map((id) => [id, e.id] as const))) };
   const push = <T>(map: Map<string, T[]>, keyId: string, value: T) => map.set(lower(keyId), [...(map.get(lower(keyId)) ?? []), value]);
   for (const env of environments) {
     const ring = await backups.context.data.rings.read(env.dataId);

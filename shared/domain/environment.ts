@@ -45,6 +45,17 @@ export interface Environment {
    * containers, key ring and backups and is bound into every ciphertext. Never shown to clients.
    */
   dataId: string;
+  /**
+   * Data ids of generations a reset (or restore, copy) replaced and whose deletion has not
+   * finished yet (shared/dataOperations/generations.ts). Never shown to clients.
+   */
+  retiredDataIds?: string[];
+  /**
+   * Every data id the environment had before its current one, oldest first: the key version
+   * ledger knows an environment by the data id it had when it left a key version, so key usage
+   * still names the environment after a reset moved it to a fresh generation.
+   */
+  formerDataIds?: string[];
   displayName: string;
   region: string;
   type: EnvironmentType;

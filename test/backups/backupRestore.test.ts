@@ -202,6 +202,11 @@ describe("backups", () => {
 
     // Re-enabled, then rotated: environments and backups move to v2, v1 is kept 28 days.
     await keys.updateKeyProperties(p1.keyName, v1.split("/").pop()!, { enabled: true });
+    // While v1 was disabled, e1 needed it: a re-probe (the role events of this test's grants
+    // keep the policy watched) may have locked e1, rightly. The next probe finds v1 usable again
+    // and unlocks it; without one, whether e1 is locked here would depend on timing.
+    await kw.stack.runtime.triggerTimer("keyHealthProbe");
+    await kw.until("e1 unlocked", () => getEnvironment(kw, env.e1), (x) => x.state === "Enabled");
     for (const policy of [p1.policy, p1b]) expect((await kw.keysAdmin("POST", `enterprisePolicies/${policy}/rotate`)).status).toBe(202);
     for (const e of [env.e1, env.e5]) await kw.until(`${e} on v2`, () => getEnvironment(kw, e), (x) => x.encryption.keyId === v2);
     const b3 = (await kw.platformAdmin("GET", `environments/${env.e1}/backups`)).body.value.find((x: { backupId: string }) => x.backupId === backup3);

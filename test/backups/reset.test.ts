@@ -8,7 +8,7 @@ import { Keyward } from "../support/keyward";
 import { addToPolicyAndWait, dataStatus, getEnvironment, seedDataset, waitForOperation } from "../support/environments";
 import { services } from "../../shared/services";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
-import { tableClient } from "../../shared/storage/clients";
+import { tableClient, tableServiceClient } from "../../shared/storage/clients";
 import { checkLockedTooLong } from "../../shared/alerts/lockedTooLong";
 
 let kw: Keyward;
@@ -17,10 +17,18 @@ let kw: Keyward;
 async function storageOf(env: string) {
   const { backups, settings } = services();
   const data = backups.context.data;
+  // A reset deletes the old generation's table and container whole: gone is as empty.
+  const gone404 = (err: unknown) => {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  };
   const rows: string[] = [];
-  for await (const e of tableClient(settings.storageConnectionString, data.naming.recordTable(env)).listEntities()) rows.push(`${e.partitionKey}/${e.rowKey}`);
+  await (async () => {
+    for await (const e of tableClient(settings.storageConnectionString, data.naming.recordTable(env)).listEntities()) rows.push(`${e.partitionKey}/${e.rowKey}`);
+  })().catch(gone404);
   const blobs: string[] = [];
-  for await (const b of data.files.container(env).listBlobsFlat()) blobs.push(b.name);
+  await (async () => {
+    for await (const b of data.files.container(env).listBlobsFlat()) blobs.push(b.name);
+  })().catch(gone404);
   const ring = await data.rings.read(env);
   return { rows, blobs, backupBlobs: await backups.store.blobNamesOf(env), ring };
 }
@@ -72,9 +80,21 @@ describe("reset", () => {
     expect(after.rows).toEqual([]);
     expect(after.blobs).toEqual([]);
     expect(after.backupBlobs).toEqual([]);
+    // The environment moved to a fresh storage generation; the old one is gone whole (table,
+    // container, key ring), and no longer listed as left to delete.
+    expect(after.ring).toBeUndefined();
+    const { backups, settings } = services();
+    expect(await backups.context.data.files.container(envData).exists()).toBe(false);
+    const tables: string[] = [];
+    for await (const t of tableServiceClient(settings.storageConnectionString).listTables()) tables.push(t.name!);
+    expect(tables).not.toContain(backups.context.data.naming.recordTable(envData));
+    const switched = (await services().state.forTenant(LOCAL_TENANT_ID).getEnvironment(env))!;
+    expect(switched.dataId).not.toBe(envData);
+    expect(switched.retiredDataIds).toBeUndefined();
+    const { ring } = await storageOf(switched.dataId);
     // A new key ring: new DEK, new index key, all under the platform key; nothing of the old ring.
-    expect(after.ring!.deks.map((d) => d.dekId).filter((id) => oldDeks.includes(id))).toEqual([]);
-    const copies = [...after.ring!.deks.flatMap((d) => d.wrapped), ...after.ring!.indexKey.wrapped];
+    expect(ring!.deks.map((d) => d.dekId).filter((id) => oldDeks.includes(id))).toEqual([]);
+    const copies = [...ring!.deks.flatMap((d) => d.wrapped), ...ring!.indexKey.wrapped];
     expect(copies.every((c) => c.source.kind === "PlatformManaged")).toBe(true);
     expect(copies.filter((c) => oldWrapped.includes(c.wrapped))).toEqual([]);
 

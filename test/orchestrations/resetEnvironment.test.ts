@@ -62,3 +62,52 @@ describe("reset", () => {
     expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
   });
 });
+
+describe("reset: the old generation deleted in bounded pages", () => {
+  /** deleteRetiredData over `pages` pages per retired data id (counted per id), each page finding one backup. */
+  const paged = (pages: number) => {
+    const seen = new Map<string, number>();
+    return (i: { retiredDataId: string }) => {
+      const n = (seen.get(i.retiredDataId) ?? 0) + 1;
+      seen.set(i.retiredDataId, n);
+      return { outcome: "ok" as const, done: n >= pages, backupsDeleted: 1 };
+    };
+  };
+
+  it("pages every retired generation to the end before the wait, in executions of bounded history", async () => {
+    const run = await reset(undefined, {
+      eraseEnvironmentData: () => ({ outcome: "ok", keyId: "https://platform.vault.azure.net/keys/platform/v7", backupsDeleted: 0, retired: ["data-0", "data-1"] }),
+      deleteRetiredData: paged(25),
+    });
+    expect(run.output).toEqual({ status: "Succeeded" });
+    const pages = run.inputsTo("deleteRetiredData", "op-reset:retired");
+    expect(pages).toHaveLength(50);
+    expect(pages.slice(0, 25).every((p) => p.retiredDataId === "data-0")).toBe(true);
+    expect(pages.slice(25).every((p) => p.retiredDataId === "data-1")).toBe(true);
+    expect(pages[0]).toEqual({ ...base, retiredDataId: "data-0" });
+    // 20 page calls per execution at most: the worker continued as new twice.
+    const executions = run.executions("op-reset:retired");
+    expect(executions.map((e) => e.yields)).toEqual([20, 20, 10]);
+    expect(steps(run)[1]).toEqual(["Delete data and backups", "Succeeded", "50 backup(s) deleted; new key ring under https://platform.vault.azure.net/keys/platform/v7"]);
+    // Every page ran before the wait began.
+    const lastPage = run.calls.map((c) => c.name).lastIndexOf("deleteRetiredData");
+    const waitRunning = run.calls.findIndex((c) => c.name === "recordOperation" && c.input.step?.name === "Wait for caches to expire");
+    expect(lastPage).toBeLessThan(waitRunning);
+  });
+
+  it("a page refused (the generation is the environment's own): Failed with its code, no wait, freed", async () => {
+    const refusal = { outcome: "Refused", code: "GenerationInUse", message: "Environment 'env-1' still uses this data; it is not deleted." } as const;
+    const run = await reset(undefined, { deleteRetiredData: () => refusal });
+    expect(run.output).toEqual({ status: "Failed", error: { code: refusal.code, message: refusal.message } });
+    expect(run.timers).toEqual([]);
+    expect(run.inputsTo("releaseEnvironment")).toEqual([base]);
+  });
+
+  it("a page that exhausts its retries: Failed (OperationFailed) naming the step, no wait, freed", async () => {
+    const run = await reset(undefined, { deleteRetiredData: alwaysThrows("container delete failed") });
+    expect(run.output.error).toEqual({ code: "OperationFailed", message: expect.stringMatching(/^Delete data and backups failed: .*container delete failed/) });
+    expect(run.callsTo("deleteRetiredData")).toHaveLength(3);
+    expect(run.timers).toEqual([]);
+    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+  });
+});

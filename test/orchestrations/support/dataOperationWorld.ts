@@ -55,6 +55,8 @@ export function dataStubs(world: DataWorld = DEFAULT_DATA_WORLD): ActivityStubs 
     completeBackup: () => undefined,
     prepareTransfer: () => ({ outcome: "ok", buckets, items: world.items ?? itemsOf(world) }),
     transferPartition: (i) => ({ outcome: "ok", ...page(world, i.store, i.bucket, i.continuation) }),
-    eraseEnvironmentData: () => ({ outcome: "ok", keyId: "https://platform.vault.azure.net/keys/platform/v7", backupsDeleted: 3 }),
+    // Reset switches to a fresh generation and retires the old one; its deletion (one page here) finds 3 backups.
+    eraseEnvironmentData: (i) => ({ outcome: "ok", keyId: "https://platform.vault.azure.net/keys/platform/v7", backupsDeleted: 0, retired: [i.dataId] }),
+    deleteRetiredData: () => ({ outcome: "ok", done: true, backupsDeleted: 3 }),
   };
 }
