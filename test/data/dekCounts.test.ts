@@ -9,6 +9,7 @@ import { createDataContext } from "../../shared/data/context";
 import { createDekCounts, PROOF_SETTLE_MS, sumOf, type CountedStore } from "../../shared/data/dekCounts";
 import { createKeyTransitions } from "../../shared/data/keyTransitions";
 import { mapLimit } from "../../shared/data/concurrency";
+import { readSettings } from "../../shared/settings";
 import { testStorage } from "../support/storage";
 import { testEnvironment } from "./support/environment";
 import { reencryptEverything } from "./support/reencryptEverything";
@@ -75,6 +76,12 @@ describe("counting by DEK in bounded calls", () => {
     expect(total).toBe(80);
     await expect(counts.count({ environmentId: env, store: "records", targetDekId: dekA, maxItems: 7, partition: BUCKETS })).rejects.toMatchObject({ code: "InvalidPartition" });
   }, 60_000);
+
+  it("the settle outlasts the longest environment state cache the settings allow", () => {
+    // A request let through on a cached state may still be choosing its DEK: the proof waits longer.
+    expect(PROOF_SETTLE_MS).toBeGreaterThan(readSettings({ KEYWARD_DATA_STATE_CACHE_MS: "1500" }).dataStateCacheMs);
+    expect(() => readSettings({ KEYWARD_DATA_STATE_CACHE_MS: String(PROOF_SETTLE_MS) })).toThrow(/KEYWARD_DATA_STATE_CACHE_MS/);
+  });
 
   it("a proof counts only once the target has been active PROOF_SETTLE_MS", async () => {
     const { ctx, env, cmk } = await world(5, 0);
