@@ -16,8 +16,11 @@ import { assertEnvironmentId } from "./validation";
 
 export type FinishRekeyResult =
   | { outcome: "ok"; retiredDekIds: string[]; keyId: string }
-  /** Items are still under DEKs other than the target: re-encrypt them, then finish again. */
-  | { outcome: "DataRemaining"; remaining: Record<string, number> }
+  /**
+   * Items are still under DEKs other than the target, counted per store (never per DEK id: the
+   * count reaches the admin's message): re-encrypt them, then finish again.
+   */
+  | { outcome: "DataRemaining"; remaining: Partial<Record<"records" | "files", number>> }
   /** More items than one call counts: prove it partition by partition (dekCounts), then finish with `proven`. */
   | { outcome: "ProofPaged" };
 
@@ -117,11 +120,11 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
       }
     } else {
       if (!options.noWriters) await settleBeforeProof(before, targetDekId);
-      const remaining: Record<string, number> = {};
+      const remaining: Partial<Record<"records" | "files", number>> = {};
       for (const store of ["records", "files"] as const) {
         const counted = await counts.count({ environmentId, store, targetDekId, maxItems: options.maxItems ?? Number.MAX_SAFE_INTEGER });
         if (counted.continuation) return { outcome: "ProofPaged" };
-        for (const [dekId, n] of Object.entries(counted.offTarget)) if (!lineage.has(dekId)) remaining[dekId] = (remaining[dekId] ?? 0) + n;
+        for (const [dekId, n] of Object.entries(counted.offTarget)) if (!lineage.has(dekId) && n > 0) remaining[store] = (remaining[store] ?? 0) + n;
       }
       if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
     }
