@@ -7,6 +7,7 @@ import type { DurableClient } from "durable-functions";
 import { DEFAULT_ACTIVITY_RETRY, type WatchPolicyAccessInput } from "../operations/contracts";
 import type { NamedOrchestration } from "../operations/startOperation";
 import { settings } from "../settings";
+import { startOnce } from "../operations/startOnce";
 
 /** The first re-probe comes this soon after the one at once; then the interval doubles. */
 const FIRST_INTERVAL_MS = 250;
@@ -27,6 +28,5 @@ export async function watchPolicy(client: DurableClient, orchestration: NamedOrc
     firstIntervalMs: Math.min(FIRST_INTERVAL_MS, s.eventReprobeMaxIntervalMs), maxIntervalMs: s.eventReprobeMaxIntervalMs,
     retry: { ...DEFAULT_ACTIVITY_RETRY, firstRetryIntervalMs: 250, maxAttempts: 2 },
   };
-  await client.startNew(orchestration.name, { instanceId, input });
-  return { instanceId, started: true };
+  return { instanceId, started: await startOnce(client, orchestration.name, instanceId, input) };
 }

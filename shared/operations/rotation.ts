@@ -9,6 +9,7 @@ import { parseKeyId } from "../keyvault";
 import { rotationStarted } from "./operationTelemetry";
 import { stampCodeVersion } from "./codeVersion";
 import { settings } from "../settings";
+import { startOnce } from "./startOnce";
 
 /** One instance per tenant's policy and key version; the tenant and policy as a hash keeps the id short and names nothing. */
 export function rotationInstanceId(policy: { tenantId: string; name: string }, keyId?: string): string {
@@ -23,7 +24,7 @@ export async function startRotation(client: DurableClient, orchestration: NamedO
   const existing = await client.getStatus(instanceId).catch(() => undefined);
   if (existing && existing.runtimeStatus !== undefined && existing.name) return { instanceId, started: false };
   const input: RotateInput = { operationId: instanceId, tenantId: policy.tenantId, policy: policy.name, keyId, retry: DEFAULT_ACTIVITY_RETRY, parallelism: settings().rotationParallelism };
-  await client.startNew(orchestration.name, { instanceId, input: stampCodeVersion(input) });
+  if (!(await startOnce(client, orchestration.name, instanceId, stampCodeVersion(input)))) return { instanceId, started: false };
   rotationStarted(policy.name, instanceId);
   return { instanceId, started: true };
 }
