@@ -10,7 +10,6 @@ import { mapLimit } from "./concurrency";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
 import { createDekCounts, type CountResult, type CountRun } from "./dekCounts";
-import type { FileBlob } from "./fileStore";
 import type { RecordRow } from "./recordStore";
 import { assertEnvironmentId, MAX_PAGE_SIZE, MAX_RECORD_VALUE_BYTES } from "./validation";
 
@@ -121,6 +120,31 @@ function tally(outcomes: ("rewritten" | "skipped")[], continuation: string | und
   return { scanned: outcomes.length, rewritten, skipped: outcomes.length - rewritten, ...(continuation ? { continuation } : {}) };
 }
 
+/**
+ * Works through a listing page's items in groups of at most `groupSize` that fit the byte bound
+ * (the call's first item always goes, so every call makes progress), starting no group past the
+ * time bound. Cut short, the continuation names the last item done; else it is the listing's.
+ */
+async function boundedPage<T>(
+  todo: readonly T[], bound: { groupSize: number; maxBytes: number; maxMs: number; sizeOf: (item: T) => number; nameOf: (item: T) => string },
+  page: { listing?: string; continuation?: string }, work: (group: T[]) => Promise<("rewritten" | "skipped")[]>,
+): Promise<PartitionResult> {
+  const deadline = Date.now() + bound.maxMs;
+  const outcomes: ("rewritten" | "skipped")[] = [];
+  let bytes = 0;
+  let next = 0;
+  while (next < todo.length && (next === 0 || Date.now() < deadline)) {
+    const group: T[] = [];
+    while (next < todo.length && group.length < bound.groupSize && (next === 0 || bytes + bound.sizeOf(todo[next]) <= bound.maxBytes)) {
+      bytes += bound.sizeOf(todo[next]);
+      group.push(todo[next++]);
+    }
+    if (group.length === 0) break;
+    outcomes.push(...await work(group));
+  }
+  return tally(outcomes, next < todo.length ? cutContinuation(page.listing, bound.nameOf(todo[next - 1])) : page.continuation);
+}
+
 export function createReencryption(ctx: DataContext): Reencryption {
   const counts = createDekCounts(ctx);
 
@@ -136,24 +160,9 @@ export function createReencryption(ctx: DataContext): Reencryption {
       const { listing, after } = parseCutContinuation(run.continuation);
       const page = await ctx.records.scanPartition(run.environmentId, run.bucket, run.maxItems, listing);
       const todo = after === undefined ? page.rows : page.rows.filter((r) => r.rowKey > after);
-      const maxBytes = run.maxBytes ?? RECORD_PAGE_MAX_BYTES;
-      const deadline = Date.now() + (run.maxMs ?? RECORD_PAGE_MAX_MS);
-      const outcomes: ("rewritten" | "skipped")[] = [];
-      let bytes = 0;
-      let next = 0;
-      while (next < todo.length && (next === 0 || Date.now() < deadline)) {
-        // The next chunk: rows that fit the byte bound (the call's first row always does).
-        const chunk: RecordRow[] = [];
-        while (next < todo.length && chunk.length < RECORD_CHUNK && (next === 0 || bytes + rowBytes(todo[next]) <= maxBytes)) {
-          bytes += rowBytes(todo[next]);
-          chunk.push(todo[next++]);
-        }
-        if (chunk.length === 0) break;
-        // One bucket per page: its rows are written in Table transactions (ETag-conditioned).
-        outcomes.push(...await ctx.records.rewriteBatch(keys, chunk, target, PARALLEL_ITEMS));
-      }
-      const continuation = next < todo.length ? cutContinuation(listing, todo[next - 1].rowKey) : page.continuation;
-      return tally(outcomes, continuation);
+      // One bucket per page: its rows are written in Table transactions (ETag-conditioned).
+      return boundedPage(todo, { groupSize: RECORD_CHUNK, maxBytes: run.maxBytes ?? RECORD_PAGE_MAX_BYTES, maxMs: run.maxMs ?? RECORD_PAGE_MAX_MS, sizeOf: rowBytes, nameOf: (r) => r.rowKey },
+        { listing, continuation: page.continuation }, (chunk) => ctx.records.rewriteBatch(keys, chunk, target, PARALLEL_ITEMS));
     },
 
     async reencryptFilePartition(run) {
@@ -161,23 +170,8 @@ export function createReencryption(ctx: DataContext): Reencryption {
       const { listing, after } = parseCutContinuation(run.continuation);
       const page = await ctx.files.scanPartition(run.environmentId, run.bucket, run.maxItems, listing);
       const todo = after === undefined ? page.blobs : page.blobs.filter((b) => b.name > after);
-      const maxBytes = run.maxBytes ?? FILE_PAGE_MAX_BYTES;
-      const deadline = Date.now() + (run.maxMs ?? FILE_PAGE_MAX_MS);
-      const outcomes: ("rewritten" | "skipped")[] = [];
-      let bytes = 0;
-      let next = 0;
-      while (next < todo.length && (next === 0 || Date.now() < deadline)) {
-        // The next group: up to PARALLEL_ITEMS files that fit the byte bound (the call's first file always does).
-        const group: FileBlob[] = [];
-        while (next < todo.length && group.length < PARALLEL_ITEMS && (next === 0 || bytes + todo[next].size <= maxBytes)) {
-          bytes += todo[next].size;
-          group.push(todo[next++]);
-        }
-        if (group.length === 0) break;
-        outcomes.push(...await mapLimit(group, PARALLEL_ITEMS, (blob) => ctx.files.rewrite(keys, blob, target)));
-      }
-      const continuation = next < todo.length ? cutContinuation(listing, todo[next - 1].name) : page.continuation;
-      return tally(outcomes, continuation);
+      return boundedPage(todo, { groupSize: PARALLEL_ITEMS, maxBytes: run.maxBytes ?? FILE_PAGE_MAX_BYTES, maxMs: run.maxMs ?? FILE_PAGE_MAX_MS, sizeOf: (b) => b.size, nameOf: (b) => b.name },
+        { listing, continuation: page.continuation }, (group) => mapLimit(group, PARALLEL_ITEMS, (blob) => ctx.files.rewrite(keys, blob, target)));
     },
 
     async partitions(environmentId) {
