@@ -28,8 +28,14 @@ import type { Section } from "./section";
 /** Rows per Table transaction: the service's limit, which the re-encryption batches up to. */
 const TRANSACTION_ROWS = 100;
 
-/** Rewrites every record row of the environment's table (by its data id) in place, unchanged, with the re-encryption's transactions; returns seconds. */
-export async function plainRewrite(environmentId: string): Promise<number> {
+type Row = { entity: Record<string, unknown> & { partitionKey: string; rowKey: string }; etag: string };
+
+/**
+ * Reads every record row of the environment's table (by its data id) as the re-encryption does
+ * (bucket by bucket, its page size, its partitions in flight) and hands each page's rows to
+ * `write` in transaction-sized slices, one after the other; returns the seconds it took.
+ */
+async function inReencryptionShape(environmentId: string, write: (rows: Row[]) => Promise<unknown>): Promise<number> {
   const s = services().settings;
   const table = tableClient(s.storageConnectionString, storageNaming(s.statePrefix.toLowerCase()).recordTable(environmentId));
   const ring = await services().dataContext.rings.read(environmentId);
@@ -40,42 +46,30 @@ export async function plainRewrite(environmentId: string): Promise<number> {
       .byPage({ maxPageSize: s.reencryptPageSize });
     for await (const page of pages) {
       const rows = page.map((row) => {
-        const { etag, timestamp: _ts, ...entity } = row as Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };
+        const { etag, timestamp: _ts, ...entity } = row as Row["entity"] & { etag: string };
         return { entity, etag };
       });
-      for (let i = 0; i < rows.length; i += TRANSACTION_ROWS) {
-        await table.submitTransaction(rows.slice(i, i + TRANSACTION_ROWS).map(({ entity, etag }) => ["update", entity, "Replace", { etag }] as const));
-      }
+      // One bucket is one partition, so a page's rows go in transactions, as the re-encryption's.
+      for (let i = 0; i < rows.length; i += TRANSACTION_ROWS) await write(rows.slice(i, i + TRANSACTION_ROWS));
     }
   });
   return (performance.now() - started) / 1000;
 }
 
-/** Copies every record row of the environment's table (by its data id) into a fresh table; returns seconds. */
+/** Rewrites every record row in place, unchanged, with the re-encryption's ETag-conditioned updates; returns seconds. */
+export function plainRewrite(environmentId: string): Promise<number> {
+  const s = services().settings;
+  const table = tableClient(s.storageConnectionString, storageNaming(s.statePrefix.toLowerCase()).recordTable(environmentId));
+  return inReencryptionShape(environmentId, (rows) => table.submitTransaction(rows.map(({ entity, etag }) => ["update", entity, "Replace", { etag }] as const)));
+}
+
+/** Copies every record row into a fresh table (creates); returns seconds. */
 export async function plainCopy(environmentId: string): Promise<number> {
   const s = services().settings;
-  const source = tableClient(s.storageConnectionString, storageNaming(s.statePrefix.toLowerCase()).recordTable(environmentId));
   const target = tableClient(s.storageConnectionString, `${s.statePrefix.toLowerCase()}copy${randomBytes(4).toString("hex")}`);
   await target.createTable();
   try {
-    const ring = await services().dataContext.rings.read(environmentId);
-    if (!ring) throw new Error(`environment data ${environmentId} has no key ring`);
-    const started = performance.now();
-    await mapLimit(Array.from({ length: ring.buckets }, (_, b) => b), s.reencryptParallelism, async (bucket) => {
-      const pages = source.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${bucketKey(bucket)}` } })
-        .byPage({ maxPageSize: s.reencryptPageSize });
-      for await (const page of pages) {
-        const entities = page.map((row) => {
-          const { etag: _etag, timestamp: _ts, ...entity } = row as Record<string, unknown> & { partitionKey: string; rowKey: string };
-          return entity;
-        });
-        // One bucket is one partition, so a page's rows go in transactions, one after the other as the re-encryption's.
-        for (let i = 0; i < entities.length; i += TRANSACTION_ROWS) {
-          await target.submitTransaction(entities.slice(i, i + TRANSACTION_ROWS).map((entity) => ["create", entity] as const));
-        }
-      }
-    });
-    return (performance.now() - started) / 1000;
+    return await inReencryptionShape(environmentId, (rows) => target.submitTransaction(rows.map(({ entity }) => ["create", entity] as const)));
   } finally {
     await target.deleteTable().catch(() => undefined);
   }
