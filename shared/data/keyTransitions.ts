@@ -11,7 +11,7 @@ import { generateWrappedDek, wrapVerified } from "../crypto/wrapping";
 import { conflict, needs } from "../errors";
 import type { DataContext } from "./context";
 import type { RingKeys } from "./dekResolver";
-import { createDekCounts, settleBeforeProof, type CountedStore } from "./dekCounts";
+import { createDekCounts, settleBeforeProof, sumOf, type CountedStore } from "./dekCounts";
 import { assertEnvironmentId } from "./validation";
 
 export type FinishRekeyResult =
@@ -20,7 +20,7 @@ export type FinishRekeyResult =
    * Items are still under DEKs other than the target, counted per store (never per DEK id: the
    * count reaches the admin's message): re-encrypt them, then finish again.
    */
-  | { outcome: "DataRemaining"; remaining: Partial<Record<"records" | "files", number>> }
+  | { outcome: "DataRemaining"; remaining: Partial<Record<CountedStore, number>> }
   /** More items than one call counts: prove it partition by partition (dekCounts), then finish with `proven`. */
   | { outcome: "ProofPaged" };
 
@@ -110,7 +110,6 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
     if (!before || !activeLineage(before).includes(targetDekId)) {
       throw conflict("TargetDekNotActive", `DEK ${targetDekId} is not the active DEK of environment ${environmentId}.`, "targetDekId");
     }
-    const lineage = new Set(activeLineage(before));
     // Precondition of retiring: nothing is under any other DEK. New writes only use the active
     // DEK, so a zero count made once the switch has settled (PROOF_SETTLE_MS) stays zero.
     if (options.proven) {
@@ -120,11 +119,13 @@ export function createKeyTransitions(ctx: DataContext): KeyTransitions {
       }
     } else {
       if (!options.noWriters) await settleBeforeProof(before, targetDekId);
-      const remaining: Partial<Record<"records" | "files", number>> = {};
+      const remaining: Partial<Record<CountedStore, number>> = {};
       for (const store of ["records", "files"] as const) {
+        // offTarget counts only DEKs outside the target's lineage (the count's own ring read).
         const counted = await counts.count({ environmentId, store, targetDekId, maxItems: options.maxItems ?? Number.MAX_SAFE_INTEGER });
         if (counted.continuation) return { outcome: "ProofPaged" };
-        for (const [dekId, n] of Object.entries(counted.offTarget)) if (!lineage.has(dekId) && n > 0) remaining[store] = (remaining[store] ?? 0) + n;
+        const off = sumOf(counted.offTarget);
+        if (off > 0) remaining[store] = off;
       }
       if (Object.keys(remaining).length > 0) return { outcome: "DataRemaining", remaining };
     }
