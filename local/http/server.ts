@@ -29,6 +29,21 @@ import { HTTP_STREAMING } from "../../shared/http/streaming";
 const DISCARD_BYTES = 64 * 1024 * 1024;
 const DISCARD_MS = 10_000;
 
+/**
+ * Sends an answer with `send`. Answered before the body ended (a 413 mid-stream, a GET or a 404
+ * whose body nobody reads, a function that threw): what the client still sends is read and
+ * discarded, never buffered, and while the body is still arriving (the parser has not seen its
+ * end) the answer says the connection closes, so no next request is parsed out of the body's
+ * remainder. A body that arrived whole but unread keeps the connection. A sender that keeps
+ * going past the bound loses the connection, as a web server would cut it.
+ */
+function answerBeforeBodyEnd(req: http.IncomingMessage, res: http.ServerResponse, send: () => void): void {
+  const unread = !req.readableEnded;
+  if (unread && !req.complete) res.setHeader("connection", "close");
+  send();
+  if (unread) discardRest(req);
+}
+
 function discardRest(req: http.IncomingMessage): void {
   let discarded = 0;
   const cut = setTimeout(() => req.socket.destroy(), DISCARD_MS).unref();
@@ -150,18 +165,7 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
 
   /** An HTTP function's route; `body` is the whole body, or the request itself when HTTP streaming is on. */
   async function handleFunction(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL, headers: Record<string, string>, body: Buffer | http.IncomingMessage): Promise<void> {
-    // Answered before the body ended (a 413 mid-stream, a GET or a 404 whose body nobody reads):
-    // the answer says the connection closes, so no next request is parsed out of the body's
-    // remainder, and what the client still sends is read and discarded, never buffered. A sender
-    // that keeps going past the bound loses the connection, as a web server would cut it.
-    const answer = (send: () => void): void => {
-      const unread = !Buffer.isBuffer(body) && !req.readableEnded;
-      // Still arriving (the parser has not seen its end): close. Arrived but unread (a GET's empty
-      // body, say): the connection stays open once the rest is discarded.
-      if (unread && !req.complete) res.setHeader("connection", "close");
-      send();
-      if (unread) discardRest(req);
-    };
+    const answer = (send: () => void): void => answerBeforeBodyEnd(req, res, send);
     if (prefix === "" || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
       const match = findRoute(currentRoutes(), method, url.pathname.slice(prefix.length));
       if (match === "notFound" || match === "methodNotAllowed") {
@@ -194,11 +198,8 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       res.destroy();
       return;
     }
-    // A function that threw may have left its body unread: this connection is not reused.
-    const unread = !req.readableEnded;
-    if (unread && !req.complete) res.setHeader("connection", "close");
-    sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." });
-    if (unread) discardRest(req);
+    // A function that threw may have left its body unread.
+    answerBeforeBodyEnd(req, res, () => sendJson(res, 500, { error: "Internal Server Error", message: "The function failed. See the runtime log for details." }));
   };
   const server = http.createServer((req, res) => void handle(req, res).catch(failed(req, res)));
   const rpcServer = http.createServer((req, res) => void handleRpc(req, res).catch(failed(req, res)));
