@@ -31,7 +31,7 @@ function build(s: Settings): AppServices {
   const storagePrefix = s.statePrefix.toLowerCase();
   const dataContext = createDataContext({
     connectionString: storage, wrapperFor: keys.wrapperFor, cache,
-    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, buckets: s.partitionsPerEnvironment, ringMaxAgeMs: s.dataStateCacheMs,
+    keyRingTable: `${s.statePrefix}KeyRings`, storagePrefix, buckets: s.partitionsPerEnvironment, ringMaxAgeMs: s.dataStateCacheMs, writeRingMaxAgeMs: s.dataWriteRingCacheMs,
     encryptionBudget: () => ({ limit: settings().dekMaxEncryptions, block: settings().dekEncryptionBlock }),
   });
   const dataAccess = new DataAccessView({ environmentMaxAgeMs: s.dataStateCacheMs, memberMaxAgeMs: s.dataMemberCacheMs });

@@ -60,6 +60,12 @@ export interface Settings {
   dataStateCacheMs: number;
   /** Milliseconds the data path may serve a membership from memory: at most 800, so a removed member is refused within 1 s. */
   dataMemberCacheMs: number;
+  /**
+   * Milliseconds a write may choose its DEK from a key ring read that long ago (rather than reading
+   * the ring for every write): at most 500, which the retire proof's settle (dekCounts
+   * PROOF_SETTLE_MS) outlasts together with the state cache. 0: every write reads the ring.
+   */
+  dataWriteRingCacheMs: number;
   /** Up to this percentage of the TTL is taken off each cached DEK at random, so expiries spread. */
   dekCacheTtlJitterPercent: number;
   /** Seconds GET /api/health reuses its platform vault check. 0: every request asks the vault. */
@@ -172,6 +178,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     dataStateCacheMs: int(env, "KEYWARD_DATA_STATE_CACHE_MS", 1000, 0, 1500),
     dataMemberCacheMs: int(env, "KEYWARD_DATA_MEMBER_CACHE_MS", 500, 0, 800),
+    dataWriteRingCacheMs: int(env, "KEYWARD_DATA_WRITE_RING_CACHE_MS", 250, 0, 500),
     dekMaxEncryptions: int(env, "KEYWARD_DEK_MAX_ENCRYPTIONS", 2 ** 30, 1, 2 ** 32),
     dekEncryptionBlock: int(env, "KEYWARD_DEK_ENCRYPTION_BLOCK", 1000, 1, 1_000_000),
     partitionsPerEnvironment: int(env, "KEYWARD_PARTITIONS_PER_ENVIRONMENT", 64, 1, 1024),

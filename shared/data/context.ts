@@ -23,6 +23,8 @@ export interface EnvironmentDataDeps {
   storagePrefix?: string;
   /** How old a key ring the data path may use to read and locate (DekResolver.keysForRead); default 0, always read. */
   ringMaxAgeMs?: number;
+  /** How old a key ring a write may choose its DEK from (DekResolver.keysForWrite); default 0, always read. */
+  writeRingMaxAgeMs?: number;
   /** Partitions of a newly initialized environment; default 16. Fixed for the environment's life. */
   buckets?: number;
   /** Each DEK's encryption limit and reservation block (settings); absent, encryptions are not counted. */
@@ -46,7 +48,7 @@ export function createDataContext(deps: EnvironmentDataDeps): DataContext {
   return {
     rings,
     keys: createDekResolver({
-      rings, wrapperFor: deps.wrapperFor, cache: deps.cache, ringMaxAgeMs: deps.ringMaxAgeMs,
+      rings, wrapperFor: deps.wrapperFor, cache: deps.cache, ringMaxAgeMs: deps.ringMaxAgeMs, writeRingMaxAgeMs: deps.writeRingMaxAgeMs,
       budget: deps.encryptionBudget && createEncryptionBudget({ rings, wrapperFor: deps.wrapperFor, options: deps.encryptionBudget }),
     }),
     records: new RecordStore({ connectionString: deps.connectionString, naming }),

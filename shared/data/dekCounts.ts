@@ -41,13 +41,15 @@ export const COUNT_MAX_MS = 60_000;
 
 /**
  * How long after the target DEK became active a proof may count. A write chooses its DEK from a
- * ring read fresh (DekResolver.keysFor), so only a write that read the ring just before the
- * switch and is still in flight can land under the previous DEK afterwards; the environment
- * state an instance caches (KEYWARD_DATA_STATE_CACHE_MS, at most 1.5 s) can let such a request
- * through the gate that late. A count made after this settles stays right: every later write is
- * under the target's lineage, and re-encryption only ever writes under it too.
+ * ring read at most KEYWARD_DATA_WRITE_RING_CACHE_MS ago (DekResolver.keysForWrite, at most
+ * 500 ms), so a write that started up to that long after the switch, and is still in flight, can
+ * land under the previous DEK; the environment state an instance caches
+ * (KEYWARD_DATA_STATE_CACHE_MS, at most 1.5 s) can let such a request through the gate that late.
+ * The settle outlasts both bounds together with a margin for the write's own flight. A count made
+ * after it stays right: every later write is under the target's lineage, and re-encryption only
+ * ever writes under it too.
  */
-export const PROOF_SETTLE_MS = 2_000;
+export const PROOF_SETTLE_MS = 2_500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -50,6 +50,12 @@ export interface DekResolver {
    * DEK added since is found. Never for choosing the DEK of a write: use keysFor for that.
    */
   keysForRead(environmentId: string): Promise<RingKeys>;
+  /**
+   * For choosing the DEK of a write: a ring read at most `writeRingMaxAgeMs` ago (0: read now).
+   * A key change made elsewhere is therefore used by this instance's writes at most that long
+   * later; the retire proof waits that out (dekCounts PROOF_SETTLE_MS).
+   */
+  keysForWrite(environmentId: string): Promise<RingKeys>;
   dekFor(environmentId: string, dekId: string): Promise<Dek>;
   activeDek(environmentId: string): Promise<Dek>;
   indexKey(environmentId: string): Promise<Uint8Array>;
@@ -88,10 +94,13 @@ export function createDekResolver(deps: {
   cache: DekLoaderCache;
   /** How old a ring keysForRead may use; 0 (default) reads it every time. */
   ringMaxAgeMs?: number;
+  /** How old a ring keysForWrite may use; 0 (default) reads it every time. Kept at most 500 ms by settings. */
+  writeRingMaxAgeMs?: number;
   /** Counts encryptions and rolls DEKs over at their limit; absent, nothing is counted. */
   budget?: EncryptionBudget;
 }): DekResolver {
   const rings = new FreshCache<KeyRing>({ maxAgeMs: deps.ringMaxAgeMs ?? 0 });
+  const writeRings = new FreshCache<KeyRing>({ maxAgeMs: deps.writeRingMaxAgeMs ?? 0 });
   const load = (cacheKey: { scope: string; dekId: string }, copies: WrappedCopy[]) =>
     // The cache is told the copy tried first, so purging that key (on lost access) drops the entry.
     deps.cache.getOrLoad(cacheKey, { vaultUrl: vaultUrlOf(copies[0].keyId), keyId: copies[0].keyId }, () =>
@@ -137,16 +146,31 @@ export function createDekResolver(deps: {
   const ringNotFound = (environmentId: string) =>
     notFound("KeyRingNotFound", `Environment ${environmentId} has no encrypted data store; it was never initialized.`, environmentId);
 
-  const keysFor = async (environmentId: string): Promise<RingKeys> => {
+  /** Reads the ring now; every cache of it takes the read, aged from its start. */
+  const readRing = async (environmentId: string): Promise<KeyRing | undefined> => {
     const startedAt = Date.now();
     const ring = await deps.rings.read(environmentId);
+    if (ring) {
+      rings.set(environmentId, ring, startedAt);
+      writeRings.set(environmentId, ring, startedAt);
+    }
+    return ring;
+  };
+
+  const keysFor = async (environmentId: string): Promise<RingKeys> => {
+    const ring = await readRing(environmentId);
     if (!ring) throw ringNotFound(environmentId);
-    rings.set(environmentId, ring, startedAt);
+    return bind(ring);
+  };
+
+  const keysForWrite = async (environmentId: string): Promise<RingKeys> => {
+    const ring = await writeRings.get(environmentId, () => readRing(environmentId));
+    if (!ring) throw ringNotFound(environmentId);
     return bind(ring);
   };
 
   const keysForRead = async (environmentId: string): Promise<RingKeys> => {
-    const ring = await rings.get(environmentId, () => deps.rings.read(environmentId));
+    const ring = await rings.get(environmentId, () => readRing(environmentId));
     if (!ring) throw ringNotFound(environmentId);
     const keys = bind(ring);
     let fresh: Promise<RingKeys> | undefined;
@@ -163,6 +187,7 @@ export function createDekResolver(deps: {
   return {
     keysFor,
     keysForRead,
+    keysForWrite,
     dekFor: async (environmentId, dekId) => (await keysFor(environmentId)).dekFor(dekId),
     activeDek: async (environmentId) => (await keysFor(environmentId)).activeDek(),
     indexKey: async (environmentId) => (await keysFor(environmentId)).indexKey(),

@@ -1,6 +1,6 @@
 // The facade the HTTP data API and the activities use for an environment's records and files.
 // It validates input (400s with specific codes), and writes everything new under the active DEK
-// of a ring read for the call. Whether the environment may be accessed at all
+// of a recently read ring (DekResolver.keysForWrite). Whether the environment may be accessed at all
 // (locked, in downtime) is decided by the caller before it calls in.
 import type { KeyWrapper } from "../crypto/keyWrapper";
 import { generateIndexKey } from "../crypto/blindIndex";
@@ -69,19 +69,20 @@ async function initialize(ctx: DataContext, environmentId: string, platformWrapp
 }
 
 export function createEnvironmentData(ctx: DataContext): EnvironmentData {
-  // Reads and locating use a recently read ring (keysForRead); the DEK of new data always comes
-  // from a ring read for this call, so a write never goes under a DEK a key change has replaced.
-  const keysFor = (environmentId: string) => {
+  // Reads and locating use a recently read ring (keysForRead); the DEK of new data comes from a
+  // ring read at most writeRingMaxAgeMs ago (keysForWrite), so a write goes under a DEK a key
+  // change has replaced only within that bound, which the retire proof waits out.
+  const writeKeys = (environmentId: string) => {
     assertEnvironmentId(environmentId);
-    return ctx.keys.keysFor(environmentId);
+    return ctx.keys.keysForWrite(environmentId);
   };
   const readKeys = (environmentId: string) => {
     assertEnvironmentId(environmentId);
     return ctx.keys.keysForRead(environmentId);
   };
-  /** A ring read for this call, started now so it overlaps the caller's other storage calls. */
+  /** The write's ring, its read (if the cached one is too old) started now so it overlaps the caller's other storage calls. */
   const freshKeys = (environmentId: string) => {
-    const keys = keysFor(environmentId);
+    const keys = writeKeys(environmentId);
     keys.catch(() => undefined); // awaited by the caller; this keeps an early failure elsewhere from leaving it unhandled
     return keys;
   };
@@ -121,7 +122,7 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
     async putFile(environmentId, path, body) {
       assertFilePath(path);
       assertFileBody(body);
-      await ctx.files.put(await keysFor(environmentId), path, body);
+      await ctx.files.put(await writeKeys(environmentId), path, body);
     },
 
     async getFile(environmentId, path) {

@@ -311,7 +311,7 @@ export class RecordStore {
       if (!(await this.readRow(environmentId, location.partitionKey, location.rowKey).catch(() => undefined))?.b) await this.deleteBlob(environmentId, staged.b).catch(() => undefined);
       throw err;
     }
-    // `recent` stands unless the ring read for this call knows a newer DEK took over from it (a
+    // `recent` stands unless the write's ring (keysForWrite) knows a newer DEK took over from it (a
     // DEK it does not know at all was made since, by a rollover of this very write's reservation).
     const superseded = findDek(ring.ring, recent.id) !== undefined && ring.ring.activeDekId !== recent.id;
     if (created && !superseded) return { created: true };

@@ -83,6 +83,14 @@ describe("counting by DEK in bounded calls", () => {
     expect(() => readSettings({ KEYWARD_DATA_STATE_CACHE_MS: String(PROOF_SETTLE_MS) })).toThrow(/KEYWARD_DATA_STATE_CACHE_MS/);
   });
 
+  it("the settle outlasts the longest state cache and write ring cache together, with room for the write's flight", () => {
+    // A write may choose its DEK from a ring that old, after being let through on a state that old.
+    const longest = readSettings({ KEYWARD_DATA_STATE_CACHE_MS: "1500", KEYWARD_DATA_WRITE_RING_CACHE_MS: "500" });
+    expect(PROOF_SETTLE_MS - longest.dataStateCacheMs - longest.dataWriteRingCacheMs).toBeGreaterThanOrEqual(500);
+    expect(() => readSettings({ KEYWARD_DATA_WRITE_RING_CACHE_MS: "501" })).toThrow(/KEYWARD_DATA_WRITE_RING_CACHE_MS/);
+    expect(readSettings({}).dataWriteRingCacheMs).toBe(250);
+  });
+
   it("a proof counts only once the target has been active PROOF_SETTLE_MS", async () => {
     const { ctx, env, cmk } = await world(5, 0);
     const target = await createKeyTransitions(ctx).prepareTargetDek(env, cmk, customer);

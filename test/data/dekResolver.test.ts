@@ -87,4 +87,45 @@ describe("DEK resolver", () => {
     expect(cache.purgeByScope("env-r")).toBe(2);
     await expect(s.resolver.activeDek("env-r")).rejects.toMatchObject({ kind: "AccessLost" });
   });
+
+  it("a write's ring is at most writeRingMaxAgeMs old: a DEK switched elsewhere is used once that has passed, and a fresh read refreshes it at once", async () => {
+    const s = await setup();
+    let reads = 0;
+    const rings = { read: async (id: string) => (reads++, id === s.ring.environmentId ? s.ring : undefined) };
+    const resolver = createDekResolver({ rings, wrapperFor: s.keys.wrapperFor, cache: passThroughCache, writeRingMaxAgeMs: 150 });
+    const before = await resolver.keysForWrite("env-r");
+    expect(before.ring.activeDekId).toBe(s.first.dekId);
+    // Another instance switches the active DEK.
+    const second = await generateWrappedDek(s.cmk, customer);
+    s.ring = addActiveDek(s.ring, { dekId: second.dekId, copy: second.copy, now: new Date() });
+    const cachedAt = Date.now();
+    const soon = await resolver.keysForWrite("env-r");
+    // Within the bound the cached ring may still be served (and no storage call made) ...
+    if (Date.now() - cachedAt < 100) {
+      expect(soon.ring.activeDekId).toBe(s.first.dekId);
+      expect(reads).toBe(1);
+    }
+    await new Promise((r) => setTimeout(r, 160));
+    // ... past it, never.
+    expect((await resolver.keysForWrite("env-r")).ring.activeDekId).toBe(second.dekId);
+    expect((await resolver.activeDek("env-r")).id).toBe(second.dekId);
+    // A fresh read (keysFor) replaces the write cache's copy: a third switch is seen at once after one.
+    const third = await generateWrappedDek(s.cmk, customer);
+    s.ring = addActiveDek(s.ring, { dekId: third.dekId, copy: third.copy, now: new Date() });
+    await resolver.keysFor("env-r");
+    const readsNow = reads;
+    expect((await resolver.keysForWrite("env-r")).ring.activeDekId).toBe(third.dekId);
+    expect(reads).toBe(readsNow);
+  });
+
+  it("with no write bound (the default) every write reads the ring", async () => {
+    const s = await setup();
+    let reads = 0;
+    const rings = { read: async (id: string) => (reads++, id === s.ring.environmentId ? s.ring : undefined) };
+    const resolver = createDekResolver({ rings, wrapperFor: s.keys.wrapperFor, cache: passThroughCache });
+    await resolver.keysForWrite("env-r");
+    await resolver.keysForWrite("env-r");
+    expect(reads).toBe(2);
+    await expect(resolver.keysForWrite("env-other")).rejects.toMatchObject({ status: 404, code: "KeyRingNotFound" });
+  });
 });
