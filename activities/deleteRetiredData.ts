@@ -5,6 +5,7 @@
 import type { AppServices } from "../shared/appServices";
 import type { DeleteRetiredDataInput, DeleteRetiredDataOutput } from "../shared/dataOperations/contracts";
 import { deleteRetiredPage } from "../shared/dataOperations/generations";
+import { backupHomeOf } from "../shared/domain/environment";
 import { conflict } from "../shared/errors";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
@@ -16,7 +17,9 @@ export async function deleteRetiredData(input: DeleteRetiredDataInput, svc: AppS
     if (env?.dataId === input.retiredDataId) {
       throw conflict("GenerationInUse", `Environment '${input.environmentId}' still uses this data; it is not deleted.`, "environmentId");
     }
-    const page = await deleteRetiredPage(svc.backups.context, input.retiredDataId);
+    // Nor the backups the environment keeps under a data id its data has left (a restore or copy).
+    const keepBackups = env !== undefined && backupHomeOf(env) === input.retiredDataId;
+    const page = await deleteRetiredPage(svc.backups.context, input.retiredDataId, undefined, keepBackups);
     if (page.done && env?.retiredDataIds?.includes(input.retiredDataId)) {
       await state.updateEnvironment(input.environmentId, (e) => {
         if (!e.retiredDataIds?.includes(input.retiredDataId)) return undefined;

@@ -19,8 +19,11 @@ import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 /** The environment on the fresh generation, under the platform key `keyId`, the old one retired. */
 function switched(e: Environment, fresh: string, keyId: string): Environment {
   const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
+  // The backups go too: where a restore or copy kept them (backupsDataId) is retired with the rest.
+  const { backupsDataId: _backups, ...kept } = e;
+  const retiring = [e.dataId, ...(e.backupsDataId && e.backupsDataId !== e.dataId ? [e.backupsDataId] : [])];
   return {
-    ...e, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => id !== e.dataId && id !== fresh), e.dataId],
+    ...kept, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => !retiring.includes(id) && id !== fresh), ...retiring],
     formerDataIds: [...(e.formerDataIds ?? []).filter((id) => id !== e.dataId), e.dataId],
     state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,
     encryption: { ...encryption, keyType: "PlatformManaged", keyId, status: "PlatformManaged" },

@@ -17,6 +17,7 @@ import { backupPartition } from "./backupPartition";
 import { completeBackup } from "./completeBackup";
 import { prepareTransfer } from "./prepareTransfer";
 import { transferPartition } from "./transferPartition";
+import { switchGeneration } from "./switchGeneration";
 import { eraseEnvironmentData } from "./eraseEnvironmentData";
 import { deleteRetiredData } from "./deleteRetiredData";
 import { reprobePolicy } from "./reprobePolicy";
@@ -32,7 +33,7 @@ export const activities = {
   // watching a policy's key after an event
   reprobePolicy,
   // backup, restore, copy, reset
-  beginBackup, backupPartition, completeBackup, prepareTransfer, transferPartition, eraseEnvironmentData, deleteRetiredData,
+  beginBackup, backupPartition, completeBackup, prepareTransfer, transferPartition, switchGeneration, eraseEnvironmentData, deleteRetiredData,
 };
 
 export type ActivityTable = typeof activities;

@@ -7,12 +7,16 @@ import type { AppServices } from "../shared/appServices";
 import type { RewrapBackupsInput, RewrapBackupsOutput } from "../shared/dataOperations/contracts";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 import { BackupKeyUnusable } from "../shared/dataOperations/backupKeys";
+import { backupHomeOf } from "../shared/domain/environment";
+import { requireEnvironment } from "../shared/state/lookups";
 
 export async function rewrapBackups(input: RewrapBackupsInput, svc: AppServices): Promise<RewrapBackupsOutput> {
   try {
     const { wrapper, key } = await svc.keys.latestWrapper(input.target);
     await svc.backups.recordLeavingVersions(input.dataId, key.source);
-    const r = await svc.backups.follow(input.dataId, wrapper, wrapper.keyId, key.source, "Removal");
+    // The re-key holds the environment's operation slot, so where its backups are stored cannot change meanwhile.
+    const env = await requireEnvironment(svc.state.forTenant(input.tenantId), input.environmentId);
+    const r = await svc.backups.follow(backupHomeOf(env), wrapper, wrapper.keyId, key.source, "Removal");
     return { outcome: "ok", backups: r.backups, rewrapped: r.rewrapped };
   } catch (err) {
     if (err instanceof BackupKeyUnusable) return { outcome: "BackupUnusable", code: "BackupKeyVersionUnusable", message: err.message };

@@ -2,6 +2,7 @@
 // No record or file is touched; the environment serves throughout. The environment's backups
 // follow (their copies under the previous version are kept 28 days), and the versions the key
 // ring left behind go to the key version ledger (key usage counts their 28 days from now).
+import { backupHomeOf } from "../shared/domain/environment";
 import { randomUUID } from "node:crypto";
 import type { AppServices } from "../shared/appServices";
 import type { RewrapEnvironmentInput, RewrapEnvironmentOutput } from "../shared/operations/contracts";
@@ -28,7 +29,7 @@ export async function rewrapEnvironment(input: RewrapEnvironmentInput, svc: AppS
     // meanwhile does follow.
     const env = await state.getEnvironment(input.environmentId);
     const settled = env?.encryption.keyType === "CustomerManaged" && env.encryption.policy === input.policy && !isReverting(env.encryption.status);
-    const followed = !settled ? { backups: 0, rewrapped: 0 } : await backups.follow(input.dataId, wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
+    const followed = !settled ? { backups: 0, rewrapped: 0 } : await backups.follow(backupHomeOf(env), wrapper, input.keyId, source, "Rotation").catch((err: unknown) => {
       // A backup whose every key version was taken away stays as it is; key usage shows what it needs.
       if (err instanceof BackupKeyUnusable) return { backups: 0, rewrapped: 0 };
       throw err;

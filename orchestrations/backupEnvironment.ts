@@ -14,9 +14,13 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
   const { act, progress } = steps;
   const scope = { tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
   const backupId = input.backupId!;
+  // Where the backup is stored when that is not the environment's data id (after a restore or
+  // copy moved its data to a fresh generation), once the manifest is made.
+  let home: { backupsDataId?: string } = {};
   try {
     yield* steps.begin("Snapshot keys");
     const begun = yield* act.beginBackup({ operationId: input.operationId, ...scope, backupId });
+    if (begun.backupsDataId !== input.dataId) home = { backupsDataId: begun.backupsDataId };
     yield* steps.done(`backup ${backupId}, ${begun.buckets} partition(s)`);
     const counts: Record<DataStore, number> = { records: 0, files: 0 };
     const segments = Array.from({ length: begun.buckets }, () => 0);
@@ -26,7 +30,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
       yield* steps.begin(`Copy ${store}`);
       const copied = yield* pumpPartitions(context, {
         label: store, partitions: buckets, parallelism: input.parallelism, retry: input.retry,
-        job: { kind: "backup", page: { dataId: input.dataId, backupId, store, pageSize: input.pageSize, progress: steps.progressTarget } },
+        job: { kind: "backup", page: { dataId: input.dataId, ...home, backupId, store, pageSize: input.pageSize, progress: steps.progressTarget } },
         onDone: (_bucket, r) => steps.addDone(r.items),
       });
       counts[store] = copied.items;
@@ -34,7 +38,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
       yield* steps.done(`${counts[store]} item(s)`);
     }
     yield* steps.begin("Complete backup");
-    yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
+    yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, ...home, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
     progress.total = progress.done;
     yield* steps.done();
     return yield* steps.succeed();
@@ -42,7 +46,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
     // An activity exhausted its retries.
     const error = { code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` };
     try {
-      yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, backupId, outcome: { ok: false, error } });
+      yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, ...home, backupId, outcome: { ok: false, error } });
     } catch {
       // The manifest stays Creating; the failed operation says so, and nothing restores it.
     }

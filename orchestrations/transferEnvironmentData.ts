@@ -1,6 +1,10 @@
 // Restore (from a backup) or copy (from another environment's live data) into an environment:
-// check the source and the target's key, empty the target, then every source partition opened
-// with the source's keys and written under the target's, page by page with checkpoints.
+// check the source and the target's key and build a fresh storage generation on the target's key;
+// size the source (a backup's manifest says it; a live source is counted partition by partition);
+// write every source partition into the fresh generation, opened with the source's keys and
+// sealed under the target's, page by page with checkpoints; switch the environment to it; then
+// delete the generation it left in bounded pages (its backups stay). No activity deletes data
+// row by row, and a failure before the switch leaves the target's data as it was.
 //
 // Why an orchestration rather than work inside the HTTP request: a restore or copy rewrites every
 // item of an environment, which outlasts a request's time limit for any real size, and must
@@ -12,32 +16,60 @@ import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
-import { orchestrator, type Sent } from "./orchestrator";
+import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
+import { RETIRED_CALLS_PER_EXECUTION, retiredDataWorker } from "./retiredDataWorker";
 
 function* transferFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
   const { act, progress } = steps;
-  const scope = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId, dataId: input.dataId };
+  const base = { operationId: input.operationId, tenantId: input.tenantId, environmentId: input.environmentId };
+  const scope = { ...base, dataId: input.dataId };
   const source = input.source!;
   const verb = input.kind === "Restore" ? "Restore" : "Copy";
   try {
     yield* steps.begin(input.kind === "Restore" ? "Prepare restore" : "Prepare copy");
     const prep = yield* act.prepareTransfer({ ...scope, source });
     if (prep.outcome !== "ok") return yield* steps.fail({ code: prep.code, message: prep.message });
-    progress.total = prep.items;
-    yield* steps.done(`environment emptied; ${prep.items} item(s) to ${verb.toLowerCase()}`);
     const buckets = Array.from({ length: prep.buckets }, (_, i) => i);
+    let items = prep.items;
+    if (items === undefined) {
+      // A live source: counted partition by partition (no call reads more than a bounded page).
+      items = 0;
+      for (const store of DATA_STORES) {
+        const counted = yield* pumpPartitions(context, {
+          label: `size ${store}`, partitions: buckets, parallelism: input.parallelism, retry: input.retry,
+          job: { kind: "count", page: { dataId: source.dataId, store, targetDekId: prep.sourceDekId! } },
+        });
+        if (counted.stop) return yield* steps.fail({ code: counted.stop.code, message: counted.stop.message });
+        items += counted.items;
+      }
+    }
+    progress.total = items;
+    yield* steps.done(`fresh data store prepared; ${items} item(s) to ${verb.toLowerCase()}`);
     yield* steps.reportProgress();
+    // The partitions are written into the fresh generation; the environment is still on its old one.
+    const into = { ...base, dataId: prep.freshDataId };
     for (const store of DATA_STORES) {
       yield* steps.begin(`${verb} ${store}`);
       const moved = yield* pumpPartitions(context, {
         label: store, partitions: buckets, parallelism: input.parallelism, retry: input.retry,
-        job: { kind: "transfer", page: { ...scope, source, store, pageSize: input.pageSize, progress: steps.progressTarget } },
+        job: { kind: "transfer", page: { ...into, source, store, pageSize: input.pageSize, progress: steps.progressTarget } },
         onDone: (_bucket, r) => steps.addDone(r.items),
       });
       if (moved.stop) return yield* steps.fail({ code: moved.stop.code, message: moved.stop.message });
       yield* steps.done(`${moved.items} item(s)`);
     }
+    yield* steps.begin("Replace data");
+    const switched = yield* act.switchGeneration({ ...scope, freshDataId: prep.freshDataId });
+    if (switched.outcome !== "ok") return yield* steps.fail({ code: switched.code, message: switched.message });
+    // From here the environment is on its fresh generation: a failure below leaves old data to
+    // delete, still listed on the environment (retiredDataIds) for the next operation to finish.
+    const deleted = yield* callOrchestrator(context, retiredDataWorker, {
+      ...base, retired: switched.retired, retry: input.retry, callsPerExecution: RETIRED_CALLS_PER_EXECUTION, backupsDeleted: 0,
+    }, `${context.df.instanceId}:retired`);
+    if (deleted.outcome === "stopped") return yield* steps.fail({ code: deleted.code, message: deleted.message });
+    if (deleted.outcome === "failed") return yield* steps.fail({ code: "OperationFailed", message: `${steps.stage} failed: ${deleted.message}` });
+    yield* steps.done("previous data deleted; backups kept");
     return yield* steps.succeed();
   } catch (err) {
     return yield* steps.fail({ code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` });

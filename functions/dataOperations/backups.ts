@@ -2,6 +2,7 @@
 // listed as Creating until its operation ends). GET: the environment's backups, oldest first.
 // A backup holds the environment's ciphertext as stored and its wrapped DEKs with the key
 // versions that wrapped them, never plaintext (shared/dataOperations/layout.ts).
+import { backupHomeOf } from "../../shared/domain/environment";
 import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
@@ -39,6 +40,6 @@ registerRoute(
     params: { id: environmentIdField() }, responses: { 200: { description: "The backups.", schema: listOf(backupSchema, "Backups, oldest first.") } } },
   async ({ params, tenant, services: svc }) => {
     const env = await requireEnvironment(tenant, params.id);
-    return json(200, { value: (await svc.backups.list(env.dataId)).map((m) => backupView(m, env.id)) });
+    return json(200, { value: (await svc.backups.list(backupHomeOf(env))).map((m) => backupView(m, env.id)) });
   },
 );

@@ -3,6 +3,7 @@
 // encrypted with the same customer key (else 409 KeyMismatch). Every key of the backup is
 // unwrapped first, so a backup whose key version was disabled (or deleted, or revoked) is refused
 // at once, naming the version (409 BackupKeyVersionUnusable), before the target is touched.
+import { backupHomeOf } from "../../shared/domain/environment";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
 import { environmentIdField, restoreBody } from "../../shared/http/inputs";
@@ -29,7 +30,7 @@ registerRoute(
     const target = await requireEnvironment(tenant, params.id);
     // The source is found in the caller's tenant only: a backup never crosses tenants.
     const source = await requireEnvironment(tenant, sourceEnvironmentId, "sourceEnvironmentId");
-    const manifest = await svc.backups.completed(source.dataId, backupId);
+    const manifest = await svc.backups.completed(backupHomeOf(source), backupId);
     await requireSameKeyForRestore(svc.keys, target, manifest);
     requireUnlocked(target, "restore into it");
     requireNoOperation(target);
@@ -44,7 +45,7 @@ registerRoute(
       environmentId: target.id, kind: "Restore", operationName: DATA_OPERATION_NAMES.Restore, orchestration: transferEnvironmentData, requestedBy: caller.oid,
       check: (e) => requireUnlocked(e, "restore into it"),
       claim: (e) => ({ ...e, dataOperation: DATA_OPERATION_FLAGS.Restore }),
-      input: (operationId) => dataOperationInput(svc.settings, operationId, target, { kind: "Restore", source: { kind: "backup", environmentId: source.id, dataId: source.dataId, backupId } }),
+      input: (operationId) => dataOperationInput(svc.settings, operationId, target, { kind: "Restore", source: { kind: "backup", environmentId: source.id, dataId: backupHomeOf(source), backupId } }),
     });
     return json(202, { operationId: started.operationId });
   },

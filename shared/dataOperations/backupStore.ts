@@ -61,8 +61,8 @@ export class BackupStore {
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody!) chunks.push(chunk as Buffer);
       const manifest = parseManifest(Buffer.concat(chunks).toString("utf8"), path);
-      needs(manifest.environmentId === environmentId && manifest.backupId === backupId,
-        `the manifest is the one stored under this environment, not a copied blob: ${path} holds the manifest of ${manifest.environmentId}/${manifest.backupId}`);
+      needs((manifest.storedUnder ?? manifest.environmentId) === environmentId && manifest.backupId === backupId,
+        `the manifest is the one stored under this environment, not a copied blob: ${path} holds the manifest of ${manifest.storedUnder ?? manifest.environmentId}/${manifest.backupId}`);
       return { manifest, etag: response.etag! };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -70,12 +70,13 @@ export class BackupStore {
     }
   }
 
-  /** Writes a new manifest; false when one exists already (a rerun). */
+  /** Writes a new manifest where it says it is stored; false when one exists already (a rerun). */
   async createManifest(manifest: BackupManifest): Promise<boolean> {
+    const home = manifest.storedUnder ?? manifest.environmentId;
     assertBackupKeySet(manifest.keys);
     const body = JSON.stringify(manifest);
     try {
-      await (await this.ensure()).getBlockBlobClient(this.paths(manifest.environmentId, manifest.backupId).manifest)
+      await (await this.ensure()).getBlockBlobClient(this.paths(home, manifest.backupId).manifest)
         .upload(body, Buffer.byteLength(body), { conditions: { ifNoneMatch: "*" }, blobHTTPHeaders: { blobContentType: "application/json" } });
       return true;
     } catch (err) {

@@ -9,7 +9,9 @@ import { backupKeys, type BackupKeys } from "./backupKeys";
 import type { BackupManifest } from "./manifest";
 import type { RetirementReason } from "./retention";
 import { backupPartition, beginBackup, completeBackup } from "./takeBackup";
-import { completedBackup, prepareTransfer, transferPartition } from "./transfer";
+import { checkTransfer, completedBackup, transferPartition } from "./transfer";
+import { buildGenerationLike } from "./generations";
+import type { KeyRing } from "../crypto/keyRing";
 import { followKeyChange, recordLeavingVersions, recordRetiredVersions, ringKeyIds } from "./follow";
 import { eraseEnvironment } from "./erase";
 
@@ -26,7 +28,8 @@ export function createBackups(deps: BackupDeps) {
     begin: (input: { backupId: string; operationId: string; environment: Environment }) => beginBackup(bc, input),
     partition: (input: BackupPartitionInput) => backupPartition(bc, input),
     complete: (input: CompleteBackupInput) => completeBackup(bc, input),
-    prepareTransfer: (input: PrepareTransferInput) => prepareTransfer(bc, input),
+    checkTransfer: (input: PrepareTransferInput) => checkTransfer(bc, input),
+    buildGenerationLike: (like: KeyRing, freshId: string) => buildGenerationLike(bc, like, freshId),
     transferPartition: (input: TransferPartitionInput) => transferPartition(bc, input),
     follow: (environmentId: string, wrapper: KeyWrapper, keyId: string, source: KeySource, reason: RetirementReason) =>
       followKeyChange(bc, environmentId, wrapper, keyId, source, reason),

@@ -9,6 +9,7 @@ export const DATA_STORES: readonly DataStore[] = ["records", "files"];
 
 /** Where a restore or copy reads from: a backup of an environment, or an environment's live data. */
 export type TransferSource =
+  /** `dataId`: where the backup is stored (the source's backups' data id); its manifest names the data id it was taken from. */
   | { kind: "backup"; environmentId: string; dataId: string; backupId: string }
   | { kind: "environment"; environmentId: string; dataId: string };
 
@@ -33,10 +34,14 @@ export interface DataOperationResult {
 }
 
 export interface BeginBackupInput extends EnvironmentScope { operationId: string; backupId: string }
-export interface BeginBackupOutput { buckets: number }
+/** `backupsDataId`: where the backup is stored (the environment's backups' data id, Environment.backupsDataId). */
+export interface BeginBackupOutput { buckets: number; backupsDataId: string }
 
 export interface BackupPartitionInput {
+  /** The environment's live data, read. */
   dataId: string;
+  /** Where the backup is written (BeginBackupOutput.backupsDataId); absent, under `dataId`. */
+  backupsDataId?: string;
   backupId: string;
   store: DataStore;
   bucket: number;
@@ -51,12 +56,24 @@ export interface BackupPartitionOutput { done: boolean; continuation?: string; s
 export interface CompleteBackupInput {
   operationId: string;
   dataId: string;
+  /** Where the backup is stored; absent, under `dataId`. */
+  backupsDataId?: string;
   backupId: string;
   outcome: { ok: true; records: number; files: number; recordSegments: number[] } | { ok: false; error: { code: string; message: string } };
 }
 
 export interface PrepareTransferInput extends EnvironmentScope { operationId: string; source: TransferSource }
-export type PrepareTransferOutput = { outcome: "ok"; buckets: number; items: number } | KeyFailure | Refusal;
+/**
+ * The source checked and the fresh generation built. `freshDataId`: where the partitions are
+ * written. `items`: the source's size when its manifest says it; otherwise (a live environment)
+ * the flow counts it page by page under `sourceDekId`.
+ */
+export type PrepareTransferOutput = { outcome: "ok"; buckets: number; items?: number; sourceDekId?: string; freshDataId: string } | KeyFailure | Refusal;
+
+/** The switch of a restore or copy: the environment moves from `dataId` to `freshDataId`. */
+export interface SwitchGenerationInput extends EnvironmentScope { operationId: string; freshDataId: string }
+/** `retired`: the data ids whose generations are left to delete (deleteRetiredData, page by page). */
+export type SwitchGenerationOutput = { outcome: "ok"; retired: string[] } | Refusal;
 
 export interface TransferPartitionInput extends EnvironmentScope {
   operationId: string;

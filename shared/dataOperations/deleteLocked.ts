@@ -22,8 +22,9 @@ export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | 
   if (!claimed) return false;
   const startedAt = new Date().toISOString();
   let { backupsDeleted } = await backups.erase(env.dataId);
-  // Generations a reset left to delete (its cleanup cut short) go with it.
-  for (const retired of env.retiredDataIds ?? []) backupsDeleted += (await deleteRetiredWhole(backups.context, retired)).backupsDeleted;
+  // Generations a reset, restore or copy left to delete (its cleanup cut short) go with it, and
+  // the backups kept where a restore or copy left them.
+  for (const retired of [...(env.retiredDataIds ?? []), ...(env.backupsDataId ? [env.backupsDataId] : [])]) backupsDeleted += (await deleteRetiredWhole(backups.context, retired)).backupsDeleted;
   deps.dekCache.purgeByScope(env.dataId);
   await state.deleteAllMembers(env.id);
   await state.deleteEnvironment(env.id);

@@ -6,6 +6,7 @@
 // Versions come from the vault (listed as the policy's identity) and from what keyward holds; a
 // version keyward holds that the vault no longer lists was deleted. The scan reads every key ring
 // and every backup manifest once per report (one pass serves every policy in a check).
+import { backupHomeOf } from "../domain/environment";
 import type { AppServices } from "../appServices";
 import { isKeyAccessError, keyIdFor, keyVaultClients, withKeyVaultRetry, type KeyVaultIdentity, type KeyVersionSummary } from "../keyvault";
 import { versionlessKeyId } from "../crypto/keyRing";
@@ -84,7 +85,7 @@ export async function collectUsage(deps: Pick<AppServices, "state" | "backups">,
     for (const c of ring.indexKey.wrapped) use(c.keyId).indexKey = true;
     for (const [keyId, u] of uses) push(index.environments, keyId, u);
   }
-  const manifests = (await Promise.all(environments.map((e) => backups.store.listManifests(e.dataId)))).flat();
+  const manifests = (await Promise.all(environments.map((e) => backups.store.listManifests(backupHomeOf(e))))).flat();
   for (const m of manifests) {
     const uses = new Map<string, BackupUse & { live: boolean }>();
     for (const { owner, copies } of ownersOf(m.keys)) {

@@ -28,6 +28,11 @@ export interface BackupManifest {
   backupId: string;
   /** The data id of the environment it was taken from (its ciphertexts are bound to it). */
   environmentId: string;
+  /**
+   * The data id it is stored under, when that is not `environmentId`: the environment's backups'
+   * data id (Environment.backupsDataId) after a restore or copy moved its data to a fresh generation.
+   */
+  storedUnder?: string;
   /** The tenant and the environment's name, for the API's views (never the data id). */
   tenantId?: string;
   environmentName?: string;

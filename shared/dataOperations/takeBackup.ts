@@ -21,6 +21,7 @@ import type { BackupPartitionInput, BackupPartitionOutput, CompleteBackupInput }
 import { BACKUP_FORMAT } from "./layout";
 import type { BackupRecordLine } from "./backupStore";
 import type { BackupManifest } from "./manifest";
+import { backupHomeOf } from "../domain/environment";
 
 /** Pages one activity call copies before it returns a checkpoint. */
 const PAGES_PER_CALL = 5;
@@ -28,7 +29,8 @@ const PARALLEL = 8;
 
 export async function beginBackup(bc: BackupContext, input: { backupId: string; operationId: string; environment: Environment }): Promise<BackupManifest> {
   const dataId = input.environment.dataId;
-  const existing = await bc.store.readManifest(dataId, input.backupId);
+  const home = backupHomeOf(input.environment);
+  const existing = await bc.store.readManifest(home, input.backupId);
   if (existing) return existing.manifest;
   const ring = await bc.data.rings.read(dataId);
   if (!ring) throw notFound("KeyRingNotFound", `Environment ${input.environment.id} has no encrypted data store.`, "id");
@@ -36,7 +38,7 @@ export async function beginBackup(bc: BackupContext, input: { backupId: string; 
   const live = ring.deks.filter((d) => d.state !== "retired");
   const enc = input.environment.encryption;
   const manifest: BackupManifest = {
-    format: BACKUP_FORMAT, backupId: input.backupId, environmentId: dataId, operationId: input.operationId,
+    format: BACKUP_FORMAT, backupId: input.backupId, environmentId: dataId, ...(home !== dataId ? { storedUnder: home } : {}), operationId: input.operationId,
     tenantId: input.environment.tenantId, environmentName: input.environment.id,
     status: "Creating", createdAt: now, buckets: ring.buckets,
     takenUnder: { keyType: enc.keyType, ...(enc.policy ? { policy: enc.policy } : {}), ...(enc.keyId ? { keyId: enc.keyId } : {}) },
@@ -49,7 +51,7 @@ export async function beginBackup(bc: BackupContext, input: { backupId: string; 
     },
   };
   if (await bc.store.createManifest(manifest)) return manifest;
-  return (await bc.store.readManifest(dataId, input.backupId))!.manifest;
+  return (await bc.store.readManifest(home, input.backupId))!.manifest;
 }
 
 /** The envelope of a record row as stored, inline or spilled; undefined when the row went away. */
@@ -75,6 +77,7 @@ async function lineOf(bc: BackupContext, environmentId: string, row: RecordRow):
 
 export async function backupPartition(bc: BackupContext, input: BackupPartitionInput): Promise<BackupPartitionOutput> {
   const { dataId: environmentId, backupId, bucket, pageSize } = input;
+  const home = input.backupsDataId ?? environmentId;
   let continuation = input.continuation;
   let segment = input.segment;
   let items = 0;
@@ -84,7 +87,7 @@ export async function backupPartition(bc: BackupContext, input: BackupPartitionI
       const lines = (await mapLimit(scanned.rows, PARALLEL, (row) => lineOf(bc, environmentId, row))).filter((l): l is BackupRecordLine => l !== undefined);
       // A rerun of this call rewrites the same segment numbers; the manifest's segment counts
       // say which segments are the backup's.
-      if (lines.length > 0) await bc.store.writeRecordSegment(environmentId, backupId, bucket, segment++, lines);
+      if (lines.length > 0) await bc.store.writeRecordSegment(home, backupId, bucket, segment++, lines);
       items += lines.length;
       continuation = scanned.continuation;
     } else {
@@ -94,7 +97,7 @@ export async function backupPartition(bc: BackupContext, input: BackupPartitionI
           const response = await bc.data.files.container(environmentId).getBlobClient(blob.name).downloadToBuffer();
           const envelope = new Uint8Array(response);
           const dekId = peekDekId(envelope);
-          await bc.store.writeFile(environmentId, backupId, bucket, blob.name.slice(blob.name.lastIndexOf("/") + 1), envelope, dekId);
+          await bc.store.writeFile(home, backupId, bucket, blob.name.slice(blob.name.lastIndexOf("/") + 1), envelope, dekId);
           return 1;
         } catch (err) {
           if (isNotFound(err)) return 0; // deleted since it was listed
@@ -110,14 +113,15 @@ export async function backupPartition(bc: BackupContext, input: BackupPartitionI
 }
 
 export async function completeBackup(bc: BackupContext, input: CompleteBackupInput): Promise<void> {
-  const { dataId: environmentId, backupId, outcome } = input;
+  const { backupId, outcome } = input;
+  const home = input.backupsDataId ?? input.dataId;
   if (!outcome.ok) {
     // A failed backup is no backup: its blobs go, so nothing half-taken is ever restored or kept
     // under a key. The operation's history entry says why it failed.
-    await bc.store.deleteBackup(environmentId, backupId);
+    await bc.store.deleteBackup(home, backupId);
     return;
   }
-  await bc.store.updateManifest(environmentId, backupId, (m) => (m.status === "Completed" ? undefined : {
+  await bc.store.updateManifest(home, backupId, (m) => (m.status === "Completed" ? undefined : {
     ...m, status: "Completed", completedAt: new Date().toISOString(), items: { records: outcome.records, files: outcome.files }, recordSegments: outcome.recordSegments,
   }));
 }

@@ -7,11 +7,16 @@
 // the same: the backup's DEKs may be retired in the live key ring, and everything live must be
 // under the ring's DEKs.
 //
-// A transfer replaces the target's data: prepare empties it, then partitions are copied page by
-// page with a checkpoint. A rerun from any checkpoint rewrites the same items (last write wins).
+// A transfer replaces the target's data without deleting it row by row: the items are written
+// into a fresh storage generation (generations.ts buildGenerationLike: a new table, container and
+// key ring on the target's key), page by page with a checkpoint, and the environment switches to
+// it at the end; its old generation is then deleted in bounded pages. A rerun from any checkpoint
+// rewrites the same items (last write wins); a failure before the switch leaves the target as it
+// was.
 import { notFound, conflict } from "../errors";
 import { mapLimit } from "../data/concurrency";
 import type { RingKeys } from "../data/dekResolver";
+import type { KeyRing } from "../crypto/keyRing";
 import type { RecordRow } from "../data/recordStore";
 import { isNotFound } from "../storage/clients";
 import type { BackupContext } from "./context";
@@ -34,25 +39,27 @@ async function sourceKeys(bc: BackupContext, source: TransferSource, manifest?: 
   return source.kind === "backup" ? backupKeys(manifest!, bc.wrapperFor) : bc.data.keys.keysFor(source.dataId);
 }
 
-export async function prepareTransfer(bc: BackupContext, input: PrepareTransferInput): Promise<{ buckets: number; items: number }> {
-  let buckets: number;
-  let items: number;
+/**
+ * Before a restore or copy: the source is there (a completed backup, or an environment with a key
+ * ring) and the target's key works. Returns the source's partitions, its size when known without a
+ * scan (a backup's manifest counts; a live environment is counted page by page by the flow, under
+ * `sourceDekId`), and the target's key ring the fresh generation is built like. Changes nothing.
+ */
+export async function checkTransfer(bc: BackupContext, input: PrepareTransferInput): Promise<{ buckets: number; items?: number; sourceDekId?: string; target: KeyRing }> {
+  let source: { buckets: number; items?: number; sourceDekId?: string };
   if (input.source.kind === "backup") {
     const manifest = await completedBackup(bc, input.source.dataId, input.source.backupId);
-    buckets = manifest.buckets;
-    items = manifest.items.records + manifest.items.files;
+    source = { buckets: manifest.buckets, items: manifest.items.records + manifest.items.files };
   } else {
     const ring = await bc.data.rings.read(input.source.dataId);
     if (!ring) throw notFound("KeyRingNotFound", `Environment '${input.source.environmentId}' has no encrypted data store.`, "sourceEnvironmentId");
-    buckets = ring.buckets;
-    const [records, files] = await Promise.all([bc.data.records.countByDek(input.source.dataId), bc.data.files.countByDek(input.source.dataId)]);
-    items = [...records.values(), ...files.values()].reduce((n, c) => n + c, 0);
+    source = { buckets: ring.buckets, sourceDekId: ring.activeDekId };
   }
-  // The target's keys must work before its data goes: a target whose key is lost fails here,
-  // with its data intact.
-  await (await bc.data.keys.keysFor(input.dataId)).activeDek();
-  await Promise.all([bc.data.records.deleteAll(input.dataId), bc.data.files.deleteAll(input.dataId)]);
-  return { buckets, items };
+  // The target's keys must work before anything is built for it: a target whose key is lost
+  // fails here, with its data intact.
+  const target = await bc.data.keys.keysFor(input.dataId);
+  await target.activeDek();
+  return { ...source, target: target.ring };
 }
 
 export async function transferPartition(bc: BackupContext, input: TransferPartitionInput): Promise<{ done: boolean; continuation?: string; items: number }> {

@@ -56,6 +56,13 @@ export interface Environment {
    * still names the environment after a reset moved it to a fresh generation.
    */
   formerDataIds?: string[];
+  /**
+   * The data id its backups are stored under, when that is not `dataId`: a restore or copy moves
+   * the environment's data to a fresh generation but keeps its backups where they are (a backup's
+   * ciphertexts stay bound to the data id they were taken from). Absent: `dataId`. A reset
+   * deletes the backups and clears it. Never shown to clients.
+   */
+  backupsDataId?: string;
   displayName: string;
   region: string;
   type: EnvironmentType;
@@ -81,3 +88,6 @@ export function isEnvironmentType(value: unknown): value is EnvironmentType {
 export function newDataId(): string {
   return `d${randomUUID().replace(/-/g, "")}`;
 }
+
+/** The data id an environment's backups are stored under (see Environment.backupsDataId). */
+export const backupHomeOf = (e: Pick<Environment, "dataId" | "backupsDataId">): string => e.backupsDataId ?? e.dataId;

@@ -94,7 +94,7 @@ describe("backups", () => {
     await kw.user("PUT", `environments/${env.e1}/records/t0/extra`, { added: true });
     await kw.user("DELETE", `environments/${env.e1}/files/docs/f1.txt`);
     const op = await expectSucceeded(await restore(env.e1, env.e1, backup1));
-    expect(op.steps.map((s: { name: string }) => s.name)).toEqual(["Prepare restore", "Restore records", "Restore files"]);
+    expect(op.steps.map((s: { name: string }) => s.name)).toEqual(["Prepare restore", "Restore records", "Restore files", "Replace data"]);
     await expectData(kw, env.e1, data1);
     expect((await kw.user("GET", `environments/${env.e1}/records/t0/extra`)).status).toBe(404);
     const e1 = await getEnvironment(kw, env.e1);

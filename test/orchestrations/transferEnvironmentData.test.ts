@@ -1,12 +1,13 @@
 // Restore (from a backup) and copy (from another environment): prepare (check the source and the
-// target's key, empty the target), then every source partition through the pump.
+// target's key, build a fresh generation), then every source partition through the pump into the
+// fresh generation, then the switch to it and the deletion of the one it left.
 import { describe, expect, it } from "vitest";
 import { transferEnvironmentData } from "../../orchestrations/transferEnvironmentData";
 import type { DataOperationInput, DataOperationResult } from "../../shared/dataOperations/contracts";
 import { runOrchestration } from "./support/driver";
 import type { OrchestrationRun } from "./support/orchestrationRun";
 import { alwaysThrows, type ActivityStubs } from "./support/activityStubs";
-import { dataInput, dataStubs, DEFAULT_DATA_WORLD } from "./support/dataOperationWorld";
+import { dataInput, dataStubs, DEFAULT_DATA_WORLD, FRESH_DATA_ID } from "./support/dataOperationWorld";
 
 type Run = OrchestrationRun<DataOperationResult>;
 
@@ -15,7 +16,7 @@ const kinds = [
   { kind: "Copy", verb: "copy", input: dataInput("Copy") },
 ] as const;
 
-const transfer = (input: DataOperationInput, overrides: ActivityStubs = {}, items?: number): Promise<Run> =>
+const transfer = (input: DataOperationInput, overrides: ActivityStubs = {}, items?: number | null): Promise<Run> =>
   runOrchestration(transferEnvironmentData, input, { instanceId: input.operationId, stubs: { ...dataStubs({ ...DEFAULT_DATA_WORLD, items }), ...overrides } });
 const steps = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.step ? [[i.step.name, i.step.status, i.step.detail ?? null]] : []));
 const done = (run: Run) => run.inputsTo("recordOperation").flatMap((i) => (i.progress && !i.end ? [i.progress.done] : []));
@@ -34,12 +35,20 @@ describe.each(kinds)("$kind", ({ kind, verb, input }) => {
       { store: "records", bucket: 0 }, { store: "records", bucket: 0, continuation: "0@1" }, { store: "records", bucket: 1 },
       { store: "files", bucket: 0 }, { store: "files", bucket: 1 },
       // Every page records its own progress in the operation's entry.
-    ].map((p) => ({ ...scope, source: input.source, pageSize: 50, progress: base, ...p })));
+      // Written into the fresh generation, not the environment's current data.
+    ].map((p) => ({ ...base, dataId: FRESH_DATA_ID, source: input.source, pageSize: 50, progress: base, ...p })));
     expect(steps(run)).toEqual([
-      [`Prepare ${verb}`, "Running", null], [`Prepare ${verb}`, "Succeeded", `environment emptied; 8 item(s) to ${verb}`],
+      [`Prepare ${verb}`, "Running", null], [`Prepare ${verb}`, "Succeeded", `fresh data store prepared; 8 item(s) to ${verb}`],
       [`${Verb} records`, "Running", null], [`${Verb} records`, "Succeeded", "6 item(s)"],
       [`${Verb} files`, "Running", null], [`${Verb} files`, "Succeeded", "2 item(s)"],
+      ["Replace data", "Running", null], ["Replace data", "Succeeded", "previous data deleted; backups kept"],
     ]);
+    // The switch comes after every partition, then the old generation is deleted page by page.
+    expect(run.inputsTo("switchGeneration")).toEqual([{ ...scope, freshDataId: FRESH_DATA_ID }]);
+    expect(run.inputsTo("deleteRetiredData")).toEqual([{ ...base, retiredDataId: input.dataId }]);
+    const names = run.activityNames();
+    expect(names.lastIndexOf("transferPartition")).toBeLessThan(names.indexOf("switchGeneration"));
+    expect(names.indexOf("switchGeneration")).toBeLessThan(names.indexOf("deleteRetiredData"));
     expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, progress: { done: 8, total: 8, unit: "items" }, end: { status: "Succeeded" } });
     expect(run.inputsTo("releaseEnvironment")).toEqual([base]);
     expect(run.activityNames().slice(-2)).toEqual(["releaseEnvironment", "recordOperation"]);
@@ -97,5 +106,31 @@ describe.each(kinds)("$kind", ({ kind, verb, input }) => {
     const run = await transfer(input, { prepareTransfer: alwaysThrows("vault unreachable") });
     expect(run.output.error?.message).toMatch(new RegExp(`^Prepare ${verb} failed: vault unreachable`));
     expect(run.callsTo("transferPartition")).toEqual([]);
+  });
+
+  it("a failure before the switch leaves the environment on its data: no switch, nothing retired", async () => {
+    const stubs = dataStubs();
+    const run = await transfer(input, { transferPartition: (i, c) => (i.store === "files" ? alwaysThrows("storage timeout")() : stubs.transferPartition!(i, c)) });
+    expect(run.output.status).toBe("Failed");
+    expect(run.callsTo("switchGeneration")).toEqual([]);
+    expect(run.callsTo("deleteRetiredData")).toEqual([]);
+  });
+
+  it("a refused switch (the environment moved to other data): Failed with its code, nothing deleted", async () => {
+    const refusal = { outcome: "Refused", code: "DataGenerationChanged", message: "Environment 'env-1' moved to other data while its data was being replaced; start the operation again." } as const;
+    const run = await transfer(input, { switchGeneration: () => refusal });
+    expect(run.output).toEqual({ status: "Failed", error: { code: refusal.code, message: refusal.message } });
+    expect(run.callsTo("deleteRetiredData")).toEqual([]);
+    expect(run.inputsTo("recordOperation").at(-1)).toMatchObject({ step: { name: "Replace data", status: "Failed" } });
+  });
+
+  it("sizes a source its prepare cannot (a live environment) partition by partition, under the source's data and DEK", async () => {
+    const run = await transfer(input, {}, null);
+    expect(run.output).toEqual({ status: "Succeeded" });
+    expect(run.inputsTo("countPartition")).toEqual([
+      { store: "records", partition: "0" }, { store: "records", partition: "1" }, { store: "files", partition: "0" }, { store: "files", partition: "1" },
+    ].map((p) => ({ dataId: input.source!.dataId, targetDekId: "dek-src", ...p })));
+    expect(steps(run)[1]).toEqual([`Prepare ${verb}`, "Succeeded", `fresh data store prepared; 8 item(s) to ${verb}`]);
+    expect(run.lastCustomStatus()).toEqual({ kind, progress: { done: 8, total: 8, unit: "items" } });
   });
 });

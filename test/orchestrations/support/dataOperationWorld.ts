@@ -8,9 +8,12 @@ import { TEST_RETRY } from "./rekeyWorld";
 export interface DataWorld {
   /** Per store, per bucket (the array index): the items each page moves. */
   pages: Record<DataStore, number[][]>;
-  /** What prepareTransfer counts for progress (every item unless given). */
-  items?: number;
+  /** What prepareTransfer counts for progress (every item unless given; null: it leaves the count to the flow, as for a live source). */
+  items?: number | null;
 }
+
+/** The data id prepareTransfer builds the fresh generation under. */
+export const FRESH_DATA_ID = "data-fresh";
 
 /**
  * 2 buckets; records: bucket 0 takes two pages (3, then 2), bucket 1 one (1); files: 2 and an
@@ -49,12 +52,19 @@ export function dataStubs(world: DataWorld = DEFAULT_DATA_WORLD): ActivityStubs 
   return {
     recordOperation: () => undefined,
     releaseEnvironment: () => undefined,
-    beginBackup: () => ({ buckets }),
+    beginBackup: (i) => ({ buckets, backupsDataId: i.dataId }),
     // A records page writes one segment of its bucket; files have none.
     backupPartition: (i) => ({ ...page(world, i.store, i.bucket, i.continuation), segment: i.store === "records" ? i.segment + 1 : 0 }),
     completeBackup: () => undefined,
-    prepareTransfer: () => ({ outcome: "ok", buckets, items: world.items ?? itemsOf(world) }),
+    prepareTransfer: () => ({
+      outcome: "ok", buckets, freshDataId: FRESH_DATA_ID,
+      ...(world.items === null ? { sourceDekId: "dek-src" } : { items: world.items ?? itemsOf(world) }),
+    }),
+    // Sizing a live source: one call per partition counts what its pages would move.
+    countPartition: (i) => ({ outcome: "ok", done: true, scanned: world.pages[i.store][Number(i.partition)].reduce((n, x) => n + x, 0), offTarget: 0 }),
     transferPartition: (i) => ({ outcome: "ok", ...page(world, i.store, i.bucket, i.continuation) }),
+    // Restore and copy switch to the fresh generation and retire the one they left.
+    switchGeneration: (i) => ({ outcome: "ok", retired: [i.dataId] }),
     // Reset switches to a fresh generation and retires the old one; its deletion (one page here) finds 3 backups.
     eraseEnvironmentData: (i) => ({ outcome: "ok", keyId: "https://platform.vault.azure.net/keys/platform/v7", backupsDeleted: 0, retired: [i.dataId] }),
     deleteRetiredData: () => ({ outcome: "ok", done: true, backupsDeleted: 3 }),
