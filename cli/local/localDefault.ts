@@ -8,6 +8,7 @@ import { KeyClient } from "@azure/keyvault-keys";
 import type { TokenCredential } from "@azure/core-auth";
 import type { LocalFile } from "../../local/cli/localFile";
 import { localVaultAgent } from "../../local/keyvault/agent";
+import { PLATFORM_VAULT } from "../../local/platformKey";
 import { localVaultManagementClient, type LocalVaultManagementClient } from "../../local/keyvault/managementClient";
 import { readLocalFileIfPresent } from "../localFileReader";
 import { ConfigError } from "../errors";
@@ -66,7 +67,8 @@ export function openLocalDefault(options: OpenLocalDefaultOptions): LocalDefault
   const management = localVaultManagementClient({ managementUrl: file.vault.managementUrl, caCertPem });
   const agent = localVaultAgent({ caCertPem, resolve: management.resolve });
   const credential = tokenCredential(file.tokenEndpoint, adminPrincipalId);
-  const platformVault = platformVaultName(file.platformKeyId, template);
+  // The platform key's vault, as the file names it (an older file without it: the embedded default's name).
+  const platformVault = platformVaultName(file.platformKeyId, template) ?? PLATFORM_VAULT;
   const vaultUrl = (vaultName: string) => template.replace("{vault}", vaultName.toLowerCase());
   return {
     file, management, adminPrincipalId, vaultUrl,
@@ -77,9 +79,9 @@ export function openLocalDefault(options: OpenLocalDefaultOptions): LocalDefault
       const platformId = vaults.find((v) => v.name.toLowerCase() === platformVault)?.id;
       for (const scope of scopes) {
         checkLocalScope(scope, vaults.map((v) => v.id));
-        if (platformVault) checkNotPlatformScope(scope, { name: platformVault, id: platformId });
+        checkNotPlatformScope(scope, { name: platformVault, id: platformId });
       }
     },
-    checkKeyVault: (vaultName) => { if (platformVault) checkNotPlatformVault(vaultName, { name: platformVault }); },
+    checkKeyVault: (vaultName) => checkNotPlatformVault(vaultName, { name: platformVault }),
   };
 }
