@@ -1,9 +1,11 @@
 // `npm run demo [-- --pause] [--suffix <s>] [--records <n>]`: the reference's walkthrough, end to
 // end, against the embedded keyward that `npm start` runs in another terminal (read from
-// .keyward/local.json). Each step shows who acts and the exact `npx keyward ...` commands, runs
-// them as a user would (the compiled CLI in a child process, its output shown as it comes), then
-// checks through the API that the step did what it says; the first step that does not stops the
-// demo with exit code 1. --pause waits for Enter after each step.
+// .keyward/local.json). The package.json script builds nothing: it runs the dist/ that `npm start`
+// built and serves (a rebuild would replace it under the running keyward). Each step shows who
+// acts and the exact `npx keyward ...` commands, runs them as a user would (the compiled CLI in a
+// child process, its output shown as it comes), then checks through the API that the step did
+// what it says; the first step that does not stops the demo with exit code 1. --pause waits for
+// Enter after each step.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";

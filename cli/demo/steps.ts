@@ -14,7 +14,8 @@ export function demoSteps(): DemoStep<DemoState>[] {
   return [
     {
       actor: "Key vault admin", title: "create a key vault with soft delete and purge protection",
-      explain: ["The reference requires both, so a deleted key can be recovered. Like 'az keyvault create', it grants you Crypto Officer on it."],
+      explain: ["The reference requires both, so a deleted key can be recovered. Like 'az keyvault create', it grants you Crypto Officer on it.",
+        "Role changes take effect some seconds late, as in Azure: the 'keyward local' commands wait until they do, so the next step can use them."],
       commands: (s) => [{ argv: ["local", "keyvault", "create", "--name", s.names.vault, "--enable-purge-protection", "--retention-days", "90"] }],
       async check(s) {
         const v = await s.observer.local.management.getVault(s.names.vault);
@@ -40,6 +41,7 @@ export function demoSteps(): DemoStep<DemoState>[] {
     },
     {
       actor: "Key vault admin", title: `grant the policy's identity "${ENCRYPTION_ROLE}" on the key`,
+      explain: ["The command returns once the vault applies the grant; keyward's probe (wrap and unwrap as the policy's identity) then succeeds."],
       commands: (s) => [{ argv: ["local", "role", "assignment", "create", "--assignee", s.policyPrincipal!, "--role", ENCRYPTION_ROLE, "--scope", keyScope(s, s.names.key)] }],
       check: (s) => checkGranted(s, s.names.policy),
     },
@@ -144,7 +146,7 @@ export function demoSteps(): DemoStep<DemoState>[] {
     },
     {
       actor: "Key vault admin", title: "restore the policy's access",
-      explain: ["keyward re-probes on the new role assignment and unlocks; 'keyward policies health' probes now."],
+      explain: ["keyward re-probes on the new role assignment and unlocks; the grant is in effect when the command returns, so 'keyward policies health' probes it now."],
       commands: (s) => [
         { argv: ["local", "role", "assignment", "create", "--assignee", s.policyPrincipal!, "--role", ENCRYPTION_ROLE, "--scope", keyScope(s, s.names.key)] },
         { argv: ["policies", "health", s.names.policy] },

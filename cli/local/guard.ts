@@ -2,7 +2,9 @@
 // runs only where .keyward/local.json describes a keyward that `npm start` runs on this machine:
 // its API, token issuer and vault management API on loopback, its vault URLs the local template
 // (`https://{vault}.vault.azure.net:<port>`), and nothing (KEYWARD_API, --api, a key id, a scope)
-// pointing anywhere else. Each refusal names what it saw and why. Pure functions: no I/O.
+// pointing anywhere else; and never the platform's own vault (keyward-platform, the vault of the
+// platform key every environment starts on), whose keys and grants are keyward's, not the key vault
+// admin's. Each refusal names what it saw and why. Pure functions: no I/O.
 import type { LocalFile } from "../../local/cli/localFile";
 import { NotLocalError } from "../errors";
 
@@ -82,9 +84,51 @@ export function parseLocalKeyId(id: string, template: string): KeyIdParts {
   return { vaultName, collection, name, ...(version ? { version } : {}) };
 }
 
+const scopeOf = (s: string) => s.toLowerCase().replace(/\/+$/, "");
+/** Whether an assignment at `outer` applies at `inner` (the same scope or one of its parents). */
+export const scopeCovers = (outer: string, inner: string) => scopeOf(outer) === scopeOf(inner) || scopeOf(inner).startsWith(`${scopeOf(outer)}/`);
+
+/** The platform's vault: its name (from the platform key's id in .keyward/local.json) and its ARM id, when known. */
+export interface PlatformVault {
+  name: string;
+  id?: string;
+}
+
+/** The platform vault's name, from the platform key's id (https://keyward-platform.vault.azure.net:<port>/keys/<name>). */
+export function platformVaultName(platformKeyId: string | undefined, template: string): string | undefined {
+  if (!platformKeyId) return undefined;
+  try {
+    return parseLocalKeyId(platformKeyId, template).vaultName.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+const PLATFORM_WHY = "it holds the platform key every environment starts on, and its grants are keyward's own: changing them can lock every environment.";
+
+/** Refuses a key command on the platform's vault. */
+export function checkNotPlatformVault(vaultName: string, platform: PlatformVault | undefined): void {
+  if (platform && vaultName.toLowerCase() === platform.name) {
+    throw new NotLocalError(`${vaultName} is the platform's own vault, not a customer's: 'keyward local' does not change it, as ${PLATFORM_WHY} ` +
+      "Create a vault of your own with 'keyward local keyvault create --name <vault>'.");
+  }
+}
+
+/**
+ * Refuses a role assignment scope that is, lies in, or covers the platform's vault (its
+ * subscription and resource group hold it too): an assignment there grants on it, and deleting
+ * one there can revoke the platform's own access.
+ */
+export function checkNotPlatformScope(scope: string, platform: PlatformVault | undefined): void {
+  if (!platform?.id || !(scopeCovers(scope, platform.id) || scopeCovers(platform.id, scope))) return;
+  const where = scopeCovers(platform.id, scope) ? "is in" : "covers";
+  throw new NotLocalError(`The scope ${scope} ${where} the platform's own vault ${platform.id}: 'keyward local' does not change role assignments there, as ${PLATFORM_WHY} ` +
+    "Use a vault of your own (its id, or <vault id>/keys/<key> for one key).");
+}
+
 /** The ARM ids of the local vaults; a scope must be one of them, lie under one, or be their subscription or resource group. */
 export function checkLocalScope(scope: string, vaultIds: readonly string[]): void {
-  const s = scope.toLowerCase().replace(/\/+$/, "");
+  const s = scopeOf(scope);
   const covered = vaultIds.some((id) => {
     const v = id.toLowerCase();
     if (s === v || s.startsWith(`${v}/`)) return true;

@@ -10,6 +10,7 @@ import { EXIT, required, type Command, type CommandContext } from "../command";
 import type { LocalDefault } from "./localDefault";
 import { azDeletedKey, azKey, azVault } from "./azShapes";
 import { vaultCall } from "./vaultErrors";
+import { awaitRoleChanges, NO_WAIT } from "./roleWait";
 import type { VaultInfo } from "../../local/keyvault/managementClient";
 
 /** What `az keyvault create` grants its creator on a new vault, so they can create keys in it. */
@@ -52,6 +53,7 @@ function keyTarget(ctx: CommandContext, local: LocalDefault, collection: "keys" 
 
 async function withKeys<T>(ctx: CommandContext, target: KeyTarget, call: (client: KeyClient, local: LocalDefault) => Promise<T>): Promise<T> {
   const local = ctx.local();
+  local.checkKeyVault(target.vaultName);
   return vaultCall(local.vaultUrl(target.vaultName), () => call(local.keyClient(target.vaultName), local));
 }
 
@@ -70,7 +72,8 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
       "enable-purge-protection": "purge protection (the reference requires it, with soft delete, which is always on)",
       "no-self-perms": `do not grant yourself (the local Keys.Admin principal) ${CREATOR_ROLE} on the new vault`,
     },
-    summary: "Create a key vault, as 'az keyvault create' (RBAC, soft delete on; you get Crypto Officer on it).",
+    flags: NO_WAIT,
+    summary: "Create a key vault, as 'az keyvault create' (RBAC, soft delete on; you get Crypto Officer on it, in effect when it returns).",
     async run(ctx) {
       const local = ctx.local();
       const name = required(ctx, "name");
@@ -86,8 +89,9 @@ export const LOCAL_KEYVAULT_COMMANDS: Command[] = [
         resourceGroup: value(ctx.args, "resource-group"),
       }));
       if (!booleanValue(ctx.args, "no-self-perms")) {
-        await vaultCall(where, () => local.management.putRoleAssignment(randomUUID(), { principalId: local.adminPrincipalId, roleDefinitionName: CREATOR_ROLE, scope: vault.id }));
+        const grant = await vaultCall(where, () => local.management.putRoleAssignment(randomUUID(), { principalId: local.adminPrincipalId, roleDefinitionName: CREATOR_ROLE, scope: vault.id }));
         ctx.note(`Granted you (${local.adminPrincipalId}) "${CREATOR_ROLE}" on ${vault.id}.`);
+        await awaitRoleChanges(ctx, local, [grant.id], "your grant");
       }
       return printJson(ctx, azVault(vault));
     },

@@ -1,16 +1,18 @@
 // The embedded default's local Key Vault, as its key vault administrator sees it: the management
 // API (the local stand-in for ARM: vaults and role assignments) and a real KeyClient per vault,
 // both from .keyward/local.json, trusting the local CA. Opening it checks first that the file
-// describes the local default (guard.ts); nothing is sent anywhere else.
+// describes the local default (guard.ts); nothing is sent anywhere else, and nothing changes the
+// platform's own vault (its key and grants are keyward's).
 import fs from "node:fs";
 import { KeyClient } from "@azure/keyvault-keys";
 import type { TokenCredential } from "@azure/core-auth";
 import type { LocalFile } from "../../local/cli/localFile";
 import { localVaultAgent } from "../../local/keyvault/agent";
+import { PLATFORM_VAULT } from "../../local/platformKey";
 import { localVaultManagementClient, type LocalVaultManagementClient } from "../../local/keyvault/managementClient";
 import { readLocalFileIfPresent } from "../localFileReader";
 import { ConfigError } from "../errors";
-import { checkLocalDefault, checkLocalScope, localVaultTemplate, parseLocalKeyId, type KeyIdParts } from "./guard";
+import { checkLocalDefault, checkLocalScope, checkNotPlatformScope, checkNotPlatformVault, localVaultTemplate, parseLocalKeyId, platformVaultName, type KeyIdParts } from "./guard";
 
 /** The audience of tokens for the Key Vault data plane. */
 const VAULT_AUDIENCE = "https://vault.azure.net";
@@ -23,8 +25,10 @@ export interface LocalDefault {
   vaultUrl(vaultName: string): string;
   keyClient(vaultName: string): KeyClient;
   parseKeyId(id: string): KeyIdParts;
-  /** Refuses a role assignment scope outside the local vaults. */
-  checkScope(scope: string): Promise<void>;
+  /** Refuses a role assignment scope outside the local vaults, or on (in, or above) the platform's vault. */
+  checkScope(...scopes: string[]): Promise<void>;
+  /** Refuses a key command on the platform's vault. */
+  checkKeyVault(vaultName: string): void;
 }
 
 export interface OpenLocalDefaultOptions {
@@ -63,11 +67,21 @@ export function openLocalDefault(options: OpenLocalDefaultOptions): LocalDefault
   const management = localVaultManagementClient({ managementUrl: file.vault.managementUrl, caCertPem });
   const agent = localVaultAgent({ caCertPem, resolve: management.resolve });
   const credential = tokenCredential(file.tokenEndpoint, adminPrincipalId);
+  // The platform key's vault, as the file names it (an older file without it: the embedded default's name).
+  const platformVault = platformVaultName(file.platformKeyId, template) ?? PLATFORM_VAULT;
   const vaultUrl = (vaultName: string) => template.replace("{vault}", vaultName.toLowerCase());
   return {
     file, management, adminPrincipalId, vaultUrl,
     keyClient: (vaultName) => new KeyClient(vaultUrl(vaultName), credential, { agent } as ConstructorParameters<typeof KeyClient>[2]),
     parseKeyId: (id) => parseLocalKeyId(id, template),
-    checkScope: async (scope) => checkLocalScope(scope, (await management.request<{ value: { id: string }[] }>("GET", "/vaults")).body.value.map((v) => v.id)),
+    async checkScope(...scopes) {
+      const vaults = (await management.request<{ value: { id: string; name: string }[] }>("GET", "/vaults")).body.value;
+      const platformId = vaults.find((v) => v.name.toLowerCase() === platformVault)?.id;
+      for (const scope of scopes) {
+        checkLocalScope(scope, vaults.map((v) => v.id));
+        checkNotPlatformScope(scope, { name: platformVault, id: platformId });
+      }
+    },
+    checkKeyVault: (vaultName) => checkNotPlatformVault(vaultName, { name: platformVault }),
   };
 }

@@ -1,7 +1,8 @@
 // `keyward local role assignment create|delete|list`: Azure RBAC on the local vaults, named and
 // shaped like `az role assignment`. Granting the enterprise policy's identity "Key Vault Crypto
 // Service Encryption User" on the key is what lets keyward use it; deleting that assignment is
-// how the reference revokes access (keyward locks the policy's environments).
+// how the reference revokes access (keyward locks the policy's environments). Like Azure RBAC, the
+// local vault applies a change some seconds late: create and delete wait for it (roleWait.ts).
 import { randomUUID } from "node:crypto";
 import { booleanValue, value, values, UsageError } from "../args";
 import { ApiCallError } from "../client";
@@ -9,7 +10,9 @@ import { EXIT, type Command, type CommandContext } from "../command";
 import { ROLE_DEFINITIONS } from "../../local/keyvault/rbac";
 import type { RoleAssignmentInfo } from "../../local/keyvault/managementClient";
 import { azRoleAssignment } from "./azShapes";
+import { scopeCovers as covers } from "./guard";
 import { vaultCall } from "./vaultErrors";
+import { awaitRoleChanges, NO_WAIT } from "./roleWait";
 
 const ASSIGNMENT_ID = /\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/i;
 
@@ -29,8 +32,6 @@ function assignee(ctx: CommandContext): string | undefined {
 }
 
 const sameScope = (a: string, b: string) => a.toLowerCase().replace(/\/+$/, "") === b.toLowerCase().replace(/\/+$/, "");
-/** Whether an assignment at `outer` applies at `inner` (the same scope or one of its parents). */
-const covers = (outer: string, inner: string) => sameScope(outer, inner) || inner.toLowerCase().startsWith(`${outer.toLowerCase().replace(/\/+$/, "")}/`);
 
 interface Filter {
   assignee?: string;
@@ -62,7 +63,8 @@ export const LOCAL_ROLE_COMMANDS: Command[] = [
   {
     words: ["local", "role", "assignment", "create"], params: [], required: ["assignee", "role", "scope"],
     options: { ...FILTERS, name: "the assignment's name (a GUID; default a new one)" },
-    summary: "Assign a role on a local vault or key, as 'az role assignment create'.",
+    flags: NO_WAIT,
+    summary: "Assign a role on a local vault or key, as 'az role assignment create'; returns once the vault applies it.",
     async run(ctx) {
       const local = ctx.local();
       const f = filterOf(ctx);
@@ -72,6 +74,7 @@ export const LOCAL_ROLE_COMMANDS: Command[] = [
       if (all.some((a) => matches(a, f))) throw new ApiCallError(409, "RoleAssignmentExists", "The role assignment already exists.");
       const created = await vaultCall(local.file.vault.managementUrl, () => local.management.putRoleAssignment(value(ctx.args, "name") ?? randomUUID(),
         { principalId: f.assignee!, roleDefinitionName: f.role!, scope: f.scope! }));
+      await awaitRoleChanges(ctx, local, [created.id], "the grant");
       ctx.print(JSON.stringify(azRoleAssignment(created), null, 2));
       return EXIT.ok;
     },
@@ -80,7 +83,8 @@ export const LOCAL_ROLE_COMMANDS: Command[] = [
     words: ["local", "role", "assignment", "delete"], params: [], required: [],
     options: FILTERS,
     lists: { ids: "the assignments' ids (.id of 'create' or 'list'), instead of the filters" },
-    summary: "Delete role assignments (by --ids, or every one matching --assignee/--role/--scope), as 'az role assignment delete'.",
+    flags: NO_WAIT,
+    summary: "Delete role assignments (by --ids, or every one matching --assignee/--role/--scope), as 'az role assignment delete'; returns once the vault applies it.",
     async run(ctx) {
       const local = ctx.local();
       const ids = values(ctx.args, "ids");
@@ -96,7 +100,10 @@ export const LOCAL_ROLE_COMMANDS: Command[] = [
       const all = await vaultCall(where, () => local.management.roleAssignments());
       const doomed = ids.length ? all.filter((a) => ids.some((id) => a.resourceId.toLowerCase() === id.toLowerCase())) : all.filter((a) => matches(a, f));
       if (!doomed.length) throw new ApiCallError(404, "RoleAssignmentNotFound", "No matched assignments were found to delete.");
+      // Filters without --scope can match the platform vault's own grants: refuse before deleting any.
+      await vaultCall(where, () => local.checkScope(...doomed.map((a) => a.scope)));
       for (const a of doomed) await vaultCall(where, () => local.management.deleteRoleAssignment(a.id));
+      await awaitRoleChanges(ctx, local, doomed.map((a) => a.id), doomed.length > 1 ? "the revocations" : "the revocation");
       ctx.print(JSON.stringify(doomed.map(azRoleAssignment), null, 2));
       return EXIT.ok;
     },

@@ -1,12 +1,16 @@
-// `npm run demo` (its entry point, the compiled dist/cli/demo/run.js) against an embedded keyward
-// in a child process, as a newcomer runs it beside `npm start`. With --pause it stops after each
-// step; there the test reads the step's outcome itself, through keyward's API, the local vault's
-// management API and a KeyClient of its own (never the demo's output, which only tells it that a
-// step is done), then lets the demo go on. And: the demo stops at the first step that fails, and
-// refuses a KEYWARD_API that is not the local keyward.
+// `npm run demo` itself (the package.json script, run by npm in the repository, as a newcomer runs
+// it beside `npm start`) against an embedded keyward in a child process that runs the local vault
+// as `npm start` does (role changes applied 5 s late). With --pause it stops after each step;
+// there the test reads the step's outcome itself, through keyward's API, the local vault's
+// management API and a KeyClient of its own (the demo's output only tells it that a step is done,
+// and that the live progress of 'add --wait' was shown), then lets the demo go on. And: the demo
+// builds nothing (dist/, which the running keyward serves, is untouched; without dist/ it says to
+// run `npm start`), stops at the first step that fails, and refuses a KEYWARD_API that is not the
+// local keyward.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { KeyClient } from "@azure/keyvault-keys";
@@ -15,14 +19,15 @@ import { localVaultAgent } from "../../local/keyvault";
 import type { LocalFile } from "../../local/cli/localFile";
 
 const root = path.resolve(__dirname, "../..");
-const DEMO = path.join(root, "dist/cli/demo/run.js");
 const ENCRYPTION_USER = "Key Vault Crypto Service Encryption User";
 
 let kw: ChildKeyward;
 let local: LocalFile;
 
 beforeAll(async () => {
-  kw = await ChildKeyward.start();
+  // Unset (empty): the child runs the local vault with npm start's own role propagation delay.
+  kw = await ChildKeyward.start({ KEYWARD_LOCAL_ROLE_PROPAGATION_SECONDS: "" });
+  expect((await kw.management.behaviour()).rolePropagationSeconds).toBe(5);
   local = JSON.parse(fs.readFileSync(path.join(kw.dataDir, "local.json"), "utf8")) as LocalFile;
 }, 120_000);
 afterAll(async () => kw?.stop());
@@ -35,9 +40,10 @@ interface DemoRun {
   exited: Promise<number>;
 }
 
-function startDemo(args: string[], env: Record<string, string | undefined> = {}): DemoRun {
+/** `npm run demo -- <args>` in `cwd` (the repository), in a process group of its own so the test can end npm and the demo together. */
+function startDemo(args: string[], env: Record<string, string | undefined> = {}, cwd = root): DemoRun {
   const childEnv: Record<string, string | undefined> = { ...process.env, KEYWARD_LOCAL_DIR: kw.dataDir, KEYWARD_API: undefined, KEYWARD_TOKEN: undefined, ...env };
-  const child = spawn(process.execPath, [DEMO, ...args], { cwd: kw.dataDir, env: childEnv as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("npm", ["run", "demo", "--", ...args], { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"], detached: true });
   let text = "";
   child.stdout!.on("data", (d: Buffer) => { text += d.toString(); });
   child.stderr!.on("data", (d: Buffer) => { text += d.toString(); });
@@ -71,6 +77,16 @@ function adminKeyClient(vault: string): KeyClient {
   };
   return new KeyClient(local.vault.urlTemplate.replace("{vault}", vault), credential,
     { agent: localVaultAgent({ caCertPem: fs.readFileSync(local.vault.caCertPath, "utf8") }) } as ConstructorParameters<typeof KeyClient>[2]);
+}
+
+/** Ends npm and the demo under it (their process group), if still running. */
+function stopDemo(demo: DemoRun): void {
+  if (demo.child.exitCode !== null || demo.child.signalCode !== null) return;
+  try {
+    process.kill(-demo.child.pid!, "SIGTERM");
+  } catch {
+    // already gone
+  }
 }
 
 const suffix = () => randomBytes(3).toString("hex");
@@ -136,59 +152,62 @@ describe("npm run demo", () => {
         expect(sample).toHaveLength(40);
         await allRecordsReadBack();
       },
-      async () => { // 9 added
+      async () => { // 10 added
         await expectOn(n.policy, n.key);
         seen.keyIdAfterAdd = (await env()).encryption.keyId;
         await allRecordsReadBack();
       },
-      async () => { // 10 rotated: a second version, and the environment on it
+      async () => { // 11 rotated: a second version, and the environment on it
         const versions = [];
         for await (const v of keys.listPropertiesOfKeyVersions(n.key)) versions.push(v);
         expect(versions).toHaveLength(2);
         await expectOn(n.policy, n.key);
         expect((await env()).encryption.keyId).not.toBe(seen.keyIdAfterAdd);
       },
-      async () => { // 11 revoked: locked, data refused
+      async () => { // 12 revoked: locked, data refused
         expect(await grants(seen.principal!, n.key)).toHaveLength(0);
         expect((await env()).state).toBe("Locked");
         const read = await record(sample[0]);
         expect(read.status).toBe(423);
         expect(read.body.error.code).toBe("EnvironmentLocked");
       },
-      async () => expect((await env()).state).toBe("Locked"), // 12 still locked while the demo shows it
-      async () => { // 13 restored: unlocked, data back
+      async () => expect((await env()).state).toBe("Locked"), // 13 still locked while the demo shows it
+      async () => { // 14 restored: unlocked, data back
         expect(await grants(seen.principal!, n.key)).toHaveLength(1);
         expect((await env()).state).toBe("Enabled");
         await allRecordsReadBack();
       },
-      async () => { // 14 a second key and policy
+      async () => { // 15 a second key and policy
         await expectRsa3072(n.key2);
         const p = await policy(n.policy2);
         expect(p.properties.encryption.keyVault.key.name).toBe(n.key2);
         seen.principal2 = p.identity.principalId;
       },
-      async () => { // 15 the second policy granted
+      async () => { // 16 the second policy granted
         expect(await grants(seen.principal2!, n.key2)).toHaveLength(1);
         expect(await health(n.policy2)).toBe("Healthy");
         expect((await policy(n.policy2)).properties.readers).toContain(pa);
       },
-      async () => { // 16 changed to the second policy
+      async () => { // 17 changed to the second policy
         await expectOn(n.policy2, n.key2);
         await allRecordsReadBack();
       },
-      async () => { // 17 removed: back on the platform key
+      async () => { // 18 removed: back on the platform key
         const e = await env();
         expect(e.encryption).toMatchObject({ keyType: "PlatformManaged", status: "PlatformManaged" });
         expect(e.encryption.keyId.startsWith(`${local.platformKeyId}/`)).toBe(true);
         await allRecordsReadBack();
       },
-      async () => { // 18 the history: every operation Succeeded
+      async () => { // 19 the history: every operation Succeeded
         const history = (await kw.platformAdmin("GET", `environments/${n.env}/history`)).body.value;
         expect(history.map((h: any) => h.status).every((st: string) => st === "Succeeded")).toBe(true);
         expect(history.filter((h: any) => h.operation === "Update Customer Managed Key").length).toBeGreaterThanOrEqual(4);
       },
     ];
 
+    // What the running keyward serves (its console) and the demo's own entry point: npm run demo must not rebuild them.
+    const builtFiles = ["dist/console/index.html", "dist/cli/demo/run.js", "dist/app.js"].map((f) => path.join(root, f));
+    const builtAt = builtFiles.map((f) => fs.statSync(f).mtimeMs);
     const demo = startDemo(["--pause", "--suffix", s, "--records", "40"]);
     try {
       for (let step = 1; step < checks.length; step++) {
@@ -200,9 +219,33 @@ describe("npm run demo", () => {
       expect(await demo.exited, demo.output().slice(-3000)).toBe(0);
       await checks[checks.length - 1]();
     } finally {
-      if (demo.child.exitCode === null) demo.child.kill("SIGTERM");
+      stopDemo(demo);
     }
+    const out = demo.output();
+    // npm ran the package.json script, which runs the built demo without building.
+    expect(out).toMatch(/> keyward@[\d.]+ demo\n> .*node dist\/cli\/demo\/run\.js --pause --suffix/);
+    expect(out).not.toMatch(/\btsc\b|vite build/);
+    expect(builtFiles.map((f) => fs.statSync(f).mtimeMs)).toEqual(builtAt);
+    // The live progress of 'add --wait' (its plain line per status, the environment first), before the step's outcome.
+    const addStep = out.slice(out.indexOf(`$ npx keyward add ${n.policy} ${n.env} --wait`), out.indexOf("== Step 11/"));
+    expect(addStep).toMatch(new RegExp(`\\n${n.env}  (Encrypting|EncryptingOnline|Running|Succeeded)\\b`));
+    expect(addStep).toContain(`${n.env}: Update Customer Managed Key Succeeded`);
+    // The grants waited for the vault's 5 s: step 1's Crypto Officer, step 4's and step 14's Encryption User.
+    expect(out.match(/Waiting for (your|the) grant to take effect: the local vault applies role changes 5 s late/g)?.length).toBeGreaterThanOrEqual(4);
   }, 600_000);
+
+  it("builds nothing: without dist/ it says to start keyward with npm start, and creates no dist/", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-nodist-"));
+    try {
+      fs.copyFileSync(path.join(root, "package.json"), path.join(dir, "package.json"));
+      const demo = startDemo(["--suffix", suffix()], {}, dir);
+      expect(await demo.exited).toBe(1);
+      expect(demo.output()).toContain("demo: dist/ is not built here. Start keyward with npm start in another terminal (it builds dist/), then run npm run demo again.");
+      expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("stops with exit 1 at the first step that does not do what it says, and runs nothing after it", async () => {
     const s = suffix();

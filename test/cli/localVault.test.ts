@@ -1,14 +1,17 @@
 // `keyward local ...` against an in-process embedded keyward: vaults, keys (through the real Key
 // Vault SDK) and role assignments on the local vault, shaped like az, each outcome read back
 // through the local vault itself (the management API, a KeyClient of the test's own) or keyward's
-// API (the policy's key probe); and the refusals: a remote API, an Azure vault template, a key id
-// or scope outside the local vaults, a management URL off this machine, no local file.
+// API (the policy's key probe); the waits for a role change to take effect under the delay
+// `npm start` runs the vault with; and the refusals: a remote API, an Azure vault template, a key
+// id or scope outside the local vaults, the platform's own vault, a management URL off this
+// machine, no local file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Keyward, KEYS_ADMIN } from "../support/keyward";
 import { enterprisePolicyBody } from "../../local/embeddedApi";
+import { PLATFORM_KEY, PLATFORM_VAULT } from "../../local/platformKey";
 import { cli, json, localFileFor, writeLocalFile, type Run } from "./support/cliAgainst";
 import type { LocalFile } from "../../local/cli/localFile";
 
@@ -232,6 +235,115 @@ describe("keyward local role assignment", () => {
     expect((await run(["local", "role", "assignment", "create", "--assignee", "x", "--role", ENCRYPTION_USER])).stderr).toContain("--assignee, --role and --scope are required");
     expect((await run(["local", "role", "assignment", "delete"])).code).toBe(2);
     expect((await run(["local", "role", "assignment", "delete", "--ids", "not-an-id"])).stderr).toContain("is not a role assignment id");
+  });
+});
+
+describe("keyward local under the role propagation delay (npm start's 5 s)", () => {
+  const DELAY_S = 5;
+  /** Runs `body` with the local vault applying role changes DELAY_S late, then puts it back. */
+  async function underDelay(body: () => Promise<void>): Promise<void> {
+    const before = (await kw.management.behaviour()).rolePropagationSeconds;
+    await kw.management.setBehaviour({ rolePropagationSeconds: DELAY_S });
+    try {
+      await body();
+    } finally {
+      await kw.management.setBehaviour({ rolePropagationSeconds: before });
+    }
+  }
+  const afterSeconds = (stderr: string) => Number(/is in effect \(after ([\d.]+) s\)/.exec(stderr)?.[1] ?? NaN);
+
+  it("keyvault create returns once its Crypto Officer grant is in effect: a key create right after it succeeds; with --no-wait it gets 403", async () => {
+    await underDelay(async () => {
+      const vault = vaultName();
+      const started = Date.now();
+      const created = await run(["local", "keyvault", "create", "--name", vault, "--enable-purge-protection"]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stderr).toContain("Waiting for your grant to take effect: the local vault applies role changes 5 s late, as Azure RBAC does");
+      expect(afterSeconds(created.stderr)).toBeGreaterThanOrEqual(DELAY_S - 1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual((DELAY_S - 1) * 1000);
+      const grant = (await kw.management.roleAssignments()).find((a) => a.scope === json(created).id)!;
+      expect((await kw.management.rolePropagation(grant.id)).state).toBe("effective");
+      const key = await run(["local", "keyvault", "key", "create", "--vault-name", vault, "--name", "cmk", "--size", "3072", "--ops", "wrapKey", "unwrapKey"]);
+      expect(key.code, key.stderr).toBe(0);
+      expect((await kw.api.keyClient(vault, KEYS_ADMIN).getKey("cmk")).id).toBe(json(key).key.kid);
+
+      // Without the wait, the same key create right after is refused: the grant is not in effect yet.
+      const early = vaultName();
+      const noWait = await run(["local", "keyvault", "create", "--name", early, "--no-wait"]);
+      expect(noWait.code, noWait.stderr).toBe(0);
+      expect(noWait.stderr).toContain("Not waiting (--no-wait): the local vault applies your grant 5 s from now");
+      const refused = await run(["local", "keyvault", "key", "create", "--vault-name", early, "--name", "cmk"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^error: Forbidden: /);
+    });
+  });
+
+  it("role assignment create and delete return once the vault applies them: keyward's probe sees each at once", async () => {
+    const vault = vaultName();
+    const vaultId = await createVault(vault);
+    expect((await run(["local", "keyvault", "key", "create", "--vault-name", vault, "--name", "cmk", "--ops", "wrapKey", "unwrapKey"])).code).toBe(0);
+    const policy = `p${randomBytes(4).toString("hex")}`;
+    const principal = (await kw.api.expect(201, "PUT", `enterprisePolicies/${policy}`, { oid: KEYS_ADMIN, roles: ["Keys.Admin"] }, enterprisePolicyBody(vaultId, "cmk"))).identity.principalId;
+    const health = async () => (await kw.keysAdmin("GET", `enterprisePolicies/${policy}/health`)).body.status;
+    const scope = `${vaultId}/keys/cmk`;
+    await underDelay(async () => {
+      const granted = await run(["local", "role", "assignment", "create", "--assignee", principal, "--role", ENCRYPTION_USER, "--scope", scope]);
+      expect(granted.code, granted.stderr).toBe(0);
+      expect(granted.stderr).toContain("Waiting for the grant to take effect");
+      expect(afterSeconds(granted.stderr)).toBeGreaterThanOrEqual(DELAY_S - 1);
+      expect(await health()).toBe("Healthy");
+
+      const revoked = await run(["local", "role", "assignment", "delete", "--ids", json(granted).id]);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stderr).toContain("Waiting for the revocation to take effect");
+      expect((await kw.management.rolePropagation(json(granted).name)).state).toBe("absent");
+      expect(await health()).toBe("Forbidden");
+
+      // --no-wait: accepted, listed, not yet honoured.
+      const quick = await run(["local", "role", "assignment", "create", "--assignee", principal, "--role", ENCRYPTION_USER, "--scope", scope, "--no-wait"]);
+      expect(quick.code, quick.stderr).toBe(0);
+      expect((await kw.management.rolePropagation(json(quick).name)).state).toBe("propagating");
+      expect(await health()).toBe("Forbidden");
+    });
+  });
+});
+
+describe("keyward local leaves the platform's own vault alone", () => {
+  const platformPrincipal = () => kw.stack.appSettings.KEYWARD_PLATFORM_PRINCIPAL_ID;
+  async function refused(result: Run, message: RegExp): Promise<void> {
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stderr).toMatch(/^error: refused: /);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe("");
+  }
+
+  it("refuses key commands on it, and role assignments in, on or above it (its resource group and subscription), changing nothing", async () => {
+    const platformVaultId = (await kw.management.getVault(PLATFORM_VAULT)).id;
+    const before = await kw.management.roleAssignments();
+    expect(before.filter((a) => a.scope === platformVaultId).length).toBeGreaterThanOrEqual(2);
+    const platformGrant = before.find((a) => a.principalId === platformPrincipal() && a.scope === platformVaultId)!;
+
+    const keyCommand = /keyward-platform is the platform's own vault, not a customer's: 'keyward local' does not change it, as it holds the platform key every environment starts on/;
+    await refused(await run(["local", "keyvault", "key", "delete", "--vault-name", PLATFORM_VAULT, "--name", PLATFORM_KEY]), keyCommand);
+    await refused(await run(["local", "keyvault", "key", "set-attributes", "--id", kw.stack.platformKeyId, "--enabled", "false"]), keyCommand);
+    await refused(await run(["local", "keyvault", "key", "create", "--vault-name", "KEYWARD-PLATFORM", "--name", "mine"]), /KEYWARD-PLATFORM is the platform's own vault/);
+
+    const inVault = /The scope .* (is in|covers) the platform's own vault .*vaults\/keyward-platform: 'keyward local' does not change role assignments there/;
+    await refused(await run(["local", "role", "assignment", "create", "--assignee", KEYS_ADMIN, "--role", "Key Vault Administrator", "--scope", platformVaultId]), inVault);
+    await refused(await run(["local", "role", "assignment", "create", "--assignee", KEYS_ADMIN, "--role", "Key Vault Administrator", "--scope", `${platformVaultId}/keys/${PLATFORM_KEY}`]), /is in the platform's own vault/);
+    const resourceGroup = platformVaultId.split("/providers/")[0];
+    await refused(await run(["local", "role", "assignment", "create", "--assignee", KEYS_ADMIN, "--role", "Key Vault Administrator", "--scope", resourceGroup]), /covers the platform's own vault/);
+    await refused(await run(["local", "role", "assignment", "create", "--assignee", KEYS_ADMIN, "--role", "Key Vault Administrator", "--scope", resourceGroup.split("/resourceGroups/")[0]]), /covers the platform's own vault/);
+    await refused(await run(["local", "role", "assignment", "delete", "--ids", platformGrant.resourceId]), inVault);
+    // Filters without a scope that match the platform's grant: refused before any is deleted.
+    await refused(await run(["local", "role", "assignment", "delete", "--assignee", platformPrincipal()]), inVault);
+    await refused(await run(["local", "role", "assignment", "delete", "--role", ENCRYPTION_USER]), inVault);
+
+    expect(await kw.management.roleAssignments()).toEqual(before);
+    const platformKey = await kw.api.keyClient(PLATFORM_VAULT, platformPrincipal()).getKey(PLATFORM_KEY);
+    expect(platformKey.properties.enabled).toBe(true);
+    // Reading is not changing: its role assignments still list.
+    expect(json(await run(["local", "role", "assignment", "list", "--scope", platformVaultId])).length).toBe(before.filter((a) => a.scope === platformVaultId).length);
   });
 });
 
