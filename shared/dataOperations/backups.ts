@@ -13,7 +13,6 @@ import { checkTransfer, completedBackup, transferPartition } from "./transfer";
 import { buildGenerationLike } from "./generations";
 import type { KeyRing } from "../crypto/keyRing";
 import { followKeyChange, recordLeavingVersions, recordRetiredVersions, ringKeyIds } from "./follow";
-import { eraseEnvironment } from "./erase";
 
 export function createBackups(deps: BackupDeps) {
   const bc: BackupContext = createBackupContext(deps);
@@ -36,7 +35,6 @@ export function createBackups(deps: BackupDeps) {
     ringKeyIds: (environmentId: string) => ringKeyIds(bc, environmentId),
     recordRetiredVersions: (environmentId: string, before: Map<string, KeySource>, reason: RetirementReason) => recordRetiredVersions(bc, environmentId, before, reason),
     recordLeavingVersions: (environmentId: string, target: KeySource) => recordLeavingVersions(bc, environmentId, target),
-    erase: (environmentId: string) => eraseEnvironment(bc, environmentId),
   };
 }
 

@@ -1,7 +1,7 @@
 // Deleting an environment that stayed locked past the reference's deadline (7 days for a
 // sandbox, 30 for production), only where KEYWARD_DELETE_LOCKED_ENVIRONMENTS allows it: its
-// records, files, backups and key ring are erased as a reset would (erase.ts), then the
-// environment itself goes. Its history stays, with an entry saying what happened and why.
+// records, files, backups and key ring are deleted as a retired generation is (generations.ts:
+// table and container in one call each, backups in pages), then the environment itself goes. Its history stays, with an entry saying what happened and why.
 import { randomUUID } from "node:crypto";
 import type { AppServices } from "../appServices";
 import { trackEvent } from "../telemetry";
@@ -21,10 +21,11 @@ export async function deleteLockedEnvironment(deps: Pick<AppServices, "state" | 
   });
   if (!claimed) return false;
   const startedAt = new Date().toISOString();
-  let { backupsDeleted } = await backups.erase(env.dataId);
-  // Generations a reset, restore or copy left to delete (its cleanup cut short) go with it, and
-  // the backups kept where a restore or copy left them.
-  for (const retired of [...(env.retiredDataIds ?? []), ...(env.backupsDataId ? [env.backupsDataId] : [])]) backupsDeleted += (await deleteRetiredWhole(backups.context, retired)).backupsDeleted;
+  // Its data goes as a retired generation does (table and container in one call each, backups in
+  // pages), with the generations a reset, restore or copy left to delete (its cleanup cut short)
+  // and the backups kept where a restore or copy left them.
+  let backupsDeleted = 0;
+  for (const retired of [env.dataId, ...(env.retiredDataIds ?? []), ...(env.backupsDataId ? [env.backupsDataId] : [])]) backupsDeleted += (await deleteRetiredWhole(backups.context, retired)).backupsDeleted;
   deps.dekCache.purgeByScope(env.dataId);
   await state.deleteAllMembers(env.id);
   await state.deleteEnvironment(env.id);
