@@ -18,7 +18,7 @@ import type { Environment } from "../../shared/domain/environment";
 let kw: Keyward;
 
 beforeAll(async () => {
-  kw = await Keyward.start({ KEYWARD_ACTIVITY_FIRST_RETRY_MS: "50", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "2" });
+  kw = await Keyward.start({ KEYWARD_ACTIVITY_FIRST_RETRY_MS: "50", KEYWARD_ACTIVITY_MAX_ATTEMPTS: "2", KEYWARD_DEK_CACHE_TTL_SECONDS: "1" });
 }, 120_000);
 afterAll(async () => kw?.stop());
 afterEach(() => vi.restoreAllMocks());
