@@ -122,7 +122,7 @@ describe("the console beyond the main flow", () => {
     const confirm = page.getByRole("alertdialog");
     await confirm.waitFor();
     // The dialog holds the focus: Tab moves inside it until Confirm.
-    await expect.poll(() => hasFocus(confirm)).toBe(true);
+    await expect.poll(() => hasFocus(confirm), { timeout: 5_000 }).toBe(true);
     await tabTo(confirm.getByRole("button", { name: "Confirm" }), "Confirm");
     await page.keyboard.press("Enter");
     await confirm.waitFor({ state: "detached" });
@@ -139,10 +139,10 @@ describe("the console beyond the main flow", () => {
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("alertdialog");
     await dialog.waitFor();
-    await expect.poll(() => hasFocus(dialog)).toBe(true);
+    await expect.poll(() => hasFocus(dialog), { timeout: 5_000 }).toBe(true);
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
-    await expect.poll(() => hasFocus(opener)).toBe(true);
+    await expect.poll(() => hasFocus(opener), { timeout: 5_000 }).toBe(true);
     // Nothing was created.
     expect((await kw.platformAdmin("GET", `environments/${byKeyboard}/backups`)).body.value).toEqual([]);
   }, 120_000);
