@@ -49,6 +49,21 @@ describe("the staged deployment package", () => {
     for (const file of loaded) expect(fs.existsSync(path.join(out, "dist/console", file)), file).toBe(true);
   });
 
+  it("answers / with the console from the staged package, not 503 ConsoleNotBuilt, and serves each asset it loads", async () => {
+    const out = path.join(work, "console-served");
+    stagePackage({ root: ROOT, outDir: out, build: false, install: false });
+    // The staged code itself, over the folder functions/console/static.ts serves (the app root's dist/console).
+    const { createStaticSite } = createRequire(path.join(out, manifest.main))("./functions/console/staticFiles.js") as typeof import("../../functions/console/staticFiles");
+    const serve = createStaticSite({ root: path.join(out, "dist", "console"), config: () => ({ mode: "unconfigured", message: "test" }) });
+    const index = await serve("", "GET");
+    expect(index.status, JSON.stringify(index.jsonBody)).toBe(200);
+    expect((index.headers as Record<string, string>)["content-type"]).toMatch(/^text\/html/);
+    const html = String(index.body);
+    const assets = [...html.matchAll(/(?:src|href)="\/(console\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length, html).toBeGreaterThanOrEqual(2);
+    for (const file of assets) expect((await serve(file, "GET")).status, file).toBe(200);
+  });
+
   it("is refused when the console was not built, naming the missing file and the build command", () => {
     const root = path.join(work, "unbuilt");
     fs.mkdirSync(path.join(root, "dist"), { recursive: true });
