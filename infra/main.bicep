@@ -31,6 +31,9 @@ param location string
 @description('Application (client) id of keyward\'s API app registration (README, Deploying to Azure): the audience of the access tokens keyward accepts.')
 param apiClientId string
 
+@description('Application (client) id of the admin console\'s app registration (a single-page application; README, Deploying to Azure): the console signs users in with it. Empty: the console\'s sign-in page says this setting is missing.')
+param consoleClientId string = ''
+
 @description('Durable Functions task hub: 3-45 letters and digits, starting with a letter. A new name starts a new, empty hub (README: deploying a new version while operations run).')
 @minLength(3)
 @maxLength(45)
@@ -194,6 +197,9 @@ var appSettings = {
   // Tokens: v2.0 access tokens of this tenant for the API app registration.
   KEYWARD_AUTH_ISSUER: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
   KEYWARD_AUTH_AUDIENCE: apiClientId
+  // The admin console signs in with its own app registration; its authority comes from
+  // KEYWARD_AUTH_ISSUER and its scope from KEYWARD_AUTH_AUDIENCE.
+  KEYWARD_CONSOLE_CLIENT_ID: consoleClientId
   // The platform key and the identity keyward uses for it.
   KEYWARD_PLATFORM_KEY_ID: platformVault.outputs.keyId
   KEYWARD_PLATFORM_PRINCIPAL_ID: identity.outputs.principalId

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Stages keyward's deployment package, as azd's prepackage hook (azure.yaml: dist .deploy,
 // remoteBuild false): the compiled app (dist/app.js and dist/{functions,orchestrations,activities,
-// shared}), host.json, package.json, package-lock.json, and the production dependencies only
+// shared}), the built admin console (dist/console, every file: functions/console/static.ts serves
+// it), host.json, package.json, package-lock.json, and the production dependencies only
 // (npm ci --omit=dev). The embedded runtime (local/), the bench, the CLI, the tests and every dev
 // dependency stay out. Before installing, it follows every require() from dist/app.js and refuses a
 // package whose code needs a file it does not ship or a package that is not a production dependency.
@@ -15,6 +16,10 @@ import { fileURLToPath } from "node:url";
 
 /** What ships from dist/: the entry point and the folders it imports. */
 export const DEPLOYED_ROOTS = ["app.js", "functions", "orchestrations", "activities", "shared"];
+/** What ships from dist/ as is, every file: the console's page, scripts, styles and images (no code the app requires). */
+export const DEPLOYED_STATIC = ["console"];
+/** The file each static folder cannot do without: without it the app answers 503 ConsoleNotBuilt. */
+const STATIC_ENTRY = { console: "index.html" };
 /** What ships from the project root, as is. */
 export const DEPLOYED_ROOT_FILES = ["host.json", "package.json", "package-lock.json"];
 
@@ -106,6 +111,10 @@ export function stagePackage({ root, outDir, build = true, install = true, npmAr
   if (build) run("npm", ["run", "build", "--silent"], root);
   const dist = path.join(root, "dist");
   if (!fs.existsSync(path.join(dist, "app.js"))) throw new StageError(`${path.join(dist, "app.js")} is missing: build first (npm run build).`);
+  for (const item of DEPLOYED_STATIC) {
+    const entry = path.join(dist, item, STATIC_ENTRY[item]);
+    if (!fs.existsSync(entry)) throw new StageError(`${entry} is missing: build the console first (npm run build, or npm run build:console).`);
+  }
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(outDir, "dist"), { recursive: true });
   for (const file of DEPLOYED_ROOT_FILES) fs.copyFileSync(path.join(root, file), path.join(outDir, file));
@@ -114,6 +123,7 @@ export function stagePackage({ root, outDir, build = true, install = true, npmAr
     if (item.endsWith(".js")) fs.copyFileSync(from, path.join(outDir, "dist", item));
     else copyJs(from, path.join(outDir, "dist", item));
   }
+  for (const item of DEPLOYED_STATIC) fs.cpSync(path.join(dist, item), path.join(outDir, "dist", item), { recursive: true });
   // An ignore file of its own, so that azd packs the folder as it is (without one, azd applies
   // default exclusions of its own): https://github.com/Azure/azure-dev/pull/5383
   fs.writeFileSync(path.join(outDir, ".funcignore"), "# Written by infra/scripts/stagePackage.mjs: this folder holds only what ships.\n");

@@ -11,13 +11,13 @@
 // The downtime and the online phase are held open by releasable faults (a 503 on wrapKey, a
 // lease on one file blob), as test/e2e/encryptionWindows.test.ts does, so a loaded machine cannot
 // close a window before the test has looked. Every page: axe, and screenshots at 1280 and 390 px.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { Keyward, DATA_USER } from "../support/keyward";
 import { fileBlobs, fileContainer } from "../support/environments";
 import { services } from "../../shared/services";
 import { LOCAL_PRINCIPALS } from "../../local/localPrincipals";
-import { capture, screenshotOnFailure, signIn, signOut, startBrowser, type Browser } from "./browser";
+import { capture, screenshotOnFailure, sharedBrowser, signIn, signOut } from "./browser";
 
 const KEYS_ADMIN = /Sign in as Key vault administrator .* of Contoso/;
 const PLATFORM_ADMIN = /Sign in as Platform administrator .* of Contoso/;
@@ -27,7 +27,8 @@ const RECORDS = 240;
 const FILES = 12;
 
 let kw: Keyward;
-let browser: Browser;
+// Started by the first test (sharedBrowser): without a browser each test fails, none is skipped.
+const browser = sharedBrowser();
 let page: Page;
 let base: string;
 let vault: { id: string; name: string };
@@ -98,14 +99,16 @@ beforeAll(async () => {
   // The data user reads the environment's data only as a member of it.
   const member = await kw.platformAdmin("PUT", `environments/${env.ok}/members/${DATA_USER}`, { access: "Read" });
   if (![200, 201].includes(member.status)) throw new Error(`making the data user a member answered ${member.status}: ${JSON.stringify(member.body)}`);
-  browser = await startBrowser();
-  page = browser.page;
 }, 180_000);
+
+beforeEach(async () => {
+  page = await browser.page();
+}, 60_000);
 
 afterEach(async ({ task }) => screenshotOnFailure(page, task));
 
 afterAll(async () => {
-  await browser?.close();
+  await browser.close();
   await kw?.stop();
 });
 

@@ -12,8 +12,13 @@ import { expect } from "vitest";
 export const CHROMIUM = process.env.KEYWARD_CHROMIUM ?? "/usr/bin/chromium";
 export const WIDE = { width: 1280, height: 900 };
 export const NARROW = { width: 390, height: 844 };
-/** Where the screenshots go (console/README.md shows two of them). */
-export const SCREENSHOTS = path.resolve(__dirname, "../../docs/screenshots");
+const ROOT = path.resolve(__dirname, "../..");
+/**
+ * Where the screenshots go: .keyward/screenshots (git-ignored) on every run. The committed copies
+ * the READMEs show are in docs/screenshots; `npm run screenshots` refreshes them
+ * (KEYWARD_SCREENSHOTS=docs/screenshots, a folder relative to the project root).
+ */
+export const SCREENSHOTS = path.resolve(ROOT, process.env.KEYWARD_SCREENSHOTS || ".keyward/screenshots");
 
 export interface Browser {
   context: BrowserContext;
@@ -22,16 +27,17 @@ export interface Browser {
 }
 
 /**
- * Starts Chromium with a fresh profile. A machine without it fails here with the reason and the
- * fix: the console's tests never skip.
+ * Starts Chromium (`executablePath`, CHROMIUM by default) with a fresh profile. A machine without it
+ * fails here with the reason and the fix.
  */
-export async function startBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's package ('apt-get install -y chromium', as .ci/run does) or set KEYWARD_CHROMIUM.`);
+export async function startBrowser(options: { executablePath?: string } = {}): Promise<Browser> {
+  const executablePath = options.executablePath ?? CHROMIUM;
+  if (!fs.existsSync(executablePath)) {
+    throw new Error(`Chromium is not installed at ${executablePath}: install Debian's package ('apt-get install -y chromium', as .ci/run does) or set KEYWARD_CHROMIUM.`);
   }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "keyward-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: WIDE, locale: "en-GB", timezoneId: "UTC",
+    executablePath, headless: true, viewport: WIDE, locale: "en-GB", timezoneId: "UTC",
     // --headless comes from headless: true. Without the background-networking flags Chromium
     // keeps dialling Google's hosts, which this machine's closed network refuses.
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
@@ -46,6 +52,22 @@ export async function startBrowser(): Promise<Browser> {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });
       expect(problems, "uncaught errors in the page").toEqual([]);
+    },
+  };
+}
+
+/**
+ * One browser for a test file, started when the first test asks for its page; every test awaits
+ * the same start. A browser that cannot start so fails each test with the reason: thrown from
+ * beforeAll it would have vitest report every test of the file as skipped.
+ */
+export function sharedBrowser(start: () => Promise<Browser> = () => startBrowser()): { page(): Promise<Page>; close(): Promise<void> } {
+  let started: Promise<Browser> | undefined;
+  return {
+    page: async () => (await (started ??= start())).page,
+    close: async () => {
+      const browser = await started?.catch(() => undefined);
+      await browser?.close();
     },
   };
 }
@@ -77,7 +99,7 @@ async function animationsDone(page: Page): Promise<void> {
 
 /**
  * The page at 1280 and at 390 px: axe at both, a full-page screenshot of each into
- * docs/screenshots/{name}-{width}.png; then back to 1280.
+ * SCREENSHOTS/{name}-{width}.png; then back to 1280.
  */
 export async function capture(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });

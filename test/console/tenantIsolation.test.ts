@@ -2,17 +2,18 @@
 // environment, no alert, and a first-tenant page opened by its address answers as a missing one
 // (404), exactly as the API does for another tenant's resource (the tenancy issue). Headless
 // Chromium against a whole embedded keyward; the first tenant's setup goes through the API.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { Keyward } from "../support/keyward";
 import { addToPolicyAndWait } from "../support/environments";
-import { capture, screenshotOnFailure, signIn, signOut, startBrowser, type Browser } from "./browser";
+import { capture, screenshotOnFailure, sharedBrowser, signIn, signOut } from "./browser";
 
 const FABRIKAM_PLATFORM_ADMIN = /Sign in as Platform administrator .* of Fabrikam/;
 const FABRIKAM_KEYS_ADMIN = /Sign in as Key vault administrator .* of Fabrikam/;
 
 let kw: Keyward;
-let browser: Browser;
+// Started by the first test (sharedBrowser): without a browser each test fails, none is skipped.
+const browser = sharedBrowser();
 let page: Page;
 let policy: string;
 let environment: string;
@@ -22,14 +23,16 @@ beforeAll(async () => {
   policy = (await kw.customerPolicy({ policy: "contoso-only" })).policy;
   environment = await kw.environment({ id: "contoso-secret" });
   await addToPolicyAndWait(kw, policy, [environment]);
-  browser = await startBrowser();
-  page = browser.page;
 }, 180_000);
+
+beforeEach(async () => {
+  page = await browser.page();
+}, 60_000);
 
 afterEach(async ({ task }) => screenshotOnFailure(page, task));
 
 afterAll(async () => {
-  await browser?.close();
+  await browser.close();
   await kw?.stop();
 });
 

@@ -1,5 +1,5 @@
-// The deployment package infra/scripts/stagePackage.mjs writes holds the compiled app and its
-// production dependencies only, and everything the app requires resolves inside it.
+// The deployment package infra/scripts/stagePackage.mjs writes holds the compiled app, the built
+// console and its production dependencies only, and everything the app requires resolves inside it.
 // Needs dist/ (npx tsc -p tsconfig.json, as the test command runs first).
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -28,10 +28,49 @@ describe("the staged deployment package", () => {
     expect(files).toEqual(expect.arrayContaining(["host.json", "package.json", "package-lock.json", ".funcignore", "dist/app.js", "dist/functions/index.js", "dist/shared/settings.js"]));
     expect(files.filter((f) => /^dist\/(local|bench|cli|test)\//.test(f) || f.endsWith(".ts") || f.endsWith(".map") || f.startsWith("test/") || f.startsWith("infra/"))).toEqual([]);
     expect(fs.readFileSync(path.join(out, "host.json"), "utf8")).toBe(fs.readFileSync(path.join(ROOT, "host.json"), "utf8"));
-    // Every shipped file is reached from the entry point, and the code needs only production dependencies.
-    expect(closure.files.length).toBe(files.filter((f) => f.startsWith("dist/")).length);
+    // Every shipped file of code is reached from the entry point (the console's files are served, not
+    // required), and the code needs only production dependencies.
+    expect(closure.files.length).toBe(files.filter((f) => f.startsWith("dist/") && !f.startsWith("dist/console/")).length);
     expect(closure.packages.every((p) => manifest.dependencies[p])).toBe(true);
     expect(closure.packages).toEqual(expect.arrayContaining(["@azure/functions", "durable-functions"]));
+  });
+
+  it("holds the built console, every file of dist/console byte for byte: index.html and each asset it loads", () => {
+    const out = path.join(work, "console");
+    stagePackage({ root: ROOT, outDir: out, build: false, install: false });
+    const built = filesUnder(path.join(ROOT, "dist/console"));
+    expect(built).toContain("index.html");
+    expect(filesUnder(path.join(out, "dist/console")).sort()).toEqual([...built].sort());
+    for (const file of built) expect(fs.readFileSync(path.join(out, "dist/console", file)).equals(fs.readFileSync(path.join(ROOT, "dist/console", file))), file).toBe(true);
+    // What index.html loads (its hashed scripts and styles) is in the package.
+    const html = fs.readFileSync(path.join(out, "dist/console/index.html"), "utf8");
+    const loaded = [...html.matchAll(/(?:src|href)="\/console\/([^"]+)"/g)].map((m) => m[1]);
+    expect(loaded.filter((f) => f.startsWith("assets/")).length, html).toBeGreaterThanOrEqual(2);
+    for (const file of loaded) expect(fs.existsSync(path.join(out, "dist/console", file)), file).toBe(true);
+  });
+
+  it("answers / with the console from the staged package, not 503 ConsoleNotBuilt, and serves each asset it loads", async () => {
+    const out = path.join(work, "console-served");
+    stagePackage({ root: ROOT, outDir: out, build: false, install: false });
+    // The staged code itself, over the folder functions/console/static.ts serves (the app root's dist/console).
+    const { createStaticSite } = createRequire(path.join(out, manifest.main))("./functions/console/staticFiles.js") as typeof import("../../functions/console/staticFiles");
+    const serve = createStaticSite({ root: path.join(out, "dist", "console"), config: () => ({ mode: "unconfigured", message: "test" }) });
+    const index = await serve("", "GET");
+    expect(index.status, JSON.stringify(index.jsonBody)).toBe(200);
+    expect((index.headers as Record<string, string>)["content-type"]).toMatch(/^text\/html/);
+    const html = String(index.body);
+    const assets = [...html.matchAll(/(?:src|href)="\/(console\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length, html).toBeGreaterThanOrEqual(2);
+    for (const file of assets) expect((await serve(file, "GET")).status, file).toBe(200);
+  });
+
+  it("is refused when the console was not built, naming the missing file and the build command", () => {
+    const root = path.join(work, "unbuilt");
+    fs.mkdirSync(path.join(root, "dist"), { recursive: true });
+    fs.writeFileSync(path.join(root, "dist/app.js"), "");
+    const out = path.join(work, "unbuilt-out");
+    expect(() => stagePackage({ root, outDir: out, build: false, install: false })).toThrow(/dist\/console\/index\.html is missing: build the console first \(npm run build/);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it("is refused when the code requires a file it does not ship or a package that is only a dev dependency", () => {

@@ -27,6 +27,13 @@ export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure>();
   const confirmed = useRef(false);
+  // What had the focus when the dialog opened (the button that opened it): the focus goes back to
+  // it when the dialog has closed, by Escape, Cancel or a confirmed action. Fluent restores the
+  // focus only to a DialogTrigger, and these dialogs are opened by state.
+  const opener = useRef<HTMLElement | null>(null);
+  const wasOpen = useRef(false);
+  if (open && !wasOpen.current) opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  wasOpen.current = open;
   const close = () => {
     if (busy) return;
     setError(undefined);
@@ -53,7 +60,10 @@ export function ConfirmDialog({ open, title, confirmLabel, children, onConfirm, 
     // Always mounted, open or not: Fluent closes it with its motion and then lets go of the page.
     <Dialog open={open} onOpenChange={(_, d) => { if (!d.open) close(); }} modalType="alert"
       surfaceMotion={{ onMotionFinish: (_, d) => {
-        if (d.direction === "exit" && confirmed.current) {
+        if (d.direction !== "exit") return;
+        if (opener.current?.isConnected) opener.current.focus();
+        opener.current = null;
+        if (confirmed.current) {
           confirmed.current = false;
           onConfirmed?.();
         }
