@@ -17,7 +17,7 @@ import { changePolicyInput } from "../operationInputs";
 
 registerRoute(
   { name: "changeEnvironmentPolicy", method: "POST", route: "environments/{id}/changePolicy", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true,
+    audit: true, durableClient: true, readerRequired: true,
     summary: "Move the environment to another enterprise policy: remove, then add (two downtimes).",
     params: { id: environmentIdField() }, body: { kind: "json", field: changePolicyBody },
     responses: { 202: { description: "Accepted.", schema: startedOperationsSchema } } },

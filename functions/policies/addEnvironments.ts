@@ -19,7 +19,7 @@ import { policyKeySource } from "../../shared/keys/keySources";
 
 registerRoute(
   { name: "addEnvironmentsToPolicy", method: "POST", route: "enterprisePolicies/{name}/environments", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true,
+    audit: true, durableClient: true, readerRequired: true,
     summary: "Add environments to the policy: their data is re-encrypted under the customer's key (one operation each).",
     params: { name: policyNameField() }, body: { kind: "json", field: addEnvironmentsBody },
     responses: { 202: { description: "Accepted: one operation per environment.", schema: startedOperationsSchema } } },
