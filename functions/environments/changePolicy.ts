@@ -17,7 +17,7 @@ import { changePolicyInput } from "../operationInputs";
 
 registerRoute(
   { name: "changeEnvironmentPolicy", method: "POST", route: "environments/{id}/changePolicy", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true,
+    audit: true, durableClient: true, readerRequired: true,
     summary: "Move the environment to another enterprise policy: remove, then add (two downtimes).",
     params: { id: environmentIdField() }, body: { kind: "json", field: changePolicyBody },
     responses: { 202: { description: "Accepted.", schema: startedOperationsSchema } } },
@@ -41,9 +41,16 @@ registerRoute(
     const started = await startOperation(tenant, durable(), {
       environmentId: env.id, kind: "ChangePolicy", operationName: "Change enterprise policy", orchestration: changePolicy,
       policy: fromPolicy.name, targetPolicy: toPolicy.name, requestedBy: caller.oid,
-      claim: (e) => ({ ...e, encryption: { ...e.encryption, status: REKEY_STATUSES.PlatformManaged[body.downtime === "none" ? "online" : "downtime"], progress: undefined, warning: undefined } }),
-      // The environment joins the new policy at the end: it must still be the one checked.
-      confirm: () => confirmPolicyUnchanged(tenant, toPolicy, checked!.etag),
+      // The new policy is in use from here (environmentsOnPolicy counts `joining`), though the
+      // environment names it only once the add half begins: no delete or re-point of it can
+      // land while the remove half runs.
+      claim: (e, operationId) => ({ ...e, encryption: {
+        ...e.encryption, status: REKEY_STATUSES.PlatformManaged[body.downtime === "none" ? "online" : "downtime"], progress: undefined, warning: undefined,
+        joining: { policy: toPolicy.name, operationId },
+      } }),
+      // The policy must still be the one checked, and the caller still its Reader, once the claim
+      // makes it in use: a delete, re-point or revoke that came first refuses the change.
+      confirm: () => confirmPolicyUnchanged(tenant, toPolicy, checked!.etag, caller.oid),
       input: (operationId) => changePolicyInput(svc.settings, operationId, env, fromPolicy.name, toPolicy.name, body.downtime),
     });
     return json(202, { operations: [started] });

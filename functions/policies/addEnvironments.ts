@@ -19,7 +19,7 @@ import { policyKeySource } from "../../shared/keys/keySources";
 
 registerRoute(
   { name: "addEnvironmentsToPolicy", method: "POST", route: "enterprisePolicies/{name}/environments", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true,
+    audit: true, durableClient: true, readerRequired: true,
     summary: "Add environments to the policy: their data is re-encrypted under the customer's key (one operation each).",
     params: { name: policyNameField() }, body: { kind: "json", field: addEnvironmentsBody },
     responses: { 202: { description: "Accepted: one operation per environment.", schema: startedOperationsSchema } } },
@@ -38,8 +38,9 @@ registerRoute(
       operations.push(await startOperation(tenant, durable(), {
         environmentId: env.id, kind: "AddToPolicy", operationName: UPDATE_CMK, orchestration: addEnvironmentToPolicy, policy: policy.name, requestedBy: caller.oid,
         claim: (e) => ({ ...e, encryption: { ...e.encryption, status, policy: policy.name, progress: undefined, warning: undefined } }),
-        // The policy must still be the one the rules were checked against (no delete or re-point slipped in).
-        confirm: () => confirmPolicyUnchanged(tenant, policy, checked!.etag),
+        // The policy must still be the one the rules were checked against (no delete or re-point
+        // slipped in), and the caller still its Reader (no revoke did).
+        confirm: () => confirmPolicyUnchanged(tenant, policy, checked!.etag, caller.oid),
         // A Warning's core store is done: the rerun needs no downtime (rekeyFlow checks).
         input: (operationId) => rekeyInput(svc.settings, operationId, env, policyKeySource(policy), { resumeOnline: resumesOnline(env.encryption.status), downtime: body.downtime }),
       }));

@@ -24,7 +24,7 @@ async function refusal(check: () => void | Promise<void>): Promise<{ code: strin
 }
 
 registerRoute(
-  { name: "listPolicyCandidates", method: "GET", route: "enterprisePolicies/{name}/candidates", roles: [Roles.PlatformAdmin], audit: true,
+  { name: "listPolicyCandidates", method: "GET", route: "enterprisePolicies/{name}/candidates", roles: [Roles.PlatformAdmin], audit: true, readerRequired: true,
     summary: "Every environment with whether it can be added to the policy now ({eligible, code, message}), by the add's own checks.",
     params: { name: policyNameField() }, responses: { 200: { description: "The tenant's environments, each eligible or not, with the reason.", schema: candidatesSchema } } },
   async ({ params, caller, tenant }) => {

@@ -1,4 +1,5 @@
-// DELETE /api/enterprisePolicies/{name}: refused while any environment uses the policy. The check
+// DELETE /api/enterprisePolicies/{name}: refused while any environment uses the policy (including one
+// a running change of policy is moving to it, shared/state/lookups.ts). The check
 // and the delete are one step with respect to an add (shared/operations/policyJoin.ts).
 import { registerRoute } from "../../shared/http/route";
 import { noContent } from "../../shared/http/responses";
@@ -17,7 +18,7 @@ registerRoute(
       const using = await environmentsOnPolicy(state, name);
       if (using.length > 0) {
         throw conflict("PolicyInUse", `Enterprise policy '${name}' is used by ${using.length} environment(s) (${using.slice(0, 5).map((e) => e.id).join(", ")}). ` +
-          "Remove them from the policy first.", "name");
+          "Remove them from the policy first (one a running change of policy is moving to it counts from the change's start; remove it once the change ends).", "name");
       }
     }, () => null);
     return noContent();

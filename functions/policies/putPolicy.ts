@@ -52,9 +52,10 @@ registerRoute(
 
     // A re-point of a policy no environment uses: the check and the write are one step with respect to an add.
     const updated = await changeUnusedPolicy(state, name, async () => {
-      if ((await environmentsOnPolicy(state, name)).length > 0) {
-        throw conflict("PolicyInUse", `Enterprise policy '${name}' has environments; its key and location can't change. ` +
-          "To change the key, create a new policy and move the environments to it (changePolicy).", "name");
+      const using = await environmentsOnPolicy(state, name);
+      if (using.length > 0) {
+        throw conflict("PolicyInUse", `Enterprise policy '${name}' is used by ${using.length} environment(s) (${using.slice(0, 5).map((e) => e.id).join(", ")}); ` +
+          "its key and location can't change. To change the key, create a new policy and move the environments to it (changePolicy).", "name");
       }
     }, (current) => {
       const same = current.location === input.location && current.keyVaultId.toLowerCase() === input.keyVaultId.toLowerCase() && current.keyName === input.keyName;

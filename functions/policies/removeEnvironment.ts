@@ -18,7 +18,7 @@ import { rekeyInput } from "../operationInputs";
 
 registerRoute(
   { name: "removePolicyEnvironment", method: "DELETE", route: "enterprisePolicies/{name}/environments/{environmentId}", roles: [Roles.PlatformAdmin],
-    audit: true, durableClient: true,
+    audit: true, durableClient: true, readerRequired: true,
     summary: "Remove an environment from the policy: its data returns to the platform-managed key.",
     params: { name: policyNameField(), environmentId: environmentIdField() },
     query: { downtime: downtimeField },

@@ -33,6 +33,13 @@ export interface EnvironmentEncryption {
   warning?: string;
   /** The operation running on the environment, if any (one at a time). */
   activeOperationId?: string;
+  /**
+   * The policy a running change of policy moves the environment to, recorded when the change is
+   * accepted: the environment names it as `policy` only once the add half begins, and until then
+   * this is what keeps the policy in use (no delete or re-point of it). Counts only while
+   * `operationId` still holds the environment's slot; dropped when the slot is freed.
+   */
+  joining?: { policy: string; operationId: string };
 }
 
 export interface Environment {
@@ -79,6 +86,18 @@ export interface Environment {
 
 export type DataOperationState = "Restoring" | "Copying" | "Resetting";
 
+
+/** The policies the environment uses: the one it is on, and one a running change moves it to. */
+export function policiesInUse(e: Environment): string[] {
+  const { policy, joining, activeOperationId } = e.encryption;
+  return [...(policy ? [policy] : []), ...(joining && joining.operationId === activeOperationId ? [joining.policy] : [])];
+}
+
+/** The encryption state with the one-operation slot freed (and what only a running operation holds). */
+export function withSlotFreed(enc: EnvironmentEncryption): EnvironmentEncryption {
+  const { joining: _joining, ...rest } = enc;
+  return { ...rest, activeOperationId: undefined };
+}
 
 export function isEnvironmentType(value: unknown): value is EnvironmentType {
   return typeof value === "string" && (ENVIRONMENT_TYPES as readonly string[]).includes(value);

@@ -50,14 +50,30 @@ function requestBody(spec: RouteSpec): Json | undefined {
   return { required: true, content: { [spec.body.contentType]: { schema } } };
 }
 
+/** Why a secured route answers 403: the role, and what the route needs besides it. */
+function forbidden(spec: RouteSpec): string {
+  const reasons = [`the caller lacks the role (${spec.roles.join(" or ")})`];
+  if (isDataRoute(spec)) reasons.push("EnvironmentAccessDenied: the caller is not a member of the environment, or is a Read member and the call writes");
+  if (spec.readerRequired) reasons.push("PolicyReaderRequired: the caller is not a Reader of the enterprise policy");
+  return `Forbidden: ${reasons.join("; or ")}.`;
+}
+
+/** The data API: Environment.User routes, which also need membership of the environment. */
+const isDataRoute = (spec: RouteSpec) => spec.roles.includes("Environment.User" as never);
+
 function operation(spec: RouteSpec): Json {
   const secured = spec.roles.length > 0;
   const responses: Json = {
     ...successResponses(spec),
     "400": errorResponse("Bad input; the code and target say what."),
-    ...(secured ? { "401": errorResponse("No token, or a token that does not verify."), "403": errorResponse(`The caller lacks the role (${spec.roles.join(" or ")}) or the policy's Reader.`) } : {}),
-    "404": errorResponse("Not found."),
-    ...(spec.roles.includes("Environment.User" as never)
+    ...(secured ? {
+      "401": errorResponse("No token, a token that does not verify, or one without the caller's Entra tenant (a tid claim holding a tenant id)."),
+      "403": errorResponse(forbidden(spec)),
+    } : {}),
+    "404": errorResponse(secured
+      ? "Not found. Names resolve inside the caller's tenant only: another tenant's resource answers exactly as a missing one (404, same body shape)."
+      : "Not found."),
+    ...(isDataRoute(spec)
       ? { "423": errorResponse("EnvironmentLocked: the environment's key cannot be reached."), "503": errorResponse("EnvironmentUnavailable: the environment is in an encryption downtime (Retry-After).") }
       : {}),
     default: errorResponse("Any other error, in the same shape."),
@@ -103,7 +119,8 @@ export function openApiDocument(specs: readonly RouteSpec[], info: { version: st
       title: "keyward",
       version: info.version,
       description: "Customer-managed keys for a multi-tenant data platform: enterprise policies, environments, key operations, " +
-        "and the environments' data. Every error is {\"error\": {\"code\", \"message\", \"target\"}}.",
+        "and the environments' data. Every error is {\"error\": {\"code\", \"message\", \"target\"}}. Every name resolves inside the " +
+        "caller's Entra tenant (the token's tid): another tenant's resource answers exactly as a missing one, and no list shows it.",
     },
     servers: [{ url: "/api" }],
     security: [{ bearer: [] }],

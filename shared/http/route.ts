@@ -52,6 +52,8 @@ export interface RouteSpec<P extends Fields = Fields, Q extends Fields = Fields,
   audit: boolean;
   /** Whether the handler starts or queries orchestrations. */
   durableClient?: boolean;
+  /** Whether the caller must also be a Reader of the policy (403 PolicyReaderRequired otherwise): the API document says so. */
+  readerRequired?: boolean;
   /** Every path parameter, with its rule. */
   params?: P;
   /** Every query parameter the route reads. */

@@ -1,7 +1,7 @@
 // The environment's encryption state as an operation moves it: status, progress, the policy it
 // joins, the store a Warning names, and the final key state.
 import type { AppServices } from "../appServices";
-import type { Environment } from "../domain/environment";
+import { withSlotFreed, type Environment } from "../domain/environment";
 import type { SetEncryptionInput } from "./contracts";
 
 export function applyEncryption(e: Environment, input: SetEncryptionInput): Environment {
@@ -15,8 +15,8 @@ export function applyEncryption(e: Environment, input: SetEncryptionInput): Envi
     enc.policy = input.final.keyType === "CustomerManaged" ? input.final.policy : undefined;
     enc.warning = undefined;
   }
-  if (input.release && enc.activeOperationId === input.operationId) enc.activeOperationId = undefined;
-  return { ...e, encryption: enc };
+  const freed = input.release && enc.activeOperationId === input.operationId;
+  return { ...e, encryption: freed ? withSlotFreed(enc) : enc };
 }
 
 export async function setEncryption(deps: Pick<AppServices, "state">, input: SetEncryptionInput): Promise<void> {

@@ -5,7 +5,11 @@
 // other: a delete or re-point that read the row before the bump fails its If-Match and looks
 // again (and finds the environment); an add whose bump finds the row gone or re-pointed gives its
 // claim back and is refused.
-import { conflict, contention, notFound } from "../errors";
+// Reader is what lets a platform admin add an environment to a policy (the reference: only admins
+// granted Reader on the policy can add environments to it), so a revoke is ordered the same way: a
+// revoke (written with If-Match too) that lands before the add's bump refuses the add; one that
+// lands after it finds the environment already added, as a revoke after any accepted add does.
+import { conflict, contention, notFound, refused } from "../errors";
 import type { EnterprisePolicy } from "../domain/policy";
 import type { TenantState } from "../state/stateStore";
 
@@ -17,17 +21,22 @@ const sameBinding = (a: EnterprisePolicy, b: EnterprisePolicy) =>
   (a.keyVaultTenantId ?? "") === (b.keyVaultTenantId ?? "");
 
 /**
- * Bumps the policy's revision, starting from the row `checked` was read as (`etag`). A concurrent
- * add's bump (or a Reader grant) is harmless: retried on the fresh row. A delete or re-point is
- * not: 409 PolicyChanged.
+ * Bumps the policy's revision, starting from the row `checked` was read as (`etag`), which the
+ * caller was checked to be a Reader of. A concurrent add's bump (or another Reader grant) is
+ * harmless: retried on the fresh row. A delete or re-point is not: 409 PolicyChanged; nor is
+ * `reader`'s Reader revoked: 403 PolicyReaderRequired.
  */
-export async function confirmPolicyUnchanged(state: TenantState, checked: EnterprisePolicy, etag: string): Promise<void> {
+export async function confirmPolicyUnchanged(state: TenantState, checked: EnterprisePolicy, etag: string, reader: string): Promise<void> {
   let current = { doc: checked, etag };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (await state.replacePolicyIfMatch({ ...current.doc, revision: (current.doc.revision ?? 0) + 1 }, current.etag)) return;
     const fresh = await state.getPolicyWithEtag(checked.name);
     if (!fresh || !sameBinding(fresh.doc, checked)) {
       throw conflict("PolicyChanged", `Enterprise policy '${checked.name}' was ${fresh ? "pointed at another key" : "deleted"} while the environment was being added; nothing was started. Check the policy and try again.`, "name");
+    }
+    if (!fresh.doc.readers.includes(reader.toLowerCase())) {
+      throw refused("PolicyReaderRequired", `Your Reader on enterprise policy '${checked.name}' was revoked while the environment was being added; nothing was started. ` +
+        `Ask the key vault administrator to grant your object id (${reader}) Reader on it again.`, "name");
     }
     current = fresh;
   }

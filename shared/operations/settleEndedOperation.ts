@@ -8,6 +8,7 @@
 // environment's status Failed, from which a rerun resumes (finished work is kept).
 import type { DurableClient } from "durable-functions";
 import type { TenantState } from "../state/stateStore";
+import { withSlotFreed } from "../domain/environment";
 
 const ENDED = new Set(["Failed", "Terminated"]);
 /** How long after its start an operation whose instance this hub does not hold counts as lost (a start takes far less). */
@@ -46,7 +47,7 @@ export async function settleEndedOperation(state: TenantState, client: DurableCl
   await state.updateEnvironment(op.environmentId, (e) => {
     if (e.encryption.activeOperationId !== operationId) return undefined;
     const { dataOperation: _flag, ...rest } = e;
-    return { ...rest, encryption: { ...e.encryption, activeOperationId: undefined, status: "Failed" } };
+    return { ...rest, encryption: { ...withSlotFreed(e.encryption), status: "Failed" } };
   });
   return true;
 }

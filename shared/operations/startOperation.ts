@@ -12,7 +12,7 @@ import type { Settings } from "../settings";
 import { notFound } from "../errors";
 import { requireNoOperation } from "./admission";
 import type { OperationKind } from "../state/history";
-import type { Environment } from "../domain/environment";
+import { withSlotFreed, type Environment } from "../domain/environment";
 import { DEFAULT_ACTIVITY_RETRY, type ActivityRetryPolicy, type ReleaseEnvironmentInput } from "./contracts";
 import { operationStarted } from "./operationTelemetry";
 import { stampCodeVersion } from "./codeVersion";
@@ -40,8 +40,8 @@ export interface OperationStart<I> {
   targetPolicy?: string;
   /** Checked inside the atomic claim, on the environment as stored (e.g. not locked). */
   check?: (e: Environment) => void;
-  /** What the claim changes besides the slot (its first status, the data operation flag...). */
-  claim?: (e: Environment) => Environment;
+  /** What the claim changes besides the slot (its first status, the data operation flag...); `operationId` is the slot's new holder. */
+  claim?: (e: Environment, operationId: string) => Environment;
   /**
    * Runs once the environment is claimed, before anything is recorded or started; if it throws,
    * the claim is undone as if it never happened (an add confirms its policy did not change).
@@ -61,7 +61,7 @@ export async function startOperation<I>(state: TenantState, client: DurableClien
     requireNoOperation(e);
     start.check?.(e);
     before = e;
-    const changed = start.claim ? start.claim(e) : e;
+    const changed = start.claim ? start.claim(e, operationId) : e;
     return { ...changed, encryption: { ...changed.encryption, activeOperationId: operationId } };
   });
   if (!claimed) throw notFound("EnvironmentNotFound", `There is no environment '${start.environmentId}'.`, "id");
@@ -100,6 +100,6 @@ export async function releaseEnvironment(state: Pick<TenantState, "updateEnviron
   await state.updateEnvironment(input.environmentId, (e) => {
     if (e.encryption.activeOperationId !== input.operationId) return undefined;
     const { dataOperation: _flag, ...rest } = e;
-    return { ...rest, encryption: { ...e.encryption, activeOperationId: undefined, ...(status ? { status } : {}) } };
+    return { ...rest, encryption: { ...withSlotFreed(e.encryption), ...(status ? { status } : {}) } };
   });
 }

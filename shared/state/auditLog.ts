@@ -4,9 +4,14 @@
 // own. Calls without a verified principal (401) are counted per source and hour, apart from any
 // tenant. No request bodies, tokens or key material are ever recorded: only names the caller put
 // in the URL.
+// The source is what the front end reports (the first X-Forwarded-For value), which a caller can
+// set to anything: so the rows are bounded by capping the distinct sources counted per hour, not
+// by trusting the header. The first `maxSourcesPerHour` sources of an hour get a row each; every
+// later one is counted in that hour's one overflow row (source "~other"), which also keeps the
+// tally of sources admitted. At most maxSourcesPerHour + 1 rows an hour, whatever callers send.
 import type { TableClient } from "@azure/data-tables";
 import { invertedTimeKey } from "./invertedTime";
-import { isConflict } from "../storage/clients";
+import { isConflict, isNotFound } from "../storage/clients";
 
 export interface AuditEntry {
   requestId: string;
@@ -23,11 +28,22 @@ export interface AuditEntry {
 
 /** Where calls without a principal are counted (no tenant is known for them). */
 const UNAUTHENTICATED = "~unauthenticated";
+/** The overflow row's source: a sanitized source never holds "~". */
+export const OTHER_SOURCES = "~other";
+/** Distinct sources an hour with a row of their own (the rest are counted as OTHER_SOURCES). */
+const MAX_SOURCES_PER_HOUR = 200;
+const ATTEMPTS = 10;
+/** A short random wait before retrying a row another call wrote first. */
+const backOff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
 
 const tenantPartition = (tenantId: string) => `tenant|${tenantId}`;
 
 export class AuditLog {
-  constructor(private readonly table: () => Promise<TableClient>) {}
+  private readonly maxSourcesPerHour: number;
+
+  constructor(private readonly table: () => Promise<TableClient>, options: { maxSourcesPerHour?: number } = {}) {
+    this.maxSourcesPerHour = options.maxSourcesPerHour ?? MAX_SOURCES_PER_HOUR;
+  }
 
   async record(tenantId: string, entry: AuditEntry): Promise<void> {
     await (await this.table()).createEntity({
@@ -59,20 +75,50 @@ export class AuditLog {
     return out;
   }
 
-  /** Counts a call refused for want of a verified principal, per source and hour. */
+  /** Counts a call refused for want of a verified principal, per source and hour (sources capped per hour). */
   async countUnauthenticated(source: string, code: string, at = new Date()): Promise<void> {
     const table = await this.table();
-    const rowKey = `${at.toISOString().slice(0, 13)}|${source.replace(/[^A-Za-z0-9.:_-]/g, "_").slice(0, 100)}`;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const hour = at.toISOString().slice(0, 13);
+    const rowKey = `${hour}|${source.replace(/[^A-Za-z0-9.:_-]/g, "_").slice(0, 100)}`;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
-        const row = await table.getEntity<{ count: number }>(UNAUTHENTICATED, rowKey).catch(() => undefined);
-        if (!row) await table.createEntity({ partitionKey: UNAUTHENTICATED, rowKey, count: 1, lastCode: code });
-        else await table.updateEntity({ partitionKey: UNAUTHENTICATED, rowKey, count: Number(row.count) + 1, lastCode: code }, "Merge", { etag: row.etag });
+        const row = await getRow(table, rowKey);
+        if (row) {
+          await table.updateEntity({ partitionKey: UNAUTHENTICATED, rowKey, count: Number(row.count) + 1, lastCode: code }, "Merge", { etag: row.etag });
+          return;
+        }
+        // A source new this hour: a row of its own while the hour has room, else the overflow row.
+        if (await this.admitSource(table, hour, code)) await table.createEntity({ partitionKey: UNAUTHENTICATED, rowKey, count: 1, lastCode: code });
         return;
       } catch (err) {
         if (!isConflict(err)) throw err;
+        await backOff(attempt);
       }
     }
+  }
+
+  /**
+   * Takes one of the hour's source slots (true), or, when they are all taken, counts the call in
+   * the overflow row (false). A slot taken by a source whose row another call creates first is
+   * lost: the tally may run ahead of the rows, never behind.
+   */
+  private async admitSource(table: TableClient, hour: string, code: string): Promise<boolean> {
+    const rowKey = `${hour}|${OTHER_SOURCES}`;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        const tally = await getRow(table, rowKey);
+        const sources = Number(tally?.sources ?? 0);
+        const admit = sources < this.maxSourcesPerHour;
+        const next = admit ? { sources: sources + 1, count: Number(tally?.count ?? 0) } : { sources, count: Number(tally?.count ?? 0) + 1, lastCode: code };
+        if (!tally) await table.createEntity({ partitionKey: UNAUTHENTICATED, rowKey, ...next });
+        else await table.updateEntity({ partitionKey: UNAUTHENTICATED, rowKey, ...next }, "Merge", { etag: tally.etag });
+        return admit;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        await backOff(attempt);
+      }
+    }
+    return false;
   }
 
   /** The counts of calls without a principal, per hour and source (oldest first). */
@@ -81,8 +127,16 @@ export class AuditLog {
     const rows = (await this.table()).listEntities<{ count: number }>({ queryOptions: { filter: `PartitionKey eq '${UNAUTHENTICATED}'` } });
     for await (const row of rows) {
       const [hour, source] = String(row.rowKey).split("|");
-      out.push({ hour, source, count: Number(row.count) });
+      // The overflow row exists from an hour's first source on (its tally); it counts calls only once the hour is full.
+      if (Number(row.count) > 0) out.push({ hour, source, count: Number(row.count) });
     }
     return out;
   }
+}
+
+async function getRow(table: TableClient, rowKey: string) {
+  return table.getEntity<{ count?: number; sources?: number }>(UNAUTHENTICATED, rowKey).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
 }

@@ -1,6 +1,6 @@
 // Fetch-or-404 helpers shared by the routes and activities, so every "not found" reads the same.
 import { notFound } from "../errors";
-import type { Environment } from "../domain/environment";
+import { policiesInUse, type Environment } from "../domain/environment";
 import type { EnterprisePolicy } from "../domain/policy";
 import type { TenantState } from "./stateStore";
 
@@ -19,7 +19,10 @@ export async function requirePolicy(state: Reads, name: string, target = "name")
   return policy;
 }
 
-/** Environments on the policy, or being added to or removed from it. */
+/**
+ * Environments on the policy, being added to or removed from it, or being moved to it by a running
+ * change of policy (from the moment the change was accepted, before the environment names it).
+ */
 export async function environmentsOnPolicy(state: Pick<TenantState, "listEnvironments">, policy: string): Promise<Environment[]> {
-  return (await state.listEnvironments()).filter((e) => e.encryption.policy === policy);
+  return (await state.listEnvironments()).filter((e) => policiesInUse(e).includes(policy));
 }

@@ -106,6 +106,34 @@ describe("GET /api/openapi.json", () => {
     expect(responses).toBeGreaterThan(25);
   });
 
+  it("says the tenant rules: 401 for a token without a tenant, another tenant's resource a 404, membership and Reader 403s where they apply", () => {
+    // Which routes need the policy's Reader, read from the handlers themselves: a route file that
+    // calls requireReader declares readerRequired, so its document says PolicyReaderRequired.
+    const functionsDir = path.resolve(__dirname, "../../functions");
+    const files = fs.readdirSync(functionsDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    const readerRoutes = new Set(files.filter((f) => fs.readFileSync(path.join(functionsDir, f), "utf8").includes("requireReader("))
+      .flatMap((f) => [...fs.readFileSync(path.join(functionsDir, f), "utf8").matchAll(/name: "([A-Za-z]+)", method:/g)].map((m) => m[1])));
+    expect([...readerRoutes].sort()).toEqual(["addEnvironmentsToPolicy", "changeEnvironmentPolicy", "listPolicyCandidates", "removePolicyEnvironment"]);
+    let data = 0;
+    for (const [key, op] of documented()) {
+      const spec = routeCatalog.find((s) => s.name === op.operationId)!;
+      if (spec.roles.length === 0) {
+        expect(op.responses["401"], key).toBeUndefined();
+        continue;
+      }
+      expect(op.responses["401"].description, key).toMatch(/without the caller's Entra tenant \(a tid claim/);
+      expect(op.responses["404"].description, key).toMatch(/another tenant's resource answers exactly as a missing one/);
+      const forbidden = op.responses["403"].description as string;
+      expect(forbidden, key).toContain(`lacks the role (${spec.roles.join(" or ")})`);
+      const isData = spec.roles.includes("Environment.User" as never);
+      if (isData) data++;
+      expect(forbidden.includes("EnvironmentAccessDenied"), `${key} names EnvironmentAccessDenied iff a data route`).toBe(isData);
+      expect(forbidden.includes("PolicyReaderRequired"), `${key} names PolicyReaderRequired iff it needs Reader`).toBe(readerRoutes.has(spec.name));
+    }
+    expect(data).toBeGreaterThanOrEqual(6);
+    expect(doc.info.description).toMatch(/another tenant's resource answers exactly as a missing one/);
+  });
+
   it("is the document the build wrote for the CLI's help (dist/openapi.json)", () => {
     const built = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../dist/openapi.json"), "utf8"));
     expect(built).toEqual(doc);

@@ -1,4 +1,4 @@
-// The hijacks of issue 12, tried by tenant B's admins against tenant A, each refused with
+// The hijacks of the tenancy work, tried by tenant B's admins against tenant A, each refused with
 // nothing stored changed (every table and container, but B's own audit rows): re-point, revoke
 // Reader on, delete A's policy; B's environment joins A's policy (even when A's key admin has
 // granted B's platform admin Reader by mistake); backup, restore, copy and reset across tenants.
@@ -6,7 +6,10 @@
 // no environment uses the policy and writes with If-Match; the add bumps the policy's row after
 // claiming its environment. Both interleavings are forced (the add lands between the delete's
 // check and its write; the delete lands between the add's check and its confirmation), and
-// concurrent HTTP rounds never end with a deleted policy that an environment is on.
+// concurrent HTTP rounds never end with a deleted policy that an environment is on. A Reader
+// revoke that lands there refuses the add too. And a change of policy's target is in use from the
+// moment the change is accepted: held after its remove half (the environment on no policy yet),
+// a delete or re-point of the target is 409 PolicyInUse, and the change ends on the checked key.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { services } from "../../shared/services";
@@ -18,6 +21,9 @@ import { callAs, newTenant } from "./support/tenants";
 import { buildWorld, uniqueName, waitForOperation, type TenantWorld } from "./support/world";
 import { ownedBy, refusedUnchanged, snapshotOf } from "./support/stateGuard";
 import { changes } from "./support/storageSnapshot";
+import { holdActivities } from "./support/activityGate";
+import { activities } from "../../activities";
+import type { CustomerPolicy } from "../../local/embeddedApi";
 
 let kw: Keyward;
 let A: TenantWorld;
@@ -126,12 +132,12 @@ describe("one tenant's key is its own", () => {
 });
 
 describe("a policy's delete against an add to it (the policy row's ETag)", () => {
-  /** A fresh policy on A's vault and key, its identity granted on the vault, A's platform admin a reader. */
-  async function freshPolicy(): Promise<string> {
+  /** A fresh policy on A's vault and key (or `on`'s), its identity granted on the vault, A's platform admin a reader. */
+  async function freshPolicy(on: CustomerPolicy = A.policy): Promise<string> {
     const name = uniqueName("alpha-race");
-    const created = await callAs(kw, A.who.keysAdmin, "PUT", `enterprisePolicies/${name}`, enterprisePolicyBody(A.policy.vaultId, A.policy.keyName));
+    const created = await callAs(kw, A.who.keysAdmin, "PUT", `enterprisePolicies/${name}`, enterprisePolicyBody(on.vaultId, on.keyName));
     expect(created.status).toBe(201);
-    await kw.management.putRoleAssignment(`policy-${name}`, { principalId: created.body.identity.principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: A.policy.vaultId });
+    await kw.management.putRoleAssignment(`policy-${name}`, { principalId: created.body.identity.principalId, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: on.vaultId });
     expect((await callAs(kw, A.who.keysAdmin, "PUT", `enterprisePolicies/${name}/readers/${A.who.platformAdmin.oid}`)).status).toBe(200);
     return name;
   }
@@ -167,7 +173,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
     const checked = (await state().getPolicyWithEtag(name))!;
     // The add has read the policy and checked its rules; now the delete goes through over HTTP.
     expect((await callAs(kw, A.who.keysAdmin, "DELETE", `enterprisePolicies/${name}`)).status).toBe(204);
-    await expect(confirmPolicyUnchanged(state(), checked.doc, checked.etag)).rejects.toMatchObject({ code: "PolicyChanged" });
+    await expect(confirmPolicyUnchanged(state(), checked.doc, checked.etag, A.who.platformAdmin.oid)).rejects.toMatchObject({ code: "PolicyChanged" });
   });
 
   it("a re-point that lands there too: 409 PolicyChanged", async () => {
@@ -175,8 +181,28 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
     const checked = (await state().getPolicyWithEtag(name))!;
     const repoint = await callAs(kw, A.who.keysAdmin, "PUT", `enterprisePolicies/${name}`, enterprisePolicyBody(A.sparePolicy.vaultId, A.sparePolicy.keyName));
     expect(repoint.status).toBe(200);
-    await expect(confirmPolicyUnchanged(state(), checked.doc, checked.etag)).rejects.toMatchObject({ code: "PolicyChanged" });
+    await expect(confirmPolicyUnchanged(state(), checked.doc, checked.etag, A.who.platformAdmin.oid)).rejects.toMatchObject({ code: "PolicyChanged" });
   });
+
+  it("a Reader revoke that lands there: 403 PolicyReaderRequired, the policy row as the revoke left it; another reader's grant there is harmless", async () => {
+    const name = await freshPolicy();
+    const checked = (await state().getPolicyWithEtag(name))!;
+    // Someone else granted Reader in between: the add confirms on the fresh row.
+    expect((await callAs(kw, A.who.keysAdmin, "PUT", `enterprisePolicies/${name}/readers/${A.who.user.oid}`)).status).toBe(200);
+    const granted = (await state().getPolicyWithEtag(name))!;
+    await confirmPolicyUnchanged(state(), checked.doc, checked.etag, A.who.platformAdmin.oid);
+    const confirmed = (await state().getPolicyWithEtag(name))!;
+    expect(confirmed.doc.revision).toBe((granted.doc.revision ?? 0) + 1);
+    expect(confirmed.doc.readers).toEqual(granted.doc.readers);
+    // The add has checked its caller is a Reader; the revoke goes through over HTTP before its confirmation.
+    expect((await callAs(kw, A.who.keysAdmin, "DELETE", `enterprisePolicies/${name}/readers/${A.who.platformAdmin.oid}`)).status).toBe(204);
+    const revoked = (await state().getPolicyWithEtag(name))!;
+    const refusal = confirmPolicyUnchanged(state(), confirmed.doc, confirmed.etag, A.who.platformAdmin.oid);
+    await expect(refusal).rejects.toMatchObject({ code: "PolicyReaderRequired", kind: "refused" });
+    await expect(refusal).rejects.toThrow(/revoked while the environment was being added; nothing was started/);
+    expect(await state().getPolicyWithEtag(name)).toEqual(revoked);
+  });
+
 
   it("concurrent HTTP deletes and adds never leave an environment on a deleted policy", async () => {
     const outcomes: string[] = [];
@@ -207,5 +233,62 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
       }
     }
     console.log(`delete vs add: ${outcomes.join("; ")}`);
+  }, 240_000);
+
+  /** Storage as it stands once nothing writes: two snapshots 300 ms apart equal. */
+  async function settled(): Promise<void> {
+    const snap = snapshotOf(kw, A.who.tenantId);
+    let last = await snap();
+    await kw.until("storage settled", async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      const next = await snap();
+      const same = changes(last, next).length === 0;
+      last = next;
+      return same;
+    }, (same) => same, 20_000);
+  }
+
+  it("a change of policy's target is in use from acceptance: its delete and re-point while the change runs are 409 PolicyInUse naming the environment, nothing changed, and the change ends on the checked key", async () => {
+    const from = await freshPolicy(A.policy);
+    const to = await freshPolicy(A.sparePolicy);
+    const env = await kw.api.environment(A.who.platformAdmin, uniqueName("alpha-mover"), { members: [{ objectId: A.who.member.oid, access: "ReadWrite" }] });
+    expect((await callAs(kw, A.who.member, "PUT", `environments/${env}/records/movers/m1`, { owner: "alpha", env })).status).toBe(201);
+    const add = await callAs(kw, A.who.platformAdmin, "POST", `enterprisePolicies/${from}/environments`, { environmentIds: [env] });
+    expect(add.status, JSON.stringify(add.body)).toBe(202);
+    expect((await waitForOperation(kw, A.who, add.body.operations[0].operationId)).status).toBe("Succeeded");
+
+    // Held at the add half's first activity: the remove half has ended, the environment names no policy yet.
+    const gate = holdActivities(Object.keys(activities), (input) => input?.environmentId === env && String(input?.operationId).endsWith("-add"));
+    let change: { status: number; body: any };
+    try {
+      change = await callAs(kw, A.who.platformAdmin, "POST", `environments/${env}/changePolicy`, { policy: to });
+      expect(change.status, JSON.stringify(change.body)).toBe(202);
+      await Promise.race([gate.entered, new Promise((_, no) => setTimeout(() => no(new Error("the add half never began")), 90_000))]);
+      const held = (await state().getEnvironment(env))!;
+      expect(held.encryption).toMatchObject({ keyType: "PlatformManaged", activeOperationId: change.body.operations[0].operationId });
+      expect(held.encryption.policy).toBeUndefined();
+      await settled();
+
+      const del = await refusedUnchanged(kw, A.who.tenantId, () => callAs(kw, A.who.keysAdmin, "DELETE", `enterprisePolicies/${to}`), 409, "PolicyInUse");
+      expect(del.body.error.message).toContain(env);
+      const repoint = await refusedUnchanged(kw, A.who.tenantId,
+        () => callAs(kw, A.who.keysAdmin, "PUT", `enterprisePolicies/${to}`, enterprisePolicyBody(A.policy.vaultId, A.policy.keyName)), 409, "PolicyInUse");
+      expect(repoint.body.error.message).toContain(env);
+      // The policy it leaves is no longer in use: it may go (the control: the refusals above are the target's use, not any use).
+      expect((await callAs(kw, A.who.keysAdmin, "DELETE", `enterprisePolicies/${from}`)).status).toBe(204);
+    } finally {
+      gate.open();
+    }
+
+    const done = await waitForOperation(kw, A.who, change.body.operations[0].operationId);
+    expect(done.status, JSON.stringify(done)).toBe("Succeeded");
+    const after = (await state().getEnvironment(env))!;
+    expect(after.encryption).toMatchObject({ keyType: "CustomerManaged", status: "Encrypted", policy: to });
+    expect(after.encryption.keyId).toContain(`/keys/${A.sparePolicy.keyName}/`);
+    expect(after.encryption.keyId).toContain(A.sparePolicy.vaultName);
+    expect(after.encryption.joining, "dropped with the slot").toBeUndefined();
+    const target = (await callAs(kw, A.who.keysAdmin, "GET", `enterprisePolicies/${to}`)).body;
+    expect(target.properties.encryption.keyVault.id).toBe(A.sparePolicy.vaultId);
+    expect((await callAs(kw, A.who.member, "GET", `environments/${env}/records/movers/m1`)).body.value).toEqual({ owner: "alpha", env });
   }, 240_000);
 });

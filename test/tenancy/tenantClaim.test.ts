@@ -2,7 +2,9 @@
 // that is not a tenant id, or whose issuer names another tenant than its `tid`, is 401 with
 // nothing stored; the case of a tid does not make another tenant; headers naming a tenant are
 // ignored. Tokens here are signed with the local issuer's own key (read from its data folder),
-// so the one claim under test is the only thing wrong.
+// so the one claim under test is the only thing wrong. A 401 is counted per source and hour
+// without a principal, and the distinct sources an hour are capped (the source header is the
+// caller's to spoof), the rest counted in one overflow row.
 import fs from "node:fs";
 import path from "node:path";
 import { createPrivateKey, randomUUID, type KeyObject } from "node:crypto";
@@ -15,6 +17,9 @@ import { callAs, newTenant, type TenantPrincipals } from "./support/tenants";
 import { uniqueName } from "./support/world";
 import { snapshotOf } from "./support/stateGuard";
 import { changes } from "./support/storageSnapshot";
+import { services } from "../../shared/services";
+import { AuditLog, OTHER_SOURCES } from "../../shared/state/auditLog";
+import { ensuredTable } from "../../shared/storage/clients";
 
 let kw: Keyward;
 let key: { kid: string; privateKey: KeyObject };
@@ -81,5 +86,48 @@ describe("the tenant is the token's tid", () => {
       expect({ header, status: res.status, code: res.body?.error?.code }).toEqual({ header, status: 404, code: "PolicyNotFound" });
     }
     expect((await withToken(t, "GET", "enterprisePolicies", { "x-ms-tenant-id": A.tenantId })).body.value).toEqual([]);
+  });
+});
+
+describe("401s are counted per source, the sources bounded", () => {
+  const countOf = async (source: string) =>
+    (await services().audit.unauthenticatedCounts()).filter((c) => c.source === source).reduce((n, c) => n + c.count, 0);
+
+  it("each 401 adds one to its source's count (the first X-Forwarded-For value), with no principal or tenant recorded", async () => {
+    const source = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+    const before = await countOf(source);
+    const noTid = await token(undefined, A.tenantId);
+    for (const headers of [{ authorization: `Bearer ${noTid}` }, { authorization: "Bearer not-a-jwt" }, {}] as Record<string, string>[]) {
+      const res = await kw.call("GET", "enterprisePolicies", { headers: { ...headers, "x-forwarded-for": `${source}, 10.0.0.1` }, as: null });
+      expect(res.status).toBe(401);
+    }
+    expect(await countOf(source)).toBe(before + 3);
+    expect(await countOf("10.0.0.1")).toBe(0);
+    const rows = (await services().audit.unauthenticatedCounts()).filter((c) => c.source === source);
+    expect(JSON.stringify(rows)).not.toMatch(new RegExp(`${A.tenantId}|Keys.Admin`));
+  });
+
+  it("a caller spoofing a new source per call gets at most maxSourcesPerHour rows an hour; the rest land in the overflow row, every call counted", async () => {
+    const table = `${kw.stack.appSettings.KEYWARD_STATE_PREFIX}Audit`;
+    const log = new AuditLog(() => ensuredTable(kw.stack.storageConnectionString, table), { maxSourcesPerHour: 5 });
+    // Hours of their own (years back), so nothing else this keyward counts falls in them.
+    const hour = new Date("2001-02-03T04:05:06Z");
+    for (let i = 0; i < 12; i++) await log.countUnauthenticated(`203.0.113.${i}`, "InvalidToken", hour);
+    await log.countUnauthenticated("203.0.113.0", "InvalidToken", hour); // an admitted source keeps its own row
+    await log.countUnauthenticated("203.0.113.11", "InvalidToken", hour); // an overflowed one stays in the overflow
+    const inHour = (await log.unauthenticatedCounts()).filter((c) => c.hour === "2001-02-03T04");
+    const own = inHour.filter((c) => c.source !== OTHER_SOURCES);
+    expect(own.map((c) => c.source).sort()).toEqual(["203.0.113.0", "203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]);
+    expect(own.find((c) => c.source === "203.0.113.0")!.count).toBe(2);
+    expect(inHour.find((c) => c.source === OTHER_SOURCES)!.count).toBe(8);
+    expect(inHour.reduce((n, c) => n + c.count, 0)).toBe(14);
+
+    // Concurrent callers, each a new source: still at most 5 + 1 rows, and no call lost.
+    const busy = new Date("2001-02-03T05:05:06Z");
+    await Promise.all(Array.from({ length: 12 }, (_, i) => log.countUnauthenticated(`192.0.2.${i}`, "Unauthorized", busy)));
+    const busyRows = (await log.unauthenticatedCounts()).filter((c) => c.hour === "2001-02-03T05");
+    expect(busyRows.filter((c) => c.source !== OTHER_SOURCES).length).toBeLessThanOrEqual(5);
+    expect(busyRows.length).toBeLessThanOrEqual(6);
+    expect(busyRows.reduce((n, c) => n + c.count, 0)).toBe(12);
   });
 });
