@@ -191,8 +191,9 @@ var appSettings = {
   // https://learn.microsoft.com/azure/azure-functions/configure-monitoring#enable-microsoft-entra-authentication
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
-  // Tokens: v2.0 access tokens of this tenant for the API app registration.
-  KEYWARD_AUTH_ISSUER: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  // Tokens: v2.0 access tokens of any tenant for the multi-tenant API app registration, each
+  // accepted only with its own tid in the issuer ({tenantid} is filled in from the token's tid).
+  KEYWARD_AUTH_ISSUER: '${environment().authentication.loginEndpoint}{tenantid}/v2.0'
   KEYWARD_AUTH_AUDIENCE: apiClientId
   // The platform key and the identity keyward uses for it.
   KEYWARD_PLATFORM_KEY_ID: platformVault.outputs.keyId
@@ -200,8 +201,10 @@ var appSettings = {
   KEYWARD_PLATFORM_CLIENT_ID: identity.outputs.clientId
   // Vault host names of this cloud (public, government, China).
   KEYWARD_VAULT_URL_TEMPLATE: 'https://{vault}${environment().suffixes.keyvaultDns}'
-  // Keys in customers' tenants: the multi-tenant app the identity federates into (empty: none).
+  // Keys in customers' tenants: the multi-tenant app the identity federates into (empty: none),
+  // and the authority of this cloud's token exchange (loginEndpoint ends in '/'; keyward trims it).
   KEYWARD_CROSS_TENANT_CLIENT_ID: crossTenantAppClientId
+  KEYWARD_AUTHORITY_HOST: environment().authentication.loginEndpoint
 }
 
 module functionApp 'modules/functionApp.bicep' = {
