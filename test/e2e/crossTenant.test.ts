@@ -86,6 +86,7 @@ describe("a policy whose vault is in another tenant", () => {
     // The vault saw keyward only as the service principal of the second tenant.
     const calls = (await kw.management.requests(since)).value.filter((r) => r.vault === vault && ["wrapKey", "unwrapKey"].includes(r.operation));
     expect(calls.some((r) => r.operation === "wrapKey" && r.status === 200)).toBe(true);
+    expect(calls.some((r) => r.operation === "unwrapKey" && r.status === 200)).toBe(true);
     expect(new Set(calls.map((r) => r.principal))).toEqual(new Set([servicePrincipal]));
 
     // Revocation in the customer's tenant locks the environment, as for any policy.
