@@ -36,7 +36,7 @@ param apiClientId string
 @maxLength(45)
 param taskHubName string = 'keyward'
 
-@description('Application (client) id of keyward\'s multi-tenant app registration whose federated credential trusts the identity (README); empty when every customer vault is in this tenant.')
+@description('Application (client) id of keyward\'s multi-tenant app registration whose federated credential trusts the identity (README step 2): every policy\'s vault is reached as its service principal in the vault\'s tenant, keyward\'s own included. Empty: no policy can be created until it is set.')
 param crossTenantAppClientId string = ''
 
 @description('ISO 8601 duration after which Key Vault rotates the platform key.')

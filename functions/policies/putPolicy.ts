@@ -2,8 +2,12 @@
 // for one key. keyward creates the policy's identity and returns its principalId: the principal
 // to grant "Key Vault Crypto Service Encryption User" on the key. Updating a policy that
 // environments use is refused: change keys with a new policy, as the reference says.
-// A vault in another Entra tenant (keyVault.tenantId): the policy's principal is keyward's
-// multi-tenant app's service principal there, read once from Entra (409 until the tenant consents).
+// The policy's principal (KEYWARD_POLICY_PRINCIPALS): in Azure (tenantApp) keyward's multi-tenant
+// app's service principal in the vault's tenant, read once from Entra (409 until the tenant
+// consents); the vault's tenant is keyVault.tenantId, or the caller's own when it names none. A
+// managed identity works only when attached to the app, so keyward cannot make one per policy
+// there. Locally (perPolicy) a policy without keyVault.tenantId gets an identity of its own, which
+// the local issuer mints tokens for; one with it gets the app's service principal as in Azure.
 import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
@@ -24,7 +28,8 @@ registerRoute(
     responses: { 201: { description: "Created; grant identity.principalId on the key.", schema: policySchema }, 200: { description: "Updated (or unchanged).", schema: policySchema } } },
   async ({ params, body, caller, tenant: state, services }) => {
     const { name } = params;
-    const vaultTenant = body.properties.encryption.keyVault.tenantId;
+    const named = body.properties.encryption.keyVault.tenantId;
+    const vaultTenant = named ?? (services.settings.policyPrincipals === "tenantApp" ? caller.tenantId : undefined);
     // keyward reaches a vault in another Entra tenant as its app's service principal there, which
     // that tenant's consent created and that tenant grants on its keys. Only that tenant's own
     // callers may name it: otherwise any customer could have keyward use another's keys for it.
@@ -42,7 +47,7 @@ registerRoute(
     }
     const now = new Date().toISOString();
     const identity = existing ? existing.identity : vaultTenant
-      ? { type: "SystemAssigned" as const, ...(await crossTenantPrincipal(vaultTenant, services.settings.crossTenantClientId, () => crossTenantCredential(vaultTenant))), tenantId: vaultTenant }
+      ? { type: "SystemAssigned" as const, ...(await crossTenantPrincipal(vaultTenant, services.settings.crossTenantClientId, () => crossTenantCredential(vaultTenant), { perPolicyFallback: services.settings.policyPrincipals === "perPolicy" })), tenantId: vaultTenant }
       : { type: "SystemAssigned" as const, principalId: randomUUID(), clientId: randomUUID(), tenantId: caller.tenantId };
     const fresh: EnterprisePolicy = {
       tenantId: state.tenantId, name, ...input, identity,
