@@ -31,10 +31,13 @@ const NO_SERVICE_PRINCIPAL = /AADSTS(700016|7000229|90002)\b/;
 export interface CrossTenantPrincipalOptions {
   /** A policy without keyVault.tenantId gets an identity of its own (KEYWARD_POLICY_PRINCIPALS=perPolicy, local only). */
   perPolicyFallback: boolean;
+  /** The cloud's Entra host for the consent URL (https://login.microsoftonline.us in Azure Government); public Entra's when absent. */
+  loginHost?: string;
 }
 
 export async function crossTenantPrincipal(tenantId: string, clientId: string, credential: () => TokenCredential,
   options: CrossTenantPrincipalOptions = { perPolicyFallback: false }): Promise<CrossTenantPrincipal> {
+  const loginHost = (options.loginHost ?? "https://login.microsoftonline.com").replace(/\/+$/, "");
   let token: string | undefined;
   try {
     token = (await credential().getToken(VAULT_SCOPE))?.token;
@@ -47,7 +50,7 @@ export async function crossTenantPrincipal(tenantId: string, clientId: string, c
     if (NO_SERVICE_PRINCIPAL.test(message)) {
       throw conflict("CrossTenantConsentRequired",
         `keyward's app (client id ${clientId}) is not consented in tenant ${tenantId}. An administrator of that tenant consents first: ` +
-        `https://login.microsoftonline.com/${tenantId}/adminconsent?client_id=${clientId} (or 'az ad sp create --id ${clientId}'), then create the policy again.`,
+        `${loginHost}/${tenantId}/adminconsent?client_id=${clientId} (or 'az ad sp create --id ${clientId}'), then create the policy again.`,
         "properties.encryption.keyVault.tenantId");
     }
     throw unavailable("CrossTenantTokenUnavailable", `keyward could not get a token in tenant ${tenantId} as its app (client id ${clientId}); nothing was created. Try again; if it persists, check the app's federated credential (infra/README.md).`);
