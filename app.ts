@@ -16,6 +16,6 @@ app.setup({ enableHttpStream: HTTP_STREAMING });
 import "./functions/index";
 // Every orchestration starts stamped with this deployment's orchestration code version, and one
 // stamped with another fails at its next replay instead of diverging (shared/operations/codeVersion.ts).
-setCodeVersion(codeVersionOfFolder(path.join(__dirname, "orchestrations")));
+setCodeVersion(codeVersionOfFolder(path.join(__dirname, "orchestrations"), __dirname));
 registerOrchestrations();
 registerActivities(activities, services);

@@ -52,7 +52,7 @@ export const ADMIN_COMMANDS: Command[] = [
   // ---- enterprise policies (the key vault administrator) ----
   {
     words: ["policies", "create"], api: "putEnterprisePolicy", params: ["<name>"], role: "Keys.Admin",
-    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)", "vault-tenant": "the vault's Entra tenant id, when it is not keyward's (after the tenant's consent to keyward's multi-tenant app)" },
+    options: { "vault-id": "the key vault's ARM id (/subscriptions/.../providers/Microsoft.KeyVault/vaults/<vault>)", key: "the key's name in the vault", location: "the policy's region (default europe)", "vault-tenant": "the vault's Entra tenant id: your own, which is the default on Azure (the tenant consents to keyward's multi-tenant app first)" },
     summary: "Create an enterprise policy for a Key Vault key; prints the principal to grant on the key.",
     async run(ctx, [name]) {
       await requireAbsent(ctx, "Keys.Admin", `enterprisePolicies/${e(name)}`, `Enterprise policy '${name}'`);

@@ -39,7 +39,7 @@ param consoleClientId string = ''
 @maxLength(45)
 param taskHubName string = 'keyward'
 
-@description('Application (client) id of keyward\'s multi-tenant app registration whose federated credential trusts the identity (README); empty when every customer vault is in this tenant.')
+@description('Application (client) id of keyward\'s multi-tenant app registration whose federated credential trusts the identity (README step 2): every policy\'s vault is reached as its service principal in the vault\'s tenant, keyward\'s own included. Empty: no policy can be created until it is set.')
 param crossTenantAppClientId string = ''
 
 @description('ISO 8601 duration after which Key Vault rotates the platform key.')
@@ -194,8 +194,9 @@ var appSettings = {
   // https://learn.microsoft.com/azure/azure-functions/configure-monitoring#enable-microsoft-entra-authentication
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
-  // Tokens: v2.0 access tokens of this tenant for the API app registration.
-  KEYWARD_AUTH_ISSUER: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  // Tokens: v2.0 access tokens of any tenant for the multi-tenant API app registration, each
+  // accepted only with its own tid in the issuer ({tenantid} is filled in from the token's tid).
+  KEYWARD_AUTH_ISSUER: '${environment().authentication.loginEndpoint}{tenantid}/v2.0'
   KEYWARD_AUTH_AUDIENCE: apiClientId
   // The admin console signs in with its own app registration; its authority comes from
   // KEYWARD_AUTH_ISSUER and its scope from KEYWARD_AUTH_AUDIENCE.
@@ -206,8 +207,10 @@ var appSettings = {
   KEYWARD_PLATFORM_CLIENT_ID: identity.outputs.clientId
   // Vault host names of this cloud (public, government, China).
   KEYWARD_VAULT_URL_TEMPLATE: 'https://{vault}${environment().suffixes.keyvaultDns}'
-  // Keys in customers' tenants: the multi-tenant app the identity federates into (empty: none).
+  // Keys in customers' tenants: the multi-tenant app the identity federates into (empty: none),
+  // and the authority of this cloud's token exchange (loginEndpoint ends in '/'; keyward trims it).
   KEYWARD_CROSS_TENANT_CLIENT_ID: crossTenantAppClientId
+  KEYWARD_AUTHORITY_HOST: environment().authentication.loginEndpoint
 }
 
 module functionApp 'modules/functionApp.bicep' = {

@@ -47,6 +47,13 @@ export interface Settings {
    * trusts keyward's identity through a federated identity credential. Empty: no cross-tenant vaults.
    */
   crossTenantClientId: string;
+  /**
+   * Who a policy's principal is. `tenantApp` (the default, and the only choice with managed
+   * identities): keyward's multi-tenant app's service principal in the vault's tenant, which is the
+   * caller's own unless the policy names another; `perPolicy` (local only): a fresh identity per
+   * policy, which only the local issuer can mint tokens for.
+   */
+  policyPrincipals: "tenantApp" | "perPolicy";
   /** Entra's authority host for the cross-tenant token exchange (the local issuer's HTTPS authority locally). */
   authorityHost: string;
   /** The legacy platform-held tenant key of the old bring-your-own-key feature (versionless key id). */
@@ -155,6 +162,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (identityMode !== "local" && identityMode !== "managedIdentity") {
     throw new Error(`App setting KEYWARD_IDENTITY_MODE must be "local" or "managedIdentity", not ${JSON.stringify(identityMode)}`);
   }
+  const policyPrincipals = str(env, "KEYWARD_POLICY_PRINCIPALS", identityMode === "local" ? "perPolicy" : "tenantApp");
+  if (policyPrincipals !== "tenantApp" && policyPrincipals !== "perPolicy") {
+    throw new Error(`App setting KEYWARD_POLICY_PRINCIPALS must be "tenantApp" or "perPolicy", not ${JSON.stringify(policyPrincipals)}`);
+  }
+  if (policyPrincipals === "perPolicy" && identityMode !== "local") {
+    throw new Error("App setting KEYWARD_POLICY_PRINCIPALS=perPolicy needs KEYWARD_IDENTITY_MODE=local: a managed identity keyward names per policy is attached to no app, so no token exists for it. " +
+      "Remove the setting (tenantApp: each policy is reached as keyward's multi-tenant app in the vault's tenant; infra/README.md).");
+  }
   return {
     storageConnectionString: str(env, "AzureWebJobsStorage"),
     dataStorage: firstStorageConnection(env, ["KEYWARD_DATA_STORAGE", "AzureWebJobsStorage"]),
@@ -174,6 +189,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     platformClientId: str(env, "KEYWARD_PLATFORM_CLIENT_ID"),
     byokKeyId: str(env, "KEYWARD_BYOK_KEY_ID"),
     crossTenantClientId: str(env, "KEYWARD_CROSS_TENANT_CLIENT_ID"),
+    policyPrincipals,
     authorityHost: str(env, "KEYWARD_AUTHORITY_HOST", "https://login.microsoftonline.com").replace(/\/+$/, ""),
     dekCacheTtlSeconds: int(env, "KEYWARD_DEK_CACHE_TTL_SECONDS", 60, 1, 3600),
     dataStateCacheMs: int(env, "KEYWARD_DATA_STATE_CACHE_MS", 1000, 0, 1500),

@@ -1,10 +1,8 @@
 // PUT /api/enterprisePolicies/{name}: the key vault administrator creates an enterprise policy
-// for one key. keyward creates the policy's identity and returns its principalId: the principal
-// to grant "Key Vault Crypto Service Encryption User" on the key. Updating a policy that
+// for one key. keyward returns the policy's principal (identity.principalId): the principal to
+// grant "Key Vault Crypto Service Encryption User" on the key; who it is, per
+// KEYWARD_POLICY_PRINCIPALS, is shared/keys/policyPrincipal.ts. Updating a policy that
 // environments use is refused: change keys with a new policy, as the reference says.
-// A vault in another Entra tenant (keyVault.tenantId): the policy's principal is keyward's
-// multi-tenant app's service principal there, read once from Entra (409 until the tenant consents).
-import { randomUUID } from "node:crypto";
 import { registerRoute } from "../../shared/http/route";
 import { json } from "../../shared/http/responses";
 import { policyBody, policyNameField } from "../../shared/http/inputs";
@@ -14,7 +12,7 @@ import { policyResource, type EnterprisePolicy } from "../../shared/domain/polic
 import { conflict, refused } from "../../shared/errors";
 import { environmentsOnPolicy } from "../../shared/state/lookups";
 import { changeUnusedPolicy } from "../../shared/operations/policyJoin";
-import { crossTenantPrincipal } from "../../shared/keys/crossTenantPrincipal";
+import { newPolicyIdentity, vaultTenantOf } from "../../shared/keys/policyPrincipal";
 import { crossTenantCredential } from "../../shared/keyvault";
 
 registerRoute(
@@ -24,7 +22,8 @@ registerRoute(
     responses: { 201: { description: "Created; grant identity.principalId on the key.", schema: policySchema }, 200: { description: "Updated (or unchanged).", schema: policySchema } } },
   async ({ params, body, caller, tenant: state, services }) => {
     const { name } = params;
-    const vaultTenant = body.properties.encryption.keyVault.tenantId;
+    const named = body.properties.encryption.keyVault.tenantId;
+    const vaultTenant = vaultTenantOf(named, caller.tenantId, services.settings);
     // keyward reaches a vault in another Entra tenant as its app's service principal there, which
     // that tenant's consent created and that tenant grants on its keys. Only that tenant's own
     // callers may name it: otherwise any customer could have keyward use another's keys for it.
@@ -41,9 +40,7 @@ registerRoute(
       throw conflict("PolicyTenantChange", `Enterprise policy '${name}' has its vault in ${existing.keyVaultTenantId ? `tenant ${existing.keyVaultTenantId}` : "keyward's tenant"}; its principal depends on that, so it can't change. Create a new policy for the other tenant's vault.`, "properties.encryption.keyVault.tenantId");
     }
     const now = new Date().toISOString();
-    const identity = existing ? existing.identity : vaultTenant
-      ? { type: "SystemAssigned" as const, ...(await crossTenantPrincipal(vaultTenant, services.settings.crossTenantClientId, () => crossTenantCredential(vaultTenant))), tenantId: vaultTenant }
-      : { type: "SystemAssigned" as const, principalId: randomUUID(), clientId: randomUUID(), tenantId: caller.tenantId };
+    const identity = existing ? existing.identity : await newPolicyIdentity(vaultTenant, caller.tenantId, services.settings, crossTenantCredential);
     const fresh: EnterprisePolicy = {
       tenantId: state.tenantId, name, ...input, identity,
       readers: [], createdAt: now, createdBy: caller.oid, updatedAt: now,

@@ -28,7 +28,7 @@ export const policySchema = obj({
   identity: obj({ type: str("SystemAssigned"), principalId: str("The principal to grant Key Vault Crypto Service Encryption User on the key."), tenantId: str("The identity's Entra tenant.") }),
   properties: obj({
     lockbox: { type: "null" },
-    encryption: obj({ state: str("Enabled"), keyVault: obj({ id: str("The vault's ARM resource id."), tenantId: str("The vault's Entra tenant, when it is not keyward's own."), key: obj({ name: str("The key's name.") }) }) }),
+    encryption: obj({ state: str("Enabled"), keyVault: obj({ id: str("The vault's ARM resource id."), tenantId: str("The vault's Entra tenant: the one the request named, or on Azure the caller's own when it named none (absent locally then)."), key: obj({ name: str("The key's name.") }) }) }),
     networkInjection: { type: "null" },
     readers: arr(str("An object id."), "The platform admins granted Reader: only they may add environments to it."),
   }),

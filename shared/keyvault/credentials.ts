@@ -144,7 +144,8 @@ export class CrossTenantNotConfigured extends Error {
 export function crossTenantCredential(tenantId: string): TokenCredential {
   const s = settings();
   if (!s.crossTenantClientId) {
-    throw new CrossTenantNotConfigured(`The vault is in tenant ${tenantId}, and keyward reaches other tenants only as its multi-tenant app: set KEYWARD_CROSS_TENANT_CLIENT_ID (infra/README.md, keys in customers' tenants).`);
+    throw new CrossTenantNotConfigured(`The vault is in tenant ${tenantId}, and keyward reaches it only as its multi-tenant app's service principal there: ` +
+      "set KEYWARD_CROSS_TENANT_CLIENT_ID (infra/README.md, step 2: keyward's multi-tenant app).");
   }
   const key = JSON.stringify(["crossTenant", tenantId.toLowerCase(), s.crossTenantClientId, s.authorityHost, s.identityMode, s.localTokenEndpoint]);
   let credential = credentials.get(key);

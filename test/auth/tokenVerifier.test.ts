@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKeyPairSync } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { startLocalIssuer, type LocalIssuer } from "../../local/issuer";
 import { createTokenVerifier, TokenRejected, type TokenVerifier } from "../../shared/auth/tokenVerifier";
@@ -73,5 +76,47 @@ describe("an unreachable issuer", () => {
     expect(err).toBeInstanceOf(KeywardError);
     expect((err as InstanceType<typeof KeywardError>).status).toBe(503);
     expect((err as InstanceType<typeof KeywardError>).code).toBe("AuthenticationUnavailable");
+  });
+});
+
+describe("a multi-tenant issuer ({tenantid}, as Entra's and the deployed setting)", () => {
+  let multi: LocalIssuer;
+  let dir: string;
+  let signingKey: { kid: string; privateKey: KeyObject };
+  let verifyAny: TokenVerifier;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kw-issuer-"));
+    multi = await startLocalIssuer({ dataDir: dir });
+    const stored = JSON.parse(fs.readFileSync(path.join(dir, "issuer-signing-key.json"), "utf8")) as { kid: string; privateKeyPem: string };
+    signingKey = { kid: stored.kid, privateKey: createPrivateKey(stored.privateKeyPem) };
+    // Discovery of the template reads "common"'s document, as keyward does against Entra.
+    verifyAny = createTokenVerifier({ issuer: multi.issuerTemplate, audience: AUDIENCE });
+  });
+  afterAll(async () => {
+    await multi.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signed = (iss: string, tid: string) => new SignJWT({ oid: "u", tid }).setProtectedHeader({ alg: "RS256", kid: signingKey.kid })
+    .setIssuer(iss).setAudience(AUDIENCE).setIssuedAt().setExpirationTime("1h").sign(signingKey.privateKey);
+
+  it("accepts a token of any tenant, as that tenant", async () => {
+    for (const tid of [randomUUID(), randomUUID(), randomUUID()]) {
+      expect((await verifyAny(await multi.sign({ oid: "u", tid, audience: AUDIENCE }))).tenantId).toBe(tid);
+    }
+  });
+
+  it("rejects a token whose iss names another tenant than its tid, the bare template, or another host; 401 to the caller", async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    expect((await verifyAny(await signed(multi.issuerTemplate.replace("{tenantid}", a), a))).tenantId).toBe(a); // the control
+    for (const iss of [multi.issuerTemplate.replace("{tenantid}", b), multi.issuerTemplate, `https://login.microsoftonline.com/${a}/v2.0`]) {
+      const t = await signed(iss, a);
+      const err = await verifyAny(t).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(TokenRejected);
+      expect((err as TokenRejected).reason).toMatch(/iss/);
+      const request = { headers: new Headers({ authorization: `Bearer ${t}` }) } as unknown as Parameters<typeof authenticate>[0];
+      const denied = await authenticate(request, verifyAny).then(() => undefined, (e: unknown) => e);
+      expect({ status: (denied as KeywardError).status, code: (denied as KeywardError).code }).toEqual({ status: 401, code: "InvalidToken" });
+    }
   });
 });

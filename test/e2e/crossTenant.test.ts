@@ -4,6 +4,7 @@
 // authority, the app's service principal there (after the tenant's consent) granted on the key.
 // The vault takes its own tenant's tokens only (AKV10032, as Azure). Such a policy wraps, unwraps
 // and locks on revocation like any other.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyClient } from "@azure/keyvault-keys";
 import { Keyward, KEYS_ADMIN, CUSTOMER_KEY_OFFICER } from "../support/keyward";
@@ -86,6 +87,7 @@ describe("a policy whose vault is in another tenant", () => {
     // The vault saw keyward only as the service principal of the second tenant.
     const calls = (await kw.management.requests(since)).value.filter((r) => r.vault === vault && ["wrapKey", "unwrapKey"].includes(r.operation));
     expect(calls.some((r) => r.operation === "wrapKey" && r.status === 200)).toBe(true);
+    expect(calls.some((r) => r.operation === "unwrapKey" && r.status === 200)).toBe(true);
     expect(new Set(calls.map((r) => r.principal))).toEqual(new Set([servicePrincipal]));
 
     // Revocation in the customer's tenant locks the environment, as for any policy.
@@ -93,6 +95,67 @@ describe("a policy whose vault is in another tenant", () => {
     await kw.stack.runtime.triggerTimer("keyHealthProbe");
     await kw.until("Locked", envOf, (e) => e.state === "Locked", 30_000);
     expect((await t2("Environment.User", "GET", `environments/${env}/records/t/r0`)).status).toBe(423);
+  }, 240_000);
+
+  it("in Azure's mode (KEYWARD_POLICY_PRINCIPALS=tenantApp), a policy naming no tenant has its vault in the caller's and is reached as the app's service principal there", async () => {
+    const T3 = randomUUID();
+    const principals = { "Keys.Admin": randomUUID(), "Platform.Admin": randomUUID(), "Environment.User": randomUUID() } as Record<LocalRole, string>;
+    const t3 = (role: LocalRole, method: string, route: string, body?: unknown) => kw.api.call(method, route, { as: { oid: principals[role], roles: [role], tenantId: T3 }, body });
+    process.env.KEYWARD_POLICY_PRINCIPALS = "tenantApp";
+    try {
+      const vault = `ta${uniquePrefix("").slice(0, 12)}`;
+      const info = await kw.management.putVault(vault, { softDelete: true, purgeProtection: true, retentionDays: 90, tenantId: T3 });
+      await kw.management.putRoleAssignment(`officer-${vault}`, { principalId: CUSTOMER_KEY_OFFICER, roleDefinitionName: "Key Vault Crypto Officer", scope: info.id });
+      await keyClient(vault, CUSTOMER_KEY_OFFICER, T3).createRsaKey("cmk", { keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] });
+      const policy = uniquePrefix("tapolicy");
+      const body = enterprisePolicyBody(info.id, "cmk"); // no keyVault.tenantId
+
+      // No identity of its own is made up: before the tenant consents, refused, saying what to do.
+      const early = await t3("Keys.Admin", "PUT", `enterprisePolicies/${policy}`, body);
+      expect({ status: early.status, code: early.body.error.code }).toEqual({ status: 409, code: "CrossTenantConsentRequired" });
+      expect(early.body.error.message).toContain(`adminconsent?client_id=${LOCAL_CROSS_TENANT_CLIENT_ID}`);
+      expect((await t3("Keys.Admin", "GET", `enterprisePolicies/${policy}`)).status).toBe(404);
+
+      const servicePrincipal = kw.stack.issuer.directory.consent(T3, LOCAL_CROSS_TENANT_CLIENT_ID);
+      const created = await t3("Keys.Admin", "PUT", `enterprisePolicies/${policy}`, body);
+      expect(created.status).toBe(201);
+      expect(created.body.identity).toMatchObject({ principalId: servicePrincipal, tenantId: T3 });
+      expect(created.body.properties.encryption.keyVault.tenantId).toBe(T3);
+      // Again without a tenant: the same policy, unchanged (its tenant is the caller's, as recorded).
+      expect((await t3("Keys.Admin", "PUT", `enterprisePolicies/${policy}`, body)).status).toBe(200);
+
+      await kw.management.putRoleAssignment(`policy-${policy}`, { principalId: servicePrincipal, roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: info.id });
+      expect((await t3("Keys.Admin", "PUT", `enterprisePolicies/${policy}/readers/${principals["Platform.Admin"]}`)).status).toBe(200);
+      expect((await t3("Platform.Admin", "PUT", "tenant/licenses", { subscriptions: ["Microsoft 365 E5"] })).status).toBe(200);
+      const env = await kw.api.environment({ oid: principals["Platform.Admin"], roles: ["Platform.Admin"], tenantId: T3 }, uniquePrefix("taenv"),
+        { members: [{ objectId: principals["Environment.User"], access: "ReadWrite" }] });
+      for (let i = 0; i < 3; i++) expect((await t3("Environment.User", "PUT", `environments/${env}/records/t/r${i}`, { i })).status).toBeLessThan(300);
+      const since = (await kw.management.requests()).lastSeq;
+      expect((await t3("Platform.Admin", "POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] })).status).toBe(202);
+      const done = await kw.until("Encrypted", async () => (await t3("Platform.Admin", "GET", `environments/${env}`)).body,
+        (e) => ["Encrypted", "Failed", "Warning"].includes(e.encryption.status), 120_000);
+      expect(done.encryption.status).toBe("Encrypted");
+      for (let i = 0; i < 3; i++) expect((await t3("Environment.User", "GET", `environments/${env}/records/t/r${i}`)).body.value).toEqual({ i });
+      const calls = (await kw.management.requests(since)).value.filter((r) => r.vault === vault && ["wrapKey", "unwrapKey"].includes(r.operation));
+      expect(calls.some((r) => r.operation === "wrapKey" && r.status === 200)).toBe(true);
+      expect(new Set(calls.map((r) => r.principal))).toEqual(new Set([servicePrincipal]));
+
+      // Without keyward's multi-tenant app, such a policy is refused, and not with the local-only way out.
+      const { KEYWARD_CROSS_TENANT_CLIENT_ID: clientId } = process.env;
+      delete process.env.KEYWARD_CROSS_TENANT_CLIENT_ID;
+      try {
+        const other = uniquePrefix("tanone");
+        const res = await t3("Keys.Admin", "PUT", `enterprisePolicies/${other}`, body);
+        expect({ status: res.status, code: res.body.error.code }).toEqual({ status: 409, code: "CrossTenantNotConfigured" });
+        expect(res.body.error.message).toContain("KEYWARD_CROSS_TENANT_CLIENT_ID");
+        expect(res.body.error.message).not.toContain("no tenantId");
+        expect((await t3("Keys.Admin", "GET", `enterprisePolicies/${other}`)).status).toBe(404);
+      } finally {
+        process.env.KEYWARD_CROSS_TENANT_CLIENT_ID = clientId;
+      }
+    } finally {
+      delete process.env.KEYWARD_POLICY_PRINCIPALS;
+    }
   }, 240_000);
 
   it("refuses a policy naming another tenant's vault when keyward has no multi-tenant app configured", async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as df from "durable-functions";
 import { orchestrator, registerOrchestrator } from "../../orchestrations/orchestrator";
 import { setCodeVersion, stampCodeVersion } from "../../shared/operations/codeVersion";
-import { codeVersionOfFolder } from "../../shared/operations/codeVersionOfFolder";
+import { codeVersionFiles, codeVersionOfFolder } from "../../shared/operations/codeVersionOfFolder";
 import { startRuntime, type RunningRuntime } from "../../local/runtime";
 import { testStorage, uniquePrefix } from "../support/storage";
 import { durableClientFor, logCollector, waitFor } from "./support";
@@ -84,6 +84,43 @@ describe("codeVersionOfFolder", () => {
   });
 
   it("of keyward's own orchestrations is what app.ts would stamp", () => {
-    expect(codeVersionOfFolder(path.resolve(__dirname, "../../orchestrations"))).toMatch(/^[0-9a-f]{16}$/);
+    expect(codeVersionOfFolder(path.resolve(__dirname, "../../orchestrations"), path.resolve(__dirname, "../.."))).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("covers every file the folder imports from elsewhere in the app, transitively, and no other", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "codever-"));
+    const write = (file: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.writeFileSync(path.join(root, file), text);
+    };
+    // As written in TypeScript and as tsc compiles it; a circle back into orchestrations/; a type-only import.
+    write("orchestrations/a.ts", 'import { b } from "../shared/b";\nimport type { T } from "../shared/types";\nimport df from "durable-functions";\nexport const a = b;\n');
+    write("shared/b.js", 'const c_1 = require("./deep/c");\nexports.b = c_1.c;\n');
+    write("shared/deep/c.ts", 'export { a } from "../../orchestrations/a";\nexport const c = 1;\n');
+    write("shared/types.ts", "export type T = number;\n");
+    write("shared/unrelated.ts", "export const u = 1;\n");
+    const version = () => codeVersionOfFolder(path.join(root, "orchestrations"), root);
+    try {
+      expect(codeVersionFiles(path.join(root, "orchestrations"), root)).toEqual(["orchestrations/a.ts", "shared/b.js", "shared/deep/c.ts"]);
+      const v1 = version();
+      write("shared/unrelated.ts", "export const u = 2;\n");
+      write("shared/types.ts", "export type T = string;\n");
+      expect(version()).toBe(v1);
+      write("shared/deep/c.ts", 'export { a } from "../../orchestrations/a";\nexport const c = 2;\n');
+      const v2 = version();
+      expect(v2).not.toBe(v1);
+      write("shared/b.js", 'const c_1 = require("./deep/c");\nexports.b = c_1.c + 1;\n');
+      expect(version()).not.toBe(v2);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("of keyward's orchestrations reaches shared/ files, the same ones in the sources and in the build app.ts runs from (npm run build)", () => {
+    const root = path.resolve(__dirname, "../..");
+    const sources = codeVersionFiles(path.join(root, "orchestrations"), root);
+    const built = codeVersionFiles(path.join(root, "dist/orchestrations"), path.join(root, "dist"));
+    expect(sources).toEqual(expect.arrayContaining(["orchestrations/orchestrator.ts", "shared/operations/codeVersion.ts", "shared/errors.ts"]));
+    expect(built.map((f) => f.replace(/\.js$/, ".ts"))).toEqual(sources);
   });
 });

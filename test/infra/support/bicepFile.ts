@@ -153,6 +153,17 @@ export class BicepFile {
     return this.objectKeys(this.body(decl)).map((k) => k.name);
   }
 
+  /** The tokens of the value of `key` in `var <name> = { ... }` (up to the next key). */
+  varObjectValue(name: string, key: string): Token[] {
+    const decl = this.ofKind("var").find((d) => d.name === name);
+    if (!decl) throw new Error(`${this.file} declares no var ${name}`);
+    const open = this.body(decl);
+    const keys = this.objectKeys(open);
+    const at = keys.findIndex((k) => k.name === key);
+    if (at < 0) throw new Error(`${this.file}: var ${name} has no key ${key}`);
+    return this.tokens.slice(keys[at].value, at + 1 < keys.length ? keys[at + 1].value - 2 : this.closing(open));
+  }
+
   /** The string items of `var <name> = [ ... ]`. */
   varStringList(name: string): string[] {
     const decl = this.ofKind("var").find((d) => d.name === name);
