@@ -233,7 +233,7 @@ export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyI
 export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;
 
 /**
- * Watching a policy's key after an event (issue 15): Azure applies a role change up to 10 minutes
+ * Watching a policy's key after an event: Azure applies a role change up to 10 minutes
  * late and raises no event when it does, so after an ARM role event or a vault event keyward
  * re-probes the policy, every `maxIntervalMs` at most, until `until`.
  */

@@ -1,6 +1,6 @@
 // The layering rules of the code, checked on the source: no import circles; shared/ (the domain,
 // storage, keys) never reaches into the trigger folders or the local runtime; nothing imports from
-// outside the project (../shared is documentation, never a dependency).
+// outside the project (a folder beside the repository is never a dependency).
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { importCircles, readImportGraph } from "./importGraph";

@@ -1,4 +1,4 @@
-// The hijacks of issue 12, tried by tenant B's admins against tenant A, each refused with
+// The cross-tenant hijacks, tried by tenant B's admins against tenant A, each refused with
 // nothing stored changed (every table and container, but B's own audit rows): re-point, revoke
 // Reader on, delete A's policy; B's environment joins A's policy (even when A's key admin has
 // granted B's platform admin Reader by mistake); backup, restore, copy and reset across tenants.
