@@ -33,7 +33,8 @@ export interface DataOperationResult {
 }
 
 export interface BeginBackupInput extends EnvironmentScope { operationId: string; backupId: string }
-export interface BeginBackupOutput { buckets: number }
+/** The manifest's partitions, or why no backup can be taken (a terminal error, as a value: activityOutcome.ts). */
+export type BeginBackupOutput = { buckets: number } | KeyFailure | Refusal;
 
 export interface BackupPartitionInput {
   dataId: string;
@@ -46,7 +47,9 @@ export interface BackupPartitionInput {
   pageSize: number;
   progress?: ProgressTarget;
 }
-export interface BackupPartitionOutput { done: boolean; continuation?: string; segment: number; items: number }
+/** One page of a backup: where the partition's next page starts. */
+export interface BackupPage { done: boolean; continuation?: string; segment: number; items: number }
+export type BackupPartitionOutput = BackupPage | KeyFailure | Refusal;
 
 export interface CompleteBackupInput {
   operationId: string;
@@ -54,6 +57,8 @@ export interface CompleteBackupInput {
   backupId: string;
   outcome: { ok: true; records: number; files: number; recordSegments: number[] } | { ok: false; error: { code: string; message: string } };
 }
+/** Nothing when the manifest is completed (or the failed backup deleted); a terminal error as a value. */
+export type CompleteBackupOutput = void | KeyFailure | Refusal;
 
 export interface PrepareTransferInput extends EnvironmentScope { operationId: string; source: TransferSource }
 export type PrepareTransferOutput = { outcome: "ok"; buckets: number; items: number } | KeyFailure | Refusal;
