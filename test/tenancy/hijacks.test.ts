@@ -15,7 +15,8 @@ import { environmentsOnPolicy } from "../../shared/state/lookups";
 import { conflict } from "../../shared/errors";
 import { enterprisePolicyBody } from "../../local/embeddedApi";
 import { callAs, newTenant } from "./support/tenants";
-import { buildWorld, uniqueName, waitForOperation, type TenantWorld } from "./support/world";
+import { buildWorld, uniqueName, type TenantWorld } from "./support/world";
+import { waitForOperation } from "../support/environments";
 import { ownedBy, refusedUnchanged, snapshotOf } from "./support/stateGuard";
 import { changes } from "./support/storageSnapshot";
 
@@ -143,7 +144,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
   async function removeAgain(env: string, policy: string): Promise<void> {
     const op = await callAs(kw, A.who.platformAdmin, "DELETE", `enterprisePolicies/${policy}/environments/${env}`);
     expect(op.status, JSON.stringify(op.body)).toBe(202);
-    expect((await waitForOperation(kw, A.who, op.body.operations[0].operationId)).status).toBe("Succeeded");
+    expect((await waitForOperation(kw, op.body.operations[0].operationId, { as: A.who.platformAdmin })).status).toBe("Succeeded");
   }
 
   it("an add that lands between the delete's check and its write makes the delete see it: 409 PolicyInUse, the policy stays", async () => {
@@ -157,7 +158,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
     await expect(attempt).rejects.toMatchObject({ code: "PolicyInUse" });
     expect(added?.status, JSON.stringify(added?.body)).toBe(202);
     expect(await state().getPolicy(name)).toBeDefined();
-    const done = await waitForOperation(kw, A.who, added!.body.operations[0].operationId);
+    const done = await waitForOperation(kw, added!.body.operations[0].operationId, { as: A.who.platformAdmin });
     expect(done.status).toBe("Succeeded");
     await removeAgain(A.environmentAlone, name);
   });
@@ -194,7 +195,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
         // The add won: the delete saw the environment.
         expect(del.status).toBe(409);
         expect(policy).toBeDefined();
-        expect((await waitForOperation(kw, A.who, add.body.operations[0].operationId)).status).toBe("Succeeded");
+        expect((await waitForOperation(kw, add.body.operations[0].operationId, { as: A.who.platformAdmin })).status).toBe("Succeeded");
         await removeAgain(A.environmentAlone, name);
       } else {
         // The delete won: the add was refused and left the environment as it was.
