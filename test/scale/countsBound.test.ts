@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Keyward } from "../support/keyward";
 import { services } from "../../shared/services";
-import { seedNumbered } from "../support/environments";
+import { seedNumbered, waitForOperation } from "../support/environments";
 import { RecordStore } from "../../shared/data/recordStore";
 import { FileStore } from "../../shared/data/fileStore";
 
@@ -50,7 +50,7 @@ async function watch(policy: string, env: string, records: number, files: number
     const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
     expect(add.status).toBe(202);
     const operationId = add.body.operations[0].operationId as string;
-    const op = await kw.until("the add to end", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (o) => o?.status && o.status !== "Running", 600_000);
+    const op = await waitForOperation(kw, operationId, { timeoutMs: 600_000 });
     expect(op.status, JSON.stringify(op)).toBe("Succeeded");
     expect(op.progress).toMatchObject({ done: records + files, total: records + files });
     const counted = await Promise.all(spies.countDeks.mock.results.map((r) => r.value as Promise<{ items: number }>));

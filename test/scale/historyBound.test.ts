@@ -6,7 +6,7 @@
 // (local/durable/metrics.ts counts the events each episode replayed). Not timed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { seedNumbered } from "../support/environments";
+import { seedNumbered, waitForOperation } from "../support/environments";
 import { CALLS_PER_EXECUTION } from "../../orchestrations/partitionPump";
 
 let kw: Keyward;
@@ -28,7 +28,7 @@ async function addAndMeasure(policy: string, records: number) {
   const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
   expect(add.status).toBe(202);
   const operationId = add.body.operations[0].operationId as string;
-  const op = await kw.until("the add to end", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (o) => o?.status && o.status !== "Running", 600_000);
+  const op = await waitForOperation(kw, operationId, { timeoutMs: 600_000 });
   expect(op.status, JSON.stringify(op)).toBe("Succeeded");
   expect(op.progress).toMatchObject({ done: records, total: records });
   const host = kw.stack.runtime.host;
