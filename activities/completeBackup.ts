@@ -1,7 +1,13 @@
 // Activity: mark the backup Completed with its counts, or delete what a failed backup copied.
+// An error no retry cures (the manifest gone) comes back as a value.
 import type { AppServices } from "../shared/appServices";
-import type { CompleteBackupInput } from "../shared/dataOperations/contracts";
+import type { CompleteBackupInput, CompleteBackupOutput } from "../shared/dataOperations/contracts";
+import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
-export function completeBackup(input: CompleteBackupInput, svc: AppServices): Promise<void> {
-  return svc.backups.complete(input);
+export async function completeBackup(input: CompleteBackupInput, svc: AppServices): Promise<CompleteBackupOutput> {
+  try {
+    await svc.backups.complete(input);
+  } catch (err) {
+    return terminalOutcomeOf(err);
+  }
 }

@@ -5,13 +5,19 @@
 import type { AppServices } from "../shared/appServices";
 import type { CountPartitionInput, CountPartitionOutput } from "../shared/operations/contracts";
 import { sumOf } from "../shared/data/dekCounts";
+import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
+/** An error no retry cures (no key ring, a partition out of range) comes back as a value: it stops the pump. */
 export async function countPartition(input: CountPartitionInput, svc: AppServices): Promise<CountPartitionOutput> {
-  const counted = await svc.reencryption.countDeks({
-    environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId, partition: Number(input.partition), proof: input.proof,
-    ...(input.continuation ? { continuation: input.continuation } : {}), maxItems: svc.settings.countItemsPerCall,
-  });
-  const scanned = counted.items;
-  const offTarget = sumOf(counted.offTarget);
-  return counted.continuation ? { outcome: "ok", done: false, continuation: counted.continuation, scanned, offTarget } : { outcome: "ok", done: true, scanned, offTarget };
+  try {
+    const counted = await svc.reencryption.countDeks({
+      environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId, partition: Number(input.partition), proof: input.proof,
+      ...(input.continuation ? { continuation: input.continuation } : {}), maxItems: svc.settings.countItemsPerCall,
+    });
+    const scanned = counted.items;
+    const offTarget = sumOf(counted.offTarget);
+    return counted.continuation ? { outcome: "ok", done: false, continuation: counted.continuation, scanned, offTarget } : { outcome: "ok", done: true, scanned, offTarget };
+  } catch (err) {
+    return terminalOutcomeOf(err);
+  }
 }

@@ -5,11 +5,17 @@
 import type { AppServices } from "../shared/appServices";
 import type { ListPartitionsInput, ListPartitionsOutput } from "../shared/operations/contracts";
 import { sumOf } from "../shared/data/dekCounts";
+import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
+/** An error no retry cures (no key ring) comes back as a value. */
 export async function listPartitions(input: ListPartitionsInput, svc: AppServices): Promise<ListPartitionsOutput> {
-  const partitions = (await svc.reencryption.partitions(input.dataId)).map(String);
-  // Without a target every item is "off target": the count is then the store's size.
-  const counted = await svc.reencryption.countDeks({ environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId ?? "", maxItems: svc.settings.countItemsPerCall });
-  if (counted.continuation) return { partitions, paged: true };
-  return { partitions, items: counted.items, remaining: input.targetDekId ? sumOf(counted.offTarget) : counted.items };
+  try {
+    const partitions = (await svc.reencryption.partitions(input.dataId)).map(String);
+    // Without a target every item is "off target": the count is then the store's size.
+    const counted = await svc.reencryption.countDeks({ environmentId: input.dataId, store: input.store, targetDekId: input.targetDekId ?? "", maxItems: svc.settings.countItemsPerCall });
+    if (counted.continuation) return { partitions, paged: true };
+    return { partitions, items: counted.items, remaining: input.targetDekId ? sumOf(counted.offTarget) : counted.items };
+  } catch (err) {
+    return terminalOutcomeOf(err);
+  }
 }

@@ -1,6 +1,8 @@
 // Back up an environment: the manifest with a snapshot of its wrapped keys, then every partition's
 // ciphertext copied page by page with checkpoints (the partition pump), then the manifest marked
-// Completed. A backup that fails is deleted: nothing half-taken is kept or restored.
+// Completed. A backup that fails is deleted: nothing half-taken is kept or restored. A step that
+// no retry cures (the environment gone, a lost key, a refusal) fails the backup with its code;
+// one that spent its retries fails it as OperationFailed.
 import type { OrchestrationContext, Task } from "durable-functions";
 import { DATA_STORES, type DataOperationInput, type DataOperationResult, type DataStore } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
@@ -8,6 +10,14 @@ import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
 import { orchestrator, type Sent } from "./orchestrator";
+
+/** A step's terminal outcome (a value, not an exhausted retry): the backup fails with its code. */
+class BackupStopped {
+  constructor(readonly error: { code: string; message: string }) {}
+}
+function stopWith(why: { code: string; message: string }): never {
+  throw new BackupStopped({ code: why.code, message: why.message });
+}
 
 function* backupFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
@@ -20,6 +30,7 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
   try {
     yield* steps.begin("Snapshot keys");
     const begun = yield* act.beginBackup({ operationId: input.operationId, ...scope, backupId });
+    if ("outcome" in begun) stopWith(begun);
     if (begun.backupsDataId !== input.dataId) home = { backupsDataId: begun.backupsDataId };
     yield* steps.done(`backup ${backupId}, ${begun.buckets} partition(s)`);
     const counts: Record<DataStore, number> = { records: 0, files: 0 };
@@ -33,18 +44,21 @@ function* backupFlow(context: OrchestrationContext, input: DataOperationInput): 
         job: { kind: "backup", page: { dataId: input.dataId, ...home, backupId, store, pageSize: input.pageSize, progress: steps.progressTarget } },
         onDone: (_bucket, r) => steps.addDone(r.items),
       });
+      if (copied.stop) stopWith(copied.stop);
       counts[store] = copied.items;
       if (store === "records") for (const [bucket, segment] of copied.segments) segments[bucket] = segment;
       yield* steps.done(`${counts[store]} item(s)`);
     }
     yield* steps.begin("Complete backup");
-    yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, ...home, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
+    const completed = yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, ...home, backupId, outcome: { ok: true, records: counts.records, files: counts.files, recordSegments: segments } });
+    if (completed) stopWith(completed);
     progress.total = progress.done;
     yield* steps.done();
     return yield* steps.succeed();
   } catch (err) {
-    // An activity exhausted its retries.
-    const error = { code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` };
+    // A step's terminal outcome, or an activity that exhausted its retries: the backup is
+    // completed as failed (its blobs deleted), then the operation Failed.
+    const error = err instanceof BackupStopped ? err.error : { code: "OperationFailed", message: `${steps.stage} failed: ${errorMessage(err)}` };
     try {
       yield* act.completeBackup({ operationId: input.operationId, dataId: input.dataId, ...home, backupId, outcome: { ok: false, error } });
     } catch {

@@ -62,15 +62,16 @@ function* reencryptStore(
  * partitions were counted. For a store too large for one call to size or to prove (sizing:
  * listPartitions `paged`; the proof: finishRekey `ProofPaged`). `proof`: each count waits until
  * the switch to the target has settled (dekCounts PROOF_SETTLE_MS), so a zero stays zero.
+ * `stop`: why a count could not be made (a lost key, a refusal); the counts are then partial.
  */
 function* countStore(
   context: OrchestrationContext, input: RekeyInput, store: Store, partitions: string[], targetDekId: string, label: string, proof: boolean,
-): Generator<Task, { items: number; offTarget: number; partitions: number }, Sent> {
+): Generator<Task, { items: number; offTarget: number; partitions: number; stop?: KeyFailure | Refusal }, Sent> {
   const outcome = yield* pumpPartitions(context, {
     label, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
     job: { kind: "count", page: { dataId: input.dataId, store, targetDekId, ...(proof ? { proof: true } : {}) } },
   });
-  return { items: outcome.items, offTarget: outcome.offTarget, partitions: outcome.partitionsDone };
+  return { items: outcome.items, offTarget: outcome.offTarget, partitions: outcome.partitionsDone, ...(outcome.stop ? { stop: outcome.stop } : {}) };
 }
 
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
@@ -133,8 +134,10 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     const sizes: { partitions: string[]; items: number; remaining?: number }[] = [];
     for (const [i, store] of stores.entries()) {
       const size = listed[i];
+      if ("outcome" in size) return yield* stopped(size, stage);
       if (!size.paged) { sizes.push(size); continue; }
       const counted = yield* countStore(context, input, store, size.partitions, dek.dekId, `${store}-size`, false);
+      if (counted.stop) return yield* stopped(counted.stop, stage);
       sizes.push({ partitions: size.partitions, items: counted.items, remaining: counted.offTarget });
     }
     const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
@@ -201,6 +204,8 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       const proven: Record<string, number> = {};
       for (const store of stores) {
         const counted = yield* countStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, `${store}-proof${round}`, true);
+        // A proof that could not count (a lost key, a refusal) proves nothing: the flow stops with its reason.
+        if (counted.stop) return counted.stop;
         if (counted.offTarget > 0) remaining[store] = counted.offTarget;
         proven[store] = counted.partitions;
       }

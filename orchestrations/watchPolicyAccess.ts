@@ -4,7 +4,8 @@
 // The first probes come quickly (the change may already apply) and the interval doubles up to
 // `maxIntervalMs`. The watch ends early once a probe locked or unlocked something: the event's
 // change has landed. A probe that cannot run (storage down) is skipped, not fatal: the next one
-// tries again, and the key health timer remains the backstop.
+// tries again, and the key health timer remains the backstop; one that no retry cures (an error
+// by kind, as a value) is skipped at once rather than retried.
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { ActivityTable } from "../activities";
 import type { WatchPolicyAccessInput } from "../shared/operations/contracts";
@@ -32,8 +33,11 @@ function* watchFlow(context: OrchestrationContext, input: WatchPolicyAccessInput
       const r = yield* act.reprobePolicy({ tenantId: input.tenantId, policy: input.policy, trigger: input.trigger });
       probes++;
       if (r.outcome === "gone") return { ended: "PolicyGone", probes };
-      status = r.status;
-      if (r.locked > 0 || r.unlocked > 0) return { ended: "Decided", probes, status };
+      // A probe no retry cures is skipped at once, as one that could not run: the next one tries again.
+      if (r.outcome === "probed") {
+        status = r.status;
+        if (r.locked > 0 || r.unlocked > 0) return { ended: "Decided", probes, status };
+      }
     } catch {
       probes++;
     }

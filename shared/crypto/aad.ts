@@ -4,6 +4,7 @@
 // Every field is length-prefixed, so no two different field lists encode to the same bytes:
 // ("ab", "c") and ("a", "bc") differ in their length prefixes. Concatenating with a separator
 // would not be enough, because names may contain any separator we could pick.
+import { needs } from "../errors";
 
 export type StoreName = "records" | "files" | "backups";
 const STORES: readonly StoreName[] = ["records", "files", "backups"];
@@ -31,9 +32,8 @@ const encoder = new TextEncoder();
 /** Length-prefixed (u32 big-endian byte length + UTF-8) concatenation of `fields`. */
 export function canonicalEncode(fields: readonly string[]): Uint8Array {
   const parts = fields.map((field, i) => {
-    // Precondition: every field is a string that UTF-8 can represent exactly.
-    if (typeof field !== "string") throw new TypeError(`Field ${i} of a canonical encoding must be a string`);
-    if (LONE_SURROGATE.test(field)) throw new TypeError(`Field ${i} of a canonical encoding contains a lone surrogate`);
+    needs(typeof field === "string", `Field ${i} of a canonical encoding must be a string: only strings have one exact encoding`);
+    needs(!LONE_SURROGATE.test(field), `Field ${i} of a canonical encoding contains a lone surrogate, which UTF-8 cannot represent exactly (two fields would encode alike)`);
     return encoder.encode(field);
   });
   const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
@@ -75,8 +75,7 @@ export function canonicalDecodePrefix(bytes: Uint8Array, count: number): { field
 const BINDING_DOMAIN = "keyward/binding-context/v1";
 
 export function encodeBindingContext(context: BindingContext): Uint8Array {
-  // Precondition: a known store and a non-empty environment id; an unset field would bind to nothing.
-  if (!STORES.includes(context.store)) throw new TypeError(`Unknown store ${JSON.stringify(context.store)}`);
-  if (!context.environmentId) throw new TypeError("A binding context needs an environment id");
+  needs(STORES.includes(context.store), `Unknown store ${JSON.stringify(context.store)}: an unset or unknown store would bind a ciphertext to nothing`);
+  needs(context.environmentId, "A binding context needs an environment id: without one a ciphertext would open in any environment");
   return canonicalEncode([BINDING_DOMAIN, context.environmentId, context.store, context.container, context.itemId]);
 }

@@ -30,10 +30,8 @@ export function generateDek(): Dek {
   return dek;
 }
 
-/** Precondition check shared by every function that is handed a DEK. */
+/** The check every function that is handed a DEK makes first. */
 export function assertDek(dek: Dek): void {
-  if (!isDekId(dek.id)) throw new Error("DEK id must be 1-64 base64url characters");
-  if (!(dek.key instanceof Uint8Array) || dek.key.length !== DEK_BYTES) {
-    throw new Error(`DEK ${dek.id} must be ${DEK_BYTES} bytes`);
-  }
+  needs(isDekId(dek.id), "DEK id must be 1-64 base64url characters: ciphertext headers, table properties and blob metadata carry it");
+  needs(dek.key instanceof Uint8Array && dek.key.length === DEK_BYTES, `DEK ${dek.id} must be ${DEK_BYTES} bytes: AES-256 takes no other key size`);
 }

@@ -68,7 +68,7 @@ function aadFor(header: Uint8Array, context: BindingContext): Buffer {
 }
 
 export function sealEnvelope(input: { dek: Dek; context: BindingContext; plaintext: Uint8Array }): Uint8Array {
-  // Preconditions: a 32-byte DEK with a well-formed id; the context encodes (checked inside).
+  // A 32-byte DEK with a well-formed id (needs() checks in assertDek); the context is checked as it encodes.
   assertDek(input.dek);
   const idBytes = Buffer.from(input.dek.id, "latin1");
   const nonce = randomBytes(NONCE_BYTES);

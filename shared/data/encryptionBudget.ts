@@ -1,4 +1,4 @@
-// Counts each DEK's encryptions durably and rolls a DEK over before its limit (issue 15).
+// Counts each DEK's encryptions durably and rolls a DEK over before its limit.
 //
 // A writer never updates the key ring per encryption: it reserves a block of counts in the ring
 // row (one optimistic update), then spends the block in memory. The ring's count is therefore an

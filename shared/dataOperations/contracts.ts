@@ -34,8 +34,12 @@ export interface DataOperationResult {
 }
 
 export interface BeginBackupInput extends EnvironmentScope { operationId: string; backupId: string }
-/** `backupsDataId`: where the backup is stored (the environment's backups' data id, Environment.backupsDataId). */
-export interface BeginBackupOutput { buckets: number; backupsDataId: string }
+/**
+ * The manifest's partitions and where the backup is stored (`backupsDataId`: the environment's
+ * backups' data id, Environment.backupsDataId), or why no backup can be taken (a terminal error,
+ * as a value: activityOutcome.ts).
+ */
+export type BeginBackupOutput = { buckets: number; backupsDataId: string } | KeyFailure | Refusal;
 
 export interface BackupPartitionInput {
   /** The environment's live data, read. */
@@ -51,7 +55,9 @@ export interface BackupPartitionInput {
   pageSize: number;
   progress?: ProgressTarget;
 }
-export interface BackupPartitionOutput { done: boolean; continuation?: string; segment: number; items: number }
+/** One page of a backup: where the partition's next page starts. */
+export interface BackupPage { done: boolean; continuation?: string; segment: number; items: number }
+export type BackupPartitionOutput = BackupPage | KeyFailure | Refusal;
 
 export interface CompleteBackupInput {
   operationId: string;
@@ -61,6 +67,8 @@ export interface CompleteBackupInput {
   backupId: string;
   outcome: { ok: true; records: number; files: number; recordSegments: number[] } | { ok: false; error: { code: string; message: string } };
 }
+/** Nothing when the manifest is completed (or the failed backup deleted); a terminal error as a value. */
+export type CompleteBackupOutput = void | KeyFailure | Refusal;
 
 export interface PrepareTransferInput extends EnvironmentScope { operationId: string; source: TransferSource }
 /**

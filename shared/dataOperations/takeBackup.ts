@@ -17,7 +17,7 @@ import type { RecordRow } from "../data/recordStore";
 import { isNotFound } from "../storage/clients";
 import type { Environment } from "../domain/environment";
 import type { BackupContext } from "./context";
-import type { BackupPartitionInput, BackupPartitionOutput, CompleteBackupInput } from "./contracts";
+import type { BackupPage, BackupPartitionInput, CompleteBackupInput } from "./contracts";
 import { BACKUP_FORMAT } from "./layout";
 import type { BackupRecordLine } from "./backupStore";
 import type { BackupManifest } from "./manifest";
@@ -75,7 +75,7 @@ async function lineOf(bc: BackupContext, environmentId: string, row: RecordRow):
   return undefined;
 }
 
-export async function backupPartition(bc: BackupContext, input: BackupPartitionInput): Promise<BackupPartitionOutput> {
+export async function backupPartition(bc: BackupContext, input: BackupPartitionInput): Promise<BackupPage> {
   const { dataId: environmentId, backupId, bucket, pageSize } = input;
   const home = input.backupsDataId ?? environmentId;
   let continuation = input.continuation;

@@ -20,6 +20,9 @@ export const STATUS_MEANINGS: Record<EncryptionStatus, string> = {
   Warning: "The key is active, and one secondary store is still under the previous key. Rerun the operation to finish it.",
 };
 
+/** Every status, in the order of EncryptionStatus (the OpenAPI enum and any list derive from it). */
+export const ENCRYPTION_STATUSES = Object.keys(STATUS_MEANINGS) as readonly EncryptionStatus[];
+
 /** Statuses in which the data API refuses calls: the downtime of add and remove. */
 export const DOWNTIME_STATUSES: readonly EncryptionStatus[] = ["Encrypting", "Reverting"];
 
@@ -35,6 +38,9 @@ export const REKEY_STATUSES = {
   CustomerManaged: { downtime: "Encrypting", online: "EncryptingOnline", done: "Encrypted" },
   PlatformManaged: { downtime: "Reverting", online: "RevertingOnline", done: "PlatformManaged" },
 } as const satisfies Record<RekeyTargetKind, { downtime: EncryptionStatus; online: EncryptionStatus; done: EncryptionStatus }>;
+
+/** The statuses of a re-key under way (its downtime and online steps, towards either target). */
+export const REKEYING_STATUSES: readonly EncryptionStatus[] = Object.values(REKEY_STATUSES).flatMap((s) => [s.downtime, s.online]);
 
 /**
  * The status a re-key starts in. A rerun on a Warning environment starts online: its core store

@@ -10,6 +10,8 @@ import { isKeywardError } from "../errors";
 import { authenticate, authorize } from "./auth";
 import { errorResponse, internalError } from "./responses";
 import { isStorageUnavailable, storageUnavailable } from "../storage/unavailable";
+import { isKeyAccessError } from "../keyvault/classify";
+import { keyErrorFor } from "../keys/keyErrors";
 import { readBytes, readJsonObject, MAX_JSON_BYTES } from "./body";
 import type { Field, JsonSchema } from "./fields";
 import type { Role } from "../domain/roles";
@@ -168,6 +170,13 @@ export function registerRoute<P extends Fields = Record<never, never>, Q extends
         if (isKeywardError(err)) {
           errorCode = err.code;
           response = errorResponse(err, requestId);
+        } else if (isKeyAccessError(err)) {
+          // A handler should translate a vault failure for its own use of the key; one that did
+          // not still answers by kind, through the same mapping (keyErrorFor), never 500.
+          const mapped = keyErrorFor(err, { use: "request" });
+          errorCode = mapped.code;
+          invocation.warn(`${spec.name}: a key access error reached the edge untranslated (${err.kind} ${err.vaultCode} in ${err.operation ?? "a key operation"})`);
+          response = errorResponse(mapped, requestId);
         } else if (isStorageUnavailable(err)) {
           const refusal = storageUnavailable();
           errorCode = refusal.code;

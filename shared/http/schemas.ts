@@ -1,5 +1,6 @@
 // JSON Schemas of what the routes answer, for the OpenAPI document: one per view the API
 // returns (shared/domain/*View.ts and the route files' own views), with every property named.
+import { ENCRYPTION_STATUSES } from "../domain/encryptionStatus";
 import { ENVIRONMENT_TYPES } from "../domain/environment";
 import { REGIONS } from "../domain/regions";
 import type { JsonSchema } from "./fields";
@@ -15,7 +16,6 @@ const arr = (items: JsonSchema, description?: string): JsonSchema => ({ type: "a
 /** A list answer: {"value": [...]}. */
 export const listOf = (items: JsonSchema, description: string): JsonSchema => obj({ value: arr(items, description) }, ["value"]);
 
-export const ENCRYPTION_STATUSES = ["Encrypting", "EncryptingOnline", "Encrypted", "Reverting", "RevertingOnline", "PlatformManaged", "Failed", "Warning"];
 
 export const progressSchema = obj({ done: int("Items done."), total: int("Items in all."), unit: str("What is counted (items, environments).") }, ["done", "total", "unit"]);
 
@@ -47,7 +47,7 @@ export const environmentSchema = obj({
     keyType: str("PlatformManaged, CustomerManaged or Byok.", { enum: ["PlatformManaged", "CustomerManaged", "Byok"] }),
     policy: nullable(str("The enterprise policy it is on, or joining.")),
     keyId: nullable(str("The key version protecting its active DEK.")),
-    status: str("The encryption status.", { enum: ENCRYPTION_STATUSES }),
+    status: str("The encryption status.", { enum: [...ENCRYPTION_STATUSES] }),
     progress: nullable(progressSchema),
     lockedReason: nullable(str("Why it is locked.")),
     warning: str("For Warning: the store not yet under the new key."),

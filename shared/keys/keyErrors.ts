@@ -17,11 +17,17 @@ export type KeyUse =
   /** A backup's keys, before a restore starts. */
   | { use: "backupKeys" }
   /** Reading the key's versions for a rotation. */
-  | { use: "rotation" };
+  | { use: "rotation" }
+  /**
+   * A key some request used that its handler did not attribute to one of the uses above: the
+   * HTTP edge's translation of a KeyAccessError that escaped a handler, so it still answers by
+   * kind (retry later, or the key cannot be used) rather than 500.
+   */
+  | { use: "request" };
 
 const firstLine = (message: string) => message.split(/\r?\n/)[0];
 
-export function keyVaultUnavailable(vaultCode: string | undefined, target: string, retryAfterSeconds = 30): KeywardError {
+export function keyVaultUnavailable(vaultCode: string | undefined, target: string | undefined, retryAfterSeconds = 30): KeywardError {
   return keyTransient("KeyVaultUnavailable", `The key vault did not answer (${vaultCode ?? "no answer"}); try again shortly.`, target, retryAfterSeconds);
 }
 
@@ -39,6 +45,9 @@ export function keyErrorFor(err: KeyAccessError, use: KeyUse): KeywardError {
       // A vault that did not answer (or throttled) says nothing about the key: try again, not "cannot be read".
       if (err.kind === "Transient") return keyVaultUnavailable(err.vaultCode, "name", 10);
       return conflict("KeyNotAccessible", `The policy's key cannot be read (${err.vaultCode}).`, "name");
+    case "request":
+      if (err.kind === "Transient") return keyVaultUnavailable(err.vaultCode, undefined, 10);
+      return keyLost("KeyUnavailable", `A key this request needs could not be used (${err.vaultCode}). If it is a customer's key, check that it is enabled, not expired, and that the policy's identity still holds its role on it.`, undefined, 30);
     case "policyKey":
       if (err.kind === "Transient") return keyVaultUnavailable(err.vaultCode, "keyVault");
       // Key Vault refuses even a get on a disabled key (403, inner code KeyDisabled): that is the

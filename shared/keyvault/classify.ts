@@ -8,6 +8,7 @@
 //
 // A KeyAccessError carries only the vault's code and message, the HTTP status and ids. It never
 // keeps the original error: a RestError's request holds the wrapKey body, i.e. the DEK.
+import { needs } from "../errors";
 import { isVaultHost } from "./vaultResource";
 
 export type KeyAccessErrorKind = "AccessLost" | "Transient" | "Misconfigured";
@@ -158,15 +159,19 @@ function kindForStatus(status: number, vaultCode: string | undefined): KeyAccess
 
 /**
  * Classifies any error thrown while using a vault into a KeyAccessError. A KeyAccessError passes
- * through unchanged. Postcondition: the result never holds the original error or request.
+ * through unchanged. The result never holds the original error or request (checked in `make`).
  */
 export function classifyKeyVaultError(err: unknown, context: ClassifyContext = {}): KeyAccessError {
   if (err instanceof KeyAccessError) return err;
   const e = asErrorLike(err);
   const message = typeof e.message === "string" ? e.message : String(err);
   const where = [context.operation, context.keyId ?? context.vaultUrl].filter(Boolean).join(" on ");
-  const make = (kind: KeyAccessErrorKind, code: string, text: string, extra: { statusCode?: number; retryAfterMs?: number } = {}) =>
-    new KeyAccessError(kind, code, where ? `${where}: ${text}` : text, { ...extra, keyId: context.keyId, operation: context.operation });
+  const make = (kind: KeyAccessErrorKind, code: string, text: string, extra: { statusCode?: number; retryAfterMs?: number } = {}) => {
+    const classified = new KeyAccessError(kind, code, where ? `${where}: ${text}` : text, { ...extra, keyId: context.keyId, operation: context.operation });
+    needs(classified.cause === undefined && Object.values(classified.details).every((v) => v === undefined || typeof v === "string" || typeof v === "number"),
+      "a classified vault error keeps codes, text and ids only, never the original error or request: a RestError's request holds the wrapKey body, the DEK");
+    return classified;
+  };
 
   // 1. Token acquisition (@azure/identity, or our local credential). First, because these carry
   // a statusCode too, and the identity endpoint's 403 is not the customer revoking the key.

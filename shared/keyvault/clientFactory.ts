@@ -4,6 +4,7 @@
 // The cache is keyed by the transport settings as well, so a test or the local runtime changing
 // the environment gets fresh clients.
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import { needs } from "../errors";
 import { settings } from "../settings";
 import { credentialFor, type KeyVaultIdentity } from "./credentials";
 import { keyVaultClientOptions, localVaultManagementUrl } from "./transport";
@@ -50,7 +51,7 @@ export class KeyVaultClientFactory {
     return JSON.stringify([s.identityMode, s.localTokenEndpoint, s.vaultCaCertPath, localVaultManagementUrl(), identity.principalId, identity.clientId ?? ""]);
   }
 
-  /** Precondition: `vaultUrl` is https://host[:port]. */
+  /** `vaultUrl` is https://host[:port] (normaliseVaultUrl refuses anything else). */
   keyClient(identity: KeyVaultIdentity, vaultUrl: string): KeyClient {
     const url = normaliseVaultUrl(vaultUrl);
     const key = `${this.prefix(identity)}\n${url}`;
@@ -62,13 +63,10 @@ export class KeyVaultClientFactory {
     return client;
   }
 
-  /**
-   * Precondition: `keyId` is a VERSIONED key id. A versionless one would let the vault pick
-   * "latest" behind our back, and the kid stored beside a wrapped DEK would then lie.
-   */
+  /** A client for one key version. */
   cryptographyClient(identity: KeyVaultIdentity, keyId: string): CryptographyClient {
     const parsed = parseKeyId(keyId);
-    if (!parsed.version) throw new Error(`cryptographyClient: ${keyId} is not a versioned key id`);
+    needs(parsed.version, `cryptographyClient: ${keyId} is not a versioned key id; a versionless one would let the vault pick "latest" behind our back, and the kid stored beside a wrapped DEK would then lie`);
     const key = `${this.prefix(identity)}\n${parsed.id}`;
     let client = this.cryptoClients.get(key);
     if (!client) {

@@ -8,6 +8,7 @@
 // locally alike (locally the local issuer's HTTPS authority plays Entra's token exchange).
 import { ClientAssertionCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { needs } from "../errors";
 import { settings } from "../settings";
 import { localVaultAgentFromSettings } from "./transport";
 
@@ -57,8 +58,8 @@ export class LocalTokenCredential implements TokenCredential {
     private readonly tokenEndpoint: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (!principalId) throw new Error("LocalTokenCredential: a principal id is required");
-    if (!tokenEndpoint) throw new Error("LocalTokenCredential: KEYWARD_LOCAL_TOKEN_ENDPOINT is not set");
+    needs(principalId, "LocalTokenCredential: a principal id is required; the local issuer mints tokens for one principal");
+    needs(tokenEndpoint, "LocalTokenCredential: KEYWARD_LOCAL_TOKEN_ENDPOINT is not set; in local identity mode every token comes from the local issuer");
   }
 
   async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
@@ -108,10 +109,9 @@ const credentials = new Map<string, TokenCredential>();
 /**
  * The credential for an identity, one instance per (mode, identity, endpoint) so token caches
  * are shared by every client acting as that identity.
- * Precondition: principalId set; in local mode KEYWARD_LOCAL_TOKEN_ENDPOINT set.
  */
 export function credentialFor(identity: KeyVaultIdentity): TokenCredential {
-  if (!identity || !identity.principalId) throw new Error("credentialFor: the identity has no principal id");
+  needs(identity?.principalId, "credentialFor: the identity has no principal id; a credential acts as one principal, and every cache of tokens is keyed by it");
   if (identity.tenantId) return crossTenantCredential(identity.tenantId);
   const s = settings();
   const key = JSON.stringify([s.identityMode, identity.principalId, identity.clientId ?? "", s.identityMode === "local" ? s.localTokenEndpoint : ""]);
@@ -139,7 +139,8 @@ export class CrossTenantNotConfigured extends Error {
  * keyward's multi-tenant app in `tenantId`, one credential per (tenant, app, authority). The
  * assertion is the platform identity's token for api://AzureADTokenExchange (fetched per call; the
  * inner credential caches it), so no secret or certificate exists anywhere.
- * Precondition: KEYWARD_CROSS_TENANT_CLIENT_ID and KEYWARD_PLATFORM_PRINCIPAL_ID set.
+ * Without KEYWARD_CROSS_TENANT_CLIENT_ID it throws CrossTenantNotConfigured: an admin's setup to
+ * finish, which the key sources turn into a 409 the caller can act on, so not a needs() check.
  */
 export function crossTenantCredential(tenantId: string): TokenCredential {
   const s = settings();
@@ -147,6 +148,7 @@ export function crossTenantCredential(tenantId: string): TokenCredential {
     throw new CrossTenantNotConfigured(`The vault is in tenant ${tenantId}, and keyward reaches it only as its multi-tenant app's service principal there: ` +
       "set KEYWARD_CROSS_TENANT_CLIENT_ID (infra/README.md, step 2: keyward's multi-tenant app).");
   }
+  needs(s.platformPrincipalId || s.platformClientId, "crossTenantCredential: KEYWARD_PLATFORM_PRINCIPAL_ID (or KEYWARD_PLATFORM_CLIENT_ID) is not set; the multi-tenant app's assertion is keyward's own identity's token");
   const key = JSON.stringify(["crossTenant", tenantId.toLowerCase(), s.crossTenantClientId, s.authorityHost, s.identityMode, s.localTokenEndpoint]);
   let credential = credentials.get(key);
   if (!credential) {

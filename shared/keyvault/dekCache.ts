@@ -11,6 +11,7 @@
 // - Evicted DEK bytes are zeroed (best effort: the JS engine may have copied them).
 // - Readers get their OWN copy of the DEK. Handing out the cached array would let an eviction
 //   zero it under a reader that is still using it, and an all-zero key would silently encrypt.
+import { needs } from "../errors";
 import { settings } from "../settings";
 import { normaliseVaultUrl, parseKeyId } from "./vaultResource";
 
@@ -92,12 +93,10 @@ export class DekCache {
    * per key in flight. Returns a copy the caller owns (and may zero). The cache owns what
    * `loader` returns (it is zeroed once copied), so a loader returns a fresh array.
    * `key` is {scope, dekId}, or any non-empty string the caller composes (purgeByScope then does
-   * not apply to it).
-   * Preconditions: key non-empty; source.keyId a versioned key id.
-   * Postcondition: a failed loader leaves nothing cached.
+   * not apply to it). A failed loader leaves nothing cached.
    */
   async getOrLoad(key: DekCacheKey | string, source: DekSource, loader: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    if (typeof key === "string" ? !key : !key.scope || !key.dekId) throw new Error("DekCache.getOrLoad: a cache key (scope and dekId) is required");
+    needs(typeof key === "string" ? key : key.scope && key.dekId, "DekCache.getOrLoad: a cache key (scope and dekId) is required; an empty one would share one DEK between callers");
     const id = mapKey(key);
     const now = this.now();
     this.maybeSweep(now);
@@ -110,12 +109,12 @@ export class DekCache {
     if (entry?.pending) return new Uint8Array(await entry.pending);
 
     const parsed = parseKeyId(source.keyId);
-    if (!parsed.version) throw new Error(`DekCache.getOrLoad: ${source.keyId} is not a versioned key id`);
+    needs(parsed.version, `DekCache.getOrLoad: ${source.keyId} is not a versioned key id; purges by key version would miss the entry`);
     const fresh: Entry = { scope: typeof key === "string" ? undefined : key.scope, vaultUrl: normaliseVaultUrl(source.vaultUrl), keyId: parsed.id, keyName: parsed.name.toLowerCase(), expiresAt: Infinity };
     fresh.pending = (async () => {
       try {
         const dek = await loader();
-        if (!(dek instanceof Uint8Array) || dek.length === 0) throw new Error("DekCache: the loader returned no key");
+        needs(dek instanceof Uint8Array && dek.length > 0, "DekCache: the loader returned no key; caching it would hand every reader an empty DEK");
         // Cache only if nobody purged this entry while the unwrap was in flight. The cache keeps
         // its own copy (zeroed on eviction); the loader's array goes to the waiters, which each
         // copy it in the microtasks that follow, and is zeroed on the next macrotask, when they
@@ -129,6 +128,7 @@ export class DekCache {
         return dek;
       } catch (err) {
         if (this.entries.get(id) === fresh) this.entries.delete(id);
+        needs(this.entries.get(id) !== fresh, "DekCache: a failed loader leaves nothing cached, so the next reader unwraps again");
         throw err;
       }
     })();

@@ -2,6 +2,7 @@
 // (transport.ts) so that every call is retried exactly here: bounded, exponential backoff with
 // jitter, Transient errors only, Retry-After honoured. A throttled (429) call that runs out of
 // attempts stays Transient: throttling never locks an environment.
+import { needs } from "../errors";
 import { classifyKeyVaultError, type ClassifyContext, type KeyAccessError } from "./classify";
 
 export interface VaultRetryPolicy {
@@ -45,7 +46,6 @@ export function backoffMs(attempt: number, policy: Pick<VaultRetryPolicy, "baseD
 /**
  * Runs `operation`, retrying Transient failures. Every failure leaves as a classified
  * KeyAccessError (AccessLost and Misconfigured at once, Transient after the last attempt).
- * Precondition: maxAttempts >= 1.
  */
 export async function withKeyVaultRetry<T>(
   operation: (attempt: number) => Promise<T>,
@@ -53,7 +53,7 @@ export async function withKeyVaultRetry<T>(
   overrides: Partial<VaultRetryPolicy> = {},
 ): Promise<T> {
   const policy: VaultRetryPolicy = { ...DEFAULT_RETRY_POLICY, ...overrides };
-  if (!(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1)) throw new Error("retry policy: maxAttempts must be a whole number >= 1");
+  needs(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1, "retry policy: maxAttempts must be a whole number >= 1; with none the operation never runs and there is no failure to classify");
   const started = policy.now();
   for (let attempt = 1; ; attempt++) {
     try {

@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import type { KeyWrapper, WrappedDek } from "../crypto/keyWrapper";
 import { WRAP_ALGORITHM } from "../crypto/keyWrapper";
+import { needs } from "../errors";
 import { KeyAccessError } from "./classify";
 import { keyVaultClients, type KeyVaultClientFactory } from "./clientFactory";
 import type { KeyVaultIdentity } from "./credentials";
@@ -41,19 +42,20 @@ export class VaultKeyWrapper implements KeyWrapper {
   private readonly key: KeyIdParts;
   private readonly clients: KeyVaultClientFactory;
 
-  /** Precondition: `versionedKeyId` names a key version. */
   constructor(readonly identity: KeyVaultIdentity, versionedKeyId: string, private readonly deps: VaultKeyWrapperDeps = {}) {
     this.key = parseKeyId(versionedKeyId);
-    if (!this.key.version) throw new Error(`VaultKeyWrapper needs a versioned key id, not ${versionedKeyId}`);
+    needs(this.key.version, `VaultKeyWrapper needs a versioned key id, not ${versionedKeyId}: the kid stored beside a wrapped DEK must name the version that wrapped it`);
     this.keyId = this.key.id;
     this.keyName = this.key.versionlessId;
     this.clients = deps.clients ?? keyVaultClients();
   }
 
   async wrap(dek: Uint8Array): Promise<WrappedDek> {
-    if (!(dek instanceof Uint8Array) || dek.length !== DEK_BYTES) throw new Error(`wrap: a DEK is ${DEK_BYTES} bytes`);
+    needs(dek instanceof Uint8Array && dek.length === DEK_BYTES, `wrap: a DEK is ${DEK_BYTES} bytes`);
     const result = await this.call("wrapKey", this.keyId, (client) => client.wrapKey(WRAP_ALGORITHM, dek));
-    // Postcondition: the vault used exactly the version we named (so the kid we store is true).
+    // The vault's answer, checked: it used exactly the version we named (so the kid we store is
+    // true). A wrong answer is the vault's, not keyward's bug, so it is a KeyAccessError the
+    // callers classify (Misconfigured: refused clearly, neither retried nor locked), not a needs().
     const used = parseKeyId(result.keyID ?? "");
     if (!sameKey(used, this.key) || used.version !== this.key.version) {
       throw new KeyAccessError("Misconfigured", "UnexpectedKeyVersion", `wrapKey on ${this.keyId}: the vault answered for ${result.keyID}`, { keyId: this.keyId, operation: "wrapKey" });
@@ -65,11 +67,11 @@ export class VaultKeyWrapper implements KeyWrapper {
   }
 
   async unwrap(wrapped: WrappedDek): Promise<Uint8Array> {
-    if (wrapped.algorithm !== WRAP_ALGORITHM) throw new Error(`unwrap: only ${WRAP_ALGORITHM} is accepted, not ${String(wrapped.algorithm)}`);
+    needs(wrapped.algorithm === WRAP_ALGORITHM, `unwrap: only ${WRAP_ALGORITHM} is accepted, not ${String(wrapped.algorithm)}`);
     const target = parseKeyId(wrapped.keyId);
-    if (!target.version) throw new Error(`unwrap: ${wrapped.keyId} is not a versioned key id`);
-    if (!sameKey(target, this.key)) throw new Error(`unwrap: ${wrapped.keyId} does not belong to ${this.keyName}`);
-    if (!(wrapped.wrapped instanceof Uint8Array) || wrapped.wrapped.length === 0) throw new Error("unwrap: nothing to unwrap");
+    needs(target.version, `unwrap: ${wrapped.keyId} is not a versioned key id; a wrapped DEK names the version that wrapped it`);
+    needs(sameKey(target, this.key), `unwrap: ${wrapped.keyId} does not belong to ${this.keyName}`);
+    needs(wrapped.wrapped instanceof Uint8Array && wrapped.wrapped.length > 0, "unwrap: nothing to unwrap");
     const result = await this.call("unwrapKey", target.id, (client) => client.unwrapKey(WRAP_ALGORITHM, wrapped.wrapped));
     const raw = result.result;
     if (!(raw instanceof Uint8Array) || raw.length !== DEK_BYTES) {

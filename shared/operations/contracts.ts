@@ -179,7 +179,7 @@ export interface ListPartitionsInput { dataId: string; store: Store; targetDekId
  * `paged`: the store holds more items than one call counts (KEYWARD_COUNT_ITEMS_PER_CALL), so
  * `items` and `remaining` are unknown: size it partition by partition (countPartition).
  */
-export type ListPartitionsOutput = { partitions: string[]; items: number; remaining?: number; paged?: undefined } | { partitions: string[]; paged: true };
+export type ListPartitionsOutput = { partitions: string[]; items: number; remaining?: number; paged?: undefined } | { partitions: string[]; paged: true } | KeyFailure | Refusal;
 
 /**
  * Counts a bounded run of one partition of a store: its items, and those under a DEK outside the
@@ -188,7 +188,7 @@ export type ListPartitionsOutput = { partitions: string[]; items: number; remain
  * only once the switch to the target has settled (dekCounts PROOF_SETTLE_MS).
  */
 export interface CountPartitionInput { dataId: string; store: Store; partition: string; targetDekId: string; continuation?: string; proof?: boolean }
-export interface CountPartitionOutput { outcome: "ok"; done: boolean; continuation?: string; scanned: number; offTarget: number }
+export type CountPartitionOutput = { outcome: "ok"; done: boolean; continuation?: string; scanned: number; offTarget: number } | KeyFailure | Refusal;
 
 /**
  * Where a page activity records its own progress (the items it looked at), so the orchestration
@@ -233,7 +233,7 @@ export interface ResolveKeyVersionInput { tenantId: string; policy: string; keyI
 export type ResolveKeyVersionOutput = { outcome: "ok"; keyId: string; environments: EnvironmentScope[] } | KeyFailure | Refusal;
 
 /**
- * Watching a policy's key after an event (issue 15): Azure applies a role change up to 10 minutes
+ * Watching a policy's key after an event: Azure applies a role change up to 10 minutes
  * late and raises no event when it does, so after an ARM role event or a vault event keyward
  * re-probes the policy, every `maxIntervalMs` at most, until `until`.
  */
@@ -256,4 +256,6 @@ export interface ReprobePolicyInput { tenantId: string; policy: string; trigger:
 export type ReprobePolicyOutput =
   | { outcome: "probed"; status: string; locked: number; unlocked: number }
   /** The policy was deleted: nothing left to watch. */
-  | { outcome: "gone" };
+  | { outcome: "gone" }
+  /** A probe no retry cures (activityOutcome.ts): this probe is skipped, as one that could not run. */
+  | KeyFailure | Refusal;

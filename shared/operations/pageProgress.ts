@@ -6,10 +6,8 @@
 // orchestration writes the exact figure when a step ends.
 import type { AppServices } from "../appServices";
 import type { Progress } from "../domain/environment";
-import type { EncryptionStatus } from "../domain/encryptionStatus";
+import { REKEYING_STATUSES } from "../domain/encryptionStatus";
 import type { ProgressTarget } from "./contracts";
-
-const REKEYING: readonly EncryptionStatus[] = ["Encrypting", "EncryptingOnline", "Reverting", "RevertingOnline"];
 
 export function addDone(progress: Progress | undefined, items: number): Progress | undefined {
   if (!progress) return undefined;
@@ -25,7 +23,7 @@ export async function recordPageProgress(deps: Pick<AppServices, "state">, targe
     target.environment
       ? state.updateEnvironment(target.environmentId, (e) =>
         // Only while a re-key is under way: a late page never writes over a final status's figures.
-        !REKEYING.includes(e.encryption.status) || !e.encryption.progress ? undefined : { ...e, encryption: { ...e.encryption, progress: addDone(e.encryption.progress, items) } })
+        !REKEYING_STATUSES.includes(e.encryption.status) || !e.encryption.progress ? undefined : { ...e, encryption: { ...e.encryption, progress: addDone(e.encryption.progress, items) } })
       : undefined,
   ]);
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward, KEYS_ADMIN, PLATFORM_ADMIN, SUBSCRIPTION } from "../support/keyward";
 import { uniquePrefix } from "../support/storage";
+import { waitForOperation } from "../support/environments";
 import { routeCatalog } from "../../shared/http/route";
 import { ADMIN_ROLES } from "../../shared/domain/roles";
 import { addAndWait, expectRefused, newOid, policyBody, policyWith, refusedWithoutChange, snapshot, type PolicySetup } from "./support";
@@ -83,7 +84,7 @@ describe("a policy in use", () => {
     expect(remove.status).toBe(202);
     // Wait for the operation's record (written after the environment's), so no later snapshot sees it move.
     const operationId = remove.body.operations[0].operationId as string;
-    const op = await kw.until("removed", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (o) => o?.status !== "Running");
+    const op = await waitForOperation(kw, operationId, { timeoutMs: 60_000 });
     expect(op.status, JSON.stringify(op)).toBe("Succeeded");
     expect((await kw.platformAdmin("GET", `environments/${env}`)).body.encryption).toMatchObject({ status: "PlatformManaged", policy: null });
     expect((await kw.keysAdmin("DELETE", `enterprisePolicies/${p.policy}`)).status).toBe(204);

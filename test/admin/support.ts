@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { services } from "../../shared/services";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
 import type { Keyward, ApiResult } from "../support/keyward";
+import { waitForOperation } from "../support/environments";
 import { enterprisePolicyBody, type CustomerPolicy } from "../../local/embeddedApi";
 
 export interface StoredState {
@@ -73,8 +74,7 @@ export async function addAndWait(kw: Keyward, policy: string, env: string, as = 
   const add = await as("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
   expect(add.status, JSON.stringify(add.body)).toBe(202);
   const operationId = add.body.operations[0].operationId as string;
-  const op = await kw.until(`operation ${operationId}`, async () => (await as("GET", `operations/${operationId}`)).body,
-    (o) => o?.status !== "Running", 60_000);
+  const op = await waitForOperation(kw, operationId, { as, timeoutMs: 60_000 });
   expect(op.status, JSON.stringify(op)).toBe("Succeeded");
   return (await as("GET", `environments/${env}`)).body;
 }

@@ -28,7 +28,7 @@ const stateOf = async (env: string): Promise<Environment> => (await services().s
 async function operation(method: "POST", path: string, body?: unknown) {
   const res = await kw.platformAdmin(method, path, body);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return waitForOperation(kw, res.body.operationId as string, 120_000);
+  return waitForOperation(kw, res.body.operationId as string, { timeoutMs: 120_000 });
 }
 const backup = async (env: string): Promise<string> => {
   const res = await kw.platformAdmin("POST", `environments/${env}/backups`);

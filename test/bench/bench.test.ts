@@ -11,7 +11,7 @@ import { runBench } from "../../bench/run";
 import { parseOptions } from "../../bench/options";
 import { testStorage, uniquePrefix } from "../support/storage";
 
-/** The figures issue 8 names, section by section: the bench's contract. */
+/** The figures the bench reports, section by section: the bench's contract. */
 const FIGURES: Record<string, string[]> = {
   reencrypt: ["recordsPerSecond", "mbPerSecond", "vsPlainCopy"],
   downtime: ["seconds", "secondsWith10xFiles", "ratio", "onlineSeconds", "onlineLostWrites"],
@@ -59,7 +59,7 @@ describe("npm run bench --tiny", () => {
     // A "downtime": "none" add: the polling reader never refused, every acknowledged write kept.
     expect(results.downtime.onlineSeconds).toBe(0);
     expect(results.downtime.onlineLostWrites).toBe(0);
-    // With the vault's quotas on: nothing locked, nothing failed (issue 15).
+    // With the vault's quotas on: nothing locked, nothing failed.
     expect(results.rotation.environmentsLocked).toBe(0);
     expect(results.rotation.environmentsFailed).toBe(0);
     expect(results.reencrypt.recordsPerSecond as number).toBeGreaterThan(0);

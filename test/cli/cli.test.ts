@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Keyward, KEYS_ADMIN, PLATFORM_ADMIN } from "../support/keyward";
+import { seedNumbered } from "../support/environments";
 import { main, type CliIo } from "../../cli/main";
 
 let kw: Keyward;
@@ -39,10 +40,9 @@ async function cli(argv: string[], options: { token?: string; tty?: boolean; env
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 
+/** Records t{i % 2}/r{i} = {n}, through the HTTP API. */
 async function seed(env: string, records: number) {
-  for (let i = 0; i < records; i += 25) {
-    await Promise.all(Array.from({ length: Math.min(25, records - i) }, (_, j) => kw.user("PUT", `environments/${env}/records/t${(i + j) % 2}/r${i + j}`, { n: i + j })));
-  }
+  await seedNumbered(kw, env, records, 0, { tables: 2, value: (n) => ({ n }), recordsVia: "api" });
 }
 
 describe("keyward CLI", () => {

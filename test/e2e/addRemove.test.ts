@@ -2,8 +2,8 @@
 // pass through the reference's sequence, every record and file reads back exactly, and storage
 // holds nothing under a retired DEK.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
 import { Keyward, DATA_USER } from "../support/keyward";
+import { seedNumbered, waitForOperation as waitForOperationOf } from "../support/environments";
 import { services } from "../../shared/services";
 
 let kw: Keyward;
@@ -13,17 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => kw?.stop());
 
+/** Records t{i % 3}/r{i} = {n, s} and files dir/f{i}, all through the HTTP API. */
 async function seed(env: string, records: number, files: number) {
-  const fileBodies = new Map<string, Buffer>();
-  for (let i = 0; i < records; i += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, records - i) }, (_, j) => kw.user("PUT", `environments/${env}/records/t${(i + j) % 3}/r${i + j}`, { n: i + j, s: `value-${i + j}` })));
-  }
-  for (let i = 0; i < files; i++) {
-    const body = randomBytes(100 + i);
-    fileBodies.set(`dir/f${i}`, body);
-    await kw.call("PUT", `environments/${env}/files/dir/f${i}`, { as: { oid: DATA_USER, roles: ["Environment.User"] }, raw: body });
-  }
-  return fileBodies;
+  return (await seedNumbered(kw, env, records, files, { recordsVia: "api" })).files;
 }
 
 async function verify(env: string, records: number, files: Map<string, Buffer>) {
@@ -37,10 +29,7 @@ async function verify(env: string, records: number, files: Map<string, Buffer>) 
   }
 }
 
-async function waitForOperation(operationId: string) {
-  return kw.until(`operation ${operationId}`, async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body,
-    (op) => op?.status !== "Running", 120_000);
-}
+const waitForOperation = (operationId: string) => waitForOperationOf(kw, operationId, { timeoutMs: 120_000 });
 
 describe("add to a policy, then remove", () => {
   it("moves the data to the customer key and back, losing nothing", async () => {

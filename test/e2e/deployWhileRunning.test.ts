@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
 import { codeVersion, setCodeVersion } from "../../shared/operations/codeVersion";
-import { getEnvironment } from "../support/environments";
+import { getEnvironment, waitForOperation } from "../support/environments";
 import { services } from "../../shared/services";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
 
@@ -32,7 +32,7 @@ describe("deploying a new version while an operation runs", () => {
     expect(add.status).toBe(202);
     const operationId = add.body.operations[0].operationId as string;
 
-    const failed = await kw.until("the old operation ends", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (op) => op.status !== "Running", 60_000);
+    const failed = await waitForOperation(kw, operationId, { timeoutMs: 60_000 });
     expect(failed.status).toBe("Failed");
     expect(failed.error.code).toBe("CodeVersionMismatch");
     expect(failed.error.message).toContain(`was started by keyward code version 0000previous0000 and this deployment runs ${deployed}`);

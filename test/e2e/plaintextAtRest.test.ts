@@ -9,6 +9,7 @@ import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { Keyward, DATA_USER } from "../support/keyward";
 import { testStorage } from "../support/storage";
+import { waitForOperation } from "../support/environments";
 import { storageNaming } from "../../shared/data/naming";
 
 let kw: Keyward;
@@ -79,7 +80,7 @@ async function writeEverything(env: string) {
   expect(f.status).toBe(200);
   const backup = await kw.platformAdmin("POST", `environments/${env}/backups`);
   expect(backup.status).toBe(202);
-  await kw.until("backup", async () => (await kw.platformAdmin("GET", `operations/${backup.body.operationId}`)).body, (o) => o?.status && o.status !== "Running", 60_000);
+  await waitForOperation(kw, backup.body.operationId, { timeoutMs: 60_000 });
 }
 
 describe("plaintext at rest", () => {
@@ -91,7 +92,7 @@ describe("plaintext at rest", () => {
     await writeEverything(onCustomer);
     const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [onCustomer] });
     expect(add.status).toBe(202);
-    const op = await kw.until("add", async () => (await kw.platformAdmin("GET", `operations/${add.body.operations[0].operationId}`)).body, (o) => o?.status !== "Running", 60_000);
+    const op = await waitForOperation(kw, add.body.operations[0].operationId, { timeoutMs: 60_000 });
     expect(op.status).toBe("Succeeded");
     // The data is really there: read back through the API.
     const read = await kw.user("GET", `environments/${onCustomer}/records/${secrets.table}/${secrets.recordId}`);

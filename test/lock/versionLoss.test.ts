@@ -5,6 +5,7 @@
 // changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
+import { waitForOperation } from "../support/environments";
 
 let kw: Keyward;
 
@@ -17,7 +18,7 @@ async function addAndWait(policy: string, env: string) {
   const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
   expect(add.status).toBe(202);
   const id = add.body.operations[0].operationId;
-  const op = await kw.until("add", async () => (await kw.platformAdmin("GET", `operations/${id}`)).body, (o) => o?.status !== "Running", 60_000);
+  const op = await waitForOperation(kw, id, { timeoutMs: 60_000 });
   expect(op.status).toBe("Succeeded");
 }
 

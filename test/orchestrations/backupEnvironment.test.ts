@@ -87,4 +87,29 @@ describe("backup", () => {
     expect(run.inputsTo("recordOperation").at(-1)?.end?.status).toBe("Failed");
     expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
   });
+  it("the environment is gone (beginBackup's terminal outcome): Failed with its code at once, nothing copied, completed as failed", async () => {
+    const run = await backup({ beginBackup: () => ({ outcome: "Refused", code: "EnvironmentNotFound", message: "There is no environment 'env-1'." }) });
+    const error = { code: "EnvironmentNotFound", message: "There is no environment 'env-1'." };
+    expect(run.output).toEqual({ status: "Failed", error });
+    expect(run.callsTo("beginBackup")).toHaveLength(1);
+    expect(run.callsTo("backupPartition")).toEqual([]);
+    expect(run.inputsTo("completeBackup")).toEqual([{ operationId: "op-backup", dataId: "data-1", backupId: "b-1", outcome: { ok: false, error } }]);
+    expect(run.inputsTo("recordOperation").at(-1)).toEqual({ ...base, step: { name: "Snapshot keys", status: "Failed", detail: error.message }, end: { status: "Failed", error } });
+    expect(run.callsTo("releaseEnvironment")).toHaveLength(1);
+  });
+
+  it("a page that cannot be copied (backupPartition's terminal outcome): the pump stops, Failed with its code, the page asked once", async () => {
+    const stubs = dataStubs();
+    const run = await backup({ backupPartition: (i, c) => (i.store === "records" && i.bucket === 1 ? { outcome: "Refused", code: "KeyRingNotFound", message: "no key ring" } : stubs.backupPartition!(i, c)) });
+    expect(run.output).toEqual({ status: "Failed", error: { code: "KeyRingNotFound", message: "no key ring" } });
+    expect(run.callsTo("backupPartition").filter((c) => c.input.store === "records" && c.input.bucket === 1)).toHaveLength(1);
+    expect(run.callsTo("backupPartition").filter((c) => c.input.store === "files")).toEqual([]);
+    expect(run.inputsTo("completeBackup").map((i) => i.outcome.ok)).toEqual([false]);
+  });
+
+  it("the manifest is gone at completion (completeBackup's terminal outcome): Failed with its code, not retried", async () => {
+    const run = await backup({ completeBackup: (i) => (i.outcome.ok ? { outcome: "Refused", code: "BackupNotFound", message: "no manifest" } : undefined) });
+    expect(run.output).toEqual({ status: "Failed", error: { code: "BackupNotFound", message: "no manifest" } });
+    expect(run.inputsTo("completeBackup").map((i) => i.outcome.ok)).toEqual([true, false]);
+  });
 });

@@ -93,3 +93,43 @@ describe.each(kinds)("$kind on an environment too large to count in one call", (
     expect(counts(run, true)).toHaveLength(2 * everyPage.length);
   });
 });
+
+// A count no retry cures (countPartition's terminal outcome, e.g. the key ring gone) stops the
+// flow with its code at once: no retries of that page, nothing re-encrypted (sizing) or retired
+// (proof), and a lost key lets the probe decide the lock.
+describe.each(kinds)("$kind whose paged count cannot be made", ({ flow, input }) => {
+  const refusing = (proof: boolean, outcome: "Refused" | "AccessLost"): ActivityStubs => {
+    const stubs = pagedStubs();
+    return {
+      ...stubs,
+      countPartition: (i, c) => (!!i.proof === proof && i.store === "records" && i.partition === "1"
+        ? { outcome, code: outcome === "Refused" ? "KeyRingNotFound" : "ForbiddenByRbac", message: "the count cannot be made" }
+        : stubs.countPartition!(i, c)),
+    };
+  };
+
+  it("sizing: Refused -> Failed with its code, the page asked once, nothing re-encrypted, no lock", async () => {
+    const run = await rekey(flow, input(), refusing(false, "Refused"));
+    expect(run.output).toMatchObject({ status: "Failed", error: { code: "KeyRingNotFound", message: "the count cannot be made" } });
+    expect(run.callsTo("countPartition").filter((c) => c.input.store === "records" && c.input.partition === "1")).toHaveLength(1);
+    expect(run.callsTo("reencryptPartition")).toEqual([]);
+    expect(run.callsTo("lockAfterKeyFailure")).toEqual([]);
+  });
+
+  it("proof: AccessLost -> Failed with its code, nothing retired, the probe decides the lock", async () => {
+    const run = await rekey(flow, input(), refusing(true, "AccessLost"));
+    expect(run.output).toMatchObject({ status: "Failed", error: { code: "ForbiddenByRbac" } });
+    expect(run.callsTo("countPartition").filter((c) => c.input.proof && c.input.store === "records" && c.input.partition === "1")).toHaveLength(1);
+    expect((run.inputsTo("finishRekey") as FinishRekeyInput[]).map((f) => f.proven ?? null)).toEqual([null]);
+    expect(run.inputsTo("lockAfterKeyFailure")).toEqual([expect.objectContaining({ reason: "the count cannot be made" })]);
+  });
+
+  it("listPartitions Refused -> Failed with its code before anything is counted or re-encrypted", async () => {
+    const stubs = pagedStubs();
+    const run = await rekey(flow, input(), { ...stubs, listPartitions: (i, c) => (i.store === "records" ? { outcome: "Refused", code: "KeyRingNotFound", message: "no key ring" } : stubs.listPartitions!(i, c)) });
+    expect(run.output).toMatchObject({ status: "Failed", error: { code: "KeyRingNotFound" } });
+    expect(run.callsTo("listPartitions").filter((c) => c.input.store === "records")).toHaveLength(1);
+    expect(run.callsTo("countPartition")).toEqual([]);
+    expect(run.callsTo("reencryptPartition")).toEqual([]);
+  });
+});

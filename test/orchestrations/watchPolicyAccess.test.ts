@@ -59,4 +59,14 @@ describe("watching a policy after an event", () => {
     expect(run.status).toBe("Completed");
     expect(run.output).toEqual({ ended: "PolicyGone", probes: 3 });
   });
+  it("a probe no retry cures (reprobePolicy's terminal outcome) is skipped at once, keeping the last status; the watch goes on", async () => {
+    let calls = 0;
+    const run = await watch({
+      reprobePolicy: () => (++calls === 1 ? healthy : calls <= 3 ? { outcome: "Refused", code: "PolicyKeyUnreadable", message: "cannot probe" } : { outcome: "gone" }),
+    }, input(60_000));
+    // One call per probe: the refusals were not retried.
+    expect(run.callsTo("reprobePolicy")).toHaveLength(4);
+    expect(probeTimes(run)).toEqual([0, 250, 750, 1750]);
+    expect(run.output).toEqual({ ended: "PolicyGone", probes: 4 });
+  });
 });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Keyward } from "../support/keyward";
 import { services } from "../../shared/services";
-import { mapLimit } from "../../shared/data/concurrency";
+import { seedNumbered, waitForOperation } from "../support/environments";
 import { RecordStore } from "../../shared/data/recordStore";
 import { FileStore } from "../../shared/data/fileStore";
 
@@ -24,11 +24,9 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => kw?.stop());
 
+/** Records t{i % 4}/r{i} = {n} and files f{i}, through the data facade. */
 async function seed(env: string, records: number, files: number): Promise<void> {
-  const { data } = services();
-  const dataId = await kw.dataIdOf(env);
-  await mapLimit(Array.from({ length: records }, (_, i) => i), 32, (i) => data.putRecord(dataId, `t${i % 4}`, `r${i}`, { n: i }));
-  await mapLimit(Array.from({ length: files }, (_, i) => i), 16, (i) => data.putFile(dataId, `f${i}`, new TextEncoder().encode(`file ${i}`)));
+  await seedNumbered(kw, env, records, files, { tables: 4, value: (n) => ({ n }), fileName: (i) => `f${i}`, fileBody: (i) => Buffer.from(`file ${i}`), filesVia: "facade" });
 }
 
 async function addAndWatch(policy: string, records: number, files: number) {
@@ -52,7 +50,7 @@ async function watch(policy: string, env: string, records: number, files: number
     const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
     expect(add.status).toBe(202);
     const operationId = add.body.operations[0].operationId as string;
-    const op = await kw.until("the add to end", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (o) => o?.status && o.status !== "Running", 600_000);
+    const op = await waitForOperation(kw, operationId, { timeoutMs: 600_000 });
     expect(op.status, JSON.stringify(op)).toBe("Succeeded");
     expect(op.progress).toMatchObject({ done: records + files, total: records + files });
     const counted = await Promise.all(spies.countDeks.mock.results.map((r) => r.value as Promise<{ items: number }>));

@@ -6,8 +6,7 @@
 // (local/durable/metrics.ts counts the events each episode replayed). Not timed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keyward } from "../support/keyward";
-import { services } from "../../shared/services";
-import { mapLimit } from "../../shared/data/concurrency";
+import { seedNumbered, waitForOperation } from "../support/environments";
 import { CALLS_PER_EXECUTION } from "../../orchestrations/partitionPump";
 
 let kw: Keyward;
@@ -18,10 +17,9 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => kw?.stop());
 
+/** Records t{i % 4}/r{i} = {n}, through the data facade. */
 async function seed(env: string, count: number): Promise<void> {
-  const { data } = services();
-  const dataId = await kw.dataIdOf(env);
-  await mapLimit(Array.from({ length: count }, (_, i) => i), 32, (i) => data.putRecord(dataId, `t${i % 4}`, `r${i}`, { n: i }));
+  await seedNumbered(kw, env, count, 0, { tables: 4, value: (n) => ({ n }) });
 }
 
 async function addAndMeasure(policy: string, records: number) {
@@ -30,7 +28,7 @@ async function addAndMeasure(policy: string, records: number) {
   const add = await kw.platformAdmin("POST", `enterprisePolicies/${policy}/environments`, { environmentIds: [env] });
   expect(add.status).toBe(202);
   const operationId = add.body.operations[0].operationId as string;
-  const op = await kw.until("the add to end", async () => (await kw.platformAdmin("GET", `operations/${operationId}`)).body, (o) => o?.status && o.status !== "Running", 600_000);
+  const op = await waitForOperation(kw, operationId, { timeoutMs: 600_000 });
   expect(op.status, JSON.stringify(op)).toBe("Succeeded");
   expect(op.progress).toMatchObject({ done: records, total: records });
   const host = kw.stack.runtime.host;

@@ -81,3 +81,48 @@ export function importCircles(graph: ImportGraph): string[][] {
   for (const file of graph.edges.keys()) if (!index.has(file)) visit(file);
   return circles;
 }
+
+/** One import or re-export statement of a file, package imports included. */
+export interface ImportStatement {
+  spec: string;
+  /** `import type`, `export type`, or braces whose every name is `type X`: erased from the output. */
+  typeOnly: boolean;
+  /** For a relative specifier: the path it names, relative to the root, without its extension. */
+  target?: string;
+}
+
+const STATEMENT = /\b(import|export)\s+(type\s+)?([^"'`;]*?)\s*from\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|\bimport\s+["']([^"']+)["']|\brequire\(\s*["']([^"']+)["']\s*\)/g;
+
+/** The import statements of a source text (`file` relative to `root`, for resolving relative ones). */
+export function importStatements(root: string, file: string, source: string): ImportStatement[] {
+  const out: ImportStatement[] = [];
+  for (const m of source.matchAll(STATEMENT)) {
+    const spec = m[4] ?? m[5] ?? m[6] ?? m[7];
+    let typeOnly = false;
+    if (m[4] !== undefined) {
+      const names = /^\{([^}]*)\}$/.exec(m[3].trim())?.[1].split(",").map((n) => n.trim()).filter(Boolean);
+      typeOnly = m[2] !== undefined || (names !== undefined && names.length > 0 && names.every((n) => n.startsWith("type ")));
+    }
+    const target = spec.startsWith(".")
+      ? path.relative(root, path.resolve(root, path.dirname(file), spec)).replace(/\.(js|ts|mts)$/, "").split(path.sep).join("/")
+      : undefined;
+    out.push({ spec, typeOnly, ...(target !== undefined ? { target } : {}) });
+  }
+  return out;
+}
+
+/** The import statements of every source file under `folder` (relative to root), by file. */
+export function readImportStatements(root: string, folder: string): Map<string, ImportStatement[]> {
+  const result = new Map<string, ImportStatement[]>();
+  (function walk(dir: string) {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|tsx|mts)$/.test(e.name) && !e.name.endsWith(".d.ts")) {
+        const rel = path.relative(root, p).split(path.sep).join("/");
+        result.set(rel, importStatements(root, rel, fs.readFileSync(p, "utf8")));
+      }
+    }
+  })(path.join(root, folder));
+  return result;
+}

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { expect } from "vitest";
 import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { DATA_USER, type Keyward } from "./keyward";
+import { DATA_USER, PLATFORM_ADMIN, type ApiResult, type Keyward } from "./keyward";
+import type { Principal } from "../../local/embeddedApi";
 import { services } from "../../shared/services";
 import { settings } from "../../shared/settings";
 import { storageNaming } from "../../shared/data/naming";
@@ -25,12 +26,27 @@ export async function getEnvironment(kw: Keyward, env: string) {
   return (await kw.platformAdmin("GET", `environments/${env}`)).body;
 }
 
-export async function getOperation(kw: Keyward, operationId: string) {
-  return (await kw.platformAdmin("GET", `operations/${operationId}`)).body;
+/** Who reads or writes: a principal (of any tenant), or a caller function such as kw.platformAdmin. */
+export type Asker = Principal | ((method: string, route: string, body?: unknown) => Promise<ApiResult>);
+
+/** The local tenant's platform admin (as kw.platformAdmin calls). */
+export const PLATFORM_ADMIN_CALLER: Principal = { oid: PLATFORM_ADMIN, roles: ["Platform.Admin"] };
+
+function ask(kw: Keyward, as: Asker, method: string, route: string, body?: unknown): Promise<ApiResult> {
+  return typeof as === "function" ? as(method, route, body) : kw.call(method, route, { as, ...(body !== undefined ? { body } : {}) });
 }
 
-export function waitForOperation(kw: Keyward, operationId: string, timeoutMs = 90_000) {
-  return kw.until(`operation ${operationId} to end`, () => getOperation(kw, operationId), (op) => op?.status !== undefined && op.status !== "Running", timeoutMs);
+export async function getOperation(kw: Keyward, operationId: string, as: Asker = PLATFORM_ADMIN_CALLER) {
+  return (await ask(kw, as, "GET", `operations/${operationId}`)).body;
+}
+
+/**
+ * Polls the operation until it has ended (any status but Running), as `as` (the local platform
+ * admin by default; another tenant's admin for its own operations). Returns the operation.
+ */
+export function waitForOperation(kw: Keyward, operationId: string, options: { as?: Asker; timeoutMs?: number } = {}) {
+  const as = options.as ?? PLATFORM_ADMIN_CALLER;
+  return kw.until(`operation ${operationId} to end`, () => getOperation(kw, operationId, as), (op) => op?.status !== undefined && op.status !== "Running", options.timeoutMs ?? 90_000);
 }
 
 /** Starts adding `env` to `policy`; returns the operation id (fails the test on anything but 202). */
@@ -82,19 +98,43 @@ async function inBatches(count: number, width: number, work: (i: number) => Prom
   for (let i = 0; i < count; i += width) await Promise.all(Array.from({ length: Math.min(width, count - i) }, (_, j) => work(i + j)));
 }
 
-/**
- * Records r0..r{n-1} (three tables) and `files` files. Records go in through the data facade
- * (in process, same storage: quicker than HTTP for a few thousand); files through the API.
- */
-export async function seedNumbered(kw: Keyward, env: string, records: number, files: number): Promise<Seeded> {
-  const { data } = services();
-  const dataId = await kw.dataIdOf(env);
-  await inBatches(records, 32, (i) => data.putRecord(dataId, `t${i % 3}`, `r${i}`, recordValue(i)).then(() => undefined));
+export interface SeedOptions {
+  /** Tables the records are dealt over, record i in t{i % tables}: 3 by default (recordPath). */
+  tables?: number;
+  /** Record i's value: recordValue by default. */
+  value?: (i: number) => unknown;
+  /** File i's path: `dir/f{i}` by default. */
+  fileName?: (i: number) => string;
+  /** File i's bytes: 64 to 113 random bytes by default. */
+  fileBody?: (i: number) => Buffer;
+  /**
+   * How records go in: through the data facade in process (same storage, quicker than HTTP for
+   * a few thousand: the default) or through the HTTP API as the data user.
+   */
+  recordsVia?: "facade" | "api";
+  /** How files go in: through the HTTP API as the data user (the default) or the data facade. */
+  filesVia?: "facade" | "api";
+}
+
+/** Records r0..r{n-1} (in `tables` tables) and `files` files, in or out of process as `options` say. */
+export async function seedNumbered(kw: Keyward, env: string, records: number, files: number, options: SeedOptions = {}): Promise<Seeded> {
+  const tables = options.tables ?? 3;
+  const value = options.value ?? recordValue;
+  const fileName = options.fileName ?? ((i: number) => `dir/f${i}`);
+  const fileBody = options.fileBody ?? ((i: number) => randomBytes(64 + (i % 50)));
+  const facade = (options.recordsVia ?? "facade") === "facade" || options.filesVia === "facade" ? { data: services().data, dataId: await kw.dataIdOf(env) } : undefined;
+  await inBatches(records, 32, async (i) => {
+    if ((options.recordsVia ?? "facade") === "facade") { await facade!.data.putRecord(facade!.dataId, `t${i % tables}`, `r${i}`, value(i)); return; }
+    const res = await kw.user("PUT", `environments/${env}/records/t${i % tables}/r${i}`, value(i));
+    if (res.status !== 201 && res.status !== 200) throw new Error(`record seed failed: ${res.status} ${JSON.stringify(res.body)}`);
+  });
   const bodies = new Map<string, Buffer>();
   await inBatches(files, 8, async (i) => {
-    const body = randomBytes(64 + (i % 50));
-    bodies.set(`dir/f${i}`, body);
-    const res = await kw.call("PUT", `environments/${env}/files/dir/f${i}`, { as: USER, raw: body });
+    const name = fileName(i);
+    const body = fileBody(i);
+    bodies.set(name, body);
+    if (options.filesVia === "facade") { await facade!.data.putFile(facade!.dataId, name, body); return; }
+    const res = await kw.call("PUT", `environments/${env}/files/${name}`, { as: USER, raw: body });
     if (res.status !== 200) throw new Error(`file seed failed: ${res.status} ${JSON.stringify(res.body)}`);
   });
   return { records, files: bodies };

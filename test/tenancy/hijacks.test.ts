@@ -1,4 +1,4 @@
-// The hijacks of the tenancy work, tried by tenant B's admins against tenant A, each refused with
+// The cross-tenant hijacks, tried by tenant B's admins against tenant A, each refused with
 // nothing stored changed (every table and container, but B's own audit rows): re-point, revoke
 // Reader on, delete A's policy; B's environment joins A's policy (even when A's key admin has
 // granted B's platform admin Reader by mistake); backup, restore, copy and reset across tenants.
@@ -18,7 +18,8 @@ import { environmentsOnPolicy } from "../../shared/state/lookups";
 import { conflict } from "../../shared/errors";
 import { enterprisePolicyBody } from "../../local/embeddedApi";
 import { callAs, newTenant } from "./support/tenants";
-import { buildWorld, uniqueName, waitForOperation, type TenantWorld } from "./support/world";
+import { buildWorld, uniqueName, type TenantWorld } from "./support/world";
+import { waitForOperation } from "../support/environments";
 import { ownedBy, refusedUnchanged, snapshotOf } from "./support/stateGuard";
 import { changes } from "./support/storageSnapshot";
 import { holdActivities } from "./support/activityGate";
@@ -149,7 +150,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
   async function removeAgain(env: string, policy: string): Promise<void> {
     const op = await callAs(kw, A.who.platformAdmin, "DELETE", `enterprisePolicies/${policy}/environments/${env}`);
     expect(op.status, JSON.stringify(op.body)).toBe(202);
-    expect((await waitForOperation(kw, A.who, op.body.operations[0].operationId)).status).toBe("Succeeded");
+    expect((await waitForOperation(kw, op.body.operations[0].operationId, { as: A.who.platformAdmin })).status).toBe("Succeeded");
   }
 
   it("an add that lands between the delete's check and its write makes the delete see it: 409 PolicyInUse, the policy stays", async () => {
@@ -163,7 +164,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
     await expect(attempt).rejects.toMatchObject({ code: "PolicyInUse" });
     expect(added?.status, JSON.stringify(added?.body)).toBe(202);
     expect(await state().getPolicy(name)).toBeDefined();
-    const done = await waitForOperation(kw, A.who, added!.body.operations[0].operationId);
+    const done = await waitForOperation(kw, added!.body.operations[0].operationId, { as: A.who.platformAdmin });
     expect(done.status).toBe("Succeeded");
     await removeAgain(A.environmentAlone, name);
   });
@@ -220,7 +221,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
         // The add won: the delete saw the environment.
         expect(del.status).toBe(409);
         expect(policy).toBeDefined();
-        expect((await waitForOperation(kw, A.who, add.body.operations[0].operationId)).status).toBe("Succeeded");
+        expect((await waitForOperation(kw, add.body.operations[0].operationId, { as: A.who.platformAdmin })).status).toBe("Succeeded");
         await removeAgain(A.environmentAlone, name);
       } else {
         // The delete won: the add was refused and left the environment as it was.
@@ -255,7 +256,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
     expect((await callAs(kw, A.who.member, "PUT", `environments/${env}/records/movers/m1`, { owner: "alpha", env })).status).toBe(201);
     const add = await callAs(kw, A.who.platformAdmin, "POST", `enterprisePolicies/${from}/environments`, { environmentIds: [env] });
     expect(add.status, JSON.stringify(add.body)).toBe(202);
-    expect((await waitForOperation(kw, A.who, add.body.operations[0].operationId)).status).toBe("Succeeded");
+    expect((await waitForOperation(kw, add.body.operations[0].operationId, { as: A.who.platformAdmin })).status).toBe("Succeeded");
 
     // Held at the add half's first activity: the remove half has ended, the environment names no policy yet.
     const gate = holdActivities(Object.keys(activities), (input) => input?.environmentId === env && String(input?.operationId).endsWith("-add"));
@@ -280,7 +281,7 @@ describe("a policy's delete against an add to it (the policy row's ETag)", () =>
       gate.open();
     }
 
-    const done = await waitForOperation(kw, A.who, change.body.operations[0].operationId);
+    const done = await waitForOperation(kw, change.body.operations[0].operationId, { as: A.who.platformAdmin });
     expect(done.status, JSON.stringify(done)).toBe("Succeeded");
     const after = (await state().getEnvironment(env))!;
     expect(after.encryption).toMatchObject({ keyType: "CustomerManaged", status: "Encrypted", policy: to });

@@ -32,8 +32,8 @@ export const HOST_SETTINGS: Record<string, string> = {
 };
 
 /**
- * Settings (or identity-connection names) infra/main.bicep sets that the code does not read yet
- * (issue 16). The lead empties this list as the code learns each one: the test fails for an
+ * Settings (or identity-connection names) infra/main.bicep sets that the code does not read
+ * yet. The lead empties this list as the code learns each one: the test fails for an
  * entry the code already reads, and for one the template no longer sets.
  */
 export const PENDING_SETTINGS: Record<string, string> = {

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { CUSTOMER_KEY_OFFICER, type Keyward } from "../../support/keyward";
 import type { CustomerPolicy } from "../../../local/embeddedApi";
 import { callAs, type TenantPrincipals } from "./tenants";
+import { waitForOperation } from "../../support/environments";
 
 export interface TenantWorld {
   who: TenantPrincipals;
@@ -32,10 +33,6 @@ export interface TenantWorld {
 /** Unique names: a tenant's world names nothing another tenant holds (unless a test means it to). */
 export const uniqueName = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
-export async function waitForOperation(kw: Keyward, who: TenantPrincipals, operationId: string): Promise<any> {
-  return kw.until(`operation ${operationId}`, async () => (await callAs(kw, who.platformAdmin, "GET", `operations/${operationId}`)).body,
-    (op) => op?.status !== undefined && op.status !== "Running", 90_000);
-}
 
 async function expectStatus(res: Promise<{ status: number; body: unknown }>, status: number[], what: string): Promise<any> {
   const r = await res;
@@ -77,13 +74,13 @@ export async function buildWorld(kw: Keyward, who: TenantPrincipals, names: Worl
   }
   const add = await expectStatus(callAs(kw, who.platformAdmin, "POST", `enterprisePolicies/${policy.policy}/environments`, { environmentIds: [environment] }), [202], "add");
   const operationId = add.operations[0].operationId as string;
-  const added = await waitForOperation(kw, who, operationId);
+  const added = await waitForOperation(kw, operationId, { as: who.platformAdmin });
   if (added.status !== "Succeeded") throw new Error(`add failed: ${JSON.stringify(added)}`);
   const backup = await expectStatus(callAs(kw, who.platformAdmin, "POST", `environments/${environment}/backups`), [202], "backup");
-  const backedUp = await waitForOperation(kw, who, backup.operationId);
+  const backedUp = await waitForOperation(kw, backup.operationId, { as: who.platformAdmin });
   if (backedUp.status !== "Succeeded") throw new Error(`backup failed: ${JSON.stringify(backedUp)}`);
   const rotation = await expectStatus(callAs(kw, who.keysAdmin, "POST", `enterprisePolicies/${policy.policy}/rotate`), [202], "rotate");
-  const rotated = await waitForOperation(kw, who, rotation.operationId);
+  const rotated = await waitForOperation(kw, rotation.operationId, { as: who.platformAdmin });
   if (rotated.status !== "Succeeded") throw new Error(`rotation failed: ${JSON.stringify(rotated)}`);
   return {
     who, policy, sparePolicy, environment, environmentAlone, operationId, backupOperationId: backup.operationId, backupId: backup.backupId,
