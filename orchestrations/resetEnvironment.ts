@@ -7,8 +7,8 @@ import type { DataOperationInput, DataOperationResult } from "../shared/dataOper
 import { dataOperationSteps } from "./dataOperationSteps";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
-import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
-import { RETIRED_CALLS_PER_EXECUTION, retiredDataWorker } from "./retiredDataWorker";
+import { orchestrator, type Sent } from "./orchestrator";
+import { deleteRetiredGenerations } from "./retiredDataWorker";
 
 function* resetFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
@@ -19,11 +19,8 @@ function* resetFlow(context: OrchestrationContext, input: DataOperationInput): G
     if (reset.outcome !== "ok") return yield* steps.fail({ code: reset.code, message: reset.message });
     // From here the environment is on its fresh generation: a failure below leaves old data to
     // delete, still listed on the environment (retiredDataIds) for the next operation to finish.
-    const deleted = yield* callOrchestrator(context, retiredDataWorker, {
-      ...base, retired: reset.retired, retry: input.retry, callsPerExecution: RETIRED_CALLS_PER_EXECUTION, backupsDeleted: 0,
-    }, `${context.df.instanceId}:retired`);
-    if (deleted.outcome === "stopped") return yield* steps.fail({ code: deleted.code, message: deleted.message });
-    if (deleted.outcome === "failed") return yield* steps.fail({ code: "OperationFailed", message: `${steps.stage} failed: ${deleted.message}` });
+    const deleted = yield* deleteRetiredGenerations(context, base, reset.retired, input.retry, steps.stage);
+    if (deleted.error) return yield* steps.fail(deleted.error);
     yield* steps.done(`${reset.backupsDeleted + deleted.backupsDeleted} backup(s) deleted; new key ring under ${reset.keyId}`);
     // Other instances may hold the old keys in their DEK cache for up to its TTL: the
     // environment stays offline until that has passed.

@@ -8,7 +8,7 @@ import type { ActivityRetryPolicy } from "../shared/operations/contracts";
 import type { ActivityTable } from "../activities";
 import { proxyActivities } from "./activityProxy";
 import { errorMessage } from "./retry";
-import { orchestrator, type Sent } from "./orchestrator";
+import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
 
 export interface RetiredDataWork {
   operationId: string;
@@ -53,3 +53,19 @@ function* retiredDataFlow(context: OrchestrationContext, input: RetiredDataWork)
 }
 
 export const retiredDataWorker = orchestrator<RetiredDataWork, RetiredDataResult>("retiredDataWorker", retiredDataFlow);
+
+/**
+ * A parent operation's deletion of the generations it retired: the worker as a sub-orchestration
+ * (its instance id derived from the parent's), its end as the parent reports it: the backups
+ * deleted, or the error the parent's step fails with (`stage` names the step).
+ */
+export function* deleteRetiredGenerations(
+  context: OrchestrationContext, base: { operationId: string; tenantId: string; environmentId: string }, retired: string[], retry: ActivityRetryPolicy, stage: string,
+): Generator<Task, { backupsDeleted: number; error?: undefined } | { error: { code: string; message: string } }, Sent> {
+  const deleted = yield* callOrchestrator(context, retiredDataWorker, {
+    ...base, retired, retry, callsPerExecution: RETIRED_CALLS_PER_EXECUTION, backupsDeleted: 0,
+  }, `${context.df.instanceId}:retired`);
+  if (deleted.outcome === "stopped") return { error: { code: deleted.code, message: deleted.message } };
+  if (deleted.outcome === "failed") return { error: { code: "OperationFailed", message: `${stage} failed: ${deleted.message}` } };
+  return { backupsDeleted: deleted.backupsDeleted };
+}

@@ -16,8 +16,8 @@ import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
-import { callOrchestrator, orchestrator, type Sent } from "./orchestrator";
-import { RETIRED_CALLS_PER_EXECUTION, retiredDataWorker } from "./retiredDataWorker";
+import { orchestrator, type Sent } from "./orchestrator";
+import { deleteRetiredGenerations } from "./retiredDataWorker";
 
 function* transferFlow(context: OrchestrationContext, input: DataOperationInput): Generator<Task, DataOperationResult, Sent> {
   const steps = dataOperationSteps(context, input);
@@ -64,11 +64,8 @@ function* transferFlow(context: OrchestrationContext, input: DataOperationInput)
     if (switched.outcome !== "ok") return yield* steps.fail({ code: switched.code, message: switched.message });
     // From here the environment is on its fresh generation: a failure below leaves old data to
     // delete, still listed on the environment (retiredDataIds) for the next operation to finish.
-    const deleted = yield* callOrchestrator(context, retiredDataWorker, {
-      ...base, retired: switched.retired, retry: input.retry, callsPerExecution: RETIRED_CALLS_PER_EXECUTION, backupsDeleted: 0,
-    }, `${context.df.instanceId}:retired`);
-    if (deleted.outcome === "stopped") return yield* steps.fail({ code: deleted.code, message: deleted.message });
-    if (deleted.outcome === "failed") return yield* steps.fail({ code: "OperationFailed", message: `${steps.stage} failed: ${deleted.message}` });
+    const deleted = yield* deleteRetiredGenerations(context, base, switched.retired, input.retry, steps.stage);
+    if (deleted.error) return yield* steps.fail(deleted.error);
     yield* steps.done("previous data deleted; backups kept");
     return yield* steps.succeed();
   } catch (err) {

@@ -12,7 +12,7 @@ import { Keyward } from "../support/keyward";
 import { addToPolicyAndWait, expectData, getEnvironment, seedDataset, waitForOperation } from "../support/environments";
 import { services } from "../../shared/services";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
-import { tableServiceClient } from "../../shared/storage/clients";
+import { generationLeft, NOTHING_LEFT } from "./support/generationLeft";
 import { BackupStore } from "../../shared/dataOperations/backupStore";
 import { deleteRetiredPage, RETIRED_BLOBS_PER_PAGE } from "../../shared/dataOperations/generations";
 import type { Environment } from "../../shared/domain/environment";
@@ -38,20 +38,6 @@ async function backup(env: string) {
   expect((await waitForOperation(kw, b.body.operationId)).status).toBe("Succeeded");
 }
 
-/** Whether anything of a generation is left: its table, its container, its key ring, its backup blobs. */
-async function leftOf(dataId: string) {
-  const { backups, settings } = services();
-  const data = backups.context.data;
-  const tables: string[] = [];
-  for await (const t of tableServiceClient(settings.storageConnectionString).listTables()) tables.push(t.name!);
-  return {
-    table: tables.includes(data.naming.recordTable(dataId)),
-    container: await data.files.container(dataId).exists(),
-    ring: (await data.rings.read(dataId)) !== undefined,
-    backupBlobs: (await backups.store.blobNamesOf(dataId)).length,
-  };
-}
-const NOTHING = { table: false, container: false, ring: false, backupBlobs: 0 };
 
 describe("reset over a fresh generation", () => {
   it("deletes no record row or file blob one by one, backup blobs in bounded pages, and leaves nothing of the old generation", async () => {
@@ -59,7 +45,7 @@ describe("reset over a fresh generation", () => {
     await seedDataset(kw, env, { records: 400, files: 30 });
     await backup(env);
     const old = await kw.dataIdOf(env);
-    const before = await leftOf(old);
+    const before = await generationLeft(old);
     expect(before).toMatchObject({ table: true, container: true, ring: true });
     expect(before.backupBlobs).toBeGreaterThan(30);
     const { naming } = services().backups.context.data;
@@ -84,11 +70,11 @@ describe("reset over a fresh generation", () => {
     expect(deleted.every((p) => p.deleted <= RETIRED_BLOBS_PER_PAGE)).toBe(true);
     expect(deleted.reduce((n, p) => n + p.deleted, 0)).toBe(before.backupBlobs);
 
-    expect(await leftOf(old)).toEqual(NOTHING);
+    expect(await generationLeft(old)).toEqual(NOTHING_LEFT);
     const after = await stateOf(env);
     expect(after.dataId).not.toBe(old);
     expect(after.retiredDataIds).toBeUndefined();
-    expect(await leftOf(after.dataId)).toMatchObject({ table: true, container: true, ring: true, backupBlobs: 0 });
+    expect(await generationLeft(after.dataId)).toMatchObject({ table: true, container: true, ring: true, backupBlobs: 0 });
     expect((await kw.user("GET", `environments/${env}/records/t0?top=100`)).body.value).toEqual([]);
   }, 180_000);
 
@@ -116,7 +102,7 @@ describe("reset over a fresh generation", () => {
     await seedDataset(kw, env, { records: 4, files: 9 });
     await backup(env);
     const dataId = await kw.dataIdOf(env);
-    const total = (await leftOf(dataId)).backupBlobs;
+    const total = (await generationLeft(dataId)).backupBlobs;
     expect(total).toBeGreaterThan(9);
     const bc = services().backups.context;
     const counts: number[] = [];
@@ -127,7 +113,7 @@ describe("reset over a fresh generation", () => {
     }
     expect(counts.slice(0, -1).every((n) => n === 4)).toBe(true);
     expect(counts.reduce((n, c) => n + c, 0)).toBe(total);
-    expect(await leftOf(dataId)).toEqual(NOTHING);
+    expect(await generationLeft(dataId)).toEqual(NOTHING_LEFT);
   }, 120_000);
 
   it("fails before the switch: the environment stays on its old generation, intact; a rerun finishes and deletes the half-built one", async () => {
@@ -151,7 +137,7 @@ describe("reset over a fresh generation", () => {
     expect(stayed.dataOperation).toBeUndefined();
     expect(stayed.retiredDataIds).toHaveLength(1);
     const halfBuilt = stayed.retiredDataIds![0];
-    expect(await leftOf(halfBuilt)).toMatchObject({ table: true, container: true, ring: true });
+    expect(await generationLeft(halfBuilt)).toMatchObject({ table: true, container: true, ring: true });
     await expectData(kw, env, dataset);
 
     const rerun = await reset(env);
@@ -159,8 +145,8 @@ describe("reset over a fresh generation", () => {
     const after = await stateOf(env);
     expect([old, halfBuilt]).not.toContain(after.dataId);
     expect(after.retiredDataIds).toBeUndefined();
-    expect(await leftOf(old)).toEqual(NOTHING);
-    expect(await leftOf(halfBuilt)).toEqual(NOTHING);
+    expect(await generationLeft(old)).toEqual(NOTHING_LEFT);
+    expect(await generationLeft(halfBuilt)).toEqual(NOTHING_LEFT);
     expect((await getEnvironment(kw, env)).encryption).toMatchObject({ keyType: "PlatformManaged", status: "PlatformManaged" });
     expect((await kw.user("GET", `environments/${env}/records/t0/r0`)).status).toBe(404);
   }, 120_000);
@@ -180,12 +166,12 @@ describe("reset over a fresh generation", () => {
     expect(switched.dataId).not.toBe(old);
     expect(switched.retiredDataIds).toEqual([old]);
     expect(switched.dataOperation).toBeUndefined();
-    expect((await leftOf(old)).backupBlobs).toBeGreaterThan(0);
+    expect((await generationLeft(old)).backupBlobs).toBeGreaterThan(0);
 
     const rerun = await reset(env);
     expect(rerun.status, JSON.stringify(rerun)).toBe("Succeeded");
-    expect(await leftOf(old)).toEqual(NOTHING);
-    expect(await leftOf(switched.dataId)).toEqual(NOTHING);
+    expect(await generationLeft(old)).toEqual(NOTHING_LEFT);
+    expect(await generationLeft(switched.dataId)).toEqual(NOTHING_LEFT);
     expect((await stateOf(env)).retiredDataIds).toBeUndefined();
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { Keyward } from "../support/keyward";
 import { addToPolicyAndWait, expectData, seedDataset, waitForOperation, type Dataset } from "../support/environments";
 import { services } from "../../shared/services";
 import { LOCAL_TENANT_ID } from "../../local/issuer";
-import { tableServiceClient } from "../../shared/storage/clients";
+import { generationLeft, NOTHING_LEFT } from "./support/generationLeft";
 import { BackupStore } from "../../shared/dataOperations/backupStore";
 import { findDek } from "../../shared/crypto/keyRing";
 import type { Environment } from "../../shared/domain/environment";
@@ -38,18 +38,6 @@ const backup = async (env: string): Promise<string> => {
 const restore = (target: string, source: string, backupId: string) => operation("POST", `environments/${target}/restore`, { sourceEnvironmentId: source, backupId });
 const backupIds = async (env: string) => ((await kw.platformAdmin("GET", `environments/${env}/backups`)).body.value as { backupId: string }[]).map((b) => b.backupId);
 
-async function leftOf(dataId: string) {
-  const { backups, settings } = services();
-  const data = backups.context.data;
-  const tables: string[] = [];
-  for await (const t of tableServiceClient(settings.storageConnectionString).listTables()) tables.push(t.name!);
-  return {
-    table: tables.includes(data.naming.recordTable(dataId)),
-    container: await data.files.container(dataId).exists(),
-    ring: (await data.rings.read(dataId)) !== undefined,
-    backupBlobs: (await backups.store.blobNamesOf(dataId)).length,
-  };
-}
 
 /** Row and blob deletes aimed at one generation's table and container while `run` runs. */
 async function deletesDuring<T>(dataId: string, run: () => Promise<T>): Promise<{ result: T; rows: number; blobs: number }> {
@@ -88,8 +76,8 @@ describe("restore and copy over a fresh generation", () => {
     expect(after.retiredDataIds).toBeUndefined();
     expect(after.formerDataIds).toEqual([old]);
     // The old generation's table, container and ring are gone; its backups are not.
-    expect(await leftOf(old)).toMatchObject({ table: false, container: false, ring: false });
-    expect((await leftOf(old)).backupBlobs).toBeGreaterThan(5);
+    expect(await generationLeft(old)).toMatchObject({ table: false, container: false, ring: false });
+    expect((await generationLeft(old)).backupBlobs).toBeGreaterThan(5);
     // The fresh ring is on the same customer key version as the one it replaced, with one DEK.
     const ring = (await services().backups.context.data.rings.read(after.dataId))!;
     expect(ring.deks).toHaveLength(1);
@@ -109,13 +97,13 @@ describe("restore and copy over a fresh generation", () => {
     const twice = await stateOf(env);
     expect(twice.backupsDataId).toBe(old);
     // The generations in between are gone whole; only the backups' home keeps blobs.
-    for (const between of twice.formerDataIds!.filter((id) => id !== old)) expect(await leftOf(between)).toEqual({ table: false, container: false, ring: false, backupBlobs: 0 });
+    for (const between of twice.formerDataIds!.filter((id) => id !== old)) expect(await generationLeft(between)).toEqual(NOTHING_LEFT);
 
     // A reset deletes the backups where they are kept too.
     const reset = await operation("POST", `environments/${env}/reset`);
     expect(reset.status, JSON.stringify(reset)).toBe("Succeeded");
     expect(reset.steps[0].detail).toMatch(/^2 backup\(s\) deleted/);
-    expect(await leftOf(old)).toEqual({ table: false, container: false, ring: false, backupBlobs: 0 });
+    expect(await generationLeft(old)).toEqual(NOTHING_LEFT);
     const cleared = await stateOf(env);
     expect(cleared.backupsDataId).toBeUndefined();
     expect(cleared.retiredDataIds).toBeUndefined();
@@ -141,7 +129,7 @@ describe("restore and copy over a fresh generation", () => {
     await expectData(kw, target, data);
     await expectData(kw, source, data);
     expect(await backupIds(target)).toEqual([kept]);
-    expect(await leftOf(old)).toMatchObject({ table: false, container: false, ring: false });
+    expect(await generationLeft(old)).toMatchObject({ table: false, container: false, ring: false });
   }, 180_000);
 
   it("a restore that fails before the switch leaves the target's data as it was; a rerun finishes and deletes the half-written generation", async () => {
@@ -161,7 +149,7 @@ describe("restore and copy over a fresh generation", () => {
     expect(stayed.dataOperation).toBeUndefined();
     expect(stayed.retiredDataIds).toHaveLength(1);
     const halfWritten = stayed.retiredDataIds![0];
-    expect(await leftOf(halfWritten)).toMatchObject({ table: true, container: true, ring: true });
+    expect(await generationLeft(halfWritten)).toMatchObject({ table: true, container: true, ring: true });
     // Nothing of the target was touched: the records written since the backup are all still there.
     for (const [id, value] of current.records) expect((await kw.user("GET", `environments/${env}/records/${id}`)).body.value).toEqual(value);
 
@@ -170,7 +158,7 @@ describe("restore and copy over a fresh generation", () => {
     const after = await stateOf(env);
     expect([old, halfWritten]).not.toContain(after.dataId);
     expect(after.retiredDataIds).toBeUndefined();
-    expect(await leftOf(halfWritten)).toEqual({ table: false, container: false, ring: false, backupBlobs: 0 });
+    expect(await generationLeft(halfWritten)).toEqual(NOTHING_LEFT);
     expect(await backupIds(env)).toEqual([b]);
   }, 180_000);
 });
