@@ -79,6 +79,8 @@ export function sharedBrowser(start: () => Promise<Browser> = () => startBrowser
  * reports them as aria-hidden-focus, so those elements alone are left out of the scan.
  */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
+  // A dialog or panel still fading in reads as too little contrast: scan the page at rest.
+  await animationsDone(page);
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).exclude("[data-tabster-dummy]").analyze();
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`), `accessibility of ${what}`).toEqual([]);
