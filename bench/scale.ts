@@ -88,7 +88,11 @@ async function measure(ctx: BenchContext, policy: string, records: number, recor
   const op = await ctx.waitForOperation(operationId, 6 * 3600_000);
   const storageCalls = storage.stop();
   const peak = rss.stop();
-  const vault = (await ctx.management.requests(vaultBefore)).value.filter((r) => r.vault !== null).length;
+  const vaultLog = (await ctx.management.requests(vaultBefore)).value.filter((r) => r.vault !== null);
+  const vault = vaultLog.length;
+  const byOp: Record<string, number> = {};
+  for (const r of vaultLog) byOp[`${r.operation}:${r.status}`] = (byOp[`${r.operation}:${r.status}`] ?? 0) + 1;
+  ctx.log(`scale: vault requests during the add of ${records}: ${JSON.stringify(byOp)}`);
   const history = ctx.stack.runtime.host.metricsWhere((id) => id === operationId || id.startsWith(`${operationId}:`));
   const seconds = secondsBetween(op.startedAt, op.endedAt);
   ctx.log(`scale: rewriting the ${records} rows in place, no crypto`);
