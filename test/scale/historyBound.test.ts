@@ -49,7 +49,11 @@ describe("history bounded by partitions", () => {
     // at most one worker execution's events apart (about 4 events per page call).
     expect(large.instances).toBe(small.instances);
     expect(large.largestReplay).toBeLessThanOrEqual(small.largestReplay + 4 * CALLS_PER_EXECUTION + 8);
-    // The add's own execution replays the same history whatever the item count.
-    expect(Math.abs(large.parent - small.parent)).toBeLessThanOrEqual(8);
+    // The add's own execution replays the same history whatever the item count: the two adds
+    // are 1,800 pages apart, so a parent that grew with its pages would differ by hundreds of
+    // events. Between runs it differs by a few: three clean-clone CI runs measured 107, 111 and
+    // 112 events at 2,000 records and 116, 114 and 116 at 20,000 (a difference of 9 failed a
+    // bound of 8), as an activity retried under load adds its failure, timer and new schedule.
+    expect(Math.abs(large.parent - small.parent)).toBeLessThanOrEqual(16);
   }, 900_000);
 });
