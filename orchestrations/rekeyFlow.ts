@@ -13,6 +13,7 @@ import {
 import type { ActivityTable } from "../activities";
 import { proxyActivities, all } from "./activityProxy";
 import { pumpPartitions } from "./partitionPump";
+import { countStore } from "./countStore";
 import { needs } from "../shared/errors";
 import { errorMessage } from "./retry";
 import type { Sent } from "./orchestrator";
@@ -54,24 +55,6 @@ function* reencryptStore(
     },
   });
   return outcome.stop;
-}
-
-/**
- * Counts one store partition by partition through the pump (each worker a few countPartition
- * calls per execution): its items, those under a DEK outside the target's lineage, and how many
- * partitions were counted. For a store too large for one call to size or to prove (sizing:
- * listPartitions `paged`; the proof: finishRekey `ProofPaged`). `proof`: each count waits until
- * the switch to the target has settled (dekCounts PROOF_SETTLE_MS), so a zero stays zero.
- * `stop`: why a count could not be made (a lost key, a refusal); the counts are then partial.
- */
-function* countStore(
-  context: OrchestrationContext, input: RekeyInput, store: Store, partitions: string[], targetDekId: string, label: string, proof: boolean,
-): Generator<Task, { items: number; offTarget: number; partitions: number; stop?: KeyFailure | Refusal }, Sent> {
-  const outcome = yield* pumpPartitions(context, {
-    label, partitions: partitions.map(Number), parallelism: input.parallelism, retry: input.retry,
-    job: { kind: "count", page: { dataId: input.dataId, store, targetDekId, ...(proof ? { proof: true } : {}) } },
-  });
-  return { items: outcome.items, offTarget: outcome.offTarget, partitions: outcome.partitionsDone, ...(outcome.stop ? { stop: outcome.stop } : {}) };
 }
 
 export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Generator<Task, RekeyResult, Sent> {
@@ -136,7 +119,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       const size = listed[i];
       if ("outcome" in size) return yield* stopped(size, stage);
       if (!size.paged) { sizes.push(size); continue; }
-      const counted = yield* countStore(context, input, store, size.partitions, dek.dekId, `${store}-size`, false);
+      const counted = yield* countStore(context, { parallelism: input.parallelism, retry: input.retry, dataId: input.dataId, store, partitions: size.partitions.map(Number), targetDekId: dek.dekId, label: `${store}-size`, proof: false });
       if (counted.stop) return yield* stopped(counted.stop, stage);
       sizes.push({ partitions: size.partitions, items: counted.items, remaining: counted.offTarget });
     }
@@ -203,7 +186,7 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
       const remaining: Record<string, number> = {};
       const proven: Record<string, number> = {};
       for (const store of stores) {
-        const counted = yield* countStore(context, input, store, sizeOf.get(store)!.partitions, dek.dekId, `${store}-proof${round}`, true);
+        const counted = yield* countStore(context, { parallelism: input.parallelism, retry: input.retry, dataId: input.dataId, store, partitions: sizeOf.get(store)!.partitions.map(Number), targetDekId: dek.dekId, label: `${store}-proof${round}`, proof: true });
         // A proof that could not count (a lost key, a refusal) proves nothing: the flow stops with its reason.
         if (counted.stop) return counted.stop;
         if (counted.offTarget > 0) remaining[store] = counted.offTarget;

@@ -14,6 +14,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { DATA_STORES, type DataOperationInput, type DataOperationResult } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
+import { countStore } from "./countStore";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
 import { orchestrator, type Sent } from "./orchestrator";
@@ -36,9 +37,9 @@ function* transferFlow(context: OrchestrationContext, input: DataOperationInput)
       // A live source: counted partition by partition (no call reads more than a bounded page).
       items = 0;
       for (const store of DATA_STORES) {
-        const counted = yield* pumpPartitions(context, {
-          label: `size ${store}`, partitions: buckets, parallelism: input.parallelism, retry: input.retry,
-          job: { kind: "count", page: { dataId: source.dataId, store, targetDekId: prep.sourceDekId! } },
+        const counted = yield* countStore(context, {
+          dataId: source.dataId, store, partitions: buckets, targetDekId: prep.sourceDekId!, label: `size ${store}`, proof: false,
+          parallelism: input.parallelism, retry: input.retry,
         });
         if (counted.stop) return yield* steps.fail({ code: counted.stop.code, message: counted.stop.message });
         items += counted.items;
