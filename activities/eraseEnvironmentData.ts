@@ -11,7 +11,8 @@
 // half-built fresh one listed as retired (deleted by the next operation's cleanup).
 import type { AppServices } from "../shared/appServices";
 import type { ResetEnvironmentInput, ResetEnvironmentOutput } from "../shared/dataOperations/contracts";
-import { freshDataId } from "../shared/dataOperations/generations";
+import { freshDataId, settleAfterSwitch } from "../shared/dataOperations/generations";
+import { movedTo, withFreshListed } from "../shared/domain/dataGeneration";
 import type { Environment } from "../shared/domain/environment";
 import { conflict, notFound } from "../shared/errors";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
@@ -20,11 +21,9 @@ import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 function switched(e: Environment, fresh: string, keyId: string): Environment {
   const { lockedReason: _reason, policy: _policy, warning: _warning, progress: _progress, ...encryption } = e.encryption;
   // The backups go too: where a restore or copy kept them (backupsDataId) is retired with the rest.
-  const { backupsDataId: _backups, ...kept } = e;
-  const retiring = [e.dataId, ...(e.backupsDataId && e.backupsDataId !== e.dataId ? [e.backupsDataId] : [])];
+  const { backupsDataId: _backups, ...kept } = movedTo(e, fresh, e.backupsDataId ? [e.backupsDataId] : []);
   return {
-    ...kept, dataId: fresh, retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => !retiring.includes(id) && id !== fresh), ...retiring],
-    formerDataIds: [...(e.formerDataIds ?? []).filter((id) => id !== e.dataId), e.dataId],
+    ...kept,
     state: e.state === "Locked" ? "Enabled" : e.state, lockedSince: undefined,
     encryption: { ...encryption, keyType: "PlatformManaged", keyId, status: "PlatformManaged" },
   };
@@ -39,7 +38,7 @@ export async function eraseEnvironmentData(input: ResetEnvironmentInput, svc: Ap
     if (env.dataId === input.dataId) {
       // Listed before it is built: a reset that fails before its switch leaves a half-built
       // generation that the next operation's cleanup finds and deletes.
-      await state.updateEnvironment(input.environmentId, (e) => (e.dataId === input.dataId && !e.retiredDataIds?.includes(fresh) ? { ...e, retiredDataIds: [...(e.retiredDataIds ?? []), fresh] } : undefined));
+      await state.updateEnvironment(input.environmentId, (e) => withFreshListed(e, input.dataId, fresh));
       const { wrapper } = await svc.keys.latestWrapper({ kind: "PlatformManaged" });
       await svc.data.initialize(fresh, wrapper, { kind: "PlatformManaged" });
       env = await state.updateEnvironment(input.environmentId, (e) => (e.dataId === input.dataId ? switched(e, fresh, wrapper.keyId) : undefined));
@@ -47,13 +46,9 @@ export async function eraseEnvironmentData(input: ResetEnvironmentInput, svc: Ap
     if (env?.dataId !== fresh) {
       throw conflict("DataGenerationChanged", `Environment '${input.environmentId}' moved to other data while it was being reset; start the reset again.`, "environmentId");
     }
-    // This instance forgets the old keys now; other instances within the cache TTL, which the
-    // orchestration waits out before the environment serves again.
-    svc.dekCache.purgeByScope(input.dataId);
-    // A reader whose cached environment state predates the operation's claim (so without its 503
-    // flag) may still read the old generation for up to the state cache's bound: the old
-    // generation stays whole until that has passed.
-    await new Promise((resolve) => setTimeout(resolve, svc.settings.dataStateCacheMs));
+    // Other instances may hold the old keys within their DEK cache's TTL, which the orchestration
+    // waits out before the environment serves again.
+    await settleAfterSwitch({ dekCache: svc.dekCache, stateCacheMs: svc.settings.dataStateCacheMs }, input.dataId);
     return { outcome: "ok", keyId: env.encryption.keyId!, backupsDeleted: 0, retired: env.retiredDataIds ?? [] };
   } catch (err) {
     return terminalOutcomeOf(err);

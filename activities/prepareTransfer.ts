@@ -9,6 +9,7 @@
 import type { AppServices } from "../shared/appServices";
 import type { PrepareTransferInput, PrepareTransferOutput } from "../shared/dataOperations/contracts";
 import { freshDataId } from "../shared/dataOperations/generations";
+import { withFreshListed } from "../shared/domain/dataGeneration";
 import { conflict, notFound } from "../shared/errors";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
@@ -17,8 +18,7 @@ export async function prepareTransfer(input: PrepareTransferInput, svc: AppServi
     const { target, ...source } = await svc.backups.checkTransfer(input);
     const state = svc.state.forTenant(input.tenantId);
     const fresh = freshDataId(input.operationId, input.dataId);
-    const env = await state.updateEnvironment(input.environmentId, (e) =>
-      e.dataId === input.dataId && !e.retiredDataIds?.includes(fresh) ? { ...e, retiredDataIds: [...(e.retiredDataIds ?? []), fresh] } : undefined);
+    const env = await state.updateEnvironment(input.environmentId, (e) => withFreshListed(e, input.dataId, fresh));
     if (!env) throw notFound("EnvironmentNotFound", `Environment '${input.environmentId}' no longer exists.`, "environmentId");
     if (env.dataId !== input.dataId) {
       throw conflict("DataGenerationChanged", `Environment '${input.environmentId}' moved to other data while it was being prepared; start the operation again.`, "environmentId");

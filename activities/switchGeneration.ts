@@ -7,16 +7,13 @@
 import type { AppServices } from "../shared/appServices";
 import type { SwitchGenerationInput, SwitchGenerationOutput } from "../shared/dataOperations/contracts";
 import { backupHomeOf, type Environment } from "../shared/domain/environment";
+import { movedTo } from "../shared/domain/dataGeneration";
+import { settleAfterSwitch } from "../shared/dataOperations/generations";
 import { conflict, notFound } from "../shared/errors";
 import { terminalOutcomeOf } from "../shared/operations/activityOutcome";
 
-function switched(e: Environment, fresh: string): Environment {
-  return {
-    ...e, dataId: fresh, backupsDataId: backupHomeOf(e),
-    retiredDataIds: [...(e.retiredDataIds ?? []).filter((id) => id !== e.dataId && id !== fresh), e.dataId],
-    formerDataIds: [...(e.formerDataIds ?? []).filter((id) => id !== e.dataId), e.dataId],
-  };
-}
+/** On the fresh generation, its backups kept where they are stored. */
+const switched = (e: Environment, fresh: string): Environment => ({ ...movedTo(e, fresh), backupsDataId: backupHomeOf(e) });
 
 export async function switchGeneration(input: SwitchGenerationInput, svc: AppServices): Promise<SwitchGenerationOutput> {
   try {
@@ -26,11 +23,7 @@ export async function switchGeneration(input: SwitchGenerationInput, svc: AppSer
     if (env.dataId !== input.freshDataId) {
       throw conflict("DataGenerationChanged", `Environment '${input.environmentId}' moved to other data while its data was being replaced; start the operation again.`, "environmentId");
     }
-    svc.dekCache.purgeByScope(input.dataId);
-    // A reader whose cached environment state predates the operation's claim (so without its 503
-    // flag) may still read the old generation for up to the state cache's bound: the old
-    // generation stays whole until that has passed.
-    await new Promise((resolve) => setTimeout(resolve, svc.settings.dataStateCacheMs));
+    await settleAfterSwitch({ dekCache: svc.dekCache, stateCacheMs: svc.settings.dataStateCacheMs }, input.dataId);
     return { outcome: "ok", retired: env.retiredDataIds ?? [] };
   } catch (err) {
     const outcome = terminalOutcomeOf(err);

@@ -106,3 +106,14 @@ export async function buildGenerationLike(bc: BackupContext, like: KeyRing, fres
     indexKey.fill(0);
   }
 }
+
+/**
+ * Right after an environment switched from `oldDataId` to a fresh generation: this instance
+ * forgets the old generation's keys now (others within their DEK cache's TTL). A reader whose
+ * cached environment state predates the operation's claim (so without its 503 flag) may still
+ * read the old generation for up to the state cache's bound: it stays whole until that has passed.
+ */
+export async function settleAfterSwitch(deps: { dekCache: { purgeByScope(scope: string): unknown }; stateCacheMs: number }, oldDataId: string): Promise<void> {
+  deps.dekCache.purgeByScope(oldDataId);
+  await new Promise((resolve) => setTimeout(resolve, deps.stateCacheMs));
+}
