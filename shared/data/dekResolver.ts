@@ -47,7 +47,7 @@ export interface DekResolver {
   /**
    * For reading data and locating items: a ring read at most `ringMaxAgeMs` ago (usually no
    * storage call). A ciphertext naming a DEK that ring does not hold re-reads the ring once, so a
-   * DEK added since is found. Never for choosing the DEK of a write: use keysFor for that.
+   * DEK added since is found. Never for choosing the DEK of a write: use keysForWrite for that.
    */
   keysForRead(environmentId: string): Promise<RingKeys>;
   /**

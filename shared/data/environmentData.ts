@@ -81,7 +81,7 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
     return ctx.keys.keysForRead(environmentId);
   };
   /** The write's ring, its read (if the cached one is too old) started now so it overlaps the caller's other storage calls. */
-  const freshKeys = (environmentId: string) => {
+  const startWriteKeys = (environmentId: string) => {
     const keys = writeKeys(environmentId);
     keys.catch(() => undefined); // awaited by the caller; this keeps an early failure elsewhere from leaving it unhandled
     return keys;
@@ -93,7 +93,7 @@ export function createEnvironmentData(ctx: DataContext): EnvironmentData {
       assertTableName(table);
       assertRecordId(recordId);
       const json = serializeRecordValue(value);
-      const current = freshKeys(environmentId);
+      const current = startWriteKeys(environmentId);
       return ctx.records.put(await readKeys(environmentId), table, recordId, json, current);
     },
 
