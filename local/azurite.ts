@@ -1,5 +1,7 @@
 // Starts Azurite (the `azurite` npm package) for Tables and Blobs as a child process on free
 // loopback ports. `npm start` keeps its data under .keyward/azurite; tests run it in memory.
+// The Tables process is started with the partition index (azuriteTableIndex.ts) preloaded, so a
+// one-partition page and a replace cost what they cost on Azure, not the whole table's size.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -24,6 +26,11 @@ export interface AzuriteOptions {
   oauth?: { certChainPem: string; keyPem: string };
   /** Accounts to serve (all with the well-known key); default the development account only. */
   accounts?: string[];
+  /**
+   * Serve a one-partition query from the partition's index, as Azure does (azuriteTableIndex.ts).
+   * Default true; false runs Azurite's own whole-table scan (the differential test compares the two).
+   */
+  partitionIndex?: boolean;
 }
 
 export interface RunningAzurite {
@@ -53,8 +60,20 @@ function azuriteEntry(name: "azurite-blob" | "azurite-table"): string {
   return path.join(pkg, file);
 }
 
-function launch(entry: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
+/**
+ * The compiled preload. Under dist/ (npm start, the bench) it sits beside this module; the tests
+ * run this module from source, and `npm test` builds dist/ first. Missing, Azurite is not started
+ * unpatched (its scale figures would be the emulator's, not keyward's): it is an error.
+ */
+function partitionIndexPreload(): string {
+  const candidates = [path.join(__dirname, "azuriteTableIndexPreload.js"), path.join(__dirname, "..", "dist", "local", "azuriteTableIndexPreload.js")];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (!found) throw new Error(`azurite: the partition index preload is not built (looked for ${candidates.join(", ")}); run npm run build`);
+  return found;
+}
+
+function launch(entry: string, args: string[], env: NodeJS.ProcessEnv = process.env, preload?: string): ChildProcess {
+  const child = spawn(process.execPath, [...(preload ? ["--require", preload] : []), entry, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   child.on("exit", (code) => {
@@ -73,7 +92,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const tls = options.oauth ? oauthArguments(options.oauth, options.location) : [];
   const env = options.accounts ? { ...process.env, AZURITE_ACCOUNTS: options.accounts.map((a) => `${a}:${AZURITE_KEY}`).join(";") } : process.env;
   const blob = launch(azuriteEntry("azurite-blob"), [...common, ...storage, ...tls, "--blobHost", "127.0.0.1", "--blobPort", String(blobPort)], env);
-  const table = launch(azuriteEntry("azurite-table"), [...common, ...storage, ...tls, "--tableHost", "127.0.0.1", "--tablePort", String(tablePort)], env);
+  const preload = options.partitionIndex === false ? undefined : partitionIndexPreload();
+  const table = launch(azuriteEntry("azurite-table"), [...common, ...storage, ...tls, "--tableHost", "127.0.0.1", "--tablePort", String(tablePort)], env, preload);
   const stopAll = async () => {
     for (const child of [blob, table]) {
       if (child.exitCode === null) {
