@@ -1,7 +1,8 @@
 // scale (`npm run bench -- --scale`, not in the default run): an add to a policy at 10^4 and
 // 10^5 records (10^6 with --large), each on its own environment, seeded straight through the
 // data facade (not measured). For each size: seconds per 10^4 records (the add, request to end),
-// the peak RSS of this process during the add (sampled every 100 ms), the largest history one
+// the peak RSS of this process during the add (sampled every 100 ms; every size is seeded before
+// the first add, so each add starts from the same process), the largest history one
 // episode of the add or any of its workers replayed (the durable host's own count), storage
 // requests per record (every request this process sent to the storage account's table and blob
 // endpoints during the add, the task hub's included) and vault requests per operation (the
@@ -76,10 +77,15 @@ async function seed(ctx: BenchContext, environment: string, count: number, recor
   });
 }
 
-async function measure(ctx: BenchContext, policy: string, records: number, recordBytes: number, storage: ReturnType<typeof requestCounter>): Promise<SizeResult> {
+/** An environment of `records` records, seeded (not measured). */
+async function seeded(ctx: BenchContext, records: number, recordBytes: number): Promise<string> {
   const env = await ctx.environment(`scale${records}`);
   ctx.log(`scale: seeding ${records} records`);
   await seed(ctx, env, records, recordBytes);
+  return env;
+}
+
+async function measure(ctx: BenchContext, policy: string, env: string, records: number, storage: ReturnType<typeof requestCounter>): Promise<SizeResult> {
   const vaultBefore = (await ctx.management.requests()).lastSeq;
   ctx.log(`scale: adding ${records} records to the policy`);
   const rss = rssSampler();
@@ -114,7 +120,12 @@ export const scale: Section = async (ctx, options) => {
   const storage = requestCounter([endpoints.table, endpoints.blob].filter((u): u is string => !!u).map((u) => new URL(u).host));
   const results: SizeResult[] = [];
   try {
-    for (const records of scaleSizes(options)) results.push(await measure(ctx, policy, records, options.recordBytes, storage));
+    // Every size is seeded before any add is measured, so each add starts from the same process
+    // (seeding 10^5 records grows the heap; measured after it, only the larger add paid for that).
+    const sizes = scaleSizes(options);
+    const environments: string[] = [];
+    for (const records of sizes) environments.push(await seeded(ctx, records, options.recordBytes));
+    for (const [i, records] of sizes.entries()) results.push(await measure(ctx, policy, environments[i], records, storage));
   } finally {
     storage.close();
   }

@@ -8,6 +8,7 @@ import { backupEnvironment } from "./backupEnvironment";
 import { transferEnvironmentData } from "./transferEnvironmentData";
 import { resetEnvironment } from "./resetEnvironment";
 import { partitionWorker } from "./partitionWorker";
+import { storeCounter } from "./storeCounter";
 import { retiredDataWorker } from "./retiredDataWorker";
 import { watchPolicyAccess } from "./watchPolicyAccess";
 
@@ -18,6 +19,8 @@ export const orchestrations = {
   watchPolicyAccess,
   // one partition of any of the above, paged (the partition pump's sub-orchestration)
   partitionWorker,
+  // stores counted partition by partition (sizing, a re-key's proof), through the pump
+  storeCounter,
   // the storage generations a reset retired, deleted page by page
   retiredDataWorker,
 };

@@ -13,7 +13,7 @@ import {
 import type { ActivityTable } from "../activities";
 import { proxyActivities, all } from "./activityProxy";
 import { pumpPartitions } from "./partitionPump";
-import { countStore } from "./countStore";
+import { countStores } from "./storeCounter";
 import { needs } from "../shared/errors";
 import { errorMessage } from "./retry";
 import type { Sent } from "./orchestrator";
@@ -114,15 +114,23 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     const stores = [...CORE_STORES, ...SECONDARY_STORES];
     // A store too large for one call to count comes back `paged`: counted partition by partition.
     const listed = yield* all(context, stores.map((store) => act.listPartitions.start({ dataId: input.dataId, store, targetDekId: dek.dekId })));
-    const sizes: { partitions: string[]; items: number; remaining?: number }[] = [];
-    for (const [i, store] of stores.entries()) {
-      const size = listed[i];
+    const lists: Exclude<(typeof listed)[number], { outcome: unknown }>[] = [];
+    for (const size of listed) {
       if ("outcome" in size) return yield* stopped(size, stage);
-      if (!size.paged) { sizes.push(size); continue; }
-      const counted = yield* countStore(context, { parallelism: input.parallelism, retry: input.retry, dataId: input.dataId, store, partitions: size.partitions.map(Number), targetDekId: dek.dekId, label: `${store}-size`, proof: false });
-      if (counted.stop) return yield* stopped(counted.stop, stage);
-      sizes.push({ partitions: size.partitions, items: counted.items, remaining: counted.offTarget });
+      lists.push(size);
     }
+    const paged = stores.filter((_, i) => lists[i].paged);
+    const count = paged.length === 0 ? { counted: {} } : yield* countStores(context, "size", {
+      dataId: input.dataId, stores: paged.map((store) => ({ store, partitions: lists[stores.indexOf(store)].partitions.map(Number) })),
+      targetDekId: dek.dekId, proof: false, parallelism: input.parallelism, retry: input.retry,
+    });
+    if (count.stop) return yield* stopped(count.stop, stage);
+    const sizes = stores.map((store, i) => {
+      const list = lists[i];
+      if (!list.paged) return list;
+      const counted = count.counted[store]!;
+      return { partitions: list.partitions, items: counted.items, remaining: counted.offTarget };
+    });
     const sizeOf = new Map(stores.map((store, i) => [store, sizes[i]]));
     const nothingLeft = (store: Store) => sizeOf.get(store)!.remaining === 0;
     const progress: Progress = { done: 0, total: sizes.reduce((n, x) => n + x.items, 0), unit: "items" };
@@ -183,12 +191,16 @@ export function* rekeyFlow(context: OrchestrationContext, input: RekeyInput): Ge
     const finishRekey = function* (round: number): Generator<Task, FinishRekeyOutput, Sent> {
       const finish = yield* act.finishRekey({ ...scope, targetDekId: dek.dekId, target: input.target });
       if (finish.outcome !== "ProofPaged") return finish;
+      const proof = yield* countStores(context, `proof${round}`, {
+        dataId: input.dataId, stores: stores.map((store) => ({ store, partitions: sizeOf.get(store)!.partitions.map(Number) })),
+        targetDekId: dek.dekId, proof: true, parallelism: input.parallelism, retry: input.retry,
+      });
+      // A proof that could not count (a lost key, a refusal) proves nothing: the flow stops with its reason.
+      if (proof.stop) return proof.stop;
       const remaining: Record<string, number> = {};
       const proven: Record<string, number> = {};
       for (const store of stores) {
-        const counted = yield* countStore(context, { parallelism: input.parallelism, retry: input.retry, dataId: input.dataId, store, partitions: sizeOf.get(store)!.partitions.map(Number), targetDekId: dek.dekId, label: `${store}-proof${round}`, proof: true });
-        // A proof that could not count (a lost key, a refusal) proves nothing: the flow stops with its reason.
-        if (counted.stop) return counted.stop;
+        const counted = proof.counted[store]!;
         if (counted.offTarget > 0) remaining[store] = counted.offTarget;
         proven[store] = counted.partitions;
       }

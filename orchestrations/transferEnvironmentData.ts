@@ -14,7 +14,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { DATA_STORES, type DataOperationInput, type DataOperationResult } from "../shared/dataOperations/contracts";
 import { dataOperationSteps } from "./dataOperationSteps";
 import { pumpPartitions } from "./partitionPump";
-import { countStore } from "./countStore";
+import { countStores } from "./storeCounter";
 import { errorMessage } from "./retry";
 import { freesEnvironment } from "./freesEnvironment";
 import { orchestrator, type Sent } from "./orchestrator";
@@ -35,15 +35,12 @@ function* transferFlow(context: OrchestrationContext, input: DataOperationInput)
     let items = prep.items;
     if (items === undefined) {
       // A live source: counted partition by partition (no call reads more than a bounded page).
-      items = 0;
-      for (const store of DATA_STORES) {
-        const counted = yield* countStore(context, {
-          dataId: source.dataId, store, partitions: buckets, targetDekId: prep.sourceDekId!, label: `size ${store}`, proof: false,
-          parallelism: input.parallelism, retry: input.retry,
-        });
-        if (counted.stop) return yield* steps.fail({ code: counted.stop.code, message: counted.stop.message });
-        items += counted.items;
-      }
+      const count = yield* countStores(context, "size", {
+        dataId: source.dataId, stores: DATA_STORES.map((store) => ({ store, partitions: buckets })), targetDekId: prep.sourceDekId!, proof: false,
+        parallelism: input.parallelism, retry: input.retry,
+      });
+      if (count.stop) return yield* steps.fail({ code: count.stop.code, message: count.stop.message });
+      items = DATA_STORES.reduce((n, store) => n + count.counted[store]!.items, 0);
     }
     progress.total = items;
     yield* steps.done(`fresh data store prepared; ${items} item(s) to ${verb.toLowerCase()}`);

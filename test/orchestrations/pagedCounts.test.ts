@@ -35,8 +35,8 @@ function pagedStubs(stragglers: Partial<Record<Store, number>>[] = []): Activity
       const pages = world.pages[input.store][input.partition];
       const page = pageOf(input.continuation);
       const done = page + 1 >= pages.length;
-      // The proof round from the worker's instance id (`${operation}:${store}-proof${round}:${partition}`).
-      const round = Number(/-proof(\d+):/.exec(call.instanceId)?.[1] ?? -1);
+      // The proof round from the worker's instance id (`${operation}:proof${round}:${store}:${partition}`).
+      const round = Number(/:proof(\d+):/.exec(call.instanceId)?.[1] ?? -1);
       const left = input.proof ? (stragglers[round]?.[input.store] ?? 0) : pages[page];
       // The round's stragglers are all in the store's first partition's first page.
       const offTarget = input.proof ? (input.partition === "0" && page === 0 ? left : 0) : left;
@@ -64,6 +64,16 @@ describe.each(kinds)("$kind on an environment too large to count in one call", (
     expect(progresses(run).at(-1)).toMatchObject({ done: total, total });
     expect(sorted(counts(run, false))).toEqual(sorted(everyPage));
     for (const i of run.inputsTo("countPartition")) expect(i).toMatchObject({ dataId: "data-1", targetDekId: TARGET_DEK });
+  });
+
+  it("counts in storeCounter sub-orchestrations: the flow's own history holds one call per count, not a pump per store", async () => {
+    const run = await rekey(flow, input(), pagedStubs());
+    const counters = run.subOrchestrations.filter((s) => s.name === "storeCounter");
+    expect(counters.map((c) => c.instanceId.split(":").slice(1).join(":"))).toEqual(["size", "proof0"]);
+    const countWorkers = run.subOrchestrations.filter((s) => s.name === "partitionWorker" && (s.input as { job: { kind: string } }).job.kind === "count");
+    expect(countWorkers.length).toBeGreaterThan(0);
+    for (const w of countWorkers) expect(counters.map((c) => c.instanceId)).toContain(w.parentInstanceId);
+    expect(new Set(counters.map((c) => c.parentInstanceId)).size).toBe(1);
   });
 
   it("proves by counting every partition, then retires with the proof: finishRekey told every partition was counted", async () => {
